@@ -1,0 +1,24 @@
+package io.icemesh.events.v1;
+
+/**
+ * Kafka topic names of the icemesh event contract. Each topic has one owner that produces it;
+ * keys give ordering (session id, allocation id, room id or server URL).
+ */
+public final class Topics {
+
+    /** Session timeline events from signaling (client reports and its own) and media-service; key: session id. */
+    public static final String SESSION_EVENTS = "icemesh.session-events";
+    /** Allocation life cycle and traffic from turn-service; key: allocation id. */
+    public static final String TURN_EVENTS = "icemesh.turn-events";
+    /** Commands from signaling to media-service; key: room id. */
+    public static final String MEDIA_COMMANDS = "icemesh.media-commands";
+    /** Replies from media-service to signaling; key: room id. */
+    public static final String MEDIA_REPLIES = "icemesh.media-replies";
+    /** Probe results per ICE server URL (compacted); key: server URL. */
+    public static final String SERVER_HEALTH = "icemesh.server-health";
+    /** Node announcements of turn and media nodes (compacted); key: node id. */
+    public static final String NODES = "icemesh.nodes";
+
+    private Topics() {
+    }
+}

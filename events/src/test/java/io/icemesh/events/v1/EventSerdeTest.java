@@ -1,0 +1,62 @@
+package io.icemesh.events.v1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EventSerdeTest {
+
+    private final EventSerializer serializer = new EventSerializer();
+    private final EventDeserializer.SessionEvents sessions = new EventDeserializer.SessionEvents();
+
+    @Test
+    void sessionEventSurvivesARoundTrip() {
+        SessionEvent sent = SessionEvent.builder(SessionEventType.CANDIDATE_GATHERED, "s-1", EventSource.CLIENT)
+                .roomId("r").peerId("p").timestampMs(42).elapsedMs(7L).candidateType("srflx").protocol("udp")
+                .serverUrl("stun:127.0.0.1:3478").build();
+        SessionEvent read = sessions.deserialize(Topics.SESSION_EVENTS, serializer.serialize(Topics.SESSION_EVENTS, sent));
+        assertEquals(sent, read);
+    }
+
+    @Test
+    void leavesAbsentFieldsOutOfTheJson() {
+        SessionEvent sent = SessionEvent.builder(SessionEventType.PEER_JOINED, "s-1", EventSource.SIGNALING).build();
+        String json = new String(serializer.serialize("t", sent), StandardCharsets.UTF_8);
+        assertEquals(-1, json.indexOf("candidateType"), "null fields must not be written: " + json);
+    }
+
+    @Test
+    void ignoresUnknownFieldsFromANewerProducer() {
+        String json = "{\"schemaVersion\":1,\"type\":\"PEER_LEFT\",\"sessionId\":\"s\",\"source\":\"SIGNALING\","
+                + "\"timestampMs\":5,\"somethingNew\":true}";
+        SessionEvent read = sessions.deserialize("t", json.getBytes(StandardCharsets.UTF_8));
+        assertEquals(SessionEventType.PEER_LEFT, read.type());
+    }
+
+    @Test
+    void turnsMalformedOrUnsupportedValuesIntoNullAndCountsThem() {
+        long before = EventDeserializer.rejectedCount();
+        assertNull(sessions.deserialize("t", "{not json".getBytes(StandardCharsets.UTF_8)));
+        assertNull(sessions.deserialize("t", "{\"schemaVersion\":2,\"type\":\"PEER_LEFT\",\"sessionId\":\"s\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertNull(sessions.deserialize("t", "{\"schemaVersion\":1,\"type\":\"NO_SUCH\",\"sessionId\":\"s\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(before + 3, EventDeserializer.rejectedCount());
+    }
+
+    @Test
+    void extractsTheSessionIdFromATurnRestUsername() {
+        assertEquals("abc:def", TurnEvent.sessionIdOf("1700000000:abc:def"));
+        assertNull(TurnEvent.sessionIdOf("alice"));
+        assertNull(TurnEvent.sessionIdOf("x1:alice"));
+        assertNull(TurnEvent.sessionIdOf("123:"));
+    }
+
+    @Test
+    void namesCloudEventTypesAfterKindTypeAndVersion() {
+        SessionEvent e = SessionEvent.builder(SessionEventType.PEER_JOINED, "s", EventSource.SIGNALING).build();
+        assertEquals("io.icemesh.session.peer_joined.v1", e.cloudEventType());
+    }
+}
