@@ -1,0 +1,51 @@
+package io.icemesh.monitor.timeline;
+
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Consumes {@code icemesh.session-events} and counts them by type. Unreadable records arrive with a null value
+ * (the event deserializer is total): they are counted as malformed and the stream goes on.
+ */
+@ApplicationScoped
+public class SessionEventConsumer {
+
+    private static final Logger LOG = Logger.getLogger(SessionEventConsumer.class);
+
+    private final Map<SessionEventType, Counter> byType = new EnumMap<>(SessionEventType.class);
+    private final Counter malformed;
+
+    SessionEventConsumer(MeterRegistry meters) {
+        for (SessionEventType type : SessionEventType.values()) {
+            byType.put(type, Counter.builder("icemesh.monitor.session.events")
+                    .description("Session events consumed, by event type")
+                    .tag("type", type.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
+        malformed = Counter.builder("icemesh.monitor.events.malformed")
+                .description("Event records dropped because they could not be read")
+                .tag("topic", "session-events")
+                .register(meters);
+    }
+
+    @Incoming("session-events")
+    public void onEvent(ConsumerRecord<String, SessionEvent> record) {
+        SessionEvent event = record.value();
+        if (event == null) {
+            malformed.increment();
+            LOG.debugf("dropped unreadable session event at %s-%d@%d", record.topic(), record.partition(),
+                    record.offset());
+            return;
+        }
+        byType.get(event.type()).increment();
+    }
+}

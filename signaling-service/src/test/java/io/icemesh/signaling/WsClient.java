@@ -1,0 +1,74 @@
+package io.icemesh.signaling;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A plain JDK WebSocket client for tests: sends text, queues every message it receives. */
+final class WsClient implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
+    private final WebSocket socket;
+
+    private WsClient(URI uri) {
+        socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(uri, new WebSocket.Listener() {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            try {
+                                received.add(JSON.readTree(partial.toString()));
+                            } catch (Exception e) {
+                                throw new IllegalStateException("server sent invalid JSON: " + partial, e);
+                            }
+                            partial.setLength(0);
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).join();
+    }
+
+    /** Connects to {@code http://host:port/ws} given as an http URI. */
+    static WsClient connect(URI httpUri) {
+        return new WsClient(URI.create(httpUri.toString().replaceFirst("^http", "ws")));
+    }
+
+    WsClient send(String text) {
+        socket.sendText(text, true).join();
+        return this;
+    }
+
+    /** The next message of the given type, skipping others; fails after 10 s. */
+    JsonNode next(String type) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            JsonNode msg = left > 0 ? received.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (msg == null) {
+                throw new AssertionError("no \"" + type + "\" message within 10 s");
+            }
+            if (type.equals(msg.path("type").asText())) {
+                return msg;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null)
+                .join();
+    }
+}
