@@ -13,6 +13,7 @@ import io.icemesh.signaling.room.RoomRegistry;
 import io.icemesh.signaling.room.RoomRegistry.JoinResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -29,6 +30,7 @@ import org.jboss.logging.Logger;
  * The signaling WebSocket at {@code /ws}: join and leave rooms, relay SDP and candidates between peers.
  * The message protocol is documented in docs/signaling-protocol.md.
  */
+@Startup
 @WebSocket(path = "/ws")
 public class SignalingSocket {
 

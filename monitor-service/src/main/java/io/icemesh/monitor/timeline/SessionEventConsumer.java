@@ -4,6 +4,7 @@ import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -14,8 +15,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Consumes {@code icemesh.session-events} and counts them by type. Unreadable records arrive with a null value
- * (the event deserializer is total): they are counted as malformed and the stream goes on.
+ * (the event deserializer is total): they are counted as malformed and the stream goes on. Created at start-up
+ * so that its meters are exported, at zero, before the first event.
  */
+@Startup
 @ApplicationScoped
 public class SessionEventConsumer {
 

@@ -1,0 +1,133 @@
+package io.icemesh.mesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The local one-command mesh, driven through ./icemesh exactly as a developer runs it. */
+class LocalMeshTest {
+
+    private static final Pattern PEER_JOINED =
+            Pattern.compile("(?m)^icemesh_monitor_session_events_total\\{type=\"peer_joined\"\\} ([0-9.eE+-]+)$");
+
+    @Test
+    void aWebSocketJoinOnSignalingMovesMonitorsMetricThroughTheBroker() throws Exception {
+        try (Mesh mesh = new Mesh()) {
+            Mesh.Result up = mesh.run("up", "-d");
+            assertEquals(0, up.exitCode(), "./icemesh up -d failed:\n" + up.output());
+            assertTrue(up.output().contains("web client: http://127.0.0.1:" + mesh.ports.get("signaling") + "/"),
+                    "up prints the web client's URL:\n" + up.output());
+            for (String service : List.of("signaling", "turn", "monitor")) {
+                assertEquals(200, mesh.get(service, "/q/health/ready").statusCode(), service + " is ready");
+            }
+            assertTrue(mesh.get("signaling", "/q/health/ready").body().contains("Kafka connection health check"),
+                    "readiness includes Kafka");
+
+            Mesh.Result again = mesh.run("up", "-d");
+            assertNotEquals(0, again.exitCode(), "a second up must fail");
+            assertTrue(again.output().contains("already running"), again.output());
+
+            double before = peerJoined(mesh);
+            joinRoom(mesh.ports.get("signaling"), "mesh-test");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertEquals(before + 1, peerJoined(mesh),
+                            "monitor counts the join that signaling published"));
+
+            Mesh.Result status = mesh.run("status");
+            assertEquals(0, status.exitCode(), status.output());
+            assertTrue(status.output().matches("(?s).*monitor\\s+running\\s+\\d+\\s+\\d+\\s+ready.*"), status.output());
+
+            List<Long> pids = mesh.recordedPids();
+            assertEquals(4, pids.size(), "kafka and three services were recorded");
+            Mesh.Result down = mesh.run("down");
+            assertEquals(0, down.exitCode(), down.output());
+            for (long pid : pids) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
+            }
+            for (var port : mesh.ports.entrySet()) {
+                assertFalse(Mesh.portInUse(port.getValue()), port.getKey() + " port " + port.getValue() + " still open");
+            }
+            assertNotEquals(0, mesh.run("status").exitCode(), "status after down reports nothing running");
+        }
+    }
+
+    @Test
+    void aTakenPortGivesAClearErrorAndLeavesNothingRunning() throws Exception {
+        try (Mesh mesh = new Mesh();
+             ServerSocket squatter = new ServerSocket(mesh.ports.get("monitor"), 1, InetAddress.getLoopbackAddress())) {
+            Mesh.Result up = mesh.run("up", "-d");
+            assertNotEquals(0, up.exitCode(), up.output());
+            assertTrue(up.output().contains("port " + mesh.ports.get("monitor") + " is already in use"), up.output());
+            assertNothingLeft(mesh);
+        }
+    }
+
+    @Test
+    void aServiceThatFailsToStartStopsTheRestWithItsLog() throws Exception {
+        try (Mesh mesh = new Mesh()) {
+            // A heap smaller than the JVM accepts: every service exits at once.
+            Mesh.Result up = mesh.run(Map.of("ICEMESH_JAVA_OPTS", "-Xmx1k"), "up", "-d", "monitor");
+            assertNotEquals(0, up.exitCode(), up.output());
+            assertTrue(up.output().contains("monitor-service exited during start"), up.output());
+            assertTrue(up.output().contains("heap"), "the service's own error is shown:\n" + up.output());
+            assertNothingLeft(mesh);
+        }
+    }
+
+    private static void assertNothingLeft(Mesh mesh) throws Exception {
+        assertEquals(List.of(), mesh.recordedPids(), "no component is left recorded as running");
+        assertFalse(Mesh.portInUse(mesh.ports.get("kafka")), "the broker was stopped");
+    }
+
+    private static double peerJoined(Mesh mesh) {
+        Matcher m = PEER_JOINED.matcher(mesh.get("monitor", "/q/metrics").body());
+        assertTrue(m.find(), "monitor exports icemesh_monitor_session_events_total{type=\"peer_joined\"}");
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static void joinRoom(int port, String room) throws Exception {
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        w.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"type\":\"join\",\"room\":\"" + room + "\"}", true).get(10, TimeUnit.SECONDS);
+        ObjectMapper json = new ObjectMapper();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            String text = received.poll(1, TimeUnit.SECONDS);
+            if (text != null) {
+                JsonNode msg = json.readTree(text);
+                if ("joined".equals(msg.path("type").asText())) {
+                    ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("signaling did not answer the join");
+    }
+}

@@ -1,0 +1,131 @@
+package io.icemesh.mesh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One local mesh run by the real {@code ./icemesh} script, in its own state folder and on free ports, so that a
+ * test never meets a developer's running mesh.
+ */
+final class Mesh implements AutoCloseable {
+
+    /** Longest a single icemesh command may take before the test calls it hung. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+
+    final Path root = Path.of(System.getProperty("icemesh.root", "..")).toAbsolutePath().normalize();
+    final Path home;
+    final Map<String, Integer> ports = new HashMap<>();
+    final Map<String, String> env = new HashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Result of one script run. */
+    record Result(int exitCode, String output) {
+    }
+
+    Mesh() throws IOException {
+        home = Files.createTempDirectory("icemesh-mesh-test-");
+        for (String name : List.of("kafka", "kafka-controller", "signaling", "turn", "media", "monitor")) {
+            ports.put(name, freePort());
+        }
+        env.put("ICEMESH_HOME", home.toString());
+        env.put("ICEMESH_KAFKA_PORT", ports.get("kafka").toString());
+        env.put("ICEMESH_KAFKA_CONTROLLER_PORT", ports.get("kafka-controller").toString());
+        env.put("ICEMESH_SIGNALING_HTTP_PORT", ports.get("signaling").toString());
+        env.put("ICEMESH_TURN_HTTP_PORT", ports.get("turn").toString());
+        env.put("ICEMESH_MEDIA_HTTP_PORT", ports.get("media").toString());
+        env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
+    }
+
+    Result run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    Result run(Map<String, String> extraEnv, String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", root.resolve("icemesh").toString()));
+        command.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile(home, "cmd-", ".out");
+            ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                    .redirectOutput(out.toFile());
+            pb.environment().putAll(env);
+            pb.environment().putAll(extraEnv);
+            Process p = pb.start();
+            if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError("./icemesh " + String.join(" ", args) + " hung for " + COMMAND_TIMEOUT
+                        + ":\n" + Files.readString(out));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET on 127.0.0.1 at the given service's HTTP port; status -1 when nothing answers. */
+    HttpResponse<String> get(String service, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service) + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Pids the script recorded for running components. */
+    List<Long> recordedPids() throws IOException {
+        Path run = home.resolve("run");
+        List<Long> pids = new ArrayList<>();
+        if (Files.isDirectory(run)) {
+            try (var files = Files.list(run)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    pids.add(Long.parseLong(Files.readString(f).trim()));
+                }
+            }
+        }
+        return pids;
+    }
+
+    static boolean portInUse(int port) {
+        try (var s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        run("down");
+    }
+}
