@@ -105,6 +105,14 @@ class LocalMeshTest {
     }
 
     private static void joinRoom(int port, String room) throws Exception {
+        // The local profile turns the dev token endpoint on; production leaves it off.
+        var tokenReply = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/dev/token"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"room\":\"" + room + "\",\"user\":\"mesh\"}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, tokenReply.statusCode(), tokenReply.body());
+        String token = new ObjectMapper().readTree(tokenReply.body()).get("token").asText();
         LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
         WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
@@ -115,7 +123,7 @@ class LocalMeshTest {
                         return null;
                     }
                 }).get(10, TimeUnit.SECONDS);
-        ws.sendText("{\"type\":\"join\",\"room\":\"" + room + "\"}", true).get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"type\":\"join\",\"token\":\"" + token + "\"}", true).get(10, TimeUnit.SECONDS);
         ObjectMapper json = new ObjectMapper();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {

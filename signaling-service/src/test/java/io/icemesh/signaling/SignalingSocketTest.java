@@ -1,29 +1,25 @@
 package io.icemesh.signaling;
 
+import static io.icemesh.signaling.TestTokens.joinMessage;
+import static io.icemesh.signaling.TestTokens.uniqueRoom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.broker.KafkaBrokerResource;
-import io.icemesh.events.v1.EventDeserializer;
+import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
-import io.icemesh.events.v1.Topics;
+import io.icemesh.signaling.auth.RoomMode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -37,24 +33,28 @@ class SignalingSocketTest {
     void joiningARoomPublishesAPeerJoinedCloudEventKeyedBySession() throws Exception {
         String sessionId;
         try (WsClient client = WsClient.connect(ws)) {
-            client.next("hello");
-            JsonNode joined = client.send("{\"type\":\"join\",\"room\":\"kafka-check\"}").next("joined");
+            assertEquals(1, client.next("hello").get("protocol").asInt());
+            JsonNode joined = client.send(joinMessage("kafka-check")).next("joined");
             sessionId = joined.get("sessionId").asText();
+            assertEquals("p2p", joined.get("mode").asText());
+            assertTrue(joined.get("resumeToken").asText().length() >= 32, "a resume token comes with the join");
+            assertTrue(joined.get("iceServers").isArray(), "the ICE servers ride in the join reply");
         }
-        ConsumerRecord<String, SessionEvent> record = awaitEvent(sessionId, SessionEventType.PEER_JOINED);
-        assertEquals(sessionId, record.key(), "events are keyed by session id");
+        ConsumerRecord<String, SessionEvent> record =
+                SessionEvents.await(r -> sessionId.equals(r.key()) && r.value().type() == SessionEventType.PEER_JOINED);
         assertEquals("kafka-check", record.value().roomId());
-        assertEquals("io.icemesh.session.peer_joined.v1", header(record, "ce_type"));
-        assertEquals("1.0", header(record, "ce_specversion"));
+        assertEquals(EventSource.SIGNALING, record.value().source());
+        assertEquals("io.icemesh.session.peer_joined.v1", SessionEvents.header(record, "ce_type"));
+        assertEquals("1.0", SessionEvents.header(record, "ce_specversion"));
     }
 
     @Test
     void peersSeeEachOtherAndRelayOffersWithTheSenderFilledIn() throws Exception {
-        String room = "relay-" + UUID.randomUUID().toString().substring(0, 6);
+        String room = uniqueRoom("relay");
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
-            String aId = a.send("{\"type\":\"join\",\"room\":\"" + room + "\"}").next("joined").get("peerId").asText();
-            JsonNode bJoined = b.send("{\"type\":\"join\",\"room\":\"" + room + "\"}").next("joined");
-            assertEquals(aId, bJoined.get("peers").get(0).asText(), "the second peer sees the first");
+            String aId = a.send(joinMessage(room)).next("joined").get("peerId").asText();
+            JsonNode bJoined = b.send(joinMessage(room)).next("joined");
+            assertEquals(aId, bJoined.get("peers").get(0).get("peerId").asText(), "the second peer sees the first");
             String bId = bJoined.get("peerId").asText();
             assertEquals(bId, a.next("peer-joined").get("peerId").asText());
 
@@ -63,9 +63,13 @@ class SignalingSocketTest {
             assertEquals(bId, offer.get("from").asText());
             assertEquals("v=0", offer.get("sdp").asText());
             assertFalse(offer.has("to"));
+            a.send("{\"type\":\"candidate\",\"to\":\"" + bId + "\",\"candidate\":{\"candidate\":\"c\"}}");
+            assertEquals("c", b.next("candidate").get("candidate").get("candidate").asText());
 
-            b.close();
-            assertEquals(bId, a.next("peer-left").get("peerId").asText());
+            assertEquals("left", b.send("{\"type\":\"leave\"}").next("left").get("type").asText());
+            JsonNode left = a.next("peer-left");
+            assertEquals(bId, left.get("peerId").asText());
+            assertEquals("left", left.get("reason").asText());
         }
     }
 
@@ -75,55 +79,108 @@ class SignalingSocketTest {
             c.next("hello");
             assertEquals("bad-json", c.send("{nope").next("error").get("code").asText());
             assertEquals("bad-message", c.send("[1,2]").next("error").get("code").asText());
+            assertEquals("bad-message", c.send("{\"type\":7}").next("error").get("code").asText());
             assertEquals("unknown-type", c.send("{\"type\":\"dance\"}").next("error").get("code").asText());
-            assertEquals("bad-room", c.send("{\"type\":\"join\",\"room\":\"a b\"}").next("error").get("code").asText());
             assertEquals("not-joined", c.send("{\"type\":\"offer\",\"to\":\"x\"}").next("error").get("code").asText());
+            assertEquals("not-joined", c.send("{\"type\":\"report\",\"entries\":[]}").next("error").get("code")
+                    .asText());
             String big = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}";
             assertEquals("too-large", c.send(big).next("error").get("code").asText());
+            assertEquals("wrong-room", c.send("{\"type\":\"join\",\"room\":\"b\",\"token\":\""
+                    + TestTokens.forRoom("a") + "\"}").next("error").get("code").asText());
+            c.send(joinMessage(uniqueRoom("bad")));
+            c.next("joined");
+            assertEquals("already-joined", c.send(joinMessage("x")).next("error").get("code").asText());
+            assertEquals("unknown-peer", c.send("{\"type\":\"answer\",\"to\":\"nobody\"}").next("error").get("code")
+                    .asText());
             assertTrue(c.send("{\"type\":\"ping\"}").next("pong").isObject(), "the socket still answers");
         }
     }
 
     @Test
-    void refusesAJoinPastTheRoomLimit() throws Exception {
-        String room = "full-" + UUID.randomUUID().toString().substring(0, 6);
-        List<WsClient> clients = new java.util.ArrayList<>();
+    void refusesForgedExpiredAndMissingTokens() throws Exception {
+        String forged = new io.icemesh.signaling.auth.RoomTokens("another-key-that-is-long-enough-0123456789",
+                "icemesh", Duration.ofSeconds(30), java.time.Clock.systemUTC())
+                .mint("mallory", "r", RoomMode.P2P, null, Duration.ofMinutes(5));
+        String expired = new io.icemesh.signaling.auth.RoomTokens(TestTokens.KEY, "icemesh", Duration.ZERO,
+                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-2)))
+                .mint("old", "r", RoomMode.P2P, null, Duration.ofMinutes(5));
+        String[] header = expired.split("\\.");
+        String algNone = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"alg\":\"none\"}".getBytes()) + "." + header[1] + ".";
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            assertEquals("bad signature", joinError(c, forged));
+            assertEquals("token expired", joinError(c, expired));
+            assertEquals("unsupported alg none", joinError(c, algNone));
+            assertEquals("missing token", c.send("{\"type\":\"join\"}").next("error").get("message").asText());
+        }
+    }
+
+    @Test
+    void refusesAJoinPastTheRoomLimitAndAnSfuRoomWithoutAMediaNode() throws Exception {
+        String room = uniqueRoom("full");
+        List<WsClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 8; i++) {
                 WsClient c = WsClient.connect(ws);
                 clients.add(c);
-                c.send("{\"type\":\"join\",\"room\":\"" + room + "\"}").next("joined");
+                c.send(joinMessage(room)).next("joined");
             }
             WsClient ninth = WsClient.connect(ws);
             clients.add(ninth);
-            assertEquals("room-full", ninth.send("{\"type\":\"join\",\"room\":\"" + room + "\"}").next("error")
-                    .get("code").asText());
+            assertEquals("room-full", ninth.send(joinMessage(room)).next("error").get("code").asText());
+            String sfu = TestTokens.TOKENS.mint("t", uniqueRoom("sfu"), RoomMode.SFU, null, Duration.ofMinutes(1));
+            assertEquals("sfu-unavailable", ninth.send("{\"type\":\"join\",\"token\":\"" + sfu + "\"}")
+                    .next("error").get("code").asText());
         } finally {
             clients.forEach(WsClient::close);
         }
     }
 
-    private static String header(ConsumerRecord<?, ?> record, String name) {
-        Header h = record.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    @Test
+    void limitsTheMessageRatePerSocket() throws Exception {
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            for (int i = 0; i < 200; i++) {
+                c.send("{\"type\":\"ping\"}");
+            }
+            assertEquals("too-many", c.next("error").get("code").asText());
+        }
     }
 
-    private static ConsumerRecord<String, SessionEvent> awaitEvent(String sessionId, SessionEventType type) {
-        try (KafkaConsumer<String, SessionEvent> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new EventDeserializer.SessionEvents())) {
-            consumer.subscribe(List.of(Topics.SESSION_EVENTS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, SessionEvent> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null && sessionId.equals(r.value().sessionId()) && r.value().type() == type) {
-                        return r;
-                    }
-                }
-            }
+    @Test
+    void publishesAValidClientReportAsClientEventsAndRefusesABadOne() throws Exception {
+        try (WsClient c = WsClient.connect(ws)) {
+            JsonNode joined = c.send(joinMessage(uniqueRoom("report"))).next("joined");
+            String sessionId = joined.get("sessionId").asText();
+            String report = "{\"type\":\"report\",\"entries\":["
+                    + "{\"event\":\"gathering-started\",\"t\":1},"
+                    + "{\"event\":\"candidate\",\"t\":3,\"candidateType\":\"srflx\",\"protocol\":\"udp\","
+                    + "\"url\":\"stun:127.0.0.1:3478\"},"
+                    + "{\"event\":\"selected-pair\",\"t\":40,\"local\":\"relay\",\"remote\":\"host\","
+                    + "\"protocol\":\"udp\",\"rttMs\":0.8}]}";
+            assertEquals(3, c.send(report).next("report-ack").get("accepted").asInt());
+            SessionEvent pair = SessionEvents.await(r -> sessionId.equals(r.key())
+                    && r.value().type() == SessionEventType.SELECTED_PAIR).value();
+            assertEquals(EventSource.CLIENT, pair.source());
+            assertEquals("relay", pair.localCandidateType());
+            assertEquals(40L, pair.elapsedMs());
+            SessionEvent candidate = SessionEvents.await(r -> sessionId.equals(r.key())
+                    && r.value().type() == SessionEventType.CANDIDATE_GATHERED).value();
+            assertEquals("stun:127.0.0.1:3478", candidate.serverUrl());
+
+            JsonNode bad = c.send("{\"type\":\"report\",\"entries\":[{\"event\":\"ice-state\",\"t\":5,"
+                    + "\"state\":\"dancing\"}]}").next("error");
+            assertEquals("bad-report", bad.get("code").asText());
+            assertTrue(bad.get("message").asText().startsWith("entry 0 has \"state\""), bad.toString());
+            assertEquals("bad-report", c.send("{\"type\":\"report\",\"entries\":[{\"event\":\"first-media\","
+                    + "\"t\":-4}]}").next("error").get("code").asText());
         }
-        throw new AssertionError("no " + type + " event for session " + sessionId + " on " + Topics.SESSION_EVENTS);
     }
+
+    private static String joinError(WsClient c, String token) throws InterruptedException {
+        return c.send("{\"type\":\"join\",\"token\":\"" + token + "\"}").next("error").get("message").asText();
+    }
+
 }

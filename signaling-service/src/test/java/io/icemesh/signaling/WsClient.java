@@ -53,12 +53,17 @@ final class WsClient implements AutoCloseable {
 
     /** The next message of the given type, skipping others; fails after 10 s. */
     JsonNode next(String type) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        return next(type, 10);
+    }
+
+    /** The next message of the given type, skipping others; fails after {@code seconds}. */
+    JsonNode next(String type, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             long left = deadline - System.nanoTime();
             JsonNode msg = left > 0 ? received.poll(left, TimeUnit.NANOSECONDS) : null;
             if (msg == null) {
-                throw new AssertionError("no \"" + type + "\" message within 10 s");
+                throw new AssertionError("no \"" + type + "\" message within " + seconds + " s");
             }
             if (type.equals(msg.path("type").asText())) {
                 return msg;
@@ -66,8 +71,16 @@ final class WsClient implements AutoCloseable {
         }
     }
 
+    /** Drops the socket without a close handshake, as a lost network would. */
+    void abort() {
+        socket.abort();
+    }
+
     @Override
     public void close() {
+        if (socket.isOutputClosed() || socket.isInputClosed()) {
+            return;
+        }
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null)
                 .join();
     }

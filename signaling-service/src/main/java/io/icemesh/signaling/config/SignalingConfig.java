@@ -2,6 +2,10 @@ package io.icemesh.signaling.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Typed configuration of signaling-service, under {@code icemesh.signaling}. */
 @ConfigMapping(prefix = "icemesh.signaling")
@@ -12,6 +16,12 @@ public interface SignalingConfig {
 
     /** WebSocket protocol limits. */
     Protocol protocol();
+
+    /** Room tokens (JWT) that authenticate clients. */
+    Auth auth();
+
+    /** The ICE server list handed to clients. */
+    Ice ice();
 
     /** Room limits. */
     interface Rooms {
@@ -29,5 +39,72 @@ public interface SignalingConfig {
         /** Largest text message accepted, in bytes; a larger one is refused with {@code too-large}. */
         @WithDefault("65536")
         int maxMessageBytes();
+
+        /** Messages a connection may send per second (burst of the same size); more are refused with {@code too-many}. */
+        @WithDefault("50")
+        int maxMessagesPerSecond();
+
+        /** How long a dropped peer keeps its place, so that it can resume with its resume token. */
+        @WithDefault("30s")
+        Duration resumeGrace();
+
+        /** Messages kept per peer for replay after a resume (the client says the last seq it saw); oldest go first. */
+        @WithDefault("64")
+        int resumeBacklog();
+
+        /** Client ICE report entries accepted per session; more are refused with {@code too-many}. */
+        @WithDefault("200")
+        int maxReportEntries();
+    }
+
+    /** Room tokens. */
+    interface Auth {
+        /**
+         * HMAC-SHA256 key (at least 32 bytes) that signs room tokens (JWT, HS256). Required; no default in code.
+         * The local run generates one per checkout.
+         */
+        @WithName("jwt-secret")
+        String jwtSecret();
+
+        /** Issuer written into and required in room tokens. */
+        @WithDefault("icemesh")
+        String issuer();
+
+        /** Clock skew allowed when checking exp and nbf. */
+        @WithDefault("30s")
+        Duration clockSkew();
+
+        /** Whether {@code POST /api/dev/token} mints tokens. On only in the dev, test and local profiles. */
+        @WithDefault("false")
+        boolean devTokenEndpoint();
+
+        /** Lifetime of tokens minted by the dev endpoint. */
+        @WithDefault("1h")
+        Duration devTokenTtl();
+    }
+
+    /** The ICE server list. */
+    interface Ice {
+        /** Shared secret of the TURN REST API (the one turn-service checks). */
+        @WithName("turn-secret")
+        String turnSecret();
+
+        /** Lifetime of the TURN credentials handed out; the response's {@code ttl}. */
+        @WithDefault("10m")
+        Duration credentialTtl();
+
+        /** Most STUN URLs in one list (each costs the client a gathering round). */
+        @WithDefault("2")
+        int maxStunUrls();
+
+        /**
+         * Servers configured by hand, best first, e.g. {@code stun:stun.example.org:3478} or
+         * {@code turn:turn.example.org:3478?transport=udp}. TURN URLs get TURN REST credentials.
+         */
+        Optional<List<String>> servers();
+
+        /** Whether to also hand out the servers that turn-service nodes announce on {@code icemesh.nodes}. */
+        @WithDefault("true")
+        boolean useAnnouncedNodes();
     }
 }
