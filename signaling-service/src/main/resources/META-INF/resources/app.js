@@ -1,0 +1,116 @@
+// The icemesh web client: join a room, send camera and microphone, show every peer with its live ICE timeline.
+import { IcemeshClient, fetchDevToken } from './icemesh.js';
+
+const $ = (id) => document.getElementById(id);
+const tiles = new Map();
+let client = null;
+let localStream = null;
+
+// Read by tests and handy in the console: per peer, the timeline figures shown on its tile.
+window.icemeshStats = {};
+
+function status(text, error = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', error);
+}
+
+function fmt(ms) { return ms === null || ms === undefined ? '…' : `${Math.round(ms)} ms`; }
+
+function tileFor(peerId) {
+  let tile = tiles.get(peerId);
+  if (tile) return tile;
+  const fig = document.createElement('figure');
+  fig.className = 'tile';
+  fig.dataset.peer = peerId;
+  fig.innerHTML = `<video autoplay playsinline></video>
+    <figcaption class="timeline"><strong></strong>
+      <svg viewBox="0 0 300 54" role="img" aria-label="ICE timeline"></svg>
+      <dl><dt>gathering</dt><dd class="gathering">…</dd><dt>connected</dt><dd class="connected">…</dd>
+      <dt>first frame</dt><dd class="frame">…</dd><dt>pair</dt><dd class="pair">…</dd>
+      <dt>RTT</dt><dd class="rtt">…</dd><dt>state</dt><dd class="state">new</dd></dl>
+    </figcaption>`;
+  fig.querySelector('strong').textContent = `peer ${peerId}`;
+  $('tiles').appendChild(fig);
+  tile = { fig, video: fig.querySelector('video') };
+  tiles.set(peerId, tile);
+  return tile;
+}
+
+function drawChart(svg, t) {
+  const bars = [['gathering', t.gatheringMs, 'bar-gathering'], ['connected', t.connectedMs, 'bar-connected'],
+    ['first frame', t.firstFrameMs, 'bar-frame']];
+  const max = Math.max(100, ...bars.map((b) => b[1] || 0));
+  svg.innerHTML = bars.map(([label, ms, cls], i) => {
+    const w = ms === null ? 0 : Math.max(1, (ms / max) * 200);
+    return `<rect class="${cls}" x="80" y="${i * 18 + 2}" width="${w}" height="14"></rect>`
+      + `<text x="0" y="${i * 18 + 13}">${label}</text><text x="${84 + w}" y="${i * 18 + 13}">${fmt(ms)}</text>`;
+  }).join('');
+}
+
+function showTimeline(peerId, t) {
+  const tile = tileFor(peerId);
+  const q = (c) => tile.fig.querySelector(`.${c}`);
+  q('gathering').textContent = fmt(t.gatheringMs);
+  q('connected').textContent = fmt(t.connectedMs);
+  q('frame').textContent = fmt(t.firstFrameMs);
+  q('pair').textContent = t.localType ? `${t.localType} ↔ ${t.remoteType} (${t.protocol || '?'})` : '…';
+  q('rtt').textContent = t.rttMs === null ? '…' : `${t.rttMs.toFixed(1)} ms`;
+  q('state').textContent = t.restarts ? `${t.state} (${t.restarts} ICE restarts)` : t.state;
+  drawChart(tile.fig.querySelector('svg'), t);
+  window.icemeshStats[peerId] = { ...t };
+}
+
+async function join(event) {
+  event.preventDefault();
+  $('join-button').disabled = true;
+  try {
+    status('Starting camera…');
+    if (!localStream) {
+      localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      $('local').srcObject = localStream;
+    }
+    const room = $('room').value;
+    status('Getting a room token…');
+    const { token } = await fetchDevToken(location.href, room, $('user').value);
+    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked });
+    client.addEventListener('peer', ({ detail: { peerId, link } }) => {
+      const tile = tileFor(peerId);
+      link.addEventListener('track', ({ detail }) => { tile.video.srcObject = detail.stream; });
+      link.addEventListener('timeline', ({ detail }) => showTimeline(peerId, detail));
+      showTimeline(peerId, link.timeline);
+    });
+    client.addEventListener('peer-left', ({ detail: { peerId } }) => {
+      const tile = tiles.get(peerId);
+      if (tile) tile.fig.remove();
+      tiles.delete(peerId);
+      delete window.icemeshStats[peerId];
+    });
+    client.addEventListener('error', ({ detail }) => status(detail.message, true));
+    const joined = await client.connect();
+    status(`In room ${joined.room} as ${joined.peerId}${client.forceRelay ? ' (relay only)' : ''}; `
+      + `${joined.peers.length} other(s) here.`);
+    window.icemeshSession = { peerId: joined.peerId, sessionId: joined.sessionId };
+    $('leave-button').disabled = false;
+  } catch (e) {
+    status(e.message, true);
+    $('join-button').disabled = false;
+  }
+}
+
+function leave() {
+  if (client) client.leave();
+  client = null;
+  for (const [, tile] of tiles) tile.fig.remove();
+  tiles.clear();
+  window.icemeshStats = {};
+  $('leave-button').disabled = true;
+  $('join-button').disabled = false;
+  status('Left the room.');
+}
+
+$('join').addEventListener('submit', join);
+$('leave-button').addEventListener('click', leave);
+const params = new URLSearchParams(location.search);
+if (params.get('room')) $('room').value = params.get('room');
+if (params.get('user')) $('user').value = params.get('user');
+if (params.get('relay') === '1') $('relay').checked = true;

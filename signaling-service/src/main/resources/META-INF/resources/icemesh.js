@@ -1,0 +1,340 @@
+// icemesh client: fetch ICE servers, join a room over signaling, connect to every peer (P2P mesh with trickle ICE
+// and "perfect negotiation"), report each connection's ICE timeline, and ICE-restart a connection that fails.
+// No dependencies; embed with: import { IcemeshClient } from '/icemesh.js';
+
+const RESTART_AFTER_DISCONNECTED_MS = 4000;
+const STATS_INTERVAL_MS = 250;
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+/** GET /api/ice-servers with a room token: { iceServers, ttl, expiresAt, sessionId }. */
+export async function fetchIceServers(baseUrl, token) {
+  const res = await fetch(new URL('/api/ice-servers', baseUrl), { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`ice-servers: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return res.json();
+}
+
+/** POST /api/dev/token (on only in dev/local profiles): { token, sessionId }. */
+export async function fetchDevToken(baseUrl, room, user, mode = 'p2p') {
+  const res = await fetch(new URL('/api/dev/token', baseUrl), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ room, user, mode }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`token: ${body.message || 'HTTP ' + res.status}`);
+  return body;
+}
+
+function candidateInfo(c) {
+  // RTCIceCandidate fields; protocol of a relay candidate is the client-to-server transport when known.
+  return { type: c.type, protocol: c.relayProtocol || c.protocol };
+}
+
+/** One RTCPeerConnection to one remote peer, with its ICE timeline. */
+class PeerLink extends EventTarget {
+  constructor(client, peerId, polite) {
+    super();
+    this.client = client;
+    this.peerId = peerId;
+    this.polite = polite;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.t0 = performance.now();
+    this.timeline = { peerId, gatheringMs: null, connectedMs: null, firstFrameMs: null, localType: null,
+      remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], restarts: 0, framesDecoded: 0 };
+    this.pc = new RTCPeerConnection({
+      iceServers: client.iceServers,
+      iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
+      bundlePolicy: 'max-bundle',
+    });
+    this.remoteStream = new MediaStream();
+    for (const track of client.localStream ? client.localStream.getTracks() : []) {
+      this.pc.addTrack(track, client.localStream);
+    }
+    if (!client.localStream) {
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+    this.wire();
+  }
+
+  elapsed() { return Math.round(performance.now() - this.t0); }
+
+  report(entry) { this.client.report({ ...entry, t: this.elapsed() }); }
+
+  changed() { this.dispatchEvent(new CustomEvent('timeline', { detail: this.timeline })); }
+
+  wire() {
+    const pc = this.pc;
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        this.client.send({ type: 'offer', to: this.peerId, sdp: pc.localDescription.sdp });
+      } catch (e) {
+        this.client.error(e);
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate, url }) => {
+      if (!candidate) return;
+      this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
+      const info = candidateInfo(candidate);
+      this.timeline.candidates.push(info.type);
+      if (['host', 'srflx', 'prflx', 'relay'].includes(info.type)) {
+        const entry = { event: 'candidate', candidateType: info.type };
+        if (['udp', 'tcp', 'tls'].includes(info.protocol)) entry.protocol = info.protocol;
+        if (url && /^(stuns?|turns?):/.test(url)) entry.url = url;
+        this.report(entry);
+      }
+    };
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === 'gathering') this.report({ event: 'gathering-started' });
+      if (pc.iceGatheringState === 'complete') {
+        this.timeline.gatheringMs = this.elapsed();
+        this.report({ event: 'gathering-complete' });
+        this.changed();
+      }
+    };
+    pc.oniceconnectionstatechange = () => {
+      const state = pc.iceConnectionState;
+      this.timeline.state = state;
+      this.report({ event: 'ice-state', state });
+      if ((state === 'connected' || state === 'completed') && this.timeline.connectedMs === null) {
+        this.timeline.connectedMs = this.elapsed();
+        this.pollStats();
+      }
+      if (state === 'failed') this.restart('failed');
+      if (state === 'disconnected') {
+        clearTimeout(this.disconnectTimer);
+        this.disconnectTimer = setTimeout(() => {
+          if (pc.iceConnectionState === 'disconnected') this.restart('disconnected');
+        }, RESTART_AFTER_DISCONNECTED_MS);
+      }
+      this.changed();
+    };
+    pc.ontrack = ({ track }) => {
+      this.remoteStream.addTrack(track);
+      this.dispatchEvent(new CustomEvent('track', { detail: { stream: this.remoteStream, track } }));
+    };
+  }
+
+  restart(why) {
+    this.timeline.restarts++;
+    if (why === 'failed') this.report({ event: 'failed', reason: 'ice failed; restarting ICE' });
+    this.pc.restartIce();
+  }
+
+  async onDescription(description) {
+    const pc = this.pc;
+    const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    await pc.setRemoteDescription(description);
+    if (description.type === 'offer') {
+      await pc.setLocalDescription();
+      this.client.send({ type: 'answer', to: this.peerId, sdp: pc.localDescription.sdp });
+    }
+  }
+
+  async onCandidate(candidate) {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (e) {
+      if (!this.ignoreOffer) this.client.error(e);
+    }
+  }
+
+  async pollStats() {
+    clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(async () => {
+      if (this.pc.connectionState === 'closed') return clearInterval(this.statsTimer);
+      const stats = await this.pc.getStats();
+      let pair = null;
+      let frames = 0;
+      let audioPackets = 0;
+      stats.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets += s.packetsReceived || 0;
+      });
+      if (pair) {
+        const local = stats.get(pair.localCandidateId);
+        const remote = stats.get(pair.remoteCandidateId);
+        const localType = local && local.candidateType;
+        const first = this.timeline.localType === null;
+        this.timeline.localType = localType;
+        this.timeline.remoteType = remote && remote.candidateType;
+        this.timeline.protocol = local && (local.relayProtocol || local.protocol);
+        this.timeline.rttMs = pair.currentRoundTripTime !== undefined ? pair.currentRoundTripTime * 1000 : null;
+        if (first && localType) {
+          const entry = { event: 'selected-pair', local: this.timeline.localType, remote: this.timeline.remoteType };
+          if (['udp', 'tcp', 'tls'].includes(this.timeline.protocol)) entry.protocol = this.timeline.protocol;
+          if (this.timeline.rttMs !== null) entry.rttMs = this.timeline.rttMs;
+          this.report(entry);
+        }
+      }
+      this.timeline.framesDecoded = frames;
+      const hasVideo = this.pc.getReceivers().some((r) => r.track && r.track.kind === 'video');
+      if (this.timeline.firstFrameMs === null && (frames > 0 || (!hasVideo && audioPackets > 0))) {
+        this.timeline.firstFrameMs = this.elapsed();
+        this.report({ event: 'first-media' });
+      }
+      this.changed();
+    }, STATS_INTERVAL_MS);
+  }
+
+  close() {
+    clearInterval(this.statsTimer);
+    clearTimeout(this.disconnectTimer);
+    this.pc.close();
+  }
+}
+
+/**
+ * A member of a room. Events: 'joined' {peerId, sessionId, room}, 'peer' {peerId, link} for every new connection,
+ * 'peer-left' {peerId}, 'error' {message}, 'closed'.
+ */
+export class IcemeshClient extends EventTarget {
+  /**
+   * @param {object} o
+   * @param {string} o.token room token
+   * @param {string} [o.url] WebSocket URL, default ws(s)://<this host>/ws
+   * @param {MediaStream} [o.localStream] what to send
+   * @param {boolean} [o.forceRelay] iceTransportPolicy 'relay'
+   */
+  constructor({ token, url, localStream = null, forceRelay = false }) {
+    super();
+    this.token = token;
+    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    this.localStream = localStream;
+    this.forceRelay = forceRelay;
+    this.links = new Map();
+    this.iceServers = [];
+    this.lastSeq = 0;
+    this.pendingReports = [];
+    this.closed = false;
+  }
+
+  /** Opens the socket and joins; resolves with the 'joined' message. */
+  connect() {
+    return new Promise((resolve, reject) => {
+      this.onJoined = resolve;
+      this.onJoinFailed = reject;
+      this.open({ type: 'join', token: this.token });
+    });
+  }
+
+  open(first) {
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => ws.send(JSON.stringify(first));
+    ws.onmessage = (e) => this.onMessage(JSON.parse(e.data));
+    ws.onclose = () => {
+      if (this.closed || ws !== this.ws) return;
+      this.reconnect(0);
+    };
+  }
+
+  reconnect(attempt) {
+    const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)];
+    setTimeout(() => {
+      if (this.closed) return;
+      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq });
+      this.ws.addEventListener('close', () => { if (!this.closed && !this.resumedOnce) this.reconnect(attempt + 1); },
+        { once: true });
+    }, delay);
+  }
+
+  send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  report(entry) {
+    this.pendingReports.push(entry);
+    clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => this.flushReports(), 200);
+  }
+
+  flushReports() {
+    while (this.pendingReports.length) {
+      this.send({ type: 'report', entries: this.pendingReports.splice(0, 50) });
+    }
+  }
+
+  error(e) {
+    this.dispatchEvent(new CustomEvent('error', { detail: { message: e.message || String(e) } }));
+  }
+
+  link(peerId) {
+    let link = this.links.get(peerId);
+    if (!link) {
+      link = new PeerLink(this, peerId, this.peerId > peerId);
+      this.links.set(peerId, link);
+      this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
+    }
+    return link;
+  }
+
+  drop(peerId) {
+    const link = this.links.get(peerId);
+    if (link) {
+      link.close();
+      this.links.delete(peerId);
+    }
+    this.dispatchEvent(new CustomEvent('peer-left', { detail: { peerId } }));
+  }
+
+  async onMessage(m) {
+    if (m.seq) this.lastSeq = Math.max(this.lastSeq, m.seq);
+    switch (m.type) {
+      case 'joined':
+        this.peerId = m.peerId;
+        this.sessionId = m.sessionId;
+        this.resumeToken = m.resumeToken;
+        this.iceServers = m.iceServers;
+        this.dispatchEvent(new CustomEvent('joined', { detail: m }));
+        if (this.onJoined) this.onJoined(m);
+        // The newcomer starts a connection to everyone already there; adding tracks triggers the offer.
+        for (const p of m.peers) this.link(p.peerId);
+        break;
+      case 'resumed':
+        this.resumedOnce = true;
+        this.iceServers = m.iceServers;
+        break;
+      case 'peer-joined':
+        this.link(m.peerId);
+        break;
+      case 'peer-left':
+        this.drop(m.peerId);
+        break;
+      case 'offer':
+      case 'answer':
+        try {
+          await this.link(m.from).onDescription({ type: m.type, sdp: m.sdp });
+        } catch (e) {
+          this.error(e);
+        }
+        break;
+      case 'candidate':
+        await this.link(m.from).onCandidate(m.candidate);
+        break;
+      case 'error':
+        if (this.onJoinFailed && !this.peerId) this.onJoinFailed(new Error(`${m.code}: ${m.message}`));
+        if (m.code === 'bad-resume') this.open({ type: 'join', token: this.token });
+        this.error(new Error(`${m.code}: ${m.message}`));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Leaves the room and closes every connection. */
+  leave() {
+    this.closed = true;
+    this.flushReports();
+    this.send({ type: 'leave' });
+    for (const id of [...this.links.keys()]) this.drop(id);
+    if (this.ws) this.ws.close();
+    this.dispatchEvent(new Event('closed'));
+  }
+}
