@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""Join an icemesh room from Python with aiortc (Debian's python3-aiortc 1.4), sending a video track.
+
+The ICE servers come from icemesh's GET /api/ice-servers: only healthy servers, best first, with fresh TURN
+credentials. That matters for aiortc 1.4 in particular: it gathers inside setLocalDescription (no trickle), waits
+up to 5 s for each STUN server that does not answer, and uses only the FIRST stun: and the FIRST turn: URL.
+
+    /usr/bin/python3 icemesh_client.py --base http://127.0.0.1:8080 --room lobby --duration 30
+
+Prints one JSON line with the timings: gathering ms, connected ms, first remote frame ms, selected pair.
+"""
+import argparse
+import asyncio
+import json
+import sys
+import time
+import urllib.request
+
+import aioice.ice
+from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription,
+                    VideoStreamTrack)
+from aiortc.sdp import candidate_from_sdp
+
+try:
+    import websockets
+except ImportError:  # pragma: no cover
+    sys.exit("needs Debian's python3-websockets (apt-get install python3-websockets)")
+
+
+def http_json(url, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=10) as r:
+        return json.loads(r.read())
+
+
+def rtc_configuration(ice):
+    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+               for s in ice["iceServers"]]
+    return RTCConfiguration(iceServers=servers)
+
+
+def use_loopback_only():
+    """aioice skips loopback host addresses; on a single test machine, gather on 127.0.0.1 only."""
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+
+
+def force_relay(pc):
+    """aiortc 1.4 has no iceTransportPolicy; set aioice's connection policy to relay-only."""
+    for transceiver in pc.getTransceivers():
+        gatherer = transceiver.sender.transport.transport.iceGatherer
+        gatherer._connection._transport_policy = aioice.ice.TransportPolicy.RELAY
+
+
+class Peer:
+    """One RTCPeerConnection to one remote peer, with its timeline."""
+
+    def __init__(self, client, peer_id):
+        self.client = client
+        self.peer_id = peer_id
+        self.t0 = time.monotonic()
+        self.timeline = {"peerId": peer_id, "gatheringMs": None, "connectedMs": None, "firstFrameMs": None,
+                         "localType": None, "remoteType": None}
+        self.pc = RTCPeerConnection(client.configuration)
+        self.pc.addTrack(VideoStreamTrack())
+        if client.relay:
+            force_relay(self.pc)
+        self.pc.on("iceconnectionstatechange", self.on_state)
+        self.pc.on("track", self.on_track)
+
+    def ms(self):
+        return int((time.monotonic() - self.t0) * 1000)
+
+    async def on_state(self):
+        state = self.pc.iceConnectionState
+        await self.client.report({"event": "ice-state", "t": self.ms(), "state": state})
+        if state == "completed" and self.timeline["connectedMs"] is None:
+            self.timeline["connectedMs"] = self.ms()
+            self.selected_pair()
+            await self.client.report({"event": "selected-pair", "t": self.ms(), "local": self.timeline["localType"],
+                                      "remote": self.timeline["remoteType"]})
+
+    def selected_pair(self):
+        for t in self.pc.getTransceivers():
+            conn = t.receiver.transport.transport._connection
+            pair = getattr(conn, "_nominated", {}).get(1)
+            if pair:
+                self.timeline["localType"] = pair.local_candidate.type
+                self.timeline["remoteType"] = pair.remote_candidate.type
+                return
+
+    def on_track(self, track):
+        if track.kind != "video":
+            return
+
+        async def first_frame():
+            await track.recv()
+            self.timeline["firstFrameMs"] = self.ms()
+            await self.client.report({"event": "first-media", "t": self.ms()})
+            self.client.first_frame.set()
+            while True:
+                await track.recv()
+
+        self.client.tasks.append(asyncio.ensure_future(first_frame()))
+
+    async def gather(self, make_description):
+        started = time.monotonic()
+        await self.client.report({"event": "gathering-started", "t": self.ms()})
+        await self.pc.setLocalDescription(await make_description())
+        self.timeline["gatheringMs"] = int((time.monotonic() - started) * 1000)
+        await self.client.report({"event": "gathering-complete", "t": self.ms()})
+
+    async def offer(self):
+        await self.gather(self.pc.createOffer)
+        await self.client.send({"type": "offer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
+
+    async def on_description(self, kind, sdp):
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
+        if kind == "offer":
+            await self.gather(self.pc.createAnswer)
+            await self.client.send({"type": "answer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
+
+    async def on_candidate(self, candidate):
+        text = (candidate or {}).get("candidate", "")
+        if not text:
+            return
+        c = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:") else text)
+        c.sdpMid = candidate.get("sdpMid")
+        c.sdpMLineIndex = candidate.get("sdpMLineIndex")
+        await self.pc.addIceCandidate(c)
+
+
+class Client:
+    def __init__(self, args):
+        self.args = args
+        self.relay = args.relay
+        self.peers = {}
+        self.tasks = []
+        self.first_frame = asyncio.Event()
+        self.ws = None
+        self.configuration = None
+
+    async def send(self, msg):
+        await self.ws.send(json.dumps(msg))
+
+    async def report(self, entry):
+        """Sends one timeline entry; a report after the socket closed is dropped (the call is over)."""
+        if self.ws is not None and self.ws.open:
+            try:
+                await self.send({"type": "report", "entries": [entry]})
+            except websockets.exceptions.ConnectionClosed:
+                pass
+
+    def peer(self, peer_id):
+        if peer_id not in self.peers:
+            self.peers[peer_id] = Peer(self, peer_id)
+        return self.peers[peer_id]
+
+    async def run(self):
+        base = self.args.base.rstrip("/")
+        token = self.args.token or http_json(base + "/api/dev/token",
+                                             {"room": self.args.room, "user": self.args.user})["token"]
+        ice = http_json(base + "/api/ice-servers", token=token)
+        self.configuration = rtc_configuration(ice)
+        if self.args.gather_only:
+            return await self.gather_only(ice)
+        async with websockets.connect(base.replace("http", "ws", 1) + "/ws") as ws:
+            self.ws = ws
+            await self.send({"type": "join", "token": token})
+            deadline = time.monotonic() + self.args.duration
+            while time.monotonic() < deadline:
+                if self.args.exit_on_frame and self.first_frame.is_set():
+                    break
+                try:
+                    msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.2))
+                except asyncio.TimeoutError:
+                    continue
+                await self.on_message(msg)
+            await self.send({"type": "leave"})
+        for p in self.peers.values():
+            await p.pc.close()
+        for task in self.tasks:
+            task.cancel()
+        return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
+                "peers": [p.timeline for p in self.peers.values()]}
+
+    async def gather_only(self, ice):
+        """Only gather, as the first peer of a call would: shows what the ICE list costs aiortc."""
+        p = Peer(self, "none")
+        await p.gather(p.pc.createOffer)
+        candidates = [line.split()[7] for line in p.pc.localDescription.sdp.splitlines()
+                      if line.startswith("a=candidate:")]
+        await p.pc.close()
+        return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
+                "gatheringMs": p.timeline["gatheringMs"], "candidateTypes": candidates}
+
+    async def on_message(self, msg):
+        kind = msg.get("type")
+        if kind == "joined":
+            for other in msg["peers"]:
+                await self.peer(other["peerId"]).offer()
+        elif kind in ("offer", "answer"):
+            await self.peer(msg["from"]).on_description(kind, msg["sdp"])
+        elif kind == "candidate":
+            await self.peer(msg["from"]).on_candidate(msg.get("candidate"))
+        elif kind == "peer-left":
+            gone = self.peers.pop(msg["peerId"], None)
+            if gone:
+                await gone.pc.close()
+        elif kind == "error":
+            print("signaling error: %s: %s" % (msg.get("code"), msg.get("message")), file=sys.stderr)
+            if not self.peers and msg.get("code") in ("unauthorized", "room-full", "wrong-room"):
+                raise SystemExit(2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", default="http://127.0.0.1:8080", help="signaling-service base URL")
+    parser.add_argument("--room", default="lobby")
+    parser.add_argument("--user", default="aiortc")
+    parser.add_argument("--token", help="room token; without it the dev token endpoint mints one")
+    parser.add_argument("--duration", type=float, default=30, help="seconds to stay in the room")
+    parser.add_argument("--relay", action="store_true", help="relay-only (TURN) connections")
+    parser.add_argument("--loopback", action="store_true", help="gather on 127.0.0.1 only (single-machine tests)")
+    parser.add_argument("--gather-only", action="store_true", help="only fetch the ICE list and gather once")
+    parser.add_argument("--exit-on-frame", action="store_true", help="leave once a remote frame arrived")
+    args = parser.parse_args()
+    if args.loopback:
+        use_loopback_only()
+    print(json.dumps(asyncio.run(Client(args).run())), flush=True)
+
+
+if __name__ == "__main__":
+    main()
