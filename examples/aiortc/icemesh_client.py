@@ -12,6 +12,7 @@ Prints one JSON line with the timings: gathering ms, connected ms, first remote 
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import time
 import urllib.request
@@ -141,6 +142,7 @@ class Client:
         self.first_frame = asyncio.Event()
         self.ws = None
         self.configuration = None
+        self.stop = asyncio.Event()
 
     async def send(self, msg):
         await self.ws.send(json.dumps(msg))
@@ -166,11 +168,14 @@ class Client:
         self.configuration = rtc_configuration(ice)
         if self.args.gather_only:
             return await self.gather_only(ice)
+        # SIGTERM (or Ctrl-C) leaves the room cleanly and still prints the result.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, self.stop.set)
         async with websockets.connect(base.replace("http", "ws", 1) + "/ws") as ws:
             self.ws = ws
             await self.send({"type": "join", "token": token})
             deadline = time.monotonic() + self.args.duration
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stop.is_set():
                 if self.args.exit_on_frame and self.first_frame.is_set():
                     break
                 try:

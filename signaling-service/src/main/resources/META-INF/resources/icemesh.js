@@ -191,7 +191,8 @@ class PeerLink extends EventTarget {
 }
 
 /**
- * A member of a room. Events: 'joined' {peerId, sessionId, room}, 'peer' {peerId, link} for every new connection,
+ * A member of a room. Events: 'joined' {peerId, sessionId, room}, 'peer-joined' {peerId, user}, 'peer' {peerId,
+ * link} for every new connection,
  * 'peer-left' {peerId}, 'error' {message}, 'closed'.
  */
 export class IcemeshClient extends EventTarget {
@@ -302,7 +303,9 @@ export class IcemeshClient extends EventTarget {
         this.iceServers = m.iceServers;
         break;
       case 'peer-joined':
-        this.link(m.peerId);
+        // The newcomer offers to everyone already there; this side answers when its offer arrives. (Perfect
+        // negotiation still resolves glare from later renegotiations and ICE restarts.)
+        this.dispatchEvent(new CustomEvent('peer-joined', { detail: { peerId: m.peerId, user: m.user } }));
         break;
       case 'peer-left':
         this.drop(m.peerId);

@@ -8,16 +8,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs examples/aiortc/icemesh_client.py with Debian's python3-aiortc and returns its JSON result line. */
-final class Aiortc {
+/** Runs examples/aiortc/icemesh_client.py with Debian's python3-aiortc and reads its JSON result line. */
+final class Aiortc implements AutoCloseable {
 
     /** Debian's interpreter: the python3 first on PATH may be another build without aiortc. */
     static final String PYTHON = "/usr/bin/python3";
 
-    private Aiortc() {
+    private final Process process;
+    private final Path out;
+    private final Path err;
+
+    private Aiortc(Process process, Path out, Path err) {
+        this.process = process;
+        this.out = out;
+        this.err = err;
     }
 
-    static JsonNode run(Path root, int signalingPort, String... args) throws Exception {
+    /** Starts the client on loopback against signaling on the given port. */
+    static Aiortc start(Path root, int signalingPort, String... args) throws Exception {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: install python3-aiortc (bash .ci/run does)");
         }
@@ -26,23 +34,42 @@ final class Aiortc {
         command.addAll(List.of(args));
         Path out = Files.createTempFile("aiortc-", ".out");
         Path err = Files.createTempFile("aiortc-", ".err");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                throw new AssertionError("aiortc client hung; stderr:\n" + Files.readString(err));
-            }
-            String stdout = Files.readString(out).trim();
-            if (p.exitValue() != 0 || stdout.isEmpty()) {
-                throw new AssertionError("aiortc client failed (" + p.exitValue() + "):\n" + stdout + "\n"
-                        + Files.readString(err));
-            }
-            String[] lines = stdout.split("\n");
-            return new ObjectMapper().readTree(lines[lines.length - 1]);
-        } finally {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
+        return new Aiortc(new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .start(), out, err);
+    }
+
+    /** Starts the client and waits for its result. */
+    static JsonNode run(Path root, int signalingPort, String... args) throws Exception {
+        try (Aiortc client = start(root, signalingPort, args)) {
+            return client.result();
         }
+    }
+
+    /** Asks the client to leave now (SIGTERM) and returns its result line. */
+    JsonNode stop() throws Exception {
+        process.destroy();
+        return result();
+    }
+
+    /** Waits (at most 90 s) for the client to finish and returns its result line. */
+    JsonNode result() throws Exception {
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
+            throw new AssertionError("aiortc client hung; stderr:\n" + Files.readString(err));
+        }
+        String stdout = Files.readString(out).trim();
+        if (stdout.isEmpty()) {
+            throw new AssertionError("aiortc client failed (" + process.exitValue() + "):\n" + stdout + "\n"
+                    + Files.readString(err));
+        }
+        String[] lines = stdout.split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
     }
 }

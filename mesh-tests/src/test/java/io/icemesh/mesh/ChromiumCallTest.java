@@ -53,6 +53,26 @@ class ChromiumCallTest {
                 "both clients' first-media reports reached monitor through signaling and Kafka"));
     }
 
+    @Test
+    void anAiortcClientAndAChromiumPageCallEachOther() throws Exception {
+        String room = "mixed-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Browser page = new Browser()) {
+            page.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?user=chromium&room=" + room);
+            page.driver.findElement(By.id("join-button")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> page.js("return window.icemeshSession") != null);
+            try (Aiortc client = Aiortc.start(mesh.root, mesh.ports.get("signaling"), "--room", room,
+                    "--user", "aiortc", "--duration", "60")) {
+                await().atMost(Duration.ofSeconds(25)).untilAsserted(() ->
+                        assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video"));
+                var result = client.stop();
+                var peer = result.get("peers").get(0);
+                assertTrue(peer.get("firstFrameMs").isNumber(), "aiortc received Chromium's video: " + result);
+                System.out.printf("aiortc <-> chromium call: aiortc connected %s ms, first frame %s ms%n",
+                        peer.get("connectedMs"), peer.get("firstFrameMs"));
+            }
+        }
+    }
+
     /** Runs a two-page call; returns page A's timeline of its connection to B. */
     private Map<String, Object> call(boolean relay) throws Exception {
         String room = "chromium-" + UUID.randomUUID().toString().substring(0, 8);
