@@ -106,6 +106,13 @@ public final class AllocationManager {
         return true;
     }
 
+    /** Removes an allocation that never got its relay socket (no end event: it was never created). */
+    public void abandon(Allocation allocation) {
+        if (byFiveTuple.remove(allocation.fiveTuple(), allocation)) {
+            release(allocation.username());
+        }
+    }
+
     /**
      * Expires allocations past their lifetime and drops stale permissions and channel bindings.
      *

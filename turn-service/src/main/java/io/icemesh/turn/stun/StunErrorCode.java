@@ -4,7 +4,7 @@ package io.icemesh.turn.stun;
 public enum StunErrorCode {
     TRY_ALTERNATE(300, "Try Alternate"),
     BAD_REQUEST(400, "Bad Request"),
-    UNAUTHENTICATED(401, "Unauthenticated"),
+    UNAUTHENTICATED(401, "Unauthorized"),
     FORBIDDEN(403, "Forbidden"),
     UNKNOWN_ATTRIBUTE(420, "Unknown Attribute"),
     ALLOCATION_MISMATCH(437, "Allocation Mismatch"),

@@ -59,7 +59,7 @@ class CredentialsTest {
         assertEquals(NonceService.Validity.VALID, nonces.check(nonce, a, 1_000_600));
         assertEquals(NonceService.Validity.STALE, nonces.check(nonce, a, 1_000_601));
         assertEquals(NonceService.Validity.INVALID, nonces.check(nonce, b, 1_000_001));
-        assertEquals(NonceService.Validity.INVALID, nonces.check(nonce.replace('a', 'b').replace('1', '2'), a, 1_000_001));
+        assertEquals(NonceService.Validity.INVALID, nonces.check(nonce.substring(0, nonce.length() - 2) + (nonce.endsWith("AA") ? "BB" : "AA"), a, 1_000_001));
         assertEquals(NonceService.Validity.INVALID, nonces.check("obMatJos2gAAAzz", a, 1_000_001));
         assertEquals(NonceService.Validity.INVALID, new NonceService(600).check(nonce, a, 1_000_001),
                 "another process's key does not validate the nonce");
