@@ -1,0 +1,238 @@
+package io.icemesh.turn.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** All turn-service settings, under {@code icemesh.turn}. */
+@ConfigMapping(prefix = "icemesh.turn")
+public interface TurnConfig {
+
+    /**
+     * The TURN REST shared secret (env {@code ICEMESH_TURN_SECRET}): signaling signs {@code expiry:sessionId}
+     * usernames with it. Required, no default: set it from a Kubernetes Secret or the environment.
+     */
+    String secret();
+
+    /**
+     * Earlier shared secrets still accepted, so the secret can rotate without cutting sessions off
+     * (comma-separated). Unset means none.
+     */
+    Optional<List<String>> previousSecrets();
+
+    /** The realm in REALM attributes and long-term keys (env {@code ICEMESH_TURN_REALM}). */
+    @WithDefault("icemesh")
+    String realm();
+
+    /**
+     * Allow peers on loopback (127.0.0.0/8, ::1). Only for tests and local demos: it lets clients reach services on
+     * the TURN host (env {@code ICEMESH_TURN_ALLOW_LOOPBACK_PEERS}).
+     */
+    @WithDefault("false")
+    boolean allowLoopbackPeers();
+
+    /** This node's id in events and announcements (defaults to the host name, the pod name in Kubernetes). */
+    @WithDefault("${HOSTNAME:turn-local}")
+    String nodeId();
+
+    /** Static long-term users: {@code icemesh.turn.users.<name>=<password>}. None by default. */
+    Map<String, String> users();
+
+    /** Listeners. */
+    Listen listen();
+
+    /** Relay sockets. */
+    Relay relay();
+
+    /** Allocation lifetimes and quotas. */
+    Allocations allocation();
+
+    /** Authentication and abuse limits. */
+    Auth auth();
+
+    /** Peer address ACL beyond the built-in safe defaults. */
+    Peers peers();
+
+    /** TLS listener. */
+    Tls tls();
+
+    /** Kafka events and node announcements. */
+    Events events();
+
+    /** Graceful shutdown. */
+    Drain drain();
+
+    /** Where the server listens for clients. */
+    interface Listen {
+        /** The address the listeners bind (0.0.0.0 serves every interface; dev profile uses 127.0.0.1). */
+        @WithDefault("0.0.0.0")
+        String address();
+
+        /** STUN/TURN over UDP port (RFC 8656 default 3478). */
+        @WithDefault("3478")
+        int udpPort();
+
+        /** STUN/TURN over TCP port (RFC 8656 default 3478). */
+        @WithDefault("3478")
+        int tcpPort();
+
+        /** TURN over TLS port (RFC 8656 default 5349). */
+        @WithDefault("5349")
+        int tlsPort();
+
+        /** Serve UDP. */
+        @WithDefault("true")
+        boolean udp();
+
+        /** Serve TCP. */
+        @WithDefault("true")
+        boolean tcp();
+
+        /** Serve TLS. */
+        @WithDefault("true")
+        boolean tls();
+
+        /** Event loop threads (one UDP reader each, sharing the port with SO_REUSEPORT); 0 means one per core. */
+        @WithDefault("0")
+        int threads();
+
+        /** Socket receive buffer in bytes; the kernel caps it at net.core.rmem_max. */
+        @WithDefault("4194304")
+        int receiveBufferBytes();
+
+        /** Socket send buffer in bytes; the kernel caps it at net.core.wmem_max. */
+        @WithDefault("4194304")
+        int sendBufferBytes();
+    }
+
+    /** Relayed transport addresses. */
+    interface Relay {
+        /**
+         * IPv4 address relay sockets bind to; {@code auto} picks the first non-loopback IPv4 address of the host,
+         * or 127.0.0.1 when there is none.
+         */
+        @WithDefault("auto")
+        String ipv4Address();
+
+        /**
+         * IPv6 address relay sockets bind to; {@code auto} picks the first global IPv6 address, {@code none}
+         * disables IPv6 relays (REQUESTED-ADDRESS-FAMILY IPv6 then gets 440).
+         */
+        @WithDefault("auto")
+        String ipv6Address();
+
+        /**
+         * The IPv4 address clients see in XOR-RELAYED-ADDRESS and in node announcements, when the host is
+         * behind a 1:1 NAT (coturn's external-ip); {@code auto} means the relay address itself.
+         */
+        @WithDefault("auto")
+        String publicAddress();
+
+        /** Lowest relay port (RFC 8656 Section 7.2 suggests 49152-65535). */
+        @WithDefault("49152")
+        int minPort();
+
+        /** Highest relay port. */
+        @WithDefault("65535")
+        int maxPort();
+    }
+
+    /** Allocation limits. */
+    interface Allocations {
+        /** Lifetime when the client asks for none or less (RFC 8656 Section 7.2: 10 minutes). */
+        @WithDefault("600s")
+        Duration defaultLifetime();
+
+        /** Longest lifetime granted (RFC 8656 Section 7.2 suggests 1 hour). */
+        @WithDefault("3600s")
+        Duration maxLifetime();
+
+        /** Permission lifetime (RFC 8656 Section 9: 300 s). */
+        @WithDefault("300s")
+        Duration permissionLifetime();
+
+        /** Channel binding lifetime (RFC 8656 Section 12: 600 s). */
+        @WithDefault("600s")
+        Duration channelLifetime();
+
+        /** Allocations one username may hold; past it 486. */
+        @WithDefault("10")
+        int maxPerUser();
+
+        /** Allocations this node holds at most; past it 486. Also the capacity announced. */
+        @WithDefault("10000")
+        int maxTotal();
+
+        /** Bandwidth cap per allocation and direction in bytes per second; 0 for none. */
+        @WithDefault("2500000")
+        long maxBytesPerSecond();
+
+        /** How often lifetimes, permissions and channels are checked. */
+        @WithDefault("500ms")
+        Duration sweepInterval();
+    }
+
+    /** Authentication. */
+    interface Auth {
+        /** How long a nonce is valid; after it the client gets 438 Stale Nonce and a new one. */
+        @WithDefault("600s")
+        Duration nonceLifetime();
+
+        /** Accept TURN REST (ephemeral) credentials signed with the shared secret(s). */
+        @WithDefault("true")
+        boolean restCredentials();
+
+        /** Answers per second to unauthenticated requests (Binding, 401 challenges) per source IP. */
+        @WithDefault("50")
+        int unauthenticatedRate();
+
+        /** Burst of answers to unauthenticated requests per source IP. */
+        @WithDefault("100")
+        int unauthenticatedBurst();
+    }
+
+    /** Peer ACL; the built-in deny list always applies unless an allow entry covers the address. */
+    interface Peers {
+        /** Extra allowed peer prefixes (CIDR); allow wins over deny, as in coturn. */
+        @WithDefault("none")
+        List<String> allow();
+
+        /** Extra denied peer prefixes (CIDR). */
+        @WithDefault("none")
+        List<String> deny();
+    }
+
+    /** TLS for turns: URLs. */
+    interface Tls {
+        /** PEM certificate chain; when unset a self-signed certificate is generated at start (and logged). */
+        Optional<String> certPath();
+
+        /** PEM private key (PKCS#8) matching the certificate. */
+        Optional<String> keyPath();
+    }
+
+    /** Events on Kafka. */
+    interface Events {
+        /** How often each live allocation's traffic counters are published. */
+        @WithDefault("60s")
+        Duration trafficInterval();
+
+        /** How often the node announcement is re-published. */
+        @WithDefault("10s")
+        Duration announceInterval();
+
+        /** Events buffered while Kafka is slow or down; past it events are dropped and counted. */
+        @WithDefault("100000")
+        int bufferSize();
+    }
+
+    /** Graceful shutdown. */
+    interface Drain {
+        /** How long shutdown waits for allocations to end before closing them. */
+        @WithDefault("30s")
+        Duration grace();
+    }
+}

@@ -1,0 +1,147 @@
+package io.icemesh.turn.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+
+/**
+ * The turn-service meters, registered once at start with bounded label values (enums), so Prometheus shows
+ * {@code icemesh_turn_*} series. Per-packet counters are {@link LongAdder}s read by function counters, which
+ * costs the relay path one uncontended add.
+ */
+public final class TurnMetrics {
+
+    /** Direction of relayed traffic. */
+    public enum Direction { TO_PEER, TO_CLIENT }
+
+    /** Why relayed data was dropped. */
+    public enum DropReason { NO_ALLOCATION, NO_PERMISSION, NO_CHANNEL, BANDWIDTH, QUEUE_FULL }
+
+    /** Why an Allocate failed. */
+    public enum AllocateFailure {
+        USER_QUOTA, TOTAL_QUOTA, DRAINING, NO_RELAY_PORT, BAD_REQUEST, UNSUPPORTED_TRANSPORT, ADDRESS_FAMILY, MISMATCH
+    }
+
+    /** Why authentication failed (the 401 challenge round trip is not a failure). */
+    public enum AuthFailure { UNKNOWN_USER, EXPIRED_CREDENTIAL, BAD_INTEGRITY, STALE_NONCE, BAD_REQUEST, WRONG_CREDENTIALS }
+
+    private final Map<Direction, LongAdder> packets = new EnumMap<>(Direction.class);
+    private final Map<Direction, LongAdder> bytes = new EnumMap<>(Direction.class);
+    private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
+    private final Map<AllocateFailure, Counter> allocateFailures = new EnumMap<>(AllocateFailure.class);
+    private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+    private final Map<String, Counter> requests;
+    private final Map<String, Counter> malformed;
+    private final Map<String, Counter> created;
+    private final Map<String, Counter> ended;
+    private final Counter aclDenials;
+    private final Counter rateLimited;
+
+    public TurnMetrics(MeterRegistry registry, IntSupplier activeAllocations) {
+        Gauge.builder("icemesh.turn.allocations.active", activeAllocations::getAsInt)
+                .description("Allocations live now").register(registry);
+        for (Direction d : Direction.values()) {
+            LongAdder p = new LongAdder();
+            LongAdder b = new LongAdder();
+            packets.put(d, p);
+            bytes.put(d, b);
+            FunctionCounter.builder("icemesh.turn.relay.packets", p, LongAdder::sum).tag("direction", label(d))
+                    .description("Packets relayed").register(registry);
+            FunctionCounter.builder("icemesh.turn.relay.bytes", b, LongAdder::sum).tag("direction", label(d))
+                    .baseUnit("bytes").description("Application bytes relayed").register(registry);
+        }
+        for (DropReason r : DropReason.values()) {
+            LongAdder a = new LongAdder();
+            drops.put(r, a);
+            FunctionCounter.builder("icemesh.turn.relay.dropped", a, LongAdder::sum).tag("reason", label(r))
+                    .description("Relayed packets dropped").register(registry);
+        }
+        for (AllocateFailure f : AllocateFailure.values()) {
+            allocateFailures.put(f, Counter.builder("icemesh.turn.allocations.failed").tag("reason", label(f))
+                    .description("Allocate requests refused after authentication").register(registry));
+        }
+        for (AuthFailure f : AuthFailure.values()) {
+            authFailures.put(f, Counter.builder("icemesh.turn.auth.failures").tag("reason", label(f))
+                    .description("Requests that failed authentication").register(registry));
+        }
+        requests = byLabel(registry, "icemesh.turn.stun.requests", "method", "STUN/TURN requests received",
+                "binding", "allocate", "refresh", "create_permission", "channel_bind", "send", "other");
+        malformed = byLabel(registry, "icemesh.turn.packets.malformed", "transport",
+                "Packets dropped because they did not decode", "udp", "tcp", "tls", "relay");
+        created = byLabel(registry, "icemesh.turn.allocations.created", "transport", "Allocations created",
+                "udp", "tcp", "tls");
+        ended = byLabel(registry, "icemesh.turn.allocations.ended", "reason", "Allocations ended",
+                "expired", "deleted", "shutdown");
+        aclDenials = Counter.builder("icemesh.turn.acl.denials").description("Peer addresses refused by the ACL (403)")
+                .register(registry);
+        rateLimited = Counter.builder("icemesh.turn.ratelimit.dropped")
+                .description("Unauthenticated requests dropped by the per-source rate limit").register(registry);
+    }
+
+    private static Map<String, Counter> byLabel(MeterRegistry registry, String name, String tag, String description,
+            String... values) {
+        Map<String, Counter> m = new java.util.HashMap<>();
+        for (String v : values) {
+            m.put(v, Counter.builder(name).tag(tag, v).description(description).register(registry));
+        }
+        return Map.copyOf(m);
+    }
+
+    private static String label(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public void relayed(Direction direction, int payloadBytes) {
+        packets.get(direction).increment();
+        bytes.get(direction).add(payloadBytes);
+    }
+
+    public void dropped(DropReason reason) {
+        drops.get(reason).increment();
+    }
+
+    public void allocateFailed(AllocateFailure failure) {
+        allocateFailures.get(failure).increment();
+    }
+
+    public void authFailed(AuthFailure failure) {
+        authFailures.get(failure).increment();
+    }
+
+    /** Counts a request by method name (see {@code StunMessageType.methodName}). */
+    public void request(String method) {
+        Counter c = requests.get(method);
+        (c != null ? c : requests.get("other")).increment();
+    }
+
+    /** Counts a packet that did not decode, by transport label (udp, tcp, tls, relay). */
+    public void malformed(String transport) {
+        malformed.get(transport).increment();
+    }
+
+    public void allocationCreated(String transport) {
+        created.get(transport).increment();
+    }
+
+    public void allocationEnded(String reason) {
+        ended.get(reason).increment();
+    }
+
+    public void aclDenied() {
+        aclDenials.increment();
+    }
+
+    public void rateLimited() {
+        rateLimited.increment();
+    }
+
+    /** Total malformed packets (tests). */
+    public double malformedTotal() {
+        return malformed.values().stream().mapToDouble(Counter::count).sum();
+    }
+}

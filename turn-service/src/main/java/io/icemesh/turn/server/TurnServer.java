@@ -1,0 +1,248 @@
+package io.icemesh.turn.server;
+
+import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.NodeAnnouncement;
+import io.icemesh.events.v1.NodeKind;
+import io.icemesh.events.v1.TurnEventType;
+import io.icemesh.turn.allocation.Allocation;
+import io.icemesh.turn.allocation.AllocationManager;
+import io.icemesh.turn.auth.CredentialStore;
+import io.icemesh.turn.auth.NonceService;
+import io.icemesh.turn.auth.RequestAuthenticator;
+import io.icemesh.turn.config.TurnConfig;
+import io.icemesh.turn.events.TurnEventPublisher;
+import io.icemesh.turn.metrics.TurnMetrics;
+import io.icemesh.turn.policy.PeerAddressPolicy;
+import io.icemesh.turn.policy.UnauthenticatedRateLimiter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The STUN/TURN server's life cycle: wires codec, auth, policy and allocation state to the listeners at start,
+ * runs the sweeper (lifetimes, permissions, channels, traffic events) and the node announcements, and drains on
+ * shutdown: new allocations are refused with 508 and readiness goes down, existing ones live until they end or the
+ * grace time passes.
+ */
+@ApplicationScoped
+public class TurnServer {
+
+    private static final Logger LOG = Logger.getLogger(TurnServer.class);
+
+    @Inject
+    TurnConfig config;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    TurnEventPublisher events;
+
+    private volatile Listeners listeners;
+    private volatile AllocationManager allocations;
+    private volatile TurnMetrics metrics;
+    private volatile InetAddress publicAddress;
+    private volatile boolean stopped;
+    private long lastTrafficNanos;
+
+    void onStart(@Observes StartupEvent event) throws Exception {
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    synchronized void start() throws Exception {
+        TurnConfig.Allocations limits = config.allocation();
+        allocations = new AllocationManager(limits.maxPerUser(), limits.maxTotal());
+        metrics = new TurnMetrics(registry, allocations::active);
+        FunctionCounter.builder("icemesh.turn.events.dropped", events, TurnEventPublisher::droppedCount)
+                .description("Kafka events dropped (buffer full, delivery failed, or failure-event rate limit)")
+                .register(registry);
+        allocations.onEnd(this::allocationEnded);
+
+        List<String> secrets = new ArrayList<>();
+        if (config.auth().restCredentials()) {
+            secrets.add(config.secret());
+            config.previousSecrets().ifPresent(secrets::addAll);
+        }
+        RequestAuthenticator authenticator = new RequestAuthenticator(config.realm(),
+                new CredentialStore(config.users(), secrets), new NonceService(config.auth().nonceLifetime().toSeconds()));
+        PeerAddressPolicy peers = new PeerAddressPolicy(entries(config.peers().allow()), entries(config.peers().deny()),
+                config.allowLoopbackPeers());
+        UnauthenticatedRateLimiter rateLimiter = new UnauthenticatedRateLimiter(config.auth().unauthenticatedRate(),
+                config.auth().unauthenticatedBurst());
+
+        TurnConfig.Listen listen = config.listen();
+        listeners = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
+        InetAddress ipv4 = HostAddresses.ipv4(config.relay().ipv4Address());
+        InetAddress ipv6 = HostAddresses.ipv6(config.relay().ipv6Address());
+        String publicSetting = config.relay().publicAddress();
+        publicAddress = HostAddresses.AUTO.equals(publicSetting) ? ipv4 : HostAddresses.literal(publicSetting);
+        RelayPortAllocator ipv4Relays = relays(ipv4);
+        RelayPortAllocator ipv6Relays = ipv6 == null ? null : relays(ipv6);
+        LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
+        AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays,
+                new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress), lifetimes,
+                limits.maxBytesPerSecond(), metrics, events);
+        AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
+                limits.permissionLifetime(), limits.channelLifetime(), metrics, events);
+        TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
+                metrics, events);
+        ClientPacketHandler packets = new ClientPacketHandler(requests, metrics);
+
+        InetAddress listenAddress = HostAddresses.literal(listen.address());
+        if (listen.udp()) {
+            listeners.bindUdp(listenAddress, listen.udpPort(), new UdpListenerHandler(packets, allocations, metrics));
+        }
+        if (listen.tcp()) {
+            listeners.bindStream(listenAddress, listen.tcpPort(), null, packets, allocations, metrics);
+        }
+        if (listen.tls()) {
+            listeners.bindStream(listenAddress, listen.tlsPort(), TlsContextFactory.create(config.tls()), packets,
+                    allocations, metrics);
+        }
+        long sweepMillis = limits.sweepInterval().toMillis();
+        lastTrafficNanos = System.nanoTime();
+        listeners.group().next().scheduleAtFixedRate(() -> sweep(rateLimiter), sweepMillis, sweepMillis,
+                TimeUnit.MILLISECONDS);
+        long announceMillis = config.events().announceInterval().toMillis();
+        listeners.group().next().scheduleAtFixedRate(() -> announce(false), 0, announceMillis, TimeUnit.MILLISECONDS);
+        LOG.infof("turn-service %s listening on %s udp:%d tcp:%d tls:%d (%s transport), relay %s%s ports %d-%d, "
+                        + "public %s, realm %s, loopback peers %s", config.nodeId(), listen.address(), udpPort(), tcpPort(),
+                tlsPort(), listeners.nativeTransport() ? "epoll" : "nio", ipv4.getHostAddress(),
+                ipv6 == null ? "" : " and " + ipv6.getHostAddress(), config.relay().minPort(), config.relay().maxPort(),
+                publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied");
+    }
+
+    private RelayPortAllocator relays(InetAddress address) {
+        return new RelayPortAllocator(address, config.relay().minPort(), config.relay().maxPort(),
+                listeners.datagramChannelClass(), config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
+    }
+
+    private static List<String> entries(List<String> configured) {
+        return configured.stream().filter(s -> !s.isBlank() && !"none".equals(s)).toList();
+    }
+
+    private void sweep(UnauthenticatedRateLimiter rateLimiter) {
+        try {
+            long now = System.nanoTime();
+            allocations.sweep(now);
+            rateLimiter.evictIdle(now);
+            if (now - lastTrafficNanos >= config.events().trafficInterval().toNanos()) {
+                lastTrafficNanos = now;
+                for (Allocation a : allocations.all()) {
+                    if (a.relay() != null) {
+                        events.allocationEvent(TurnEventType.TRAFFIC, a, null, null);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("allocation sweep failed; it runs again next interval", e);
+        }
+    }
+
+    private void allocationEnded(Allocation allocation, AllocationManager.EndReason reason) {
+        metrics.allocationEnded(reason.label());
+        TurnEventType type = reason == AllocationManager.EndReason.EXPIRED ? TurnEventType.ALLOCATION_EXPIRED
+                : TurnEventType.ALLOCATION_DELETED;
+        events.allocationEvent(type, allocation, null, reason.label());
+        LOG.debugf("allocation %s of %s ended: %s", allocation.id(), allocation.username(), reason.label());
+    }
+
+    private void announce(boolean draining) {
+        try {
+            events.announce(announcement(draining));
+        } catch (RuntimeException e) {
+            LOG.warnf("node announcement failed: %s", e.getMessage());
+        }
+    }
+
+    /** This node's announcement as published on icemesh.nodes. */
+    public NodeAnnouncement announcement(boolean draining) {
+        String host = publicAddress.getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        List<String> urls = new ArrayList<>();
+        if (udpPort() > 0) {
+            urls.add("stun:" + host + ":" + udpPort());
+            urls.add("turn:" + host + ":" + udpPort() + "?transport=udp");
+        }
+        if (tcpPort() > 0) {
+            urls.add("turn:" + host + ":" + tcpPort() + "?transport=tcp");
+        }
+        if (tlsPort() > 0) {
+            urls.add("turns:" + host + ":" + tlsPort() + "?transport=tcp");
+        }
+        return new NodeAnnouncement(EventSchema.VERSION, config.nodeId(), NodeKind.TURN, publicAddress.getHostAddress(),
+                urls, allocations.capacity(), allocations.active(), draining || allocations.draining(),
+                System.currentTimeMillis());
+    }
+
+    synchronized void stop() {
+        if (stopped || listeners == null) {
+            return;
+        }
+        stopped = true;
+        allocations.startDraining();
+        announce(true);
+        long graceMillis = config.drain().grace().toMillis();
+        LOG.infof("draining: refusing new allocations, waiting up to %d ms for %d allocations to end", graceMillis,
+                allocations.active());
+        try {
+            if (!allocations.awaitEmpty(graceMillis)) {
+                LOG.infof("drain grace time over, closing %d allocations", allocations.active());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        allocations.closeAll();
+        listeners.closeListeners();
+        listeners.shutdown();
+    }
+
+    /** The bound UDP port, or -1. */
+    public int udpPort() {
+        return listeners == null ? -1 : listeners.udpPort();
+    }
+
+    /** The bound TCP port, or -1. */
+    public int tcpPort() {
+        return listeners == null ? -1 : listeners.tcpPort();
+    }
+
+    /** The bound TLS port, or -1. */
+    public int tlsPort() {
+        return listeners == null ? -1 : listeners.tlsPort();
+    }
+
+    /** True while every configured listener is bound and open. */
+    public boolean listening() {
+        return listeners != null && !stopped && listeners.allOpen();
+    }
+
+    /** True once shutdown began: new allocations are refused. */
+    public boolean draining() {
+        return allocations != null && allocations.draining();
+    }
+
+    /** Live allocations. */
+    public int activeAllocations() {
+        return allocations == null ? 0 : allocations.active();
+    }
+
+    /** Starts draining without stopping (operators and tests). */
+    public void startDraining() {
+        allocations.startDraining();
+        announce(true);
+    }
+}
