@@ -31,7 +31,8 @@ class ChromiumCallTest {
     @BeforeAll
     void startMesh() throws Exception {
         mesh = new Mesh();
-        Mesh.Result up = mesh.run("up", "-d");
+        // Relay candidates on one machine are loopback addresses: the test allows loopback peers, the default denies.
+        Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d");
         assertEquals(0, up.exitCode(), "./icemesh up -d failed:\n" + up.output());
     }
 
@@ -51,6 +52,14 @@ class ChromiumCallTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertTrue(
                 monitorCount("first_media") >= firstMediaBefore + 2,
                 "both clients' first-media reports reached monitor through signaling and Kafka"));
+    }
+
+    @Test
+    void twoUsersForcedToRelayConnectThroughTurnService() throws Exception {
+        double allocationsBefore = turnAllocations();
+        Map<String, Object> timing = call(true);
+        assertEquals("relay", timing.get("localType"), "force relay gives a relay pair: " + timing);
+        assertTrue(turnAllocations() >= allocationsBefore + 2, "both pages allocated on turn-service");
     }
 
     @Test
@@ -101,6 +110,16 @@ class ChromiumCallTest {
     private static long framesDecoded(Browser page) {
         Object n = page.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].framesDecoded : 0");
         return n == null ? 0 : ((Number) n).longValue();
+    }
+
+    private double turnAllocations() {
+        Matcher m = Pattern.compile("(?m)^icemesh_turn_allocations_created_total(?:\\{[^}]*\\})? (\\S+)$")
+                .matcher(mesh.get("turn", "/q/metrics").body());
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
     }
 
     private double monitorCount(String type) {

@@ -39,7 +39,8 @@ final class Mesh implements AutoCloseable {
 
     Mesh() throws IOException {
         home = Files.createTempDirectory("icemesh-mesh-test-");
-        for (String name : List.of("kafka", "kafka-controller", "signaling", "turn", "media", "monitor")) {
+        for (String name : List.of("kafka", "kafka-controller", "signaling", "turn", "turn-stun", "turn-tls", "media",
+                "monitor")) {
             ports.put(name, freePort());
         }
         env.put("ICEMESH_HOME", home.toString());
@@ -47,6 +48,8 @@ final class Mesh implements AutoCloseable {
         env.put("ICEMESH_KAFKA_CONTROLLER_PORT", ports.get("kafka-controller").toString());
         env.put("ICEMESH_SIGNALING_HTTP_PORT", ports.get("signaling").toString());
         env.put("ICEMESH_TURN_HTTP_PORT", ports.get("turn").toString());
+        env.put("ICEMESH_TURN_PORT", ports.get("turn-stun").toString());
+        env.put("ICEMESH_TURN_TLS_PORT", ports.get("turn-tls").toString());
         env.put("ICEMESH_MEDIA_HTTP_PORT", ports.get("media").toString());
         env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
     }
