@@ -165,6 +165,8 @@ class Client:
         token = self.args.token or http_json(base + "/api/dev/token",
                                              {"room": self.args.room, "user": self.args.user})["token"]
         ice = http_json(base + "/api/ice-servers", token=token)
+        if self.args.ice_servers:
+            ice = {"iceServers": json.loads(self.args.ice_servers)}
         self.configuration = rtc_configuration(ice)
         if self.args.gather_only:
             return await self.gather_only(ice)
@@ -230,6 +232,7 @@ def main():
     parser.add_argument("--relay", action="store_true", help="relay-only (TURN) connections")
     parser.add_argument("--loopback", action="store_true", help="gather on 127.0.0.1 only (single-machine tests)")
     parser.add_argument("--gather-only", action="store_true", help="only fetch the ICE list and gather once")
+    parser.add_argument("--ice-servers", help="JSON RTCIceServer list to use instead of icemesh's (comparisons)")
     parser.add_argument("--exit-on-frame", action="store_true", help="leave once a remote frame arrived")
     args = parser.parse_args()
     if args.loopback:

@@ -72,7 +72,9 @@ async function join(event) {
     const room = $('room').value;
     status('Getting a room token…');
     const { token } = await fetchDevToken(location.href, room, $('user').value);
-    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked });
+    // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
+    const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
+    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked, iceServers: override });
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);
       link.addEventListener('track', ({ detail }) => { tile.video.srcObject = detail.stream; });
@@ -108,9 +110,9 @@ function leave() {
   status('Left the room.');
 }
 
+const params = new URLSearchParams(location.search);
 $('join').addEventListener('submit', join);
 $('leave-button').addEventListener('click', leave);
-const params = new URLSearchParams(location.search);
 if (params.get('room')) $('room').value = params.get('room');
 if (params.get('user')) $('user').value = params.get('user');
 if (params.get('relay') === '1') $('relay').checked = true;

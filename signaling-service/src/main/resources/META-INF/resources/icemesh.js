@@ -202,15 +202,17 @@ export class IcemeshClient extends EventTarget {
    * @param {string} [o.url] WebSocket URL, default ws(s)://<this host>/ws
    * @param {MediaStream} [o.localStream] what to send
    * @param {boolean} [o.forceRelay] iceTransportPolicy 'relay'
+   * @param {RTCIceServer[]} [o.iceServers] use these instead of the list signaling hands out (for comparisons)
    */
-  constructor({ token, url, localStream = null, forceRelay = false }) {
+  constructor({ token, url, localStream = null, forceRelay = false, iceServers = null }) {
     super();
     this.token = token;
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.localStream = localStream;
     this.forceRelay = forceRelay;
     this.links = new Map();
-    this.iceServers = [];
+    this.iceServersOverride = iceServers;
+    this.iceServers = iceServers || [];
     this.lastSeq = 0;
     this.pendingReports = [];
     this.closed = false;
@@ -292,7 +294,7 @@ export class IcemeshClient extends EventTarget {
         this.peerId = m.peerId;
         this.sessionId = m.sessionId;
         this.resumeToken = m.resumeToken;
-        this.iceServers = m.iceServers;
+        this.iceServers = this.iceServersOverride || m.iceServers;
         this.dispatchEvent(new CustomEvent('joined', { detail: m }));
         if (this.onJoined) this.onJoined(m);
         // The newcomer starts a connection to everyone already there; adding tracks triggers the offer.
@@ -300,7 +302,7 @@ export class IcemeshClient extends EventTarget {
         break;
       case 'resumed':
         this.resumedOnce = true;
-        this.iceServers = m.iceServers;
+        this.iceServers = this.iceServersOverride || m.iceServers;
         break;
       case 'peer-joined':
         // The newcomer offers to everyone already there; this side answers when its offer arrives. (Perfect

@@ -27,7 +27,7 @@ final class Mesh implements AutoCloseable {
     /** Longest a single icemesh command may take before the test calls it hung. */
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
 
-    final Path root = Path.of(System.getProperty("icemesh.root", "..")).toAbsolutePath().normalize();
+    final Path root = findRoot();
     final Path home;
     final Map<String, Integer> ports = new HashMap<>();
     final Map<String, String> env = new HashMap<>();
@@ -108,6 +108,20 @@ final class Mesh implements AutoCloseable {
             }
         }
         return pids;
+    }
+
+    /** The checkout: the icemesh.root property (set by the build), else the nearest folder up holding ./icemesh. */
+    static Path findRoot() {
+        String configured = System.getProperty("icemesh.root");
+        if (configured != null) {
+            return Path.of(configured).toAbsolutePath().normalize();
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("icemesh")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("cannot find the icemesh checkout above " + Path.of("").toAbsolutePath());
     }
 
     static boolean portInUse(int port) {

@@ -1,0 +1,146 @@
+package io.icemesh.mesh;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.openqa.selenium.By;
+
+/**
+ * Benchmark, not a test: time from joining to the first decoded video frame, for Chromium (host and relay) and
+ * aiortc, through icemesh (its ICE list: turn-service, health-ranked) and with the seed's hand-written config (a STUN
+ * server that never answers first, coturn as TURN), all in one run on this machine.
+ *
+ *   ./mvnw -q -pl mesh-tests test-compile exec:java -Dexec.classpathScope=test \
+ *       -Dexec.mainClass=io.icemesh.mesh.FirstFrameBench -Dexec.args="5"
+ */
+public final class FirstFrameBench {
+
+    private FirstFrameBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Path coturnLog = Files.createTempFile("coturn-", ".log");
+        int coturnPort = Mesh.freePort();
+        Process coturn = new ProcessBuilder("turnserver", "-n", "--listening-ip=127.0.0.1",
+                "--listening-port=" + coturnPort, "--relay-ip=127.0.0.1", "--allow-loopback-peers", "--lt-cred-mech",
+                "--user=seed:seedpass", "--realm=seed", "--no-tls", "--no-dtls", "--no-cli", "--min-port=40000",
+                "--max-port=40999", "--log-file=stdout", "--simple-log")
+                .redirectErrorStream(true).redirectOutput(coturnLog.toFile()).start();
+        try (DatagramSocket blackHole = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             Mesh mesh = new Mesh()) {
+            Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d");
+            if (up.exitCode() != 0) {
+                throw new IllegalStateException(up.output());
+            }
+            String seed = "[{\"urls\":[\"stun:127.0.0.1:" + blackHole.getLocalPort() + "\"]},"
+                    + "{\"urls\":[\"turn:127.0.0.1:" + coturnPort + "?transport=udp\"],\"username\":\"seed\","
+                    + "\"credential\":\"seedpass\"}]";
+            List<String> rows = new ArrayList<>();
+            rows.add(row("Chromium host", chromium(mesh, runs, false, null), chromium(mesh, runs, false, seed)));
+            rows.add(row("Chromium relay", chromium(mesh, runs, true, null), chromium(mesh, runs, true, seed)));
+            rows.add(row("aiortc", aiortc(mesh, runs, null), aiortc(mesh, runs, seed)));
+            System.out.println("| client | icemesh: first frame ms (median of " + runs + ") | seed config: first "
+                    + "frame ms (median) | seed / icemesh |");
+            System.out.println("|---|---|---|---|");
+            rows.forEach(System.out::println);
+        } finally {
+            coturn.destroy();
+            coturn.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(coturnLog);
+        }
+    }
+
+    private static String row(String client, double icemesh, double seed) {
+        return String.format("| %s | %.0f | %.0f | %.1fx |", client, icemesh, seed, seed / icemesh);
+    }
+
+    /** Median over runs of the newcomer's time from its join to the first decoded frame. */
+    private static double chromium(Mesh mesh, int runs, boolean relay, String ice) throws Exception {
+        List<Double> firstFrame = new ArrayList<>();
+        try (Browser a = new Browser(); Browser b = new Browser()) {
+            for (int i = 0; i < runs; i++) {
+                String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+                String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room
+                        + (relay ? "&relay=1" : "") + (ice == null ? "" : "&ice="
+                        + URLEncoder.encode(ice, StandardCharsets.UTF_8));
+                a.driver.get(url);
+                a.driver.findElement(By.id("join-button")).click();
+                waitFor(() -> a.js("return window.icemeshSession") != null, 20);
+                b.driver.get(url);
+                b.driver.findElement(By.id("join-button")).click();
+                waitFor(() -> {
+                    Object ms = b.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].firstFrameMs : null");
+                    return ms != null;
+                }, 60);
+                firstFrame.add(((Number) b.js("return Object.values(window.icemeshStats)[0].firstFrameMs"))
+                        .doubleValue());
+                Object pair = b.js("return Object.values(window.icemeshStats)[0].localType");
+                if (relay && !"relay".equals(pair)) {
+                    throw new IllegalStateException("relay run used a " + pair + " pair");
+                }
+            }
+        }
+        return median(firstFrame);
+    }
+
+    private static double aiortc(Mesh mesh, int runs, String ice) throws Exception {
+        List<Double> firstFrame = new ArrayList<>();
+        int port = mesh.ports.get("signaling");
+        for (int i = 0; i < runs; i++) {
+            String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+            List<String> common = new ArrayList<>(List.of("--room", room, "--duration", "60"));
+            if (ice != null) {
+                common.addAll(List.of("--ice-servers", ice));
+            }
+            List<String> first = new ArrayList<>(common);
+            first.addAll(List.of("--user", "a"));
+            try (Aiortc a = Aiortc.start(mesh.root, port, first.toArray(String[]::new))) {
+                // The first peer must be in the room before the newcomer offers.
+                waitFor(() -> roomHasPeer(mesh, room), 20);
+                List<String> second = new ArrayList<>(common);
+                second.addAll(List.of("--user", "b", "--exit-on-frame"));
+                JsonNode b = Aiortc.run(mesh.root, port, second.toArray(String[]::new));
+                JsonNode peer = b.get("peers").get(0);
+                if (!peer.get("firstFrameMs").isNumber()) {
+                    throw new IllegalStateException("no frame: " + b);
+                }
+                firstFrame.add(peer.get("firstFrameMs").asDouble());
+                a.stop();
+            }
+        }
+        return median(firstFrame);
+    }
+
+    private static boolean roomHasPeer(Mesh mesh, String room) {
+        return mesh.get("signaling", "/q/metrics").body().matches("(?s).*\\nicemesh_signaling_peers(\\{[^}]*\\})? [1-9].*");
+    }
+
+    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("condition not met within " + seconds + " s");
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
