@@ -92,4 +92,30 @@ public abstract class EventDeserializer<T> implements Deserializer<T> {
             return v.schemaVersion() == EventSchema.VERSION && v.url() != null;
         }
     }
+
+    /** Reads {@link MediaCommand}. */
+    public static class MediaCommands extends EventDeserializer<MediaCommand> {
+        public MediaCommands() {
+            super(MediaCommand.class);
+        }
+
+        @Override
+        protected boolean supported(MediaCommand v) {
+            return v.schemaVersion() == EventSchema.VERSION && v.type() != null && v.roomId() != null
+                    && v.endpointId() != null;
+        }
+    }
+
+    /** Reads {@link MediaReply}. */
+    public static class MediaReplies extends EventDeserializer<MediaReply> {
+        public MediaReplies() {
+            super(MediaReply.class);
+        }
+
+        @Override
+        protected boolean supported(MediaReply v) {
+            return v.schemaVersion() == EventSchema.VERSION && v.type() != null && v.roomId() != null
+                    && v.endpointId() != null;
+        }
+    }
 }

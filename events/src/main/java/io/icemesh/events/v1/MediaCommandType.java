@@ -1,0 +1,15 @@
+package io.icemesh.events.v1;
+
+/** What signaling asks of media-service for one endpoint (one client in an SFU room). */
+public enum MediaCommandType {
+    /** Create the endpoint (ICE ufrag/pwd, DTLS) in the room; no SDP yet. */
+    ALLOCATE,
+    /** The client's SDP offer (what it publishes); media-service replies with ANSWER. */
+    OFFER,
+    /** The client's SDP answer to an offer media-service made (renegotiation). */
+    ANSWER,
+    /** The client wants an ICE restart; media-service replies with a new OFFER carrying new credentials. */
+    ICE_RESTART,
+    /** End the endpoint: its tracks leave the room. */
+    END
+}
