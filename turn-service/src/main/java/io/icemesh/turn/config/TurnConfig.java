@@ -158,6 +158,13 @@ public interface TurnConfig {
         @WithDefault("600s")
         Duration channelLifetime();
 
+        /**
+         * Accept only RFC 8656 channel numbers (0x4000-0x4FFF). Off by default: RFC 5766's 0x4000-0x7FFF is still
+         * what coturn 4.6.1's client and libwebrtc pick, and what coturn and pion accept.
+         */
+        @WithDefault("false")
+        boolean strictChannelRange();
+
         /** Allocations one username may hold; past it 486. */
         @WithDefault("10")
         int maxPerUser();

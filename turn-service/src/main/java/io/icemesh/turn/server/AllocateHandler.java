@@ -56,7 +56,8 @@ final class AllocateHandler {
         Allocation existing = allocations.get(client.fiveTuple());
         if (existing != null) {
             if (existing.createdBy(request.transactionId()) && existing.relay() != null) {
-                client.send(success(request, existing, auth));
+                long remainingNanos = existing.expiresAtNanos() - System.nanoTime();
+                client.send(success(request, existing, auth, Math.max(0, (remainingNanos + 999_999_999L) / 1_000_000_000L)));
             } else if (!existing.createdBy(request.transactionId())) {
                 fail(request, client, auth, StunErrorCode.ALLOCATION_MISMATCH, TurnMetrics.AllocateFailure.MISMATCH);
             }
@@ -105,7 +106,7 @@ final class AllocateHandler {
                 channel.close();
                 return;
             }
-            client.send(success(request, allocation, auth));
+            client.send(success(request, allocation, auth, lifetime));
             metrics.allocationCreated(client.transportLabel());
             events.allocationEvent(TurnEventType.ALLOCATION_CREATED, allocation, null, null);
             LOG.debugf("allocation %s for %s relay %s lifetime %ds", allocation.id(), client.fiveTuple().clientText(),
@@ -160,11 +161,10 @@ final class AllocateHandler {
         client.send(StunResponses.signedError(request, code, auth));
     }
 
-    private static byte[] success(StunMessage request, Allocation allocation, AuthResult auth) {
-        long remaining = Math.max(0, TimeUnit.NANOSECONDS.toSeconds(allocation.expiresAtNanos() - System.nanoTime()));
+    private static byte[] success(StunMessage request, Allocation allocation, AuthResult auth, long lifetimeSeconds) {
         return StunResponses.sign(StunMessageBuilder.responseTo(request, true)
                 .addXorAddress(StunAttributeType.XOR_RELAYED_ADDRESS, allocation.relay().address())
-                .addUint32(StunAttributeType.LIFETIME, remaining)
+                .addUint32(StunAttributeType.LIFETIME, lifetimeSeconds)
                 .addXorAddress(StunAttributeType.XOR_MAPPED_ADDRESS, allocation.fiveTuple().client()), auth);
     }
 

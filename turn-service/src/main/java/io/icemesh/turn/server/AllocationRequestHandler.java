@@ -19,25 +19,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Requests on an existing allocation: Refresh (RFC 8656 Section 8.2), CreatePermission (Section 10.2) and
  * ChannelBind (Section 12.2). Each needs the allocation of the 5-tuple (else 437) and the credentials it was made
- * with (else 441). Peer addresses pass the ACL (403) before the family check (443), so an IPv4-mapped IPv6 form
+ * with (else 441). Channel numbers are accepted in RFC 5766's range 0x4000-0x7FFF unless the strict RFC 8656
+ * range 0x4000-0x4FFF is configured (coturn 4.6.1's client and libwebrtc pick numbers above 0x4FFF). Peer addresses pass the ACL (403) before the family check (443), so an IPv4-mapped IPv6 form
  * of a forbidden address is refused as forbidden.
  */
 final class AllocationRequestHandler {
+
+    private static final Logger LOG = Logger.getLogger(AllocationRequestHandler.class);
 
     private final AllocationManager allocations;
     private final PeerAddressPolicy peers;
     private final LifetimePolicy lifetimes;
     private final long permissionNanos;
     private final long channelNanos;
+    private final boolean strictChannelRange;
     private final TurnMetrics metrics;
     private final TurnEventPublisher events;
 
     AllocationRequestHandler(AllocationManager allocations, PeerAddressPolicy peers, LifetimePolicy lifetimes,
-            Duration permissionLifetime, Duration channelLifetime, TurnMetrics metrics, TurnEventPublisher events) {
+            Duration permissionLifetime, Duration channelLifetime, boolean strictChannelRange, TurnMetrics metrics,
+            TurnEventPublisher events) {
+        this.strictChannelRange = strictChannelRange;
         this.allocations = allocations;
         this.peers = peers;
         this.lifetimes = lifetimes;
@@ -113,7 +120,9 @@ final class AllocationRequestHandler {
         long channelValue = request.uint32Value(StunAttributeType.CHANNEL_NUMBER);
         int channel = (int) (channelValue >>> 16);
         InetSocketAddress peer = XorAddress.decode(request, StunAttributeType.XOR_PEER_ADDRESS);
-        if (channelValue < 0 || !ChannelData.isValidChannel(channel) || peer == null) {
+        boolean inRange = strictChannelRange ? ChannelData.isValidChannel(channel) : ChannelData.isLegacyChannel(channel);
+        if (channelValue < 0 || !inRange || peer == null) {
+            LOG.debugf("ChannelBind from %s refused: channel 0x%x peer %s", client.fiveTuple().clientText(), channel, peer);
             client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
             return;
         }
@@ -123,7 +132,11 @@ final class AllocationRequestHandler {
         long now = System.nanoTime();
         Allocation.BindResult result = allocation.bindChannel(channel, peer, now + channelNanos);
         switch (result) {
-            case CONFLICT -> client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
+            case CONFLICT -> {
+                LOG.debugf("ChannelBind from %s refused: channel 0x%x or peer %s already bound otherwise",
+                        client.fiveTuple().clientText(), channel, peer);
+                client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
+            }
             case TOO_MANY -> client.send(StunResponses.signedError(request, StunErrorCode.INSUFFICIENT_CAPACITY, auth));
             default -> {
                 // a channel binding also installs or refreshes the permission (RFC 8656 Section 12.2)

@@ -69,7 +69,10 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        metrics.malformed(transport.label());
+        // bad TLS records are malformed input; resets and other I/O errors are just the client going away
+        if (cause instanceof io.netty.handler.codec.DecoderException) {
+            metrics.malformed(transport.label());
+        }
         ctx.close();
     }
 }

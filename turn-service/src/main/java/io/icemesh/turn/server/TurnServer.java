@@ -94,7 +94,7 @@ public class TurnServer {
                 new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress), lifetimes,
                 limits.maxBytesPerSecond(), metrics, events);
         AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
-                limits.permissionLifetime(), limits.channelLifetime(), metrics, events);
+                limits.permissionLifetime(), limits.channelLifetime(), limits.strictChannelRange(), metrics, events);
         TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
                 metrics, events);
         ClientPacketHandler packets = new ClientPacketHandler(requests, metrics);

@@ -13,20 +13,30 @@ public final class ChannelData {
     public static final int MIN_CHANNEL = 0x4000;
     /** Highest channel number (RFC 8656 Section 12). */
     public static final int MAX_CHANNEL = 0x4FFF;
+    /**
+     * Highest channel number of RFC 5766 Section 11, which RFC 8656 narrowed. coturn 4.6.1's client and libwebrtc
+     * still pick numbers up to here, and coturn and pion servers accept them.
+     */
+    public static final int MAX_LEGACY_CHANNEL = 0x7FFF;
     /** Largest ChannelData message: a 16-bit length after the header. */
     public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + 0xFFFF;
 
     private ChannelData() {
     }
 
-    /** True for a valid channel number. */
+    /** True for a channel number of RFC 8656 (0x4000-0x4FFF). */
     public static boolean isValidChannel(int channel) {
         return channel >= MIN_CHANNEL && channel <= MAX_CHANNEL;
     }
 
-    /** True when a packet's first byte can start ChannelData (first two bits 01, RFC 7983 range 64-79). */
+    /** True for a channel number of RFC 5766 (0x4000-0x7FFF). */
+    public static boolean isLegacyChannel(int channel) {
+        return channel >= MIN_CHANNEL && channel <= MAX_LEGACY_CHANNEL;
+    }
+
+    /** True when a packet's first byte can start ChannelData (first two bits 01: 64-127). */
     public static boolean looksLikeChannelData(int firstByte) {
-        return (firstByte & 0xF0) == 0x40;
+        return (firstByte & 0xC0) == 0x40;
     }
 
     /**
@@ -34,7 +44,7 @@ public final class ChannelData {
      * or says more bytes than are there (RFC 8656 Section 12.4: such a message is discarded).
      */
     public static int payloadLength(int channel, int declaredLength, int available) {
-        if (!isValidChannel(channel) || available < HEADER_LENGTH || declaredLength > available - HEADER_LENGTH) {
+        if (!isLegacyChannel(channel) || available < HEADER_LENGTH || declaredLength > available - HEADER_LENGTH) {
             return -1;
         }
         return declaredLength;

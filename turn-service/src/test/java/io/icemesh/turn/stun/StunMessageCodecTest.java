@@ -88,6 +88,10 @@ class StunMessageCodecTest {
         assertTrue(ChannelData.isValidChannel(0x4000));
         assertTrue(ChannelData.isValidChannel(0x4FFF));
         assertFalse(ChannelData.isValidChannel(0x5000));
+        assertTrue(ChannelData.isLegacyChannel(0x7FFF), "RFC 5766 range");
+        assertFalse(ChannelData.isLegacyChannel(0x8000));
+        assertEquals(1, ChannelData.payloadLength(0x7FFF, 1, 5));
+        assertEquals(-1, ChannelData.payloadLength(0x8000, 1, 5));
         assertFalse(ChannelData.isValidChannel(0x3FFF));
         assertEquals(5, ChannelData.payloadLength(0x4001, 5, 9));
         assertEquals(-1, ChannelData.payloadLength(0x4001, 6, 9), "declared length past the datagram");

@@ -1,0 +1,164 @@
+package io.icemesh.turn.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.events.v1.Topics;
+import io.icemesh.turn.server.TurnServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * coturn's own client tools against turn-service, relaying to a turnutils_peer echo server on loopback.
+ *
+ * <p>Flags, and why: {@code -c} turns off uclient's RTCP allocation pair, which asks for EVEN-PORT with a
+ * reservation and then a RESERVATION-TOKEN (RFC 8656 Section 14.9): this server keeps no reservations and answers
+ * such tokens 508, so without {@code -c} uclient exits before sending. {@code -m} clients each send {@code -n}
+ * messages of {@code -l} bytes every {@code -z} ms; uclient waits for every echo and prints the loss. uclient 4.6.1
+ * picks channel numbers in RFC 5766's 0x4000-0x7FFF, which this server accepts unless strict-channel-range is set.
+ */
+@QuarkusTest
+@TestProfile(LoopbackPeersProfile.class)
+@WithTestResource(KafkaBrokerResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TurnutilsInteropTest {
+
+    private static final Pattern LOSS = Pattern.compile("Total lost packets (\\d+) \\(([0-9.]+)%\\)");
+    private static final Pattern TOTALS = Pattern.compile("start_mclient: tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)\\s");
+    private static final int CLIENTS = 10;
+    private static final int MESSAGES = 100;
+
+    @Inject
+    TurnServer server;
+    @Inject
+    MeterRegistry registry;
+
+    private String uclient;
+    private ExternalProcess peer;
+    private int peerPort;
+
+    @BeforeAll
+    void startPeer() throws Exception {
+        uclient = ExternalProcess.require("turnutils_uclient", "coturn");
+        String peerBinary = ExternalProcess.require("turnutils_peer", "coturn");
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            peerPort = probe.getLocalPort();
+        }
+        peer = ExternalProcess.start(List.of(peerBinary, "-L", "127.0.0.1", "-p", String.valueOf(peerPort)));
+    }
+
+    @AfterAll
+    void stopPeer() {
+        if (peer != null) {
+            peer.close();
+        }
+    }
+
+    /** Runs uclient with common flags plus {@code extra}; returns its output after checking it exited. */
+    private String runUclient(int port, String... extra) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(uclient, "-c", "-m", String.valueOf(CLIENTS), "-n",
+                String.valueOf(MESSAGES), "-l", "200", "-z", "5", "-e", "127.0.0.1", "-r", String.valueOf(peerPort),
+                "-p", String.valueOf(port)));
+        cmd.addAll(List.of(extra));
+        cmd.add("127.0.0.1");
+        try (ExternalProcess p = ExternalProcess.start(cmd)) {
+            p.waitFor(90, TimeUnit.SECONDS);
+            return p.output();
+        }
+    }
+
+    /** Asserts uclient sent and got back every message with 0 % loss. */
+    private static void assertNoLoss(String output) {
+        Matcher loss = LOSS.matcher(output);
+        assertTrue(loss.find(), "uclient printed no loss summary:\n" + output);
+        assertEquals("0", loss.group(1), "lost packets:\n" + output);
+        Matcher totals = TOTALS.matcher(output);
+        String last = null;
+        String lastRecv = null;
+        while (totals.find()) {
+            last = totals.group(1);
+            lastRecv = totals.group(2);
+        }
+        assertNotNull(last, "uclient printed no totals:\n" + output);
+        assertEquals(String.valueOf(CLIENTS * MESSAGES), last, "messages sent");
+        assertEquals(last, lastRecv, "every message came back through the relay");
+    }
+
+    private double relayed(String direction) {
+        return registry.find("icemesh.turn.relay.packets").tag("direction", direction).functionCounter().count();
+    }
+
+    @Test
+    void channelDataOverUdpWithStaticCredentialsLosesNothing() throws Exception {
+        double before = relayed("to_peer");
+        assertNoLoss(runUclient(server.udpPort(), "-u", "alice", "-w", "alice-password"));
+        assertTrue(relayed("to_peer") - before >= CLIENTS * MESSAGES, "the server counted the relayed packets");
+    }
+
+    @Test
+    void sendIndicationsOverUdpWithRestCredentialsLoseNothing() throws Exception {
+        assertNoLoss(runUclient(server.udpPort(), "-s", "-W", "test-only-secret", "-u", "uclient-session"));
+        ConsumerRecord<String, String> created = KafkaTestConsumer.find(Topics.TURN_EVENTS,
+                r -> r.value().contains("\"ALLOCATION_CREATED\"") && r.value().contains("\"sessionId\":\"uclient-session\""),
+                Duration.ofSeconds(20));
+        assertNotNull(created, "an ALLOCATION_CREATED event with the session id reached Kafka");
+        assertTrue(created.value().matches(".*\"username\":\"\\d+:uclient-session\".*"), created.value());
+        assertEquals("io.icemesh.turn.allocation_created.v1", KafkaTestConsumer.header(created, "ce_type"));
+        assertTrue(created.value().contains("\"allocationId\":\"" + created.key() + "\""), "keyed by allocation id");
+    }
+
+    @Test
+    void channelDataOverTcpLosesNothing() throws Exception {
+        assertNoLoss(runUclient(server.tcpPort(), "-t", "-u", "alice", "-w", "alice-password"));
+    }
+
+    @Test
+    void sendIndicationsOverTlsLoseNothing() throws Exception {
+        assertNoLoss(runUclient(server.tlsPort(), "-t", "-S", "-s", "-u", "alice", "-w", "alice-password"));
+    }
+
+    @Test
+    void stunclientGetsItsOwnMappedAddress() throws Exception {
+        String binary = ExternalProcess.require("turnutils_stunclient", "coturn");
+        try (ExternalProcess p = ExternalProcess.start(List.of(binary, "-L", "127.0.0.2", "-p",
+                String.valueOf(server.udpPort()), "127.0.0.1"))) {
+            p.waitFor(30, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile("UDP reflexive addr: ([0-9.]+):(\\d+)").matcher(p.output());
+            assertTrue(m.find(), "no mapped address in:\n" + p.output());
+            assertEquals("127.0.0.2", m.group(1), "the mapped address is the client's source address");
+            int port = Integer.parseInt(m.group(2));
+            assertTrue(port > 0 && port < 65536);
+            assertTrue(port != server.udpPort());
+        }
+    }
+
+    @Test
+    void nodeAnnouncementIsPublished() {
+        ConsumerRecord<String, String> node = KafkaTestConsumer.find(Topics.NODES,
+                r -> "turn-test".equals(r.key()) && r.value().contains("\"kind\":\"TURN\""), Duration.ofSeconds(20));
+        assertNotNull(node, "a TURN node announcement keyed by node id");
+        assertTrue(node.value().contains("turn:127.0.0.1:" + server.udpPort() + "?transport=udp"), node.value());
+        assertTrue(node.value().contains("turns:127.0.0.1:" + server.tlsPort() + "?transport=tcp"), node.value());
+        assertEquals("io.icemesh.node.turn.v1", KafkaTestConsumer.header(node, "ce_type"));
+    }
+}
