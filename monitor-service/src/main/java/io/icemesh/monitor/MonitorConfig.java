@@ -105,6 +105,10 @@ public interface MonitorConfig {
         /** Besides every change, each probed server's health is published this often. */
         @WithDefault("10s")
         Duration publishInterval();
+
+        /** Create {@code icemesh.server-health} as a compacted topic at start-up if it does not exist. */
+        @WithDefault("true")
+        boolean createTopic();
     }
 
     /** TURN allocation tracking. */

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * mode), keyed by server URL so that compaction keeps the latest verdict per server. Never blocks the prober:
  * events wait in the emitter's buffer while the producer is busy.
  */
+@Startup
 @ApplicationScoped
 public class ServerHealthPublisher {
 

@@ -3,6 +3,7 @@ package io.icemesh.monitor.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -14,6 +15,7 @@ import java.util.Map;
  * Session meters. Every label set is fixed and registered up front (outcomes, failure reasons, candidate and pair
  * types), so each series is exported from the start and no input can add series.
  */
+@Startup
 @ApplicationScoped
 public class SessionMetrics {
 

@@ -6,6 +6,7 @@ import io.icemesh.monitor.MonitorConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -18,6 +19,7 @@ import java.util.Map;
  * reports cumulative counters per allocation, so the last values of each live allocation are remembered (within
  * a bound) and only increments are added; a counter that goes backwards is taken as a restart from zero.
  */
+@Startup
 @ApplicationScoped
 public class TurnMetrics {
 

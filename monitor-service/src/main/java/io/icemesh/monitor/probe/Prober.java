@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -35,6 +36,7 @@ import org.jboss.logging.Logger;
  * verdict change is published at once; every verdict is re-published periodically. Nothing read from the network
  * can throw out of the loops: malformed and unexpected answers are counted and dropped.
  */
+@Startup
 @ApplicationScoped
 public class Prober implements ServerStatuses {
 

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.EnumMap;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * Joins session and TURN events into per-session timelines and turns the milestones they reach into session
  * metrics. The entry point for consumers (events in) and the REST API (views out).
  */
+@Startup
 @ApplicationScoped
 public class Timelines {
 
