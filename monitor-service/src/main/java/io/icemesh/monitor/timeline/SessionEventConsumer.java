@@ -14,9 +14,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code icemesh.session-events} and counts them by type. Unreadable records arrive with a null value
- * (the event deserializer is total): they are counted as malformed and the stream goes on. Created at start-up
- * so that its meters are exported, at zero, before the first event.
+ * Consumes {@code icemesh.session-events}, counts them by type and feeds them into the session timelines.
+ * Unreadable records arrive with a null value (the event deserializer is total): they are counted as malformed
+ * and the stream goes on. Created at start-up so that its meters are exported, at zero, before the first event.
  */
 @Startup
 @ApplicationScoped
@@ -26,8 +26,10 @@ public class SessionEventConsumer {
 
     private final Map<SessionEventType, Counter> byType = new EnumMap<>(SessionEventType.class);
     private final Counter malformed;
+    private final Timelines timelines;
 
-    SessionEventConsumer(MeterRegistry meters) {
+    SessionEventConsumer(MeterRegistry meters, Timelines timelines) {
+        this.timelines = timelines;
         for (SessionEventType type : SessionEventType.values()) {
             byType.put(type, Counter.builder("icemesh.monitor.session.events")
                     .description("Session events consumed, by event type")
@@ -49,6 +51,7 @@ public class SessionEventConsumer {
                     record.offset());
             return;
         }
+        timelines.apply(event);
         byType.get(event.type()).increment();
     }
 }

@@ -10,6 +10,7 @@ import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.events.v1.Topics;
+import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(MonitorTestEnvironment.class)
 class SessionEventConsumerTest {
 
     @Test

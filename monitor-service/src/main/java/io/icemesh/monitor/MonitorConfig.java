@@ -1,0 +1,120 @@
+package io.icemesh.monitor;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Every setting of monitor-service, under {@code icemesh.monitor}. */
+@ConfigMapping(prefix = "icemesh.monitor")
+public interface MonitorConfig {
+
+    /** How session timelines are kept in memory. */
+    Timelines timelines();
+
+    /** Thresholds above which a session counts as slow in its diagnosis. */
+    Diagnosis diagnosis();
+
+    /** Active STUN probes of ICE servers. */
+    Probe probe();
+
+    /** Publication of {@code ServerHealth} events. */
+    Health health();
+
+    /** Tracking of TURN allocations from turn events. */
+    Turn turn();
+
+    /** Timeline memory bounds. */
+    interface Timelines {
+        /** Most timelines kept; past it the least recently updated one is evicted. */
+        @WithDefault("10000")
+        int maxSessions();
+
+        /** A timeline not updated for this long is dropped. */
+        @WithDefault("1h")
+        Duration maxAge();
+
+        /** Most entries stored per timeline; later entries still update milestones and metrics but are not stored. */
+        @WithDefault("256")
+        int maxEntries();
+
+        /** How often timelines older than {@link #maxAge()} are swept. */
+        @WithDefault("10s")
+        Duration sweepInterval();
+    }
+
+    /** Slowness thresholds of the diagnosis. */
+    interface Diagnosis {
+        /** Gathering that took longer than this is slow. */
+        @WithDefault("2s")
+        Duration slowGathering();
+
+        /** A session that took longer than this to reach ICE connected is slow. */
+        @WithDefault("3s")
+        Duration slowConnect();
+
+        /** A session whose first media came later than this after its start is slow. */
+        @WithDefault("5s")
+        Duration slowFirstMedia();
+    }
+
+    /** STUN Binding probes. */
+    interface Probe {
+        /** Whether probes run at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * ICE server URLs to probe besides those announced on {@code icemesh.nodes}
+         * ({@code stun:host:port}, {@code turn:host:port?transport=udp}, ...). None by default.
+         */
+        Optional<List<String>> servers();
+
+        /** Time between two probes of one server. */
+        @WithDefault("2s")
+        Duration interval();
+
+        /** A probe unanswered after this long is a miss. */
+        @WithDefault("1s")
+        Duration timeout();
+
+        /** Consecutive misses after which a server is unhealthy; one answer makes it healthy again. */
+        @WithDefault("3")
+        int unhealthyAfterMisses();
+
+        /** How many recent probes per server the RTT percentiles and loss ratio are computed over. */
+        @WithDefault("20")
+        int window();
+
+        /** Most servers probed; further announced URLs are ignored (and logged) to keep metric labels bounded. */
+        @WithDefault("64")
+        int maxServers();
+
+        /** Probe only loopback addresses (127.0.0.0/8, ::1); set false in deployments that probe real servers. */
+        @WithDefault("true")
+        boolean loopbackOnly();
+
+        /** An announced node not heard from for this long is forgotten, and its URLs are no longer probed. */
+        @WithDefault("5m")
+        Duration announcementTtl();
+    }
+
+    /** ServerHealth publication. */
+    interface Health {
+        /** Besides every change, each probed server's health is published this often. */
+        @WithDefault("10s")
+        Duration publishInterval();
+
+        /** Create {@code icemesh.server-health} as a compacted topic at start-up if it does not exist. */
+        @WithDefault("true")
+        boolean createTopic();
+    }
+
+    /** TURN allocation tracking. */
+    interface Turn {
+        /** Most allocations whose traffic counters are remembered (to turn cumulative counters into increments). */
+        @WithDefault("100000")
+        int maxTrackedAllocations();
+    }
+}

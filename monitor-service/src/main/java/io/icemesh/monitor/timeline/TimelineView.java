@@ -1,0 +1,77 @@
+package io.icemesh.monitor.timeline;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An immutable copy of one session's timeline, taken under the store's lock, for the REST API and the diagnosis.
+ *
+ * @param sessionId the session
+ * @param roomId its room, where known
+ * @param peerId its peer, where known
+ * @param status connecting, connected, failed, abandoned or closed
+ * @param firstTimestampMs earliest event timestamp, epoch milliseconds
+ * @param lastUpdateMs when the timeline last changed (monitor's clock), epoch milliseconds
+ * @param gatheringMs gathering time, null until gathering completed
+ * @param timeToConnectedMs time from the session's start to ICE connected, null until connected
+ * @param timeToFirstMediaMs time from the session's start to the first media, null until then
+ * @param candidateTypes the candidate types gathered (host, srflx, prflx, relay, unknown)
+ * @param candidateServers ICE server URLs that produced a candidate
+ * @param pair the last selected candidate pair, null if none
+ * @param failureText the failure reason as reported, null unless failed
+ * @param failureReason the bounded failure label, null unless failed
+ * @param turnAllocations TURN allocations created for this session
+ * @param turnFailures TURN refusals for this session, as "AUTH_FAILED: reason" texts
+ * @param entries the stored entries in arrival order
+ * @param entriesDropped entries not stored because the timeline was full
+ */
+public record TimelineView(
+        String sessionId,
+        String roomId,
+        String peerId,
+        String status,
+        long firstTimestampMs,
+        long lastUpdateMs,
+        Long gatheringMs,
+        Long timeToConnectedMs,
+        Long timeToFirstMediaMs,
+        Set<String> candidateTypes,
+        Set<String> candidateServers,
+        SelectedPair pair,
+        String failureText,
+        String failureReason,
+        int turnAllocations,
+        List<TurnFailure> turnFailures,
+        List<Entry> entries,
+        int entriesDropped) {
+
+    /** A selected candidate pair. */
+    public record SelectedPair(String localType, String remoteType, String protocol, Double rttMs) {
+
+        /** Whether either end is a relay candidate. */
+        public boolean relayed() {
+            return "relay".equals(localType) || "relay".equals(remoteType);
+        }
+
+        @Override
+        public String toString() {
+            return localType + "/" + remoteType + " " + protocol;
+        }
+    }
+
+    /** A TURN refusal seen for the session. */
+    public record TurnFailure(String type, String reason) {
+    }
+
+    /**
+     * A timeline entry with its offset.
+     *
+     * @param atMs milliseconds since the session's start
+     * @param timestampMs epoch milliseconds
+     * @param source client, signaling, media or turn
+     * @param type event type, lower case
+     * @param detail the event's fields in a few words
+     */
+    public record Entry(long atMs, long timestampMs, String source, String type, String detail) {
+    }
+}

@@ -1,0 +1,115 @@
+package io.icemesh.monitor.timeline;
+
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.events.v1.TurnEvent;
+import io.icemesh.monitor.MonitorConfig;
+import io.icemesh.monitor.metrics.SessionMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Joins session and TURN events into per-session timelines and turns the milestones they reach into session
+ * metrics. The entry point for consumers (events in) and the REST API (views out).
+ */
+@Startup
+@ApplicationScoped
+public class Timelines {
+
+    private final TimelineStore store;
+    private final SessionMetrics metrics;
+    private final Vertx vertx;
+    private final long sweepMillis;
+    private long sweepTimer = -1;
+    private final Map<TimelineStore.Eviction, Counter> evictions = new EnumMap<>(TimelineStore.Eviction.class);
+
+    Timelines(MonitorConfig config, SessionMetrics metrics, MeterRegistry meters, Vertx vertx) {
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.sweepMillis = config.timelines().sweepInterval().toMillis();
+        for (TimelineStore.Eviction e : TimelineStore.Eviction.values()) {
+            evictions.put(e, Counter.builder("icemesh.monitor.timelines.evicted")
+                    .description("Timelines dropped from memory: capacity (least recently updated) or age")
+                    .tag("cause", e.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
+        MonitorConfig.Timelines t = config.timelines();
+        store = new TimelineStore(t.maxSessions(), t.maxEntries(), t.maxAge().toMillis(),
+                (cause, count) -> evictions.get(cause).increment(count));
+        Gauge.builder("icemesh.monitor.timelines.active", store, TimelineStore::size)
+                .description("Session timelines held in memory")
+                .register(meters);
+    }
+
+    /** Applies a session event and records the metrics of the milestones it reached. */
+    public void apply(SessionEvent event) {
+        long now = System.currentTimeMillis();
+        metrics.eventLag(now - event.timestampMs());
+        if (event.type() == SessionEventType.CANDIDATE_GATHERED) {
+            metrics.candidate(event.candidateType(), event.protocol());
+        } else if (event.type() == SessionEventType.SELECTED_PAIR) {
+            metrics.selectedPair(event.localCandidateType(), event.remoteCandidateType(), event.protocol());
+        }
+        TimelineStore.Applied applied = store.apply(event, now);
+        for (Milestone m : applied.milestones()) {
+            record(m, applied);
+        }
+    }
+
+    /** Applies a TURN event to the timeline of the session its username names; returns false if it names none. */
+    public boolean apply(TurnEvent event) {
+        String sessionId = event.sessionId() != null ? event.sessionId() : TurnEvent.sessionIdOf(event.username());
+        if (sessionId == null) {
+            return false;
+        }
+        store.apply(sessionId, event, System.currentTimeMillis());
+        return true;
+    }
+
+    public Optional<TimelineView> view(String sessionId) {
+        return store.view(sessionId);
+    }
+
+    public List<TimelineView> recent(int limit) {
+        return store.recent(limit);
+    }
+
+    void start(@Observes StartupEvent started) {
+        sweepTimer = vertx.setPeriodic(sweepMillis, id -> store.expire(System.currentTimeMillis()));
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
+    }
+
+    private void record(Milestone m, TimelineStore.Applied applied) {
+        switch (m.kind()) {
+            case GATHERED -> metrics.gathered(m.millis());
+            case CONNECTED -> {
+                metrics.connected(m.millis());
+                metrics.outcome(SessionMetrics.Outcome.CONNECTED);
+            }
+            case FIRST_MEDIA -> metrics.firstMedia(m.millis());
+            case FAILED -> {
+                metrics.outcome(SessionMetrics.Outcome.FAILED);
+                metrics.failure(applied.failureReason());
+            }
+            case FAILED_AFTER_CONNECTED -> metrics.failure(applied.failureReason());
+            case ABANDONED -> metrics.outcome(SessionMetrics.Outcome.ABANDONED);
+        }
+    }
+}

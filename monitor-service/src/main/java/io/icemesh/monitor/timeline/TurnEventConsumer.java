@@ -1,0 +1,55 @@
+package io.icemesh.monitor.timeline;
+
+import io.icemesh.events.v1.TurnEvent;
+import io.icemesh.monitor.metrics.TurnMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Consumes {@code icemesh.turn-events}: every event feeds the TURN metrics, and events whose username names a
+ * session (TURN REST {@code expiry:sessionId}) join that session's timeline. Unreadable records are counted and
+ * dropped.
+ */
+@Startup
+@ApplicationScoped
+public class TurnEventConsumer {
+
+    private static final Logger LOG = Logger.getLogger(TurnEventConsumer.class);
+
+    private final Timelines timelines;
+    private final TurnMetrics turnMetrics;
+    private final Counter malformed;
+    private final Counter unjoined;
+
+    TurnEventConsumer(Timelines timelines, TurnMetrics turnMetrics, MeterRegistry meters) {
+        this.timelines = timelines;
+        this.turnMetrics = turnMetrics;
+        malformed = Counter.builder("icemesh.monitor.events.malformed")
+                .description("Event records dropped because they could not be read")
+                .tag("topic", "turn-events")
+                .register(meters);
+        unjoined = Counter.builder("icemesh.monitor.turn.events.unjoined")
+                .description("TURN events whose username names no session (static TURN users)")
+                .register(meters);
+    }
+
+    @Incoming("turn-events")
+    public void onEvent(ConsumerRecord<String, TurnEvent> record) {
+        TurnEvent event = record.value();
+        if (event == null) {
+            malformed.increment();
+            LOG.debugf("dropped unreadable turn event at %s-%d@%d", record.topic(), record.partition(),
+                    record.offset());
+            return;
+        }
+        turnMetrics.record(event);
+        if (!timelines.apply(event)) {
+            unjoined.increment();
+        }
+    }
+}

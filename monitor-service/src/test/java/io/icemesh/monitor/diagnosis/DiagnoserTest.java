@@ -1,0 +1,90 @@
+package io.icemesh.monitor.diagnosis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.icemesh.monitor.MonitorConfig;
+import io.icemesh.monitor.probe.ServerStatus;
+import io.icemesh.monitor.probe.ServerStatuses;
+import io.icemesh.monitor.timeline.TimelineView;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DiagnoserTest {
+
+    private static final String DEAD = "stun:127.0.0.1:19302";
+
+    private final ServerStatuses probes = new ServerStatuses() {
+        private final ServerStatus dead = new ServerStatus(DEAD, true, false, null, null, 1.0, 9,
+                "no answer within 1000 ms (9 in a row)", 1);
+
+        @Override
+        public Optional<ServerStatus> status(String url) {
+            return DEAD.equals(url) ? Optional.of(dead) : Optional.empty();
+        }
+
+        @Override
+        public List<ServerStatus> all() {
+            return List.of(dead);
+        }
+    };
+
+    private final Diagnoser diagnoser = new Diagnoser(new MonitorConfig.Diagnosis() {
+        @Override
+        public Duration slowGathering() {
+            return Duration.ofSeconds(2);
+        }
+
+        @Override
+        public Duration slowConnect() {
+            return Duration.ofSeconds(3);
+        }
+
+        @Override
+        public Duration slowFirstMedia() {
+            return Duration.ofSeconds(5);
+        }
+    }, probes);
+
+    @Test
+    void namesTheUnreachableServerGatheringWaitedOn() {
+        Diagnosis d = diagnoser.diagnose(view("connected", 5003L, 5060L, 5120L, Set.of("host"), null, List.of()));
+        assertEquals("slow", d.verdict());
+        assertEquals("gathering waited 5.0 s on " + DEAD + ", which probes find unreachable", d.cause());
+        assertEquals("ICE connected after 5.1 s, 57 ms of it after gathering", d.findings().get(1));
+        assertEquals("first media came 5.1 s after the start, 60 ms after ICE connected", d.findings().get(2));
+    }
+
+    @Test
+    void slowGatheringWithASrflxCandidateDoesNotBlameOtherServers() {
+        Diagnosis d = diagnoser.diagnose(view("connected", 2500L, 2600L, null, Set.of("host", "srflx"), null,
+                List.of()));
+        assertEquals("gathering took 2.5 s", d.cause());
+    }
+
+    @Test
+    void turnRefusalWithoutRelayIsTheCause() {
+        Diagnosis d = diagnoser.diagnose(view("failed", 50L, null, null, Set.of("host"), null,
+                List.of(new TimelineView.TurnFailure("REJECTED", "486 Allocation Quota Reached"))));
+        assertEquals("failed", d.verdict());
+        assertEquals("no relay candidate: TURN answered 486 (486 Allocation Quota Reached)", d.cause());
+    }
+
+    @Test
+    void aFastDirectCallIsSummarised() {
+        Diagnosis d = diagnoser.diagnose(view("connected", 2L, 60L, 110L, Set.of("host"),
+                new TimelineView.SelectedPair("host", "host", "udp", 0.3), List.of()));
+        assertEquals("ok", d.verdict());
+        assertEquals("connected in 60 ms over host/host udp; first media at 110 ms", d.cause());
+    }
+
+    private static TimelineView view(String status, Long gathering, Long connected, Long media, Set<String> types,
+            TimelineView.SelectedPair pair, List<TimelineView.TurnFailure> turnFailures) {
+        boolean failed = status.equals("failed");
+        return new TimelineView("s", "r", null, status, 0, 0, gathering, connected, media, types, Set.of(), pair,
+                failed ? "ICE connection state failed" : null, failed ? "ice_failed" : null, 0, turnFailures,
+                List.of(), 0);
+    }
+}

@@ -1,0 +1,47 @@
+package io.icemesh.monitor.timeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.icemesh.events.v1.EventSource;
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.monitor.metrics.FailureReason;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TimelineTest {
+
+    private final Timeline timeline = new Timeline("s", 100);
+
+    @Test
+    void measuresEachMilestoneOnceFromTimestampsWhenNoElapsedIsReported() {
+        assertEquals(List.of(), apply(SessionEventType.PEER_JOINED, 10_000, null));
+        apply(SessionEventType.GATHERING_STARTED, 10_100, null);
+        assertEquals(List.of(new Milestone(Milestone.Kind.GATHERED, 400)),
+                apply(SessionEventType.GATHERING_COMPLETE, 10_500, null));
+        assertEquals(List.of(), apply(SessionEventType.GATHERING_COMPLETE, 10_600, null), "measured once");
+        assertEquals(List.of(new Milestone(Milestone.Kind.CONNECTED, 900)), state("connected", 10_900));
+        assertEquals(List.of(), state("completed", 11_000), "completed after connected is not a second connect");
+        assertEquals(List.of(new Milestone(Milestone.Kind.FAILED_AFTER_CONNECTED, 0)), state("failed", 12_000));
+        assertEquals("failed", timeline.view().status());
+    }
+
+    @Test
+    void closingBeforeConnectingIsAbandonedAndFailingMapsTheReason() {
+        assertEquals(List.of(new Milestone(Milestone.Kind.ABANDONED, 0)), apply(SessionEventType.CLOSED, 1, null));
+        Timeline other = new Timeline("t", 100);
+        other.apply(SessionEvent.builder(SessionEventType.FAILED, "t", EventSource.SIGNALING)
+                .reason("DTLS handshake timed out").timestampMs(5).build(), 0);
+        assertEquals(FailureReason.DTLS_FAILED, other.failureReason());
+    }
+
+    private List<Milestone> apply(SessionEventType type, long ts, Long elapsed) {
+        return timeline.apply(SessionEvent.builder(type, "s", EventSource.CLIENT).timestampMs(ts).elapsedMs(elapsed)
+                .build(), ts);
+    }
+
+    private List<Milestone> state(String state, long ts) {
+        return timeline.apply(SessionEvent.builder(SessionEventType.ICE_STATE_CHANGED, "s", EventSource.CLIENT)
+                .state(state).timestampMs(ts).build(), ts);
+    }
+}
