@@ -1,5 +1,5 @@
 // The icemesh web client: join a room, send camera and microphone, show every peer with its live ICE timeline.
-import { IcemeshClient, fetchDevToken } from './icemesh.js';
+import { IcemeshClient, SFU, fetchDevToken } from './icemesh.js';
 
 const $ = (id) => document.getElementById(id);
 const tiles = new Map();
@@ -71,13 +71,18 @@ async function join(event) {
     }
     const room = $('room').value;
     status('Getting a room token…');
-    const { token } = await fetchDevToken(location.href, room, $('user').value);
+    const { token } = await fetchDevToken(location.href, room, $('user').value, $('mode').value);
     // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
     const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
     client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked, iceServers: override });
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);
-      link.addEventListener('track', ({ detail }) => { tile.video.srcObject = detail.stream; });
+      link.addEventListener('track', ({ detail }) => {
+        // Through the SFU each publisher's stream gets a tile of its own; the timeline stays on the SFU's tile.
+        const target = peerId === SFU && tile.video.srcObject && tile.video.srcObject !== detail.stream
+          ? tileFor(`${peerId}:${detail.stream.id}`) : tile;
+        target.video.srcObject = detail.stream;
+      });
       link.addEventListener('timeline', ({ detail }) => showTimeline(peerId, detail));
       showTimeline(peerId, link.timeline);
     });
@@ -116,3 +121,4 @@ $('leave-button').addEventListener('click', leave);
 if (params.get('room')) $('room').value = params.get('room');
 if (params.get('user')) $('user').value = params.get('user');
 if (params.get('relay') === '1') $('relay').checked = true;
+if (params.get('mode') === 'sfu') $('mode').value = 'sfu';

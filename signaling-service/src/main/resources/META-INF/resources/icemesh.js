@@ -5,6 +5,8 @@
 const RESTART_AFTER_DISCONNECTED_MS = 4000;
 const STATS_INTERVAL_MS = 250;
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/** The pseudo peer id of media-service in an SFU room. */
+export const SFU = 'sfu';
 
 /** GET /api/ice-servers with a room token: { iceServers, ttl, expiresAt, sessionId }. */
 export async function fetchIceServers(baseUrl, token) {
@@ -112,9 +114,11 @@ class PeerLink extends EventTarget {
       }
       this.changed();
     };
-    pc.ontrack = ({ track }) => {
-      this.remoteStream.addTrack(track);
-      this.dispatchEvent(new CustomEvent('track', { detail: { stream: this.remoteStream, track } }));
+    pc.ontrack = ({ track, streams }) => {
+      // From a peer: its one stream. From the SFU: one stream per publisher (its msid), each its own tile.
+      const stream = streams && streams[0] ? streams[0] : this.remoteStream;
+      if (stream === this.remoteStream) this.remoteStream.addTrack(track);
+      this.dispatchEvent(new CustomEvent('track', { detail: { stream, track } }));
     };
   }
 
@@ -271,7 +275,8 @@ export class IcemeshClient extends EventTarget {
   link(peerId) {
     let link = this.links.get(peerId);
     if (!link) {
-      link = new PeerLink(this, peerId, this.peerId > peerId);
+      // The SFU never rolls back an offer, so this side is the polite one towards it.
+      link = new PeerLink(this, peerId, peerId === SFU || this.peerId > peerId);
       this.links.set(peerId, link);
       this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
     }
@@ -297,8 +302,14 @@ export class IcemeshClient extends EventTarget {
         this.iceServers = this.iceServersOverride || m.iceServers;
         this.dispatchEvent(new CustomEvent('joined', { detail: m }));
         if (this.onJoined) this.onJoined(m);
-        // The newcomer starts a connection to everyone already there; adding tracks triggers the offer.
-        for (const p of m.peers) this.link(p.peerId);
+        // The newcomer offers: to everyone already there (p2p), or once to the SFU, which then renegotiates on its
+        // own as others publish. Adding tracks triggers the offer.
+        if (m.mode === 'sfu') this.link(SFU);
+        else for (const p of m.peers) this.link(p.peerId);
+        break;
+      case 'sfu-ended':
+        this.drop(SFU);
+        this.error(new Error(`the SFU ended this connection: ${m.reason}`));
         break;
       case 'resumed':
         this.resumedOnce = true;

@@ -6,22 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.icemesh.events.v1.EventSchema;
-import io.icemesh.events.v1.EventSerializer;
-import io.icemesh.events.v1.ServerHealth;
-import io.icemesh.events.v1.Topics;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The seed problem and its cure: a configured STUN server that swallows every packet costs aiortc 5 s of gathering;
- * once a health event marks it unhealthy, signaling stops handing it out and aiortc gathers in milliseconds.
+ * The seed problem and its cure, across three services: a configured STUN server that swallows every packet costs
+ * aiortc 5 s of gathering; monitor-service's probes find it silent and publish it unhealthy, signaling stops handing
+ * it out, and aiortc gathers in milliseconds.
  */
 class UnreachableStunTest {
 
@@ -30,6 +24,7 @@ class UnreachableStunTest {
         try (DatagramSocket blackHole = new DatagramSocket(0, InetAddress.getLoopbackAddress());
              Mesh mesh = new Mesh()) {
             String dead = "stun:127.0.0.1:" + blackHole.getLocalPort();
+            // Without monitor yet, nothing has judged the server: the configured list holds, as for a client today.
             Mesh.Result up = mesh.run(Map.of("ICEMESH_SIGNALING_ICE_SERVERS", dead), "up", "-d", "signaling");
             assertEquals(0, up.exitCode(), up.output());
             int signaling = mesh.ports.get("signaling");
@@ -39,19 +34,16 @@ class UnreachableStunTest {
             long slow = before.get("gatheringMs").asLong();
             assertTrue(slow >= 4000, "aiortc waits for the silent STUN server (about 5 s), took " + slow + " ms");
 
-            try (KafkaProducer<String, Object> producer = new KafkaProducer<>(
-                    Map.of("bootstrap.servers", "127.0.0.1:" + mesh.ports.get("kafka")),
-                    new StringSerializer(), new EventSerializer())) {
-                producer.send(new ProducerRecord<>(Topics.SERVER_HEALTH, dead, new ServerHealth(EventSchema.VERSION,
-                        dead, false, null, null, 1.0, "no answer to 3 probes", System.currentTimeMillis()))).get();
-            }
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            // ./icemesh up adds monitor to the running mesh.
+            Mesh.Result monitor = mesh.run(Map.of("ICEMESH_MONITOR_PROBE_SERVERS", dead), "up", "-d", "monitor");
+            assertEquals(0, monitor.exitCode(), monitor.output());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode after = Aiortc.run(mesh.root, signaling, "--gather-only", "--room", "seed");
                 assertFalse(after.get("iceServers").toString().contains(dead), "unhealthy server is gone");
                 long fast = after.get("gatheringMs").asLong();
                 assertTrue(fast < 1000, "aiortc gathers in milliseconds now, took " + fast + " ms");
-                System.out.printf("aiortc gathering with a silent STUN server %d ms; after it was marked unhealthy"
-                        + " %d ms%n", slow, fast);
+                System.out.printf("aiortc gathering with a silent STUN server %d ms; after monitor marked it"
+                        + " unhealthy %d ms%n", slow, fast);
             });
         }
     }

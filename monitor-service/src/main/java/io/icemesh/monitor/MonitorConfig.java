@@ -91,8 +91,11 @@ public interface MonitorConfig {
         @WithDefault("64")
         int maxServers();
 
-        /** Probe only loopback addresses (127.0.0.0/8, ::1); set false in deployments that probe real servers. */
-        @WithDefault("true")
+        /**
+         * Probe only loopback addresses (127.0.0.0/8, ::1) and skip every other URL. The test profile turns it on so
+         * that no test ever sends a probe off this machine; deployments probe real servers.
+         */
+        @WithDefault("false")
         boolean loopbackOnly();
 
         /** An announced node not heard from for this long is forgotten, and its URLs are no longer probed. */

@@ -12,7 +12,12 @@ import io.icemesh.signaling.auth.RoomToken;
 import io.icemesh.signaling.auth.RoomTokens;
 import io.icemesh.signaling.config.SignalingConfig;
 import io.icemesh.signaling.events.SessionEventPublisher;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
 import io.icemesh.signaling.ice.IceServerDirectory;
+import io.icemesh.signaling.media.MediaGateway;
+import io.icemesh.signaling.media.MediaNodes;
 import io.icemesh.signaling.report.ClientReports;
 import io.icemesh.signaling.room.Peer;
 import io.icemesh.signaling.room.RoomRegistry;
@@ -38,6 +43,8 @@ public class SignalingSessions {
 
     private static final Logger LOG = Logger.getLogger(SignalingSessions.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The pseudo peer id of media-service in an SFU room. */
+    public static final String SFU = "sfu";
 
     /** A reply to the sender: a message, an error, or nothing ({@code null} reply). */
     public record Reply(ObjectNode message, String errorCode, String errorMessage) {
@@ -57,12 +64,17 @@ public class SignalingSessions {
     private final SessionEventPublisher events;
     private final SignalingConfig config;
     private final Vertx vertx;
+    private final MediaNodes mediaNodes;
+    private final MediaGateway media;
     /** Connection id to the peer it speaks for. */
     private final Map<String, Peer> byConnection = new ConcurrentHashMap<>();
     private final Map<String, Integer> reportEntries = new ConcurrentHashMap<>();
 
     SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomRegistry rooms, IceServerDirectory iceServers,
-            SessionEventPublisher events, SignalingConfig config, Vertx vertx, MeterRegistry meters) {
+            SessionEventPublisher events, SignalingConfig config, Vertx vertx, MediaNodes mediaNodes,
+            MediaGateway media, MeterRegistry meters) {
+        this.mediaNodes = mediaNodes;
+        this.media = media;
         this.json = json;
         this.tokens = tokens;
         this.rooms = rooms;
@@ -88,18 +100,48 @@ public class SignalingSessions {
         if (msg.hasNonNull("room") && !token.room().equals(msg.get("room").asText())) {
             return Reply.error("wrong-room", "the token admits to room \"" + token.room() + "\" only");
         }
+        String node = null;
         if (token.mode() == RoomMode.SFU) {
-            return Reply.error("sfu-unavailable", "no media-service node serves SFU rooms here; use a p2p room");
+            node = mediaNodes.place(token.room()).orElse(null);
+            if (node == null) {
+                return Reply.error("sfu-unavailable", "no media-service node can take room \"" + token.room()
+                        + "\" now");
+            }
         }
         String sessionId = token.sessionId() != null ? token.sessionId() : UUID.randomUUID().toString();
         Peer peer = new Peer(UUID.randomUUID().toString().substring(0, 8), sessionId, token.subject(), token.room(),
-                token.mode(), newResumeToken(), connection, config.protocol().resumeBacklog());
+                token.mode(), newResumeToken(), connection, config.protocol().resumeBacklog(), node);
         JoinResult result = rooms.join(peer);
         if (result instanceof JoinResult.Refused refused) {
             return Reply.error(refused.code(), refused.message());
         }
         byConnection.put(connection.id(), peer);
         List<Peer> others = ((JoinResult.Joined) result).others();
+        if (node != null) {
+            allocateOnMediaNode(peer, others);
+            return null;
+        }
+        return Reply.of(admitted(peer, others));
+    }
+
+    /** SFU join: the endpoint must exist on the media node before the client hears "joined". */
+    private void allocateOnMediaNode(Peer peer, List<Peer> others) {
+        media.listen(peer.sessionId(), reply -> onMediaMessage(peer, reply));
+        media.request(MediaCommandType.ALLOCATE, peer.mediaNode(), peer.room(), peer.sessionId(), null)
+                .whenComplete((reply, failure) -> {
+                    if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                        String code = failure != null ? "media-timeout" : "media-error";
+                        String why = failure != null ? failure.getMessage() : reply.reason();
+                        forgetSilently(peer);
+                        peer.reply(errorJson(code, why));
+                        return;
+                    }
+                    peer.reply(admitted(peer, others).toString());
+                });
+    }
+
+    private ObjectNode admitted(Peer peer, List<Peer> others) {
+        String sessionId = peer.sessionId();
         ObjectNode announcement = json.createObjectNode().put("type", "peer-joined").put("peerId", peer.peerId())
                 .put("user", peer.subject());
         others.forEach(o -> o.deliver(announcement));
@@ -112,7 +154,43 @@ public class SignalingSessions {
                 .put("resumeToken", peer.resumeToken());
         joined.set("peers", peerList(others));
         addIceServers(joined, sessionId);
-        return Reply.of(joined);
+        return joined;
+    }
+
+    /** media-service's own messages for this endpoint: a renegotiation offer, or the end of the endpoint. */
+    private void onMediaMessage(Peer peer, MediaReply reply) {
+        if (reply.type() == MediaReplyType.OFFER) {
+            peer.deliver(json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp()));
+        } else if (reply.type() == MediaReplyType.ENDED) {
+            peer.deliver(json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason()));
+        }
+    }
+
+    /** SFU relay: the client's offer goes to media-service, whose answer comes back from "sfu". */
+    private Reply relayToSfu(String type, JsonNode msg, Peer from) {
+        if (!SFU.equals(msg.path("to").asText(""))) {
+            return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + SFU + "\"");
+        }
+        switch (type) {
+            case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
+                    msg.path("sdp").asText("")).whenComplete((reply, failure) -> {
+                        if (failure != null) {
+                            from.reply(errorJson("media-timeout", failure.getMessage()));
+                        } else if (reply.type() != MediaReplyType.ANSWER) {
+                            from.reply(errorJson("media-error", reply.reason()));
+                        } else {
+                            from.deliver(json.createObjectNode().put("type", "answer").put("from", SFU)
+                                    .put("sdp", reply.sdp()));
+                        }
+                    });
+            case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
+                    msg.path("sdp").asText(""));
+            default -> {
+                // media-service gathers nothing from trickled candidates: it learns the client's address from the
+                // client's connectivity checks (peer-reflexive), so candidates for the SFU are accepted and dropped.
+            }
+        }
+        return null;
     }
 
     Reply resume(JsonNode msg, WebSocketConnection connection) {
@@ -155,6 +233,9 @@ public class SignalingSessions {
         Peer from = byConnection.get(connection.id());
         if (from == null) {
             return Reply.error("not-joined", "join a room before sending " + type);
+        }
+        if (from.mediaNode() != null) {
+            return relayToSfu(type, msg, from);
         }
         String to = msg.path("to").asText("");
         Peer target = rooms.find(from.room(), to).orElse(null);
@@ -224,6 +305,13 @@ public class SignalingSessions {
 
     private void depart(Peer peer, String reason) {
         List<Peer> left = rooms.leave(peer);
+        if (peer.mediaNode() != null) {
+            media.forget(peer.sessionId());
+            media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+            if (left.isEmpty()) {
+                mediaNodes.release(peer.room());
+            }
+        }
         reportEntries.remove(peer.sessionId());
         ObjectNode note = json.createObjectNode().put("type", "peer-left").put("peerId", peer.peerId())
                 .put("reason", reason);
@@ -231,6 +319,22 @@ public class SignalingSessions {
         events.publish(SessionEvent.builder(SessionEventType.PEER_LEFT, peer.sessionId(), EventSource.SIGNALING)
                 .roomId(peer.room()).peerId(peer.peerId()).reason(reason).build());
         LOG.infof("session %s left room %s (%s)", peer.sessionId(), peer.room(), reason);
+    }
+
+    /** Undoes a join the media node did not confirm; nobody else heard of it yet, so nobody is told. */
+    private void forgetSilently(Peer peer) {
+        WebSocketConnection c = peer.connection();
+        if (c != null) {
+            byConnection.remove(c.id(), peer);
+        }
+        media.forget(peer.sessionId());
+        if (rooms.leave(peer).isEmpty()) {
+            mediaNodes.release(peer.room());
+        }
+    }
+
+    private String errorJson(String code, String message) {
+        return json.createObjectNode().put("type", "error").put("code", code).put("message", message).toString();
     }
 
     private ArrayNode peerList(List<Peer> peers) {

@@ -23,11 +23,25 @@ public interface SignalingConfig {
     /** The ICE server list handed to clients. */
     Ice ice();
 
+    /** SFU rooms served by media-service. */
+    Media media();
+
+    /** SFU rooms. */
+    interface Media {
+        /** How long signaling waits for media-service to answer a command before the client gets {@code media-timeout}. */
+        @WithDefault("5s")
+        Duration replyTimeout();
+    }
+
     /** Room limits. */
     interface Rooms {
         /** Most peers in one peer-to-peer room; a join past it is refused with {@code room-full}. */
         @WithDefault("8")
         int maxPeers();
+
+        /** Most peers in one SFU room (media-service forwards; each client sends once). */
+        @WithDefault("50")
+        int maxSfuPeers();
 
         /** Longest room name accepted, in characters. */
         @WithDefault("64")

@@ -9,17 +9,20 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Feeds {@link IceServerDirectory} from the compacted {@code icemesh.nodes} and {@code icemesh.server-health} topics.
+ * Feeds {@link IceServerDirectory} (and media node placement) from the compacted {@code icemesh.nodes} and {@code icemesh.server-health} topics.
  * Every signaling instance reads both topics whole (its own consumer group), so each knows every node and verdict.
  */
 @ApplicationScoped
 public class IceInputsConsumer {
 
     private final IceServerDirectory directory;
+    private final io.icemesh.signaling.media.MediaNodes mediaNodes;
     private final Counter malformedHealth;
 
-    IceInputsConsumer(IceServerDirectory directory, MeterRegistry meters) {
+    IceInputsConsumer(IceServerDirectory directory, io.icemesh.signaling.media.MediaNodes mediaNodes,
+            MeterRegistry meters) {
         this.directory = directory;
+        this.mediaNodes = mediaNodes;
         this.malformedHealth = Counter.builder("icemesh.signaling.events.malformed")
                 .description("Event records dropped because they could not be read").tag("topic", "server-health")
                 .register(meters);
@@ -29,6 +32,7 @@ public class IceInputsConsumer {
     @Incoming("nodes")
     public void onNode(ConsumerRecord<String, NodeAnnouncement> record) {
         directory.onNode(record.key(), record.value());
+        mediaNodes.onNode(record.key(), record.value());
     }
 
     @Incoming("server-health")

@@ -23,6 +23,7 @@ public final class Peer {
     private final String resumeToken;
     private final long joinedAtMs;
     private final int replayLimit;
+    private final String mediaNode;
     private final Deque<Sent> replay = new ArrayDeque<>();
     private long seq;
     private WebSocketConnection connection;
@@ -32,7 +33,8 @@ public final class Peer {
     }
 
     public Peer(String peerId, String sessionId, String subject, String room, RoomMode mode, String resumeToken,
-            WebSocketConnection connection, int replayLimit) {
+            WebSocketConnection connection, int replayLimit, String mediaNode) {
+        this.mediaNode = mediaNode;
         this.peerId = peerId;
         this.sessionId = sessionId;
         this.subject = subject;
@@ -51,6 +53,8 @@ public final class Peer {
     public RoomMode mode() { return mode; }
     public String resumeToken() { return resumeToken; }
     public long joinedAtMs() { return joinedAtMs; }
+    /** The media-service node of an SFU room, null in a P2P room. */
+    public String mediaNode() { return mediaNode; }
 
     public synchronized WebSocketConnection connection() {
         return connection;
@@ -105,6 +109,11 @@ public final class Peer {
         if (target != null) {
             target.sendText(text).subscribe().with(ok -> { }, err -> { });
         }
+    }
+
+    /** Sends a direct reply (not numbered, not replayed) if the peer has a socket. */
+    public void reply(String text) {
+        resend(text);
     }
 
     /** Sends a message that was already numbered (a replay). */

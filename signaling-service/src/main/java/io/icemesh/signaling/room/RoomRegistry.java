@@ -42,7 +42,7 @@ public class RoomRegistry {
         if (sessions.putIfAbsent(peer.sessionId(), peer) != null) {
             return new JoinResult.Refused("session-in-use", "session " + peer.sessionId() + " is already joined");
         }
-        int max = config.rooms().maxPeers();
+        int max = peer.mode() == RoomMode.SFU ? config.rooms().maxSfuPeers() : config.rooms().maxPeers();
         JoinResult[] result = new JoinResult[1];
         rooms.compute(peer.room(), (name, room) -> {
             Room r = room == null ? new Room(peer.mode(), new ConcurrentHashMap<>()) : room;

@@ -1,0 +1,113 @@
+package io.icemesh.signaling.media;
+
+import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.MediaCommand;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.signaling.config.SignalingConfig;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+/**
+ * Signaling's side of the media-service control channel: commands out on {@code icemesh.media-commands} and replies
+ * in from {@code icemesh.media-replies}, both keyed by room. A command that expects a reply fails with
+ * {@link MediaTimeoutException} when none comes within {@code icemesh.signaling.media.reply-timeout}; never a hang.
+ * Messages media-service sends on its own (renegotiation offers, ended endpoints) go to the endpoint's listener.
+ */
+@ApplicationScoped
+public class MediaGateway {
+
+    /** A reply did not arrive in time. */
+    public static final class MediaTimeoutException extends RuntimeException {
+        MediaTimeoutException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Map<String, CompletableFuture<MediaReply>> pending = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<MediaReply>> listeners = new ConcurrentHashMap<>();
+
+    @Inject
+    @Channel("media-commands")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    Emitter<MediaCommand> commands;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    SignalingConfig config;
+
+    /** Sends a command and completes with its reply (or an ERROR reply), or fails after the reply timeout. */
+    public CompletionStage<MediaReply> request(MediaCommandType type, String nodeId, String room, String endpoint,
+            String sdp) {
+        String requestId = UUID.randomUUID().toString();
+        CompletableFuture<MediaReply> reply = new CompletableFuture<>();
+        pending.put(requestId, reply);
+        long timeoutMs = config.media().replyTimeout().toMillis();
+        long timer = vertx.setTimer(timeoutMs, id -> {
+            if (pending.remove(requestId) != null) {
+                reply.completeExceptionally(new MediaTimeoutException("media-service node " + nodeId
+                        + " did not answer " + type + " within " + timeoutMs + " ms"));
+            }
+        });
+        reply.whenComplete((r, e) -> vertx.cancelTimer(timer));
+        send(new MediaCommand(EventSchema.VERSION, type, requestId, nodeId, room, endpoint, sdp,
+                System.currentTimeMillis()));
+        return reply;
+    }
+
+    /** Sends a command that has no reply (an answer to the SFU's offer, or the end of an endpoint). */
+    public void tell(MediaCommandType type, String nodeId, String room, String endpoint, String sdp) {
+        send(new MediaCommand(EventSchema.VERSION, type, UUID.randomUUID().toString(), nodeId, room, endpoint, sdp,
+                System.currentTimeMillis()));
+    }
+
+    /** Routes media-service's own messages for an endpoint (its session id) to {@code listener}. */
+    public void listen(String endpoint, Consumer<MediaReply> listener) {
+        listeners.put(endpoint, listener);
+    }
+
+    public void forget(String endpoint) {
+        listeners.remove(endpoint);
+    }
+
+    @Incoming("media-replies")
+    public void onReply(ConsumerRecord<String, MediaReply> record) {
+        MediaReply reply = record.value();
+        if (reply == null) {
+            return;
+        }
+        CompletableFuture<MediaReply> waiting = reply.requestId() == null ? null : pending.remove(reply.requestId());
+        if (waiting != null) {
+            waiting.complete(reply);
+            return;
+        }
+        if (reply.type() == MediaReplyType.OFFER || reply.type() == MediaReplyType.ENDED) {
+            Consumer<MediaReply> listener = listeners.get(reply.endpointId());
+            if (listener != null) {
+                listener.accept(reply);
+            }
+        }
+    }
+
+    private void send(MediaCommand command) {
+        commands.send(Message.of(command).addMetadata(
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(command.roomId()).build()));
+    }
+}

@@ -1,0 +1,194 @@
+package io.icemesh.signaling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.events.v1.EventDeserializer;
+import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.EventSerializer;
+import io.icemesh.events.v1.MediaCommand;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.events.v1.NodeAnnouncement;
+import io.icemesh.events.v1.NodeKind;
+import io.icemesh.events.v1.Topics;
+import io.icemesh.signaling.auth.RoomMode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signaling's half of SFU rooms, over the real broker: the test stands where a media-service node stands on Kafka
+ * (announces itself, reads commands, answers), so that signaling's placement, command/reply routing, renegotiation
+ * relay and timeouts are checked on their own. The SFU itself is tested in media-service.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class SfuRoomTest {
+
+    private static final String NODE = "media-test-" + UUID.randomUUID().toString().substring(0, 6);
+
+    @TestHTTPResource("/ws")
+    URI ws;
+
+    private final BlockingQueue<MediaCommand> commands = new LinkedBlockingQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private Thread node;
+    private KafkaProducer<String, Object> producer;
+
+    @BeforeEach
+    void startMediaNode() throws Exception {
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", KafkaBrokerResource.broker().bootstrapServers()),
+                new StringSerializer(), new EventSerializer());
+        KafkaConsumer<String, MediaCommand> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", KafkaBrokerResource.broker().bootstrapServers(),
+                "group.id", "fake-media-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new StringDeserializer(), new EventDeserializer.MediaCommands());
+        consumer.subscribe(List.of(Topics.MEDIA_COMMANDS));
+        node = new Thread(() -> {
+            try (consumer) {
+                while (running.get()) {
+                    for (ConsumerRecord<String, MediaCommand> r : consumer.poll(Duration.ofMillis(100))) {
+                        MediaCommand c = r.value();
+                        if (c == null || !NODE.equals(c.nodeId()) || c.roomId().startsWith("silent-")) {
+                            continue;
+                        }
+                        commands.add(c);
+                        answer(c);
+                    }
+                }
+            }
+        }, "fake-media-node");
+        node.start();
+        announce(false);
+    }
+
+    @AfterEach
+    void stopMediaNode() throws Exception {
+        announce(true);
+        running.set(false);
+        node.join(5000);
+        producer.close();
+    }
+
+    @Test
+    void anSfuJoinAllocatesOnTheMediaNodeAndRelaysBothOffersAndAnswers() throws Exception {
+        String room = TestTokens.uniqueRoom("sfu");
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            JsonNode joined = c.send(sfuJoin(room)).next("joined");
+            assertEquals("sfu", joined.get("mode").asText());
+            String session = joined.get("sessionId").asText();
+            MediaCommand allocate = nextCommand(room);
+            assertEquals(MediaCommandType.ALLOCATE, allocate.type());
+            assertEquals(session, allocate.endpointId());
+            assertEquals(room, allocate.roomId());
+
+            c.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"client-offer\"}");
+            JsonNode answer = c.next("answer");
+            assertEquals("sfu", answer.get("from").asText());
+            assertEquals("answer-to:client-offer", answer.get("sdp").asText());
+            assertEquals("client-offer", nextCommand(room).sdp());
+
+            // media-service renegotiates on its own (someone published); the client answers "sfu".
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.OFFER, null, NODE, room, session, "sfu-offer",
+                    null, System.currentTimeMillis()));
+            assertEquals("sfu-offer", c.next("offer").get("sdp").asText());
+            c.send("{\"type\":\"answer\",\"to\":\"sfu\",\"sdp\":\"client-answer\"}");
+            MediaCommand clientAnswer = nextCommand(room);
+            assertEquals(MediaCommandType.ANSWER, clientAnswer.type());
+            assertEquals("client-answer", clientAnswer.sdp());
+
+            assertEquals("unknown-peer", c.send("{\"type\":\"offer\",\"to\":\"someone\",\"sdp\":\"x\"}")
+                    .next("error").get("code").asText());
+            c.send("{\"type\":\"leave\"}").next("left");
+            MediaCommand end = nextCommand(room);
+            assertEquals(MediaCommandType.END, end.type());
+            assertEquals(session, end.endpointId());
+        }
+    }
+
+    @Test
+    void aMediaNodeThatDoesNotAnswerGivesTheClientAClearErrorNotAHang() throws Exception {
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            JsonNode error = c.send(sfuJoin(TestTokens.uniqueRoom("silent"))).next("error");
+            assertEquals("media-timeout", error.get("code").asText());
+            assertTrue(error.get("message").asText().contains("did not answer ALLOCATE"), error.toString());
+            assertTrue(c.send("{\"type\":\"ping\"}").next("pong").isObject(), "the socket is still usable");
+        }
+    }
+
+    /** Signaling has read the node's announcement once a probe join is no longer refused as sfu-unavailable. */
+    private void awaitNodeKnown() {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            try (WsClient probe = WsClient.connect(ws)) {
+                probe.next("hello");
+                JsonNode reply = probe.send(sfuJoin(TestTokens.uniqueRoom("probe"))).next("joined", 5);
+                assertEquals("sfu", reply.get("mode").asText());
+            }
+        });
+    }
+
+    private String sfuJoin(String room) {
+        return "{\"type\":\"join\",\"token\":\"" + TestTokens.TOKENS.mint("t", room, RoomMode.SFU,
+                UUID.randomUUID().toString(), Duration.ofMinutes(5)) + "\"}";
+    }
+
+    /** The next command the media node got for this room (commands for probe rooms are skipped). */
+    private MediaCommand nextCommand(String room) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            MediaCommand c = commands.poll(100, TimeUnit.MILLISECONDS);
+            if (c != null && c.roomId().equals(room)) {
+                return c;
+            }
+        }
+        throw new AssertionError("the media node got no command for " + room + " within 10 s");
+    }
+
+    private void answer(MediaCommand c) {
+        MediaReplyType type = switch (c.type()) {
+            case ALLOCATE -> MediaReplyType.ALLOCATED;
+            case OFFER -> MediaReplyType.ANSWER;
+            default -> null;
+        };
+        if (type != null) {
+            reply(new MediaReply(EventSchema.VERSION, type, c.requestId(), NODE, c.roomId(), c.endpointId(),
+                    type == MediaReplyType.ANSWER ? "answer-to:" + c.sdp() : null, null, System.currentTimeMillis()));
+        }
+    }
+
+    private void reply(MediaReply reply) {
+        producer.send(new ProducerRecord<>(Topics.MEDIA_REPLIES, reply.roomId(), reply));
+        producer.flush();
+    }
+
+    private void announce(boolean draining) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.NODES, NODE, new NodeAnnouncement(EventSchema.VERSION, NODE,
+                NodeKind.MEDIA, "127.0.0.1", List.of(), 100, 0, draining, System.currentTimeMillis()))).get();
+    }
+}
