@@ -48,9 +48,29 @@ public final class FirstFrameBench {
                     + "{\"urls\":[\"turn:127.0.0.1:" + coturnPort + "?transport=udp\"],\"username\":\"seed\","
                     + "\"credential\":\"seedpass\"}]";
             List<String> rows = new ArrayList<>();
-            rows.add(row("Chromium host", chromium(mesh, runs, false, null), chromium(mesh, runs, false, seed)));
-            rows.add(row("Chromium relay", chromium(mesh, runs, true, null), chromium(mesh, runs, true, seed)));
-            rows.add(row("aiortc", aiortc(mesh, runs, null), aiortc(mesh, runs, seed)));
+            // Each run measures both configs back to back, alternating which goes first, so that warm-up and load
+            // changes fall on both alike.
+            List<Double> hostIcemesh = new ArrayList<>();
+            List<Double> hostSeed = new ArrayList<>();
+            List<Double> relayIcemesh = new ArrayList<>();
+            List<Double> relaySeed = new ArrayList<>();
+            List<Double> aiortcIcemesh = new ArrayList<>();
+            List<Double> aiortcSeed = new ArrayList<>();
+            try (Browser a = new Browser(); Browser b = new Browser()) {
+                chromium(mesh, a, b, false, seed); // warm-up, not counted
+                for (int i = 0; i < runs; i++) {
+                    boolean seedFirst = i % 2 == 1;
+                    for (int k = 0; k < 2; k++) {
+                        boolean useSeed = (k == 0) == seedFirst;
+                        (useSeed ? hostSeed : hostIcemesh).add(chromium(mesh, a, b, false, useSeed ? seed : null));
+                        (useSeed ? relaySeed : relayIcemesh).add(chromium(mesh, a, b, true, useSeed ? seed : null));
+                        (useSeed ? aiortcSeed : aiortcIcemesh).add(aiortc(mesh, useSeed ? seed : null));
+                    }
+                }
+            }
+            rows.add(row("Chromium host", median(hostIcemesh), median(hostSeed)));
+            rows.add(row("Chromium relay", median(relayIcemesh), median(relaySeed)));
+            rows.add(row("aiortc", median(aiortcIcemesh), median(aiortcSeed)));
             System.out.println("| client | icemesh: first frame ms (median of " + runs + ") | seed config: first "
                     + "frame ms (median) | seed / icemesh |");
             System.out.println("|---|---|---|---|");
@@ -66,61 +86,50 @@ public final class FirstFrameBench {
         return String.format("| %s | %.0f | %.0f | %.1fx |", client, icemesh, seed, seed / icemesh);
     }
 
-    /** Median over runs of the newcomer's time from its join to the first decoded frame. */
-    private static double chromium(Mesh mesh, int runs, boolean relay, String ice) throws Exception {
-        List<Double> firstFrame = new ArrayList<>();
-        try (Browser a = new Browser(); Browser b = new Browser()) {
-            for (int i = 0; i < runs; i++) {
-                String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-                String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room
-                        + (relay ? "&relay=1" : "") + (ice == null ? "" : "&ice="
-                        + URLEncoder.encode(ice, StandardCharsets.UTF_8));
-                a.driver.get(url);
-                a.driver.findElement(By.id("join-button")).click();
-                waitFor(() -> a.js("return window.icemeshSession") != null, 20);
-                b.driver.get(url);
-                b.driver.findElement(By.id("join-button")).click();
-                waitFor(() -> {
-                    Object ms = b.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].firstFrameMs : null");
-                    return ms != null;
-                }, 60);
-                firstFrame.add(((Number) b.js("return Object.values(window.icemeshStats)[0].firstFrameMs"))
-                        .doubleValue());
-                Object pair = b.js("return Object.values(window.icemeshStats)[0].localType");
-                if (relay && !"relay".equals(pair)) {
-                    throw new IllegalStateException("relay run used a " + pair + " pair");
-                }
-            }
+    /** One call between two pages: the newcomer's time from its join to the first decoded frame. */
+    private static double chromium(Mesh mesh, Browser a, Browser b, boolean relay, String ice) throws Exception {
+        String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room
+                + (relay ? "&relay=1" : "") + (ice == null ? "" : "&ice="
+                + URLEncoder.encode(ice, StandardCharsets.UTF_8));
+        a.driver.get(url);
+        a.driver.findElement(By.id("join-button")).click();
+        waitFor(() -> a.js("return window.icemeshSession") != null, 20);
+        b.driver.get(url);
+        b.driver.findElement(By.id("join-button")).click();
+        waitFor(() -> b.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].firstFrameMs : null")
+                != null, 60);
+        double ms = ((Number) b.js("return Object.values(window.icemeshStats)[0].firstFrameMs")).doubleValue();
+        Object pair = b.js("return Object.values(window.icemeshStats)[0].localType");
+        if (relay && !"relay".equals(pair)) {
+            throw new IllegalStateException("relay run used a " + pair + " pair");
         }
-        return median(firstFrame);
+        return ms;
     }
 
-    private static double aiortc(Mesh mesh, int runs, String ice) throws Exception {
-        List<Double> firstFrame = new ArrayList<>();
+    /** One call between two aiortc clients: the newcomer's time from its start to the first frame. */
+    private static double aiortc(Mesh mesh, String ice) throws Exception {
         int port = mesh.ports.get("signaling");
-        for (int i = 0; i < runs; i++) {
-            String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-            List<String> common = new ArrayList<>(List.of("--room", room, "--duration", "60"));
-            if (ice != null) {
-                common.addAll(List.of("--ice-servers", ice));
-            }
-            List<String> first = new ArrayList<>(common);
-            first.addAll(List.of("--user", "a"));
-            try (Aiortc a = Aiortc.start(mesh.root, port, first.toArray(String[]::new))) {
-                // The first peer must be in the room before the newcomer offers.
-                waitFor(() -> roomHasPeer(mesh, room), 20);
-                List<String> second = new ArrayList<>(common);
-                second.addAll(List.of("--user", "b", "--exit-on-frame"));
-                JsonNode b = Aiortc.run(mesh.root, port, second.toArray(String[]::new));
-                JsonNode peer = b.get("peers").get(0);
-                if (!peer.get("firstFrameMs").isNumber()) {
-                    throw new IllegalStateException("no frame: " + b);
-                }
-                firstFrame.add(peer.get("firstFrameMs").asDouble());
-                a.stop();
-            }
+        String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> common = new ArrayList<>(List.of("--room", room, "--duration", "60"));
+        if (ice != null) {
+            common.addAll(List.of("--ice-servers", ice));
         }
-        return median(firstFrame);
+        List<String> first = new ArrayList<>(common);
+        first.addAll(List.of("--user", "a"));
+        try (Aiortc a = Aiortc.start(mesh.root, port, first.toArray(String[]::new))) {
+            // The first peer must be in the room before the newcomer offers.
+            waitFor(() -> roomHasPeer(mesh, room), 20);
+            List<String> second = new ArrayList<>(common);
+            second.addAll(List.of("--user", "b", "--exit-on-frame"));
+            JsonNode b = Aiortc.run(mesh.root, port, second.toArray(String[]::new));
+            JsonNode peer = b.get("peers").get(0);
+            if (!peer.get("firstFrameMs").isNumber()) {
+                throw new IllegalStateException("no frame: " + b);
+            }
+            a.stop();
+            return peer.get("firstFrameMs").asDouble();
+        }
     }
 
     private static boolean roomHasPeer(Mesh mesh, String room) {
