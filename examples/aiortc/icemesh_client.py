@@ -206,6 +206,7 @@ class Client:
     async def on_message(self, msg):
         kind = msg.get("type")
         if kind == "joined":
+            print(json.dumps({"joined": msg["room"], "peerId": msg["peerId"]}), flush=True)
             for other in msg["peers"]:
                 await self.peer(other["peerId"]).offer()
         elif kind in ("offer", "answer"):

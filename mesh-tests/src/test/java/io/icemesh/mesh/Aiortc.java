@@ -45,6 +45,11 @@ final class Aiortc implements AutoCloseable {
         }
     }
 
+    /** True once the client has printed that it joined its room. */
+    boolean joined() throws Exception {
+        return Files.readString(out).contains("{\"joined\": ");
+    }
+
     /** Asks the client to leave now (SIGTERM) and returns its result line. */
     JsonNode stop() throws Exception {
         process.destroy();
