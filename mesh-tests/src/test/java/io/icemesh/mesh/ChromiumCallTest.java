@@ -60,6 +60,17 @@ class ChromiumCallTest {
         Map<String, Object> timing = call(true);
         assertEquals("relay", timing.get("localType"), "force relay gives a relay pair: " + timing);
         assertTrue(turnAllocations() >= allocationsBefore + 2, "both pages allocated on turn-service");
+        // monitor joined the client's reports (via signaling) and turn-service's allocation events (via the TURN
+        // username) into one timeline for the session.
+        String session = (String) timing.get("sessionId");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var reply = mesh.get("monitor", "/api/sessions/" + session);
+            assertEquals(200, reply.statusCode(), reply.body());
+            var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).get("timeline");
+            assertTrue(view.get("timeToFirstMediaMs").isNumber(), "first media in monitor's timeline: " + view);
+            assertEquals("relay", view.get("pair").get("localType").asText(), view.toString());
+            assertTrue(view.get("turnAllocations").asInt() >= 1, "the TURN allocation joined the session: " + view);
+        });
     }
 
     @Test
@@ -100,8 +111,9 @@ class ChromiumCallTest {
                 assertTrue(((Number) width).intValue() > 0, "the remote video element shows frames");
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> timeline = (Map<String, Object>) a.js(
-                    "return Object.values(window.icemeshStats)[0]");
+            Map<String, Object> timeline = new java.util.HashMap<>((Map<String, Object>) a.js(
+                    "return Object.values(window.icemeshStats)[0]"));
+            timeline.put("sessionId", a.js("return window.icemeshSession.sessionId"));
             record(relay ? "relay" : "host", timeline);
             return timeline;
         }
