@@ -11,6 +11,7 @@ import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -132,7 +134,7 @@ public final class IngestBenchmark {
             Map<String, Double> m;
             try {
                 m = scrape();
-            } catch (java.net.ConnectException notYetListening) {
+            } catch (ConnectException notYetListening) {
                 Thread.sleep(POLL_MILLIS);
                 continue;
             }
@@ -208,7 +210,7 @@ public final class IngestBenchmark {
     private Map<String, Double> scrape() throws IOException, InterruptedException {
         String body = http.send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        Map<String, Double> samples = new java.util.HashMap<>();
+        Map<String, Double> samples = new HashMap<>();
         Matcher m = SAMPLE.matcher(body);
         while (m.find()) {
             samples.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
