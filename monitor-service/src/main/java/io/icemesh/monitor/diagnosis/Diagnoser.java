@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -33,8 +34,15 @@ public class Diagnoser {
 
     private static final Pattern STATUS_CODE = Pattern.compile("\\b([3-6]\\d\\d)\\b");
     private static final String AUTH_FAILED = "AUTH_FAILED";
-    /** RFC 8489 section 14.8: 401 Unauthorized, what an auth failure answers when it names no code. */
+    /** RFC 8489 section 14.8: 401 Unauthorized, what an auth failure answers when its reason names no other code. */
     private static final String UNAUTHORIZED = "401";
+    /**
+     * turn-service's refusal reasons and the error code it answers them with (400 Bad Request, 438 Stale Nonce,
+     * 486 Allocation Quota Reached, 403 Forbidden).
+     */
+    private static final Map<String, String> TURN_REASON_CODES = Map.of(
+            "bad_request", "400", "userhash_unsupported", "400", "stale_nonce", "438",
+            "user_quota", "486", "total_quota", "486", "draining", "486", "peer_acl", "403");
     private static final int MAX_SUSPECTS_NAMED = 3;
 
     private final MonitorConfig.Diagnosis thresholds;
@@ -95,7 +103,10 @@ public class Diagnoser {
         TimelineView.TurnFailure f = t.turnFailures().get(t.turnFailures().size() - 1);
         String reason = f.reason() == null ? "" : f.reason();
         Matcher code = STATUS_CODE.matcher(reason);
-        String answer = code.find() ? code.group(1) : AUTH_FAILED.equals(f.type()) ? UNAUTHORIZED : null;
+        String answer = code.find() ? code.group(1) : TURN_REASON_CODES.get(reason);
+        if (answer == null && AUTH_FAILED.equals(f.type())) {
+            answer = UNAUTHORIZED;
+        }
         String what = answer != null ? "TURN answered " + answer : "TURN refused the allocation";
         return Optional.of("no relay candidate: " + what + (reason.isBlank() ? "" : " (" + reason + ")"));
     }

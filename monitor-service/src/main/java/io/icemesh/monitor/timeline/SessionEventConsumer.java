@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -42,8 +43,15 @@ public class SessionEventConsumer {
                 .register(meters);
     }
 
+    /** One poll's records at a time (batch mode): per-record overhead of the messaging layer dominated before. */
     @Incoming("session-events")
-    public void onEvent(ConsumerRecord<String, SessionEvent> record) {
+    public void onEvents(ConsumerRecords<String, SessionEvent> records) {
+        for (ConsumerRecord<String, SessionEvent> record : records) {
+            onEvent(record);
+        }
+    }
+
+    private void onEvent(ConsumerRecord<String, SessionEvent> record) {
         SessionEvent event = record.value();
         if (event == null) {
             malformed.increment();

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -38,8 +39,15 @@ public class TurnEventConsumer {
                 .register(meters);
     }
 
+    /** One poll's records at a time (batch mode), like the session events. */
     @Incoming("turn-events")
-    public void onEvent(ConsumerRecord<String, TurnEvent> record) {
+    public void onEvents(ConsumerRecords<String, TurnEvent> records) {
+        for (ConsumerRecord<String, TurnEvent> record : records) {
+            onEvent(record);
+        }
+    }
+
+    private void onEvent(ConsumerRecord<String, TurnEvent> record) {
         TurnEvent event = record.value();
         if (event == null) {
             malformed.increment();

@@ -73,6 +73,16 @@ class DiagnoserTest {
     }
 
     @Test
+    void turnServiceReasonNamesMapToTheCodesItAnswers() {
+        assertEquals("no relay candidate: TURN answered 401 (bad_integrity)", diagnoser.diagnose(view("failed", 50L,
+                null, null, Set.of("host"), null, List.of(new TimelineView.TurnFailure("AUTH_FAILED",
+                        "bad_integrity")))).cause());
+        assertEquals("no relay candidate: TURN answered 486 (user_quota)", diagnoser.diagnose(view("failed", 50L,
+                null, null, Set.of("host"), null, List.of(new TimelineView.TurnFailure("REJECTED",
+                        "user_quota")))).cause());
+    }
+
+    @Test
     void aFastDirectCallIsSummarised() {
         Diagnosis d = diagnoser.diagnose(view("connected", 2L, 60L, 110L, Set.of("host"),
                 new TimelineView.SelectedPair("host", "host", "udp", 0.3), List.of()));

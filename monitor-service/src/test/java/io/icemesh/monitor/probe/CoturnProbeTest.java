@@ -74,6 +74,10 @@ class CoturnProbeTest {
                         "the turn: URL is probed with a Binding to the same port and is healthy too");
                 assertEquals(1.0, MetricsScrape.now().value("icemesh_monitor_server_healthy", "server", stunUrl));
             });
+            await("the verdict is re-published periodically without a change").atMost(FLIP).untilAsserted(() -> {
+                health.latest(stunUrl);
+                assertTrue(health.count(stunUrl, true) >= 2, "two healthy events for " + stunUrl);
+            });
             ServerHealth up = health.latest(stunUrl);
             assertNotNull(up.rttP50Ms(), "an answered server has a round trip");
             assertTrue(up.rttP50Ms() < 1000, "loopback answers in well under a second: " + up.rttP50Ms());
@@ -142,6 +146,12 @@ class CoturnProbeTest {
                 }
             }
             return latest;
+        }
+
+        /** Events seen so far for the URL with the given verdict. */
+        long count(String url, boolean healthy) {
+            return seen.stream().filter(r -> url.equals(r.key()) && r.value() != null
+                    && r.value().healthy() == healthy).count();
         }
 
         @Override

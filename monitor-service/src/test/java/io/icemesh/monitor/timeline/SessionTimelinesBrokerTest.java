@@ -20,6 +20,7 @@ import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,24 @@ class SessionTimelinesBrokerTest {
         get("/api/sessions").then().statusCode(200)
                 .body("sessionId", hasItem(slow))
                 .body("find { it.sessionId == '" + refused + "' }.cause", containsString("TURN answered 401"));
+    }
+
+    @Test
+    void joinsSignalingAndMediaServiceEventsByTimestamp() {
+        String sfu = "sfu-" + run;
+        try (EventProducer kafka = new EventProducer()) {
+            kafka.send(Topics.SESSION_EVENTS, sfu, SessionEvent.builder(SessionEventType.PEER_JOINED, sfu,
+                    EventSource.SIGNALING).roomId("room-" + run).timestampMs(t0).build());
+            kafka.send(Topics.SESSION_EVENTS, sfu, SessionEvent.builder(SessionEventType.ICE_STATE_CHANGED, sfu,
+                    EventSource.MEDIA).state("connected").timestampMs(t0 + 150).build());
+            kafka.send(Topics.SESSION_EVENTS, sfu, SessionEvent.builder(SessionEventType.FIRST_MEDIA, sfu,
+                    EventSource.MEDIA).timestampMs(t0 + 420).build());
+        }
+        await().atMost(WAIT).untilAsserted(() -> get("/api/sessions/" + sfu).then().statusCode(200)
+                .body("timeline.timeToConnectedMs", equalTo(150))
+                .body("timeline.timeToFirstMediaMs", equalTo(420))
+                .body("timeline.entries.source", equalTo(List.of("signaling", "media", "media")))
+                .body("diagnosis.cause", equalTo("connected in 150 ms; first media at 420 ms")));
     }
 
     @Test
