@@ -98,6 +98,22 @@ public interface MonitorConfig {
         @WithDefault("false")
         boolean loopbackOnly();
 
+        /**
+         * TURN REST shared secret for authenticated TURN probes: with it, {@code turn:} URLs over UDP get an
+         * Allocate with credentials minted from it, then a Refresh to zero, instead of a bare Binding. No default:
+         * without a secret, TURN URLs are probed with a Binding only. The properties file maps it from
+         * {@code icemesh.turn.secret} (env {@code ICEMESH_TURN_SECRET}).
+         */
+        Optional<String> turnSecret();
+
+        /** Every how many probe rounds a TURN URL gets the authenticated Allocate probe (Bindings in between). */
+        @WithDefault("5")
+        int turnAllocateEvery();
+
+        /** Lifetime of the TURN REST credentials the probe mints for itself. */
+        @WithDefault("5m")
+        Duration turnCredentialLifetime();
+
         /** An announced node not heard from for this long is forgotten, and its URLs are no longer probed. */
         @WithDefault("5m")
         Duration announcementTtl();

@@ -44,6 +44,27 @@ final class ProbedServer {
         return setHealthy(true);
     }
 
+    /** An authenticated TURN Allocate succeeded; returns whether the verdict changed. */
+    synchronized boolean allocated(long rttNanos, String what, long nowMs) {
+        window.answered(rttNanos);
+        meters.answered(rttNanos);
+        consecutiveMisses = 0;
+        checkedAtMs = nowMs;
+        detail = what;
+        meters.lossRatio(window.lossRatio());
+        return setHealthy(true);
+    }
+
+    /**
+     * The server answered, but refused what a client needs (a TURN Allocate with valid credentials): it is
+     * unhealthy at once, whatever the Bindings say; returns whether the verdict changed.
+     */
+    synchronized boolean refused(String why, long nowMs) {
+        checkedAtMs = nowMs;
+        detail = why;
+        return setHealthy(false);
+    }
+
     /** A probe went unanswered (or could not be sent); returns whether the verdict changed. */
     synchronized boolean missed(String why, long nowMs) {
         window.missed();

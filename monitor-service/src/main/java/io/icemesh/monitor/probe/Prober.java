@@ -61,6 +61,10 @@ public class Prober implements ServerStatuses {
     private final Counter malformed;
     private final Counter unmatched;
     private final Counter skipped;
+    private final TurnAllocateProbe turnProbe;
+    private final Map<String, Integer> turnRounds = new ConcurrentHashMap<>();
+    private final Set<String> turnInFlight = ConcurrentHashMap.newKeySet();
+    private java.util.concurrent.ExecutorService turnExecutor;
     private ScheduledExecutorService scheduler;
     private DatagramChannel socket;
     private Thread receiver;
@@ -72,6 +76,9 @@ public class Prober implements ServerStatuses {
         this.publisher = publisher;
         this.serverSet = new IceServerSet(this.config.servers().orElse(List.of()),
                 this.config.announcementTtl().toMillis());
+        this.turnProbe = this.config.turnSecret().filter(s -> !s.isBlank())
+                .map(s -> new TurnAllocateProbe(s, this.config.timeout(), this.config.turnCredentialLifetime()))
+                .orElse(null);
         malformed = Counter.builder("icemesh.monitor.probe.answers.malformed")
                 .description("Datagrams on the probe socket that are not a STUN Binding response").register(registry);
         unmatched = Counter.builder("icemesh.monitor.probe.answers.unmatched")
@@ -91,6 +98,11 @@ public class Prober implements ServerStatuses {
         }
         socket = DatagramChannel.open();
         socket.bind(new InetSocketAddress(0));
+        turnExecutor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "icemesh-turn-probe");
+            t.setDaemon(true);
+            return t;
+        });
         receiver = new Thread(this::receiveLoop, "icemesh-probe-receiver");
         receiver.setDaemon(true);
         receiver.start();
@@ -110,6 +122,9 @@ public class Prober implements ServerStatuses {
     void stop(@Observes ShutdownEvent stopping) throws IOException {
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (turnExecutor != null) {
+            turnExecutor.shutdownNow();
         }
         if (socket != null) {
             socket.close();
@@ -183,6 +198,7 @@ public class Prober implements ServerStatuses {
                 return false;
             }
             e.getValue().meters().remove();
+            turnRounds.remove(e.getKey());
             LOG.infof("stopped probing %s: no longer configured or announced", e.getKey());
             return true;
         });
@@ -203,8 +219,22 @@ public class Prober implements ServerStatuses {
                     + " is true", target.url(), address.getHostAddress());
             return;
         }
-        TransactionId id = TransactionId.random();
         InetSocketAddress to = new InetSocketAddress(address, target.port());
+        if (turnAllocateDue(target)) {
+            String url = target.url();
+            turnExecutor.execute(() -> {
+                try {
+                    TurnAllocateProbe.Outcome o = turnProbe.probe(to);
+                    long at = System.currentTimeMillis();
+                    changed(server, o.allocated() ? server.allocated(o.allocateRttNanos(), o.detail(), at)
+                            : server.refused(o.detail(), at));
+                } finally {
+                    turnInFlight.remove(url);
+                }
+            });
+            return;
+        }
+        TransactionId id = TransactionId.random();
         pending.put(id, new Pending(server, to, System.nanoTime()));
         try {
             socket.send(ByteBuffer.wrap(StunBinding.request(id)), to);
@@ -213,6 +243,15 @@ public class Prober implements ServerStatuses {
             pending.remove(id);
             changed(server, server.missed("cannot send: " + e.getMessage(), now));
         }
+    }
+
+    /** Whether this round of a TURN-over-UDP URL is an authenticated Allocate (one at a time per URL). */
+    private boolean turnAllocateDue(ProbeTarget target) {
+        if (turnProbe == null || !"turn".equals(target.scheme()) || target.url().contains("transport=tcp")) {
+            return false;
+        }
+        int round = turnRounds.merge(target.url(), 1, Integer::sum);
+        return (round - 1) % config.turnAllocateEvery() == 0 && turnInFlight.add(target.url());
     }
 
     private void sweepTimeouts() {

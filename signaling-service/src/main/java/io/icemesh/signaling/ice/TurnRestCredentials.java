@@ -1,11 +1,7 @@
 package io.icemesh.signaling.ice;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import io.icemesh.stun.TurnRestCredential;
 import java.time.Instant;
-import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * TURN REST API credentials (draft-uberti-behave-turn-rest-00, as coturn's use-auth-secret, eturnal, STUNner and
@@ -27,12 +23,6 @@ public final class TurnRestCredentials {
     }
 
     public static String password(String secret, String username) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA1");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
-            return Base64.getEncoder().encodeToString(mac.doFinal(username.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA1 unavailable", e);
-        }
+        return TurnRestCredential.password(secret, username);
     }
 }

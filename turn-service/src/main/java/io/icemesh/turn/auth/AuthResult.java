@@ -1,6 +1,6 @@
 package io.icemesh.turn.auth;
 
-import io.icemesh.turn.stun.StunErrorCode;
+import io.icemesh.stun.StunErrorCode;
 
 /**
  * The outcome of authenticating a request (RFC 8489 Section 9.2.4).

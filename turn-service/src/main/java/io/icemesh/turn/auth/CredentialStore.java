@@ -1,5 +1,6 @@
 package io.icemesh.turn.auth;
 
+import io.icemesh.stun.TurnRestCredential;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,10 @@
 package io.icemesh.turn.auth;
 
-import io.icemesh.turn.stun.MessageIntegrity;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunErrorCode;
-import io.icemesh.turn.stun.StunMessage;
+import io.icemesh.stun.PasswordAlgorithm;
+import io.icemesh.stun.MessageIntegrity;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunErrorCode;
+import io.icemesh.stun.StunMessage;
 import java.net.InetAddress;
 import java.util.Arrays;
 

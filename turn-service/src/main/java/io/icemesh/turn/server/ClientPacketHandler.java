@@ -3,12 +3,12 @@ package io.icemesh.turn.server;
 import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.ChannelBinding;
 import io.icemesh.turn.metrics.TurnMetrics;
-import io.icemesh.turn.stun.ChannelData;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageDecoder;
-import io.icemesh.turn.stun.StunMessageType;
-import io.icemesh.turn.stun.XorAddress;
+import io.icemesh.stun.ChannelData;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
+import io.icemesh.stun.XorAddress;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
 

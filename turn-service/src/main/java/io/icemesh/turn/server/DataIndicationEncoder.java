@@ -1,10 +1,10 @@
 package io.icemesh.turn.server;
 
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageDecoder;
-import io.icemesh.turn.stun.StunMessageType;
-import io.icemesh.turn.stun.XorAddress;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
+import io.icemesh.stun.XorAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;

@@ -1,11 +1,11 @@
 package io.icemesh.turn.server;
 
 import io.icemesh.turn.auth.AuthResult;
-import io.icemesh.turn.auth.PasswordAlgorithm;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunErrorCode;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageBuilder;
+import io.icemesh.stun.PasswordAlgorithm;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunErrorCode;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageBuilder;
 
 /**
  * Builds responses. Answers to unauthenticated requests stay small (no SOFTWARE, no extra addresses) so the server

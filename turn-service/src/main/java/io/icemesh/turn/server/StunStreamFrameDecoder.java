@@ -1,9 +1,9 @@
 package io.icemesh.turn.server;
 
 import io.icemesh.turn.metrics.TurnMetrics;
-import io.icemesh.turn.stun.ChannelData;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageDecoder;
+import io.icemesh.stun.ChannelData;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;

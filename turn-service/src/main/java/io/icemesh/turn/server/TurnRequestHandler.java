@@ -6,12 +6,12 @@ import io.icemesh.turn.auth.RequestAuthenticator;
 import io.icemesh.turn.events.TurnEventPublisher;
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.icemesh.turn.policy.UnauthenticatedRateLimiter;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunErrorCode;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageBuilder;
-import io.icemesh.turn.stun.StunMessageDecoder;
-import io.icemesh.turn.stun.StunMessageType;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunErrorCode;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageBuilder;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
 
 /**
  * Handles STUN requests: Binding (RFC 8489 Section 18.2) and the authenticated TURN requests (RFC 8656),

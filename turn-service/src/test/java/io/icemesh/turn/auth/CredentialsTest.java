@@ -1,5 +1,7 @@
 package io.icemesh.turn.auth;
 
+import io.icemesh.stun.TurnRestCredential;
+import io.icemesh.stun.PasswordAlgorithm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

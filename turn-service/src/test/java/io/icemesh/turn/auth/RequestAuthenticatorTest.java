@@ -1,14 +1,16 @@
 package io.icemesh.turn.auth;
 
+import io.icemesh.stun.TurnRestCredential;
+import io.icemesh.stun.PasswordAlgorithm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunErrorCode;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageBuilder;
-import io.icemesh.turn.stun.StunMessageDecoder;
-import io.icemesh.turn.stun.StunMessageType;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunErrorCode;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageBuilder;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;

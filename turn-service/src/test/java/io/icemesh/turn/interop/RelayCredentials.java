@@ -1,6 +1,6 @@
 package io.icemesh.turn.interop;
 
-import io.icemesh.turn.auth.TurnRestCredential;
+import io.icemesh.stun.TurnRestCredential;
 
 /** TURN REST credentials for a test session, signed with the test-only secret, valid for ten minutes. */
 record RelayCredentials(String username, String password) {

@@ -1,5 +1,6 @@
 package io.icemesh.turn.server;
 
+import io.icemesh.stun.TurnRestCredential;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
@@ -10,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.turn.interop.KafkaTestConsumer;
-import io.icemesh.turn.stun.ErrorCodeAttribute;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunMessage;
+import io.icemesh.stun.ErrorCodeAttribute;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunMessage;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -39,7 +40,7 @@ class LifetimeAndDrainTest {
         long expiry = System.currentTimeMillis() / 1000 + 600;
         String name = expiry + ":" + user;
         return new TurnTestClient(server.udpPort(), name,
-                io.icemesh.turn.auth.TurnRestCredential.password("test-only-secret", name));
+                io.icemesh.stun.TurnRestCredential.password("test-only-secret", name));
     }
 
     @Test

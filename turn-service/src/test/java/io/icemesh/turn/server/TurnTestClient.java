@@ -1,12 +1,12 @@
 package io.icemesh.turn.server;
 
-import io.icemesh.turn.auth.PasswordAlgorithm;
-import io.icemesh.turn.stun.ErrorCodeAttribute;
-import io.icemesh.turn.stun.StunAttributeType;
-import io.icemesh.turn.stun.StunMessage;
-import io.icemesh.turn.stun.StunMessageBuilder;
-import io.icemesh.turn.stun.StunMessageDecoder;
-import io.icemesh.turn.stun.StunMessageType;
+import io.icemesh.stun.PasswordAlgorithm;
+import io.icemesh.stun.ErrorCodeAttribute;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageBuilder;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -1,4 +1,4 @@
-package io.icemesh.turn.auth;
+package io.icemesh.stun;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

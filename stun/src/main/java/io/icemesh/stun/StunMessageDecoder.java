@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /**
  * Decodes STUN messages (RFC 8489 Sections 5, 6.3 and 14). Total: any input gives a message or null, never an

@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /**
  * STUN message types: a method and a class packed into 14 bits (RFC 8489 Section 5, Figure 3).

@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /**
  * STUN attribute types used by this server (RFC 8489 Section 18.3, RFC 8656 Section 18).

@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

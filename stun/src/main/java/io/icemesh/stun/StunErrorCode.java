@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /** STUN/TURN error codes and their reason phrases (RFC 8489 Section 14.8, RFC 8656 Section 19). */
 public enum StunErrorCode {

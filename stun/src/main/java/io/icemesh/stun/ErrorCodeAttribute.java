@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /** Reads the ERROR-CODE attribute (RFC 8489 Section 14.8): class in bits 8-10, number in the low byte. */
 public final class ErrorCodeAttribute {

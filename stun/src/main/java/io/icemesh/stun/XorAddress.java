@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;

@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.icemesh.turn.stun;
+package io.icemesh.stun;
 
 /**
  * The ChannelData message (RFC 8656 Section 12.4): a 2-byte channel number, a 2-byte length and the data. Over TCP
