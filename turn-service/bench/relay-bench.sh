@@ -50,21 +50,24 @@ for i in $(seq 1 100); do
   sleep 0.2
 done
 
+LOGDIR="$ROOT/turn-service/target/bench-logs"; LOGN=0
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 : > "$OUT"
 report() { echo "$*" | tee -a "$OUT"; }
+report "# $(date -u +%FT%TZ) $(nproc) cores, load average at start: $(cut -d" " -f1-3 /proc/loadavg), net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max)"
 
 # One uclient run against a server: clients, messages each, bytes, interval ms, extra flags.
 relay_run() {
   local name=$1 pid=$2 port=$3 clients=$4 messages=$5 bytes=$6 interval=$7; shift 7
   local cpu0 cpu1 err0 err1 t0 t1 log lost sent recv
-  log=$(mktemp)
+  LOGN=$((LOGN + 1)); log="$LOGDIR/uclient-$LOGN-$name.log"
   cpu0=$(cpu_seconds "$pid"); err0=$(rcvbuf_errors); t0=$(date +%s.%N)
   turnutils_uclient -c "$@" -m "$clients" -n "$messages" -l "$bytes" -z "$interval" -u $USER -w $PASS \
     -e 127.0.0.1 -r $PEER_PORT -p "$port" 127.0.0.1 > "$log" 2>&1 || true
   t1=$(date +%s.%N); cpu1=$(cpu_seconds "$pid"); err1=$(rcvbuf_errors)
   lost=$(grep -o 'Total lost packets [0-9]* ([0-9.]*%)' "$log" | tail -1 || echo "no summary")
-  sent=$(grep -o 'tot_send_msgs=[0-9]*' "$log" | tail -1 | cut -d= -f2); sent=${sent:-0}
-  recv=$(grep -o 'tot_recv_msgs=[0-9]*' "$log" | tail -1 | cut -d= -f2); recv=${recv:-0}
+  sent=$(grep -o 'tot_send_msgs=[0-9]*' "$log" | tail -1 | cut -d= -f2 || true); sent=${sent:-0}
+  recv=$(grep -o 'tot_recv_msgs=[0-9]*' "$log" | tail -1 | cut -d= -f2 || true); recv=${recv:-0}
   local relayed=$((sent + recv))
   local cpu; cpu=$(echo "$cpu1 - $cpu0" | bc)
   local per_million="n/a"
@@ -72,9 +75,12 @@ relay_run() {
   local rate; rate=$(echo "scale=0; $relayed / ($t1 - $t0)" | bc)
   report "relay server=$name mode=${*:-channeldata} clients=$clients msgs=$messages bytes=$bytes interval_ms=$interval" \
     "relayed_packets=$relayed wall_s=$(echo "$t1 - $t0" | bc) relayed_per_s=$rate cpu_s=$cpu" \
-    "cpu_s_per_million=$per_million $lost rcvbuf_errors=$((err1 - err0))"
-  rm -f "$log"
+    "cpu_s_per_million=$per_million $lost rcvbuf_errors=$((err1 - err0)) log=$log"
 }
+
+# Idle cost: CPU seconds each server uses in 10 s without traffic.
+idle0=$(cpu_seconds "$ICEMESH_PID"); cidle0=$(cpu_seconds "$COTURN_PID"); sleep 10
+report "idle_10s turn-service_cpu_s=$(echo "$(cpu_seconds "$ICEMESH_PID") - $idle0" | bc) coturn_cpu_s=$(echo "$(cpu_seconds "$COTURN_PID") - $cidle0" | bc)"
 
 # Warm-up (JIT) for turn-service, not reported.
 turnutils_uclient -c -m 20 -n 2000 -l 200 -z 1 -u $USER -w $PASS -e 127.0.0.1 -r $PEER_PORT -p $ICEMESH_PORT 127.0.0.1 >/dev/null 2>&1 || true
