@@ -2,7 +2,8 @@
 """Allocation rate of a TURN server on loopback: 401 round trip, signed Allocate, Refresh(0).
 
 Usage: alloc_bench.py PORT USER PASSWORD REALM COUNT PARALLEL
-PARALLEL sockets run interleaved in one thread (non-blocking), each doing COUNT/PARALLEL allocations in turn.
+PARALLEL clients run interleaved in one thread (non-blocking), each doing COUNT/PARALLEL allocations in turn,
+each allocation from a new socket (a reused 5-tuple may meet 437 while the server still holds the old one).
 Prints one line: allocations, seconds, allocations/s, failures.
 """
 import hashlib
@@ -44,10 +45,8 @@ def attrs_of(data):
 
 
 class Session:
-    def __init__(self, server, user, password, realm):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.setblocking(False)
+    def __init__(self, server, user, password, realm, poller, by_fd):
+        self.poller, self.by_fd, self.sock = poller, by_fd, None
         self.server, self.user, self.realm = server, user.encode(), realm.encode()
         self.key = hashlib.md5(user.encode() + b":" + realm.encode() + b":" + password.encode()).digest()
         self.state, self.nonce, self.sent_at = "idle", None, 0
@@ -57,7 +56,19 @@ class Session:
         self.last = data
         self.sock.sendto(data, self.server)
 
+    def new_socket(self):
+        if self.sock is not None:
+            self.poller.unregister(self.sock.fileno())
+            del self.by_fd[self.sock.fileno()]
+            self.sock.close()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.by_fd[self.sock.fileno()] = self
+        self.poller.register(self.sock.fileno(), select.EPOLLIN)
+
     def start(self):
+        self.new_socket()
         self.tx = os.urandom(12)
         self.state = "challenge"
         self.send(message(0x0003, self.tx, [attr(0x0019, struct.pack("!I", 17 << 24))]))
@@ -75,6 +86,9 @@ class Session:
         a = attrs_of(data)
         if self.state == "challenge":
             self.nonce = a.get(0x0015)
+            if self.nonce is None:
+                self.state = "idle"
+                return False
             self.state = "allocate"
             self.send(self.signed(0x0003, [attr(0x0019, struct.pack("!I", 17 << 24))]))
             return None
@@ -94,11 +108,9 @@ class Session:
 def main():
     port, user, password, realm, count, parallel = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
     server = ("127.0.0.1", int(port))
-    sessions = [Session(server, user, password, realm) for _ in range(parallel)]
-    by_fd = {s.sock.fileno(): s for s in sessions}
     poller = select.epoll()
-    for s in sessions:
-        poller.register(s.sock.fileno(), select.EPOLLIN)
+    by_fd = {}
+    sessions = [Session(server, user, password, realm, poller, by_fd) for _ in range(parallel)]
     done = failed = started = 0
     t0 = time.monotonic()
     for s in sessions:
@@ -107,7 +119,9 @@ def main():
             started += 1
     while done + failed < count:
         for fd, _ in poller.poll(0.05):
-            s = by_fd[fd]
+            s = by_fd.get(fd)
+            if s is None:
+                continue
             try:
                 data = s.sock.recv(2048)
             except BlockingIOError:
