@@ -59,9 +59,16 @@ public final class AllocationManager {
             reserved.decrementAndGet();
             return Admission.TOTAL_QUOTA;
         }
-        AtomicInteger count = perUser.computeIfAbsent(username, u -> new AtomicInteger());
-        if (count.incrementAndGet() > maxPerUser) {
-            count.decrementAndGet();
+        boolean[] admitted = {false};
+        perUser.compute(username, (u, count) -> {
+            AtomicInteger c = count == null ? new AtomicInteger() : count;
+            if (c.get() < maxPerUser) {
+                c.incrementAndGet();
+                admitted[0] = true;
+            }
+            return c.get() == 0 ? null : c;
+        });
+        if (!admitted[0]) {
             reserved.decrementAndGet();
             return Admission.USER_QUOTA;
         }

@@ -120,11 +120,16 @@ final class AllocateHandler {
 
     /** The relay family asked for (RFC 8656 Section 7.2 step 6), or null after answering 400/440. */
     private RelayPortAllocator chooseFamily(StunMessage request, ClientConnection client, AuthResult auth) {
+        if (request.has(StunAttributeType.ADDITIONAL_ADDRESS_FAMILY)) {
+            // dual allocations (RFC 8656 Section 7.2) are not offered: one family per allocation
+            fail(request, client, auth, StunErrorCode.BAD_REQUEST, TurnMetrics.AllocateFailure.BAD_REQUEST);
+            return null;
+        }
         int i = request.indexOf(StunAttributeType.REQUESTED_ADDRESS_FAMILY);
         if (i < 0) {
             return ipv4Relays;
         }
-        if (request.has(StunAttributeType.ADDITIONAL_ADDRESS_FAMILY) || request.valueLength(i) != 4) {
+        if (request.valueLength(i) != 4) {
             fail(request, client, auth, StunErrorCode.BAD_REQUEST, TurnMetrics.AllocateFailure.BAD_REQUEST);
             return null;
         }

@@ -21,8 +21,12 @@ final class RelayPortAllocator {
 
     /** Ports tried per allocation before answering 508 Insufficient Capacity. */
     static final int MAX_ATTEMPTS = 32;
-    /** Largest UDP payload, so no datagram from a peer is truncated. */
-    static final int MAX_DATAGRAM = 65_536;
+    /**
+     * Receive buffer per datagram. TURN traffic stays under the path MTU (1500 bytes on most links, RFC 8656
+     * Section 2.7), so 16 KiB covers jumbo and loopback frames while staying small enough for Netty's per-thread
+     * buffer cache (32 KiB); a datagram that fills it may have been truncated and is dropped and counted.
+     */
+    static final int MAX_DATAGRAM = 16_384;
 
     private final InetAddress bindAddress;
     private final int minPort;

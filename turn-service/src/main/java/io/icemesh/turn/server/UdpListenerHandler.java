@@ -31,6 +31,11 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (packet.content().readableBytes() >= RelayPortAllocator.MAX_DATAGRAM) {
+            packet.release();
+            metrics.malformed("udp");
+            return;
+        }
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         FiveTuple tuple = new FiveTuple(packet.sender(), local, TransportProtocol.UDP);
         packets.onPacket(packet.content(), new UdpClientConnection(ctx.channel(), tuple, allocations));

@@ -45,7 +45,7 @@ class TurnutilsInteropTest {
 
     private static final Pattern LOSS = Pattern.compile("Total lost packets (\\d+) \\(([0-9.]+)%\\)");
     private static final Pattern TOTALS = Pattern.compile("start_mclient: tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)\\s");
-    private static final int CLIENTS = 10;
+    private static final int CLIENTS = 5;
     private static final int MESSAGES = 100;
 
     @Inject
