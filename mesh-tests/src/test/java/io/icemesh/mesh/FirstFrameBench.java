@@ -132,14 +132,9 @@ public final class FirstFrameBench {
         }
     }
 
-    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("condition not met within " + seconds + " s");
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
+    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
+                .until(condition);
     }
 
     private static double median(List<Double> values) {
