@@ -44,8 +44,11 @@ final class ProbedServer {
         return setHealthy(true);
     }
 
-    /** An authenticated TURN Allocate succeeded; returns whether the verdict changed. */
-    synchronized boolean allocated(long rttNanos, String what, long nowMs) {
+    /**
+     * A probe other than a Binding succeeded (an authenticated TURN Allocate, a TCP or TLS connect), described by
+     * {@code what}; returns whether the verdict changed.
+     */
+    synchronized boolean succeeded(long rttNanos, String what, long nowMs) {
         window.answered(rttNanos);
         meters.answered(rttNanos);
         consecutiveMisses = 0;

@@ -63,8 +63,8 @@ public class Prober implements ServerStatuses {
     private final Counter skipped;
     private final TurnAllocateProbe turnProbe;
     private final Map<String, Integer> turnRounds = new ConcurrentHashMap<>();
-    private final Set<String> turnInFlight = ConcurrentHashMap.newKeySet();
-    private java.util.concurrent.ExecutorService turnExecutor;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private java.util.concurrent.ExecutorService workers;
     private ScheduledExecutorService scheduler;
     private DatagramChannel socket;
     private Thread receiver;
@@ -98,8 +98,8 @@ public class Prober implements ServerStatuses {
         }
         socket = DatagramChannel.open();
         socket.bind(new InetSocketAddress(0));
-        turnExecutor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "icemesh-turn-probe");
+        workers = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "icemesh-probe-worker");
             t.setDaemon(true);
             return t;
         });
@@ -123,8 +123,8 @@ public class Prober implements ServerStatuses {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
-        if (turnExecutor != null) {
-            turnExecutor.shutdownNow();
+        if (workers != null) {
+            workers.shutdownNow();
         }
         if (socket != null) {
             socket.close();
@@ -222,16 +222,20 @@ public class Prober implements ServerStatuses {
         InetSocketAddress to = new InetSocketAddress(address, target.port());
         if (turnAllocateDue(target)) {
             String url = target.url();
-            turnExecutor.execute(() -> {
+            workers.execute(() -> {
                 try {
                     TurnAllocateProbe.Outcome o = turnProbe.probe(to);
                     long at = System.currentTimeMillis();
-                    changed(server, o.allocated() ? server.allocated(o.allocateRttNanos(), o.detail(), at)
+                    changed(server, o.allocated() ? server.succeeded(o.allocateRttNanos(), o.detail(), at)
                             : server.refused(o.detail(), at));
                 } finally {
-                    turnInFlight.remove(url);
+                    inFlight.remove(url);
                 }
             });
+            return;
+        }
+        if (overTcp(target)) {
+            connectProbe(server, to);
             return;
         }
         TransactionId id = TransactionId.random();
@@ -245,13 +249,41 @@ public class Prober implements ServerStatuses {
         }
     }
 
+    /** {@code turns:} and {@code ?transport=tcp} URLs are served over TCP: a UDP Binding says nothing about them. */
+    private static boolean overTcp(ProbeTarget target) {
+        return target.scheme().endsWith("s") || target.url().contains("transport=tcp");
+    }
+
+    /**
+     * TCP and TLS URLs: a TCP connect within the timeout counts as an answer (its time as the RTT), a refused or
+     * timed-out connect as a miss. One at a time per URL, off the sender thread.
+     */
+    private void connectProbe(ProbedServer server, InetSocketAddress to) {
+        String url = server.target().url();
+        if (!inFlight.add(url)) {
+            return;
+        }
+        workers.execute(() -> {
+            long started = System.nanoTime();
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(to, (int) config.timeout().toMillis());
+                changed(server, server.succeeded(System.nanoTime() - started, "accepts TCP connections",
+                        System.currentTimeMillis()));
+            } catch (IOException e) {
+                changed(server, server.missed("TCP connect failed: " + e.getMessage(), System.currentTimeMillis()));
+            } finally {
+                inFlight.remove(url);
+            }
+        });
+    }
+
     /** Whether this round of a TURN-over-UDP URL is an authenticated Allocate (one at a time per URL). */
     private boolean turnAllocateDue(ProbeTarget target) {
         if (turnProbe == null || !"turn".equals(target.scheme()) || target.url().contains("transport=tcp")) {
             return false;
         }
         int round = turnRounds.merge(target.url(), 1, Integer::sum);
-        return (round - 1) % config.turnAllocateEvery() == 0 && turnInFlight.add(target.url());
+        return (round - 1) % config.turnAllocateEvery() == 0 && inFlight.add(target.url());
     }
 
     private void sweepTimeouts() {

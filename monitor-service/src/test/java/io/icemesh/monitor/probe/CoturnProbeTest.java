@@ -55,6 +55,7 @@ class CoturnProbeTest {
         int port = freeUdpPort();
         String stunUrl = "stun:127.0.0.1:" + port;
         String turnUrl = "turn:127.0.0.1:" + port + "?transport=udp";
+        String tcpUrl = "turn:127.0.0.1:" + port + "?transport=tcp";
         String nodeId = "turn-probe-" + UUID.randomUUID();
         List<String> command = List.of(turnserver.toString(), "--listening-ip=127.0.0.1",
                 "--listening-port=" + port, "--stun-only", "--no-tls", "--no-dtls", "--no-cli",
@@ -63,7 +64,7 @@ class CoturnProbeTest {
         ExternalProcess coturn = ExternalProcess.start(dir.resolve("turnserver-1.log"), command);
         try (EventProducer kafka = new EventProducer(); HealthEvents health = new HealthEvents()) {
             kafka.send(Topics.NODES, nodeId, new NodeAnnouncement(EventSchema.VERSION, nodeId, NodeKind.TURN,
-                    "127.0.0.1", List.of(stunUrl, turnUrl), 100, 0, false, System.currentTimeMillis()));
+                    "127.0.0.1", List.of(stunUrl, turnUrl, tcpUrl), 100, 0, false, System.currentTimeMillis()));
 
             ExternalProcess first = coturn;
             await("healthy verdict for " + stunUrl).atMost(FIRST_VERDICT)
@@ -73,6 +74,9 @@ class CoturnProbeTest {
                 assertTrue(health.latest(turnUrl) != null && health.latest(turnUrl).healthy(),
                         "the turn: URL is probed with a Binding to the same port and is healthy too");
                 assertEquals(1.0, MetricsScrape.now().value("icemesh_monitor_server_healthy", "server", stunUrl));
+                ServerHealth tcp = health.latest(tcpUrl);
+                assertTrue(tcp != null && tcp.healthy() && tcp.detail().equals("accepts TCP connections"),
+                        "a TCP URL is probed with a TCP connect, not a UDP Binding: " + tcp);
             });
             await("the verdict is re-published periodically without a change").atMost(FLIP).untilAsserted(() -> {
                 health.latest(stunUrl);
@@ -85,6 +89,7 @@ class CoturnProbeTest {
             coturn.close();
             await("unhealthy within 10 s of the stop").atMost(FLIP).untilAsserted(() -> {
                 assertTrue(!health.latest(stunUrl).healthy(), "an unhealthy ServerHealth after the stop");
+                assertTrue(!health.latest(tcpUrl).healthy(), "the TCP URL too: " + health.latest(tcpUrl));
                 assertEquals(0.0, MetricsScrape.now().value("icemesh_monitor_server_healthy", "server", stunUrl));
             });
             ServerHealth down = health.latest(stunUrl);
@@ -97,6 +102,9 @@ class CoturnProbeTest {
                 assertTrue(health.latest(stunUrl).healthy(), "a healthy ServerHealth again; coturn log: "
                         + second.log());
                 assertEquals(1.0, MetricsScrape.now().value("icemesh_monitor_server_healthy", "server", stunUrl));
+                ServerHealth tcp = health.latest(tcpUrl);
+                assertTrue(tcp != null && tcp.healthy() && tcp.detail().equals("accepts TCP connections"),
+                        "a TCP URL is probed with a TCP connect, not a UDP Binding: " + tcp);
             });
             assertTrue(health.ceTypeSeen, "ServerHealth records carry CloudEvents binary-mode headers");
             kafka.send(Topics.NODES, nodeId, null);
