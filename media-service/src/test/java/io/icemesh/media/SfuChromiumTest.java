@@ -44,7 +44,7 @@ class SfuChromiumTest {
         String room = "room-" + UUID.randomUUID();
         List<Browser> browsers = new ArrayList<>();
         Map<String, Browser> byEndpoint = new HashMap<>();
-        try (KafkaSignaling signaling = new KafkaSignaling(room, NODE)) {
+        try (KafkaSignaling signaling = new KafkaSignaling(room, NODE); SessionEventLog events = new SessionEventLog(room)) {
             for (int i = 0; i < PAGES; i++) {
                 Browser b = new Browser();
                 browsers.add(b);
@@ -81,11 +81,33 @@ class SfuChromiumTest {
                 relayOffers(signaling, byEndpoint);
                 return framesRising(byEndpoint, baseline);
             });
+            for (String ep : byEndpoint.keySet()) {
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    List<String> seen = events.events().stream().filter(e -> e.sessionId().equals(ep))
+                            .map(e -> e.source() + " " + e.type() + " " + e.state()).toList();
+                    for (String expected : List.of("MEDIA ICE_STATE_CHANGED connected", "MEDIA SELECTED_PAIR null",
+                            "MEDIA ICE_STATE_CHANGED dtls-connected", "MEDIA FIRST_MEDIA rtp-in",
+                            "MEDIA FIRST_MEDIA rtp-out")) {
+                        assertTrue(seen.contains(expected), ep + " session events lack " + expected + ": " + seen);
+                    }
+                });
+            }
+            String metrics = io.restassured.RestAssured.get("/q/metrics").asString();
+            assertTrue(metric(metrics, "icemesh_media_pli_sent_total{cause=\"subscriber-joined\"}") >= 1,
+                    "a PLI went to publishers when subscribers joined");
+            assertTrue(metric(metrics, "icemesh_media_rtp_packets_total{direction=\"out\"}") > 100,
+                    "RTP was forwarded");
+            assertTrue(metric(metrics, "icemesh_media_ice_outcomes_total{outcome=\"connected\"}") >= PAGES);
         } finally {
             for (Browser b : browsers) {
                 b.close();
             }
         }
+    }
+
+    private static double metric(String body, String nameAndLabels) {
+        return body.lines().filter(l -> l.startsWith(nameAndLabels + " ")).mapToDouble(
+                l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
     }
 
     private static String diagnostics(Map<String, Browser> pages, KafkaSignaling signaling) {

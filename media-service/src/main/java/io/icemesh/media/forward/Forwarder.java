@@ -17,7 +17,8 @@ import io.icemesh.media.srtp.SrtpSession;
  * The forwarding path, on the receive thread of the shared socket: SRTP is decrypted once per packet from a publisher,
  * the payload type mapped to the SFU's, and the packet encrypted once per subscriber into a per-thread scratch
  * buffer and sent. RTCP from an endpoint is decrypted and read: key frame requests (PLI, FIR) go to the publisher of
- * the named SSRC as a fresh PLI, rate limited per track; NACKs are counted; SR and RR end here (the SFU does not yet
+ * the named SSRC as a fresh PLI, rate limited per track; NACK entries go to the publisher as NACKs from the SFU
+ * (it retransmits over RTX, forwarded like any packet); SR and RR end here (the SFU does not yet
  * send its own reports). No locks and no allocation per packet on this path, beyond what ice4j and jitsi-srtp do.
  */
 public final class Forwarder implements NodeContext.PacketSink {
@@ -162,6 +163,17 @@ public final class Forwarder implements NodeContext.PacketSink {
         @Override
         public void nack(int senderSsrc, int mediaSsrc, int packetId, int lostBitmask) {
             metrics.nackReceived();
+            // The SFU keeps no packet cache yet: the publisher retransmits (RTX), and the retransmission is forwarded
+            // like any packet of the track.
+            Room room = from.room();
+            Track t = room == null ? null : room.trackBySsrc(mediaSsrc);
+            if (t != null && t.publisher() != from && from.forwards(t)) {
+                byte[] scratch = rtcpScratch.get();
+                int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc, packetId, lostBitmask);
+                if (t.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
+                    metrics.nackForwarded();
+                }
+            }
         }
 
         private void keyframe(int mediaSsrc) {

@@ -30,6 +30,7 @@ public final class MediaMetrics {
     private final LongAdder rtpBytesOut = new LongAdder();
     private final LongAdder rtcpIn = new LongAdder();
     private final LongAdder nacks = new LongAdder();
+    private final LongAdder nacksForwarded = new LongAdder();
     private final LongAdder pliSuppressed = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
     private final Map<PliCause, Counter> plis = new EnumMap<>(PliCause.class);
@@ -52,6 +53,7 @@ public final class MediaMetrics {
                 .baseUnit("bytes").description("SRTP bytes sent").register(registry);
         counter("icemesh.media.rtcp.packets", rtcpIn, "direction", "in", "RTCP compounds received");
         counter("icemesh.media.nack.received", nacks, "kind", "generic", "NACK entries received from subscribers");
+        counter("icemesh.media.nack.forwarded", nacksForwarded, "kind", "generic", "NACKs sent on to publishers");
         counter("icemesh.media.pli.suppressed", pliSuppressed, "kind", "rate-limit", "PLIs not sent by the rate limit");
         for (Drop d : Drop.values()) {
             LongAdder a = new LongAdder();
@@ -96,6 +98,10 @@ public final class MediaMetrics {
 
     public void nackReceived() {
         nacks.increment();
+    }
+
+    public void nackForwarded() {
+        nacksForwarded.increment();
     }
 
     public void drop(Drop reason) {

@@ -101,4 +101,13 @@ class RtcpCompoundTest {
         assertEquals(RtcpCompound.Result.OK, RtcpCompound.parse(b, 0, n, r));
         assertEquals(List.of("RR 1ce3ed1a 0", "PLI deadbeef"), r.seen);
     }
+
+    @Test
+    void writesANackCompoundThatReadsBack() {
+        byte[] b = new byte[32];
+        int n = RtcpWriter.nackCompound(b, 0, 0x1CE3ED1A, 0xdeadbeef, 65535, 0x8001);
+        Recorder r = new Recorder();
+        assertEquals(RtcpCompound.Result.OK, RtcpCompound.parse(b, 0, n, r));
+        assertEquals(List.of("RR 1ce3ed1a 0", "NACK deadbeef 65535 8001"), r.seen);
+    }
 }
