@@ -86,6 +86,15 @@ public class MediaNode implements EndpointObserver {
                 config.dtls().handshakeTimeout(), config.forward().maxSsrcsPerEndpoint(), forwarder, this);
         rooms = new Rooms(node, publisher, config.capacity(),
                 track -> forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED));
+        long idle = config.ice().idleTimeout().toNanos();
+        long sweep = Math.max(100, Math.min(5_000, config.ice().idleTimeout().toMillis() / 4));
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                rooms.endIdle(System.nanoTime(), idle);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "idle sweep failed");
+            }
+        }, sweep, sweep, TimeUnit.MILLISECONDS);
         LOG.infof("media node %s on UDP %s port %d, certificate %s", config.nodeId(), harvesters.addresses(),
                 harvesters.port(), certificate.fingerprint().value());
         announce();

@@ -64,6 +64,14 @@ public interface MediaConfig {
         @WithDefault("0.0.0.0/0,::/0")
         java.util.List<String> allowedPeerNetworks();
 
+        /**
+         * An endpoint that sent nothing (no DTLS, RTP or RTCP) for this long ends with reason {@code idle}: it covers
+         * an ALLOCATE never followed by media and a client that vanished without END (browsers send RTCP every few
+         * seconds while connected).
+         */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
         /** ICE must reach COMPLETED within this time after the client's offer, or the endpoint ends (reason ice-failed). */
         @WithDefault("30s")
         Duration connectTimeout();

@@ -31,6 +31,7 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
     private final NodeContext node;
     private final IceSession ice;
     private final long createdNanos = System.nanoTime();
+    private volatile long lastActivityNanos = createdNanos;
     private final AtomicBoolean firstRtpIn = new AtomicBoolean();
     private final AtomicBoolean firstRtpOut = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -135,6 +136,7 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
     /** Push API: every non-STUN datagram from this endpoint's client, on the harvester thread. */
     @Override
     public void handleBuffer(Buffer buffer) {
+        lastActivityNanos = System.nanoTime();
         try {
             byte[] b = buffer.getBuffer();
             int off = buffer.getOffset();
@@ -239,6 +241,11 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
             LOG.infof("endpoint %s room %s: %s", id, roomId, reason);
             node.observer().transportFailed(this, reason);
         }
+    }
+
+    /** When the client last sent DTLS, RTP or RTCP (or the endpoint was created), in {@link System#nanoTime()}. */
+    public long lastActivityNanos() {
+        return lastActivityNanos;
     }
 
     /** Whether {@link #close} ran. */

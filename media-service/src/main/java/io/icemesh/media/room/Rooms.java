@@ -134,6 +134,20 @@ public final class Rooms {
         replies.ended(null, e.roomId(), e.id(), reason);
     }
 
+    /** Ends endpoints whose client sent nothing since {@code idleNanos} before {@code nowNanos}; replies ENDED idle. */
+    public synchronized int endIdle(long nowNanos, long idleNanos) {
+        int ended = 0;
+        for (Endpoint e : endpoints.values().toArray(new Endpoint[0])) {
+            if (nowNanos - e.lastActivityNanos() > idleNanos) {
+                LOG.infof("endpoint %s in room %s idle, ending it", e.id(), e.roomId());
+                remove(e);
+                replies.ended(null, e.roomId(), e.id(), "idle");
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     /** Ends every endpoint (shutdown after the drain grace). */
     public synchronized void endAll(String reason) {
         for (Endpoint e : endpoints.values().toArray(new Endpoint[0])) {
