@@ -92,6 +92,7 @@ class SfuChromiumTest {
                     }
                 });
             }
+            leaveAndRejoinReusesTheInactiveSection(signaling, byEndpoint);
             String metrics = io.restassured.RestAssured.get("/q/metrics").asString();
             assertTrue(metric(metrics, "icemesh_media_pli_sent_total{cause=\"subscriber-joined\"}") >= 1,
                     "a PLI went to publishers when subscribers joined");
@@ -103,6 +104,63 @@ class SfuChromiumTest {
                 b.close();
             }
         }
+    }
+
+    /**
+     * ep-2 ends: the others get an offer that makes its section inactive. Its browser reloads and joins as ep-3:
+     * the others get an offer that reuses that section (no new m-line) and decode the new publisher.
+     */
+    private void leaveAndRejoinReusesTheInactiveSection(KafkaSignaling signaling, Map<String, Browser> pages) {
+        Browser leaving = pages.remove("ep-2");
+        Map<String, Integer> sectionsBefore = new HashMap<>();
+        signaling.send(MediaCommandType.END, "ep-2", null);
+        assertEquals("requested", signaling.take("ep-2", MediaReplyType.ENDED, Duration.ofSeconds(30)).reason());
+        for (String ep : pages.keySet()) {
+            MediaReply offer = signaling.take(ep, MediaReplyType.OFFER, Duration.ofSeconds(30));
+            assertTrue(offer.sdp().contains("a=inactive"), ep + " gets an offer with the left track's section inactive");
+            sectionsBefore.put(ep, sections(offer.sdp()));
+            answerInPage(signaling, pages.get(ep), offer);
+        }
+        Map<String, java.util.Set<String>> known = new HashMap<>();
+        pages.forEach((ep, b) -> known.put(ep, decoded(b).keySet()));
+
+        leaving.driver.get(page.toString());
+        pages.put("ep-3", leaving);
+        signaling.send(MediaCommandType.ALLOCATE, "ep-3", null);
+        signaling.take("ep-3", MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
+        String offer = (String) leaving.async("sfu.publish().then(arguments[0], e => arguments[0]('ERR ' + e))");
+        signaling.send(MediaCommandType.OFFER, "ep-3", offer);
+        MediaReply answer = signaling.take("ep-3", MediaReplyType.ANSWER, Duration.ofSeconds(30));
+        leaving.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))", answer.sdp());
+        for (String ep : List.of("ep-0", "ep-1")) {
+            MediaReply reuse = signaling.take(ep, MediaReplyType.OFFER, Duration.ofSeconds(30));
+            assertEquals(sectionsBefore.get(ep), sections(reuse.sdp()),
+                    ep + ": the new publisher reuses the inactive section instead of adding one");
+            answerInPage(signaling, pages.get(ep), reuse);
+        }
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            relayOffers(signaling, pages);
+            for (String ep : List.of("ep-0", "ep-1")) {
+                Map<String, Long> d = decoded(pages.get(ep));
+                boolean fromNew = d.entrySet().stream().anyMatch(e -> !known.get(ep).contains(e.getKey())
+                        && e.getValue() > 0);
+                if (!fromNew) {
+                    return false;
+                }
+            }
+            return decoded(pages.get("ep-3")).values().stream().filter(f -> f > 0).count() >= 2;
+        });
+    }
+
+    private static int sections(String sdp) {
+        return (int) sdp.lines().filter(l -> l.startsWith("m=")).count();
+    }
+
+    private static void answerInPage(KafkaSignaling signaling, Browser b, MediaReply offer) {
+        String answer = (String) b.async("sfu.answerOffer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
+                offer.sdp());
+        assertTrue(answer.startsWith("v=0"), offer.endpointId() + " could not answer: " + answer);
+        signaling.send(MediaCommandType.ANSWER, offer.endpointId(), answer);
     }
 
     private static double metric(String body, String nameAndLabels) {
