@@ -1,0 +1,226 @@
+package io.icemesh.media;
+
+import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.EventSource;
+import io.icemesh.events.v1.NodeAnnouncement;
+import io.icemesh.events.v1.NodeKind;
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.media.config.MediaConfig;
+import io.icemesh.media.control.MediaPublisher;
+import io.icemesh.media.dtls.DtlsCertificate;
+import io.icemesh.media.endpoint.Endpoint;
+import io.icemesh.media.endpoint.EndpointObserver;
+import io.icemesh.media.endpoint.NodeContext;
+import io.icemesh.media.forward.Forwarder;
+import io.icemesh.media.ice.IceHarvesters;
+import io.icemesh.media.ice.PeerNetworks;
+import io.icemesh.media.metrics.MediaMetrics;
+import io.icemesh.media.room.Rooms;
+import io.icemesh.media.srtp.SrtpProfile;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The media node: binds the UDP port at start, holds the certificate, rooms and forwarder, turns transport outcomes
+ * into session events and metrics, announces itself, and drains on shutdown.
+ */
+@ApplicationScoped
+public class MediaNode implements EndpointObserver {
+
+    private static final Logger LOG = Logger.getLogger(MediaNode.class);
+    /** ICE candidate priority of a host candidate: type preference 126, local preference 65535, component 1 (RFC 8445 5.1.2.1). */
+    static final long HOST_PRIORITY = (126L << 24) | (65535L << 8) | 255;
+    /** Priority of the public-address candidate: server-reflexive type preference 100. */
+    static final long SRFLX_PRIORITY = (100L << 24) | (65535L << 8) | 255;
+
+    @Inject
+    MediaConfig config;
+
+    @Inject
+    MediaPublisher publisher;
+
+    @Inject
+    MeterRegistry registry;
+
+    private volatile IceHarvesters harvesters;
+    private volatile Rooms rooms;
+    private volatile Forwarder forwarder;
+    private volatile MediaMetrics metrics;
+    private volatile boolean draining;
+    private ScheduledExecutorService timers;
+
+    void start(@Observes StartupEvent event) {
+        try {
+            harvesters = IceHarvesters.bind(config.ice().bindAddress(), config.ice().udpPort(),
+                    PeerNetworks.parse(config.ice().allowedPeerNetworks()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind media UDP port " + config.ice().udpPort(), e);
+        }
+        timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "media-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        DtlsCertificate certificate = DtlsCertificate.generate("icemesh-media-" + config.nodeId());
+        metrics = new MediaMetrics(registry, this::endpointCount);
+        forwarder = new Forwarder(metrics, config.forward().pliMinInterval().toNanos());
+        List<SrtpProfile> profiles = config.dtls().aeadGcm()
+                ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
+                : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
+        NodeContext node = new NodeContext(harvesters, certificate, candidateLines(), profiles,
+                config.dtls().handshakeTimeout(), config.forward().maxSsrcsPerEndpoint(), forwarder, this);
+        rooms = new Rooms(node, publisher, config.capacity(),
+                track -> forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED));
+        long idle = config.ice().idleTimeout().toNanos();
+        long sweep = Math.max(100, Math.min(5_000, config.ice().idleTimeout().toMillis() / 4));
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                rooms.endIdle(System.nanoTime(), idle);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "idle sweep failed");
+            }
+        }, sweep, sweep, TimeUnit.MILLISECONDS);
+        LOG.infof("media node %s on UDP %s port %d, certificate %s", config.nodeId(), harvesters.addresses(),
+                harvesters.port(), certificate.fingerprint().value());
+        announce();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (rooms == null) {
+            return;
+        }
+        draining = true;
+        rooms.drain();
+        announce();
+        long deadline = System.nanoTime() + config.drain().grace().toNanos();
+        while (rooms.endpointCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        rooms.endAll("node-shutdown");
+        timers.shutdownNow();
+        harvesters.close();
+    }
+
+    /** The a=candidate values: a host candidate per bound address, plus the public address if configured. */
+    List<String> candidateLines() {
+        List<String> lines = new ArrayList<>();
+        int port = harvesters.port();
+        int foundation = 1;
+        for (InetAddress a : harvesters.addresses()) {
+            lines.add(foundation++ + " 1 udp " + HOST_PRIORITY + " " + a.getHostAddress() + " " + port + " typ host");
+        }
+        String pub = config.ice().publicAddress();
+        if (!MediaConfig.NONE.equals(pub) && !pub.isBlank()) {
+            String base = harvesters.addresses().get(0).getHostAddress();
+            lines.add(foundation + " 1 udp " + SRFLX_PRIORITY + " " + pub + " " + port + " typ srflx raddr " + base
+                    + " rport " + port);
+        }
+        return lines;
+    }
+
+    public Rooms rooms() {
+        return rooms;
+    }
+
+    public MediaMetrics metrics() {
+        return metrics;
+    }
+
+    /** The bound UDP port (0 before start). */
+    public int udpPort() {
+        IceHarvesters h = harvesters;
+        return h == null ? 0 : h.port();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public int endpointCount() {
+        Rooms r = rooms;
+        return r == null ? 0 : r.endpointCount();
+    }
+
+    @Scheduled(every = "${icemesh.media.announce.interval:10s}", delayed = "1s")
+    void announce() {
+        if (harvesters == null) {
+            return;
+        }
+        String pub = config.ice().publicAddress();
+        String address = (MediaConfig.NONE.equals(pub) ? harvesters.addresses().get(0).getHostAddress() : pub) + ":"
+                + harvesters.port();
+        publisher.announce(new NodeAnnouncement(EventSchema.VERSION, config.nodeId(), NodeKind.MEDIA, address, List.of(),
+                config.capacity(), endpointCount(), draining, System.currentTimeMillis()));
+    }
+
+    /** Ends the endpoint if ICE has not completed by the configured timeout. */
+    public void watchIceTimeout(Endpoint e) {
+        timers.schedule(() -> e.ice().timeoutIfNotConnected(), config.ice().connectTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void iceConnected(Endpoint e, String localType, String remoteType, long elapsedNanos) {
+        metrics.iceConnected(elapsedNanos);
+        publisher.sessionEvent(event(e, SessionEventType.ICE_STATE_CHANGED).state("connected")
+                .elapsedMs(elapsedNanos / 1_000_000).build());
+        publisher.sessionEvent(event(e, SessionEventType.SELECTED_PAIR).localCandidateType(localType)
+                .remoteCandidateType(remoteType).protocol("udp").build());
+    }
+
+    @Override
+    public void dtlsConnected(Endpoint e, SrtpProfile profile, long elapsedNanos) {
+        metrics.dtlsConnected(elapsedNanos);
+        publisher.sessionEvent(event(e, SessionEventType.ICE_STATE_CHANGED).state("dtls-connected")
+                .elapsedMs(elapsedNanos / 1_000_000).reason(profile.name()).build());
+        // A subscriber whose keys just arrived needs key frames of everything it is forwarded.
+        for (var track : e.forwardedTracks()) {
+            forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+        }
+    }
+
+    @Override
+    public void transportFailed(Endpoint e, String reason) {
+        if (reason.startsWith("ice")) {
+            metrics.iceFailed();
+        } else {
+            metrics.dtlsFailed();
+        }
+        publisher.sessionEvent(event(e, SessionEventType.FAILED).reason(reason).build());
+        rooms.fail(e, reason);
+    }
+
+    @Override
+    public void firstRtpIn(Endpoint e) {
+        publisher.sessionEvent(event(e, SessionEventType.FIRST_MEDIA).state("rtp-in").build());
+    }
+
+    @Override
+    public void firstRtpOut(Endpoint e) {
+        publisher.sessionEvent(event(e, SessionEventType.FIRST_MEDIA).state("rtp-out").build());
+    }
+
+    private static SessionEvent.Builder event(Endpoint e, SessionEventType type) {
+        return SessionEvent.builder(type, e.id(), EventSource.MEDIA).roomId(e.roomId()).peerId(e.id());
+    }
+}

@@ -1,0 +1,122 @@
+package io.icemesh.media.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** All media-service settings, under {@code icemesh.media}. */
+@ConfigMapping(prefix = "icemesh.media")
+public interface MediaConfig {
+
+    /** The value of an address key that means "not set". */
+    String NONE = "none";
+
+    /** This node's id in commands, replies, events and announcements (the pod name in Kubernetes). */
+    @WithDefault("${HOSTNAME:media-local}")
+    String nodeId();
+
+    /** How many endpoints this node takes; ALLOCATE past it gets an ERROR and placement sees the load. */
+    @WithDefault("200")
+    int capacity();
+
+    /** The single UDP port and its addresses. */
+    Ice ice();
+
+    /** DTLS-SRTP. */
+    Dtls dtls();
+
+    /** Forwarding policy. */
+    Forward forward();
+
+    /** Kafka control channel. */
+    Control control();
+
+    /** Node announcements on {@code icemesh.nodes}. */
+    Announce announce();
+
+    /** Graceful shutdown. */
+    Drain drain();
+
+    /** ICE on one UDP port shared by every endpoint (ice4j SinglePortUdpHarvester). */
+    interface Ice {
+        /** The UDP port all endpoints share (0 picks a free one, for tests). */
+        @WithDefault("10000")
+        int udpPort();
+
+        /**
+         * The address the UDP socket binds. 0.0.0.0 binds one socket per non-loopback interface address (ice4j
+         * skips loopback then); a concrete address, such as 127.0.0.1 in the local profile, binds just that one.
+         */
+        @WithDefault("0.0.0.0")
+        String bindAddress();
+
+        /**
+         * The address clients reach this node at from outside (a NAT's or load balancer's public IP), offered as a
+         * server-reflexive candidate on the same port; {@code none} offers host candidates only.
+         */
+        @WithDefault(NONE)
+        String publicAddress();
+
+        /**
+         * CIDR blocks clients may connect from (comma-separated). Checks from elsewhere go unanswered and candidates
+         * elsewhere unchecked, so the node sends nowhere else; tests and the local profile use loopback only.
+         */
+        @WithDefault("0.0.0.0/0,::/0")
+        java.util.List<String> allowedPeerNetworks();
+
+        /**
+         * An endpoint that sent nothing (no DTLS, RTP or RTCP) for this long ends with reason {@code idle}: it covers
+         * an ALLOCATE never followed by media and a client that vanished without END (browsers send RTCP every few
+         * seconds while connected).
+         */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /** ICE must reach COMPLETED within this time after the client's offer, or the endpoint ends (reason ice-failed). */
+        @WithDefault("30s")
+        Duration connectTimeout();
+    }
+
+    /** DTLS 1.2 server with a per-node ECDSA P-256 certificate. */
+    interface Dtls {
+        /** The handshake must finish within this time after ICE connects. */
+        @WithDefault("10s")
+        Duration handshakeTimeout();
+
+        /** Offer AEAD_AES_128_GCM (RFC 7714) besides AES_CM_128_HMAC_SHA1_80 when the client offers both. */
+        @WithDefault("true")
+        boolean aeadGcm();
+    }
+
+    /** RTP/RTCP forwarding. */
+    interface Forward {
+        /** Key frame requests (PLI) to one publisher's stream at most once per this interval (RFC 4585 feedback limits). */
+        @WithDefault("500ms")
+        Duration pliMinInterval();
+
+        /** SRTP contexts per endpoint and direction at most (one per SSRC); more SSRCs are dropped. */
+        @WithDefault("64")
+        int maxSsrcsPerEndpoint();
+    }
+
+    /** Kafka commands and replies. */
+    interface Control {
+        /** Commands older than this (by their timestampMs) are dropped: their endpoint's client gave up long ago. */
+        @WithDefault("60s")
+        Duration maxCommandAge();
+    }
+
+    /** Periodic node announcements. */
+    interface Announce {
+        /** How often the node announces its address, capacity and load. */
+        @WithDefault("10s")
+        Duration interval();
+    }
+
+    /** Graceful shutdown. */
+    interface Drain {
+        /** On shutdown, announce draining and wait this long for endpoints to end before closing the rest. */
+        @WithDefault("30s")
+        Duration grace();
+    }
+}

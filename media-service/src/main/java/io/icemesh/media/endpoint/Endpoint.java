@@ -1,0 +1,271 @@
+package io.icemesh.media.endpoint;
+
+import io.icemesh.media.dtls.DtlsSession;
+import io.icemesh.media.dtls.Fingerprint;
+import io.icemesh.media.ice.IceSession;
+import io.icemesh.media.ice.PacketPool;
+import io.icemesh.media.rtp.PacketClass;
+import io.icemesh.media.srtp.PacketBuffer;
+import io.icemesh.media.srtp.SrtpProfile;
+import io.icemesh.media.srtp.SrtpSession;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.ice4j.util.Buffer;
+import org.ice4j.util.BufferHandler;
+import org.jboss.logging.Logger;
+
+/**
+ * One client in a room: its ICE agent, DTLS server and SRTP keys, the tracks it publishes, and the tracks it is
+ * forwarded. The forwarding path reads only volatile immutable snapshots ({@link #publishedBySsrc},
+ * {@link #forwarded}, {@link #srtp}); the control plane replaces them under the room registry's lock.
+ */
+public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsSession.Listener, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Endpoint.class);
+
+    private final String id;
+    private final String roomId;
+    private final NodeContext node;
+    private final IceSession ice;
+    private final long createdNanos = System.nanoTime();
+    private volatile long lastActivityNanos = createdNanos;
+    private final AtomicBoolean firstRtpIn = new AtomicBoolean();
+    private final AtomicBoolean firstRtpOut = new AtomicBoolean();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final PacketBuffer rtcpOut = new PacketBuffer(new byte[PacketPool.BUFFER_SIZE], 0, 0);
+    private volatile io.icemesh.media.room.Room room;
+    private volatile DtlsSession dtls;
+    private volatile SrtpSession srtp;
+    private volatile Map<Integer, Track> publishedBySsrc = Map.of();
+    private volatile List<Track> published = List.of();
+    private volatile Set<Track> forwarded = Set.of();
+    /** Negotiation state: only touched under the room registry's lock. */
+    private final Negotiation negotiation = new Negotiation();
+
+    /** Offer/answer state; only used under the room registry's lock. */
+    public Negotiation negotiation() {
+        return negotiation;
+    }
+
+    public Endpoint(String id, String roomId, NodeContext node) throws IOException {
+        this.id = id;
+        this.roomId = roomId;
+        this.node = node;
+        this.ice = new IceSession(node.harvesters(), this, this);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String roomId() {
+        return roomId;
+    }
+
+    /** The room, for the forwarding path's member snapshot. */
+    public io.icemesh.media.room.Room room() {
+        return room;
+    }
+
+    /** Set once by the room registry when the endpoint joins. */
+    public void joined(io.icemesh.media.room.Room r) {
+        room = r;
+    }
+
+    public IceSession ice() {
+        return ice;
+    }
+
+    NodeContext node() {
+        return node;
+    }
+
+    /** Keys once DTLS completed, else null. */
+    public SrtpSession srtp() {
+        return srtp;
+    }
+
+    /** The tracks this endpoint publishes. */
+    public List<Track> published() {
+        return published;
+    }
+
+    /** The track with this media or RTX SSRC, or null. */
+    public Track publishedTrack(int ssrc) {
+        return publishedBySsrc.get(ssrc);
+    }
+
+    /** Whether this endpoint currently receives {@code track}. */
+    public boolean forwards(Track track) {
+        return forwarded.contains(track);
+    }
+
+    public Set<Track> forwardedTracks() {
+        return forwarded;
+    }
+
+    void setPublished(List<Track> tracks) {
+        Map<Integer, Track> bySsrc = new java.util.HashMap<>();
+        for (Track t : tracks) {
+            bySsrc.put(t.ssrc(), t);
+            if (t.source().rtxSsrc() != 0) {
+                bySsrc.put(t.source().rtxSsrc(), t);
+            }
+        }
+        published = List.copyOf(tracks);
+        publishedBySsrc = Map.copyOf(bySsrc);
+    }
+
+    void setForwarded(Set<Track> tracks) {
+        forwarded = Set.copyOf(tracks);
+    }
+
+    /** Starts ICE with the client's credentials and candidates, and the DTLS server waiting for its ClientHello. */
+    void startTransport(String remoteUfrag, String remotePwd, Fingerprint clientFingerprint,
+            List<io.icemesh.media.sdp.Candidate> candidates) {
+        DtlsSession d = new DtlsSession(id, node.certificate(), clientFingerprint, node.srtpProfiles(),
+                node.dtlsHandshakeTimeout(), this::sendDtls, this);
+        dtls = d;
+        d.start();
+        ice.start(remoteUfrag, remotePwd, candidates);
+    }
+
+    /** Push API: every non-STUN datagram from this endpoint's client, on the harvester thread. */
+    @Override
+    public void handleBuffer(Buffer buffer) {
+        lastActivityNanos = System.nanoTime();
+        try {
+            byte[] b = buffer.getBuffer();
+            int off = buffer.getOffset();
+            int len = buffer.getLength();
+            switch (PacketClass.of(b, off, len)) {
+                case DTLS -> {
+                    DtlsSession d = dtls;
+                    if (d != null) {
+                        d.receive(b, off, len);
+                    }
+                }
+                case RTP -> node.packets().rtp(this, b, off, len);
+                case RTCP -> node.packets().rtcp(this, b, off, len);
+                default -> node.packets().dropped(this, "unknown-class");
+            }
+        } finally {
+            PacketPool.give(buffer);
+        }
+    }
+
+    /**
+     * Sends a DTLS record. The client may start its handshake as soon as its own checks succeed, before ice4j has a
+     * valid pair to send on; such a record is dropped like a lost datagram and bctls retransmits it.
+     */
+    private void sendDtls(byte[] buf, int offset, int length) {
+        try {
+            ice.send(buf, offset, length);
+        } catch (IOException e) {
+            node.packets().dropped(this, "no-ice-pair");
+        }
+    }
+
+    /** Sends an already protected packet to the client. */
+    public void send(byte[] buf, int offset, int length) {
+        try {
+            ice.send(buf, offset, length);
+        } catch (IOException e) {
+            node.packets().dropped(this, "send-failed");
+        }
+    }
+
+    /**
+     * Protects and sends an RTCP compound the SFU originates (key frame requests); rare, so serialised here rather
+     * than on the forwarding path. Returns false when keys are missing or protection failed.
+     */
+    public synchronized boolean sendRtcp(byte[] plain, int offset, int length, int senderSsrc) {
+        SrtpSession s = srtp;
+        if (s == null) {
+            return false;
+        }
+        System.arraycopy(plain, offset, rtcpOut.getBuffer(), 0, length);
+        rtcpOut.set(rtcpOut.getBuffer(), 0, length);
+        int n = s.protectRtcp(rtcpOut, senderSsrc);
+        if (n < 0) {
+            return false;
+        }
+        send(rtcpOut.getBuffer(), rtcpOut.getOffset(), n);
+        return true;
+    }
+
+    /** Marks the first RTP received; true only the first time. */
+    public boolean markFirstRtpIn() {
+        if (firstRtpIn.compareAndSet(false, true)) {
+            node.observer().firstRtpIn(this);
+            return true;
+        }
+        return false;
+    }
+
+    /** Marks the first RTP sent; true only the first time. */
+    public boolean markFirstRtpOut() {
+        if (firstRtpOut.compareAndSet(false, true)) {
+            node.observer().firstRtpOut(this);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void iceConnected(String localType, String remoteType, String remoteAddress) {
+        LOG.infof("endpoint %s room %s: ICE connected (%s -> %s %s)", id, roomId, localType, remoteType, remoteAddress);
+        node.observer().iceConnected(this, localType, remoteType, System.nanoTime() - createdNanos);
+    }
+
+    @Override
+    public void iceFailed(String reason) {
+        if (!finished.get()) {
+            node.observer().transportFailed(this, reason);
+        }
+    }
+
+    @Override
+    public void dtlsConnected(SrtpProfile profile, byte[] keyingMaterial) {
+        srtp = new SrtpSession(profile, keyingMaterial, true, node.maxSsrcsPerEndpoint());
+        LOG.infof("endpoint %s room %s: DTLS connected, %s", id, roomId, profile);
+        node.observer().dtlsConnected(this, profile, System.nanoTime() - createdNanos);
+    }
+
+    @Override
+    public void dtlsFailed(String reason) {
+        if (!finished.get()) {
+            LOG.infof("endpoint %s room %s: %s", id, roomId, reason);
+            node.observer().transportFailed(this, reason);
+        }
+    }
+
+    /** When the client last sent DTLS, RTP or RTCP (or the endpoint was created), in {@link System#nanoTime()}. */
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    /** Whether {@link #close} ran. */
+    public boolean isClosed() {
+        return finished.get();
+    }
+
+    @Override
+    public void close() {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        DtlsSession d = dtls;
+        if (d != null) {
+            d.close();
+        }
+        ice.close();
+        SrtpSession s = srtp;
+        if (s != null) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.icemesh.media.endpoint;
+
+import io.icemesh.media.dtls.Fingerprint;
+import io.icemesh.media.sdp.Candidate;
+import io.icemesh.media.sdp.Codec;
+import io.icemesh.media.sdp.MediaDescription;
+import io.icemesh.media.sdp.MediaLine;
+import io.icemesh.media.sdp.SdpException;
+import io.icemesh.media.sdp.SdpWriter;
+import io.icemesh.media.sdp.SessionDescription;
+import io.icemesh.media.sdp.SourceDescription;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An endpoint's offer/answer state. The client offers once (what it publishes) and the SFU answers; after that the
+ * SFU is the only offerer (RFC 8829 section 4.1.8 glare cannot happen): it offers whenever the set of tracks to
+ * forward changes, one at a time, and re-offers after the answer if something changed meanwhile.
+ */
+public final class Negotiation {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final List<Slot> slots = new ArrayList<>();
+    private final SdpWriter writer = new SdpWriter(RANDOM.nextLong());
+    private long version;
+    private boolean answered;
+    private boolean offerOutstanding;
+    private boolean pending;
+    private int nextMid;
+
+    /** Whether the first exchange (client offer, SFU answer) happened. */
+    public boolean answered() {
+        return answered;
+    }
+
+    public boolean offerOutstanding() {
+        return offerOutstanding;
+    }
+
+    /**
+     * Takes the client's first offer: records what it publishes, starts ICE and DTLS, and returns the SFU's answer.
+     */
+    public String answerFirstOffer(Endpoint ep, String sdp) throws SdpException {
+        if (answered) {
+            throw new SdpException("the client offers only once; later changes come as media-service offers");
+        }
+        SessionDescription offer = SessionDescription.parse(sdp);
+        String ufrag = offer.transportAttribute("ice-ufrag");
+        String pwd = offer.transportAttribute("ice-pwd");
+        if (ufrag == null || pwd == null) {
+            throw new SdpException("offer has no ice-ufrag/ice-pwd");
+        }
+        Fingerprint fingerprint = Fingerprint.parse(offer.transportAttribute("fingerprint"));
+        if (fingerprint == null) {
+            throw new SdpException("offer has no usable a=fingerprint");
+        }
+        String setup = offer.transportAttribute("setup");
+        if (setup != null && !setup.equals("actpass") && !setup.equals("active")) {
+            throw new SdpException("offer has a=setup:" + setup + "; the SFU is the DTLS server (actpass or active needed)");
+        }
+        if (offer.media().isEmpty()) {
+            throw new SdpException("offer has no m-sections");
+        }
+        List<Track> tracks = new ArrayList<>();
+        List<Candidate> candidates = new ArrayList<>();
+        Set<String> mids = new HashSet<>();
+        for (MediaDescription m : offer.media()) {
+            String mid = m.mid();
+            if (mid == null || !mids.add(mid)) {
+                throw new SdpException("every m-section needs a unique a=mid");
+            }
+            nextMid = Math.max(nextMid, numeric(mid) + 1);
+            candidates.addAll(m.candidates());
+            Codec codec = Codec.choose(m);
+            if (m.port() == 0 || codec == null || !m.protocol().contains("SAVPF")) {
+                slots.add(Slot.rejected(m.kind(), mid, m.protocol(), String.join(" ", m.formats())));
+                continue;
+            }
+            if (!m.has("rtcp-mux")) {
+                throw new SdpException("m-section " + mid + " lacks a=rtcp-mux");
+            }
+            SourceDescription src = SourceDescription.of(m);
+            if (m.remoteSends() && src.primarySsrc() == 0) {
+                // Simulcast with rid and no a=ssrc: the SFU cannot map SSRCs to this track yet, so it declines it.
+                slots.add(Slot.rejected(m.kind(), mid, m.protocol(), String.join(" ", m.formats())));
+                continue;
+            }
+            slots.add(Slot.client(m.kind(), mid, codec, m.remoteSends() ? "recvonly" : "inactive"));
+            if (m.remoteSends()) {
+                String trackId = src.trackId() != null ? src.trackId() : ep.id() + "-" + mid;
+                String cname = src.cname() != null ? src.cname() : ep.id();
+                String streamId = "-".equals(src.streamId()) ? ep.id() : src.streamId();
+                tracks.add(new Track(ep, m.kind(), new MediaLine.Source(src.primarySsrc(), src.rtxSsrc(), cname,
+                        streamId, trackId), codec));
+            }
+        }
+        ep.setPublished(tracks);
+        ep.startTransport(ufrag, pwd, fingerprint, candidates);
+        answered = true;
+        return write(ep, "passive");
+    }
+
+    /**
+     * Brings the SFU's sections in line with {@code desired} (the tracks of the room's other endpoints): a track that
+     * left makes its section inactive, a new one takes an inactive section of its kind or a new section. Returns the
+     * offer to send, or null when nothing changed or an offer is outstanding (then it re-runs after the answer).
+     */
+    public String renegotiate(Endpoint ep, List<Track> desired) {
+        if (!answered) {
+            return null;
+        }
+        if (offerOutstanding) {
+            pending = true;
+            return null;
+        }
+        Set<Track> want = new LinkedHashSet<>(desired);
+        boolean changed = false;
+        Set<Track> present = new HashSet<>();
+        for (Slot s : slots) {
+            if (!s.clientOwned && s.track != null) {
+                if (want.contains(s.track)) {
+                    present.add(s.track);
+                } else {
+                    s.track = null;
+                    changed = true;
+                }
+            }
+        }
+        for (Track t : want) {
+            if (present.contains(t)) {
+                continue;
+            }
+            Slot free = null;
+            for (Slot s : slots) {
+                if (!s.clientOwned && s.track == null && s.kind.equals(t.kind())) {
+                    free = s;
+                    break;
+                }
+            }
+            if (free == null) {
+                free = Slot.forwarding(t.kind(), Integer.toString(nextMid++));
+                slots.add(free);
+            }
+            free.track = t;
+            changed = true;
+        }
+        // Stop forwarding what left at once; new tracks start when the answer accepts them.
+        Set<Track> still = new HashSet<>(ep.forwardedTracks());
+        still.retainAll(want);
+        ep.setForwarded(still);
+        if (!changed) {
+            return null;
+        }
+        offerOutstanding = true;
+        pending = false;
+        return write(ep, "actpass");
+    }
+
+    /**
+     * Takes the client's answer to the SFU's offer; returns the tracks newly forwarded (they need a key frame).
+     * Afterwards {@link #takePending()} says whether another offer is due.
+     */
+    public Set<Track> applyAnswer(Endpoint ep, String sdp) throws SdpException {
+        if (!offerOutstanding) {
+            throw new SdpException("no media-service offer is waiting for an answer");
+        }
+        SessionDescription answer = SessionDescription.parse(sdp);
+        if (answer.media().size() != slots.size()) {
+            throw new SdpException("answer has " + answer.media().size() + " m-sections, the offer had " + slots.size());
+        }
+        Set<Track> accepted = new HashSet<>();
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            MediaDescription m = answer.media().get(i);
+            if (!s.clientOwned && s.track != null && m.remoteReceives()) {
+                accepted.add(s.track);
+            }
+        }
+        Set<Track> added = new HashSet<>(accepted);
+        added.removeAll(ep.forwardedTracks());
+        ep.setForwarded(accepted);
+        offerOutstanding = false;
+        return added;
+    }
+
+    /** Whether a change arrived while an offer was outstanding (clears the flag). */
+    public boolean takePending() {
+        boolean p = pending;
+        pending = false;
+        return p;
+    }
+
+    private String write(Endpoint ep, String setup) {
+        List<MediaLine> lines = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            lines.add(s.toMediaLine());
+        }
+        version++;
+        NodeContext node = ep.node();
+        return writer.write(version, ep.ice().localUfrag(), ep.ice().localPassword(), node.certificate().fingerprint(),
+                setup, node.candidateLines(), lines);
+    }
+
+    private static int numeric(String mid) {
+        try {
+            return Integer.parseInt(mid);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
