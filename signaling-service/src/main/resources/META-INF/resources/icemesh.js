@@ -155,10 +155,14 @@ class PeerLink extends EventTarget {
       const stats = await this.pc.getStats();
       let pair = null;
       let frames = 0;
+      let decodingVideo = 0;
       let audioPackets = 0;
       stats.forEach((s) => {
         if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          frames += s.framesDecoded || 0;
+          if (s.framesDecoded > 0) decodingVideo++;
+        }
         if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets += s.packetsReceived || 0;
       });
       if (pair) {
@@ -178,6 +182,8 @@ class PeerLink extends EventTarget {
         }
       }
       this.timeline.framesDecoded = frames;
+      // Through the SFU one connection carries every publisher's video: how many of them decode.
+      this.timeline.videoStreamsDecoding = decodingVideo;
       const hasVideo = this.pc.getReceivers().some((r) => r.track && r.track.kind === 'video');
       if (this.timeline.firstFrameMs === null && (frames > 0 || (!hasVideo && audioPackets > 0))) {
         this.timeline.firstFrameMs = this.elapsed();

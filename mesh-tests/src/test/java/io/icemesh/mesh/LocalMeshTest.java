@@ -36,7 +36,7 @@ class LocalMeshTest {
             assertEquals(0, up.exitCode(), "./icemesh up -d failed:\n" + up.output());
             assertTrue(up.output().contains("web client: http://127.0.0.1:" + mesh.ports.get("signaling") + "/"),
                     "up prints the web client's URL:\n" + up.output());
-            for (String service : List.of("signaling", "turn", "monitor")) {
+            for (String service : List.of("signaling", "turn", "monitor", "media")) {
                 assertEquals(200, mesh.get(service, "/q/health/ready").statusCode(), service + " is ready");
             }
             assertTrue(mesh.get("signaling", "/q/health/ready").body().contains("Kafka connection health check"),
@@ -57,7 +57,7 @@ class LocalMeshTest {
             assertTrue(status.output().matches("(?s).*monitor\\s+running\\s+\\d+\\s+\\d+\\s+ready.*"), status.output());
 
             List<Long> pids = mesh.recordedPids();
-            assertEquals(4, pids.size(), "kafka and three services were recorded");
+            assertEquals(5, pids.size(), "kafka and four services were recorded");
             Mesh.Result down = mesh.run("down");
             assertEquals(0, down.exitCode(), down.output());
             for (long pid : pids) {

@@ -51,6 +51,7 @@ final class Mesh implements AutoCloseable {
         env.put("ICEMESH_TURN_PORT", ports.get("turn-stun").toString());
         env.put("ICEMESH_TURN_TLS_PORT", ports.get("turn-tls").toString());
         env.put("ICEMESH_MEDIA_HTTP_PORT", ports.get("media").toString());
+        env.put("ICEMESH_MEDIA_UDP_PORT", Integer.toString(freeUdpPort()));
         env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
     }
 
@@ -130,6 +131,14 @@ final class Mesh implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    static int freeUdpPort() {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
