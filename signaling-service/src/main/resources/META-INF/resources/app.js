@@ -97,6 +97,7 @@ async function join(event) {
     status(`In room ${joined.room} as ${joined.peerId}${client.forceRelay ? ' (relay only)' : ''}; `
       + `${joined.peers.length} other(s) here.`);
     window.icemeshSession = { peerId: joined.peerId, sessionId: joined.sessionId };
+    window.icemeshClient = client; // for the console and tests
     $('leave-button').disabled = false;
   } catch (e) {
     status(e.message, true);

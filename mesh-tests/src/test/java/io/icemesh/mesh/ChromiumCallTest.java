@@ -93,6 +93,33 @@ class ChromiumCallTest {
         }
     }
 
+    @Test
+    void anIceRestartThroughSignalingReconnectsWithoutEndingTheCall() throws Exception {
+        String room = "restart-" + UUID.randomUUID().toString().substring(0, 8);
+        String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room;
+        try (Browser a = new Browser(); Browser b = new Browser()) {
+            for (Browser page : List.of(a, b)) {
+                page.driver.get(url);
+                page.driver.findElement(By.id("join-button")).click();
+            }
+            for (Browser page : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0));
+            }
+            String ufrag = "return [...window.icemeshClient.links.values()][0].pc.localDescription.sdp"
+                    + ".match(/a=ice-ufrag:(\\S+)/)[1]";
+            String before = (String) a.js(ufrag);
+            long framesBefore = framesDecoded(b);
+            a.js("[...window.icemeshClient.links.values()][0].restart('test')");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertTrue(!before.equals(a.js(ufrag)), "the restart renegotiated new ICE credentials");
+                assertEquals("connected", b.js("return [...window.icemeshClient.links.values()][0].pc"
+                        + ".iceConnectionState"), "the other side reconnected");
+                assertTrue(framesDecoded(b) > framesBefore + 30, "video kept flowing after the restart");
+            });
+            assertEquals(1L, ((Number) a.js("return Object.values(window.icemeshStats)[0].restarts")).longValue());
+        }
+    }
+
     /** Runs a two-page call; returns page A's timeline of its connection to B. */
     private Map<String, Object> call(boolean relay) throws Exception {
         String room = "chromium-" + UUID.randomUUID().toString().substring(0, 8);
