@@ -128,6 +128,8 @@ class Peer:
         if not text:
             return
         c = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:") else text)
+        if c.protocol.lower() != "udp":
+            return  # aioice (aiortc 1.4) checks UDP pairs only
         c.sdpMid = candidate.get("sdpMid")
         c.sdpMLineIndex = candidate.get("sdpMLineIndex")
         await self.pc.addIceCandidate(c)
@@ -184,7 +186,12 @@ class Client:
                     msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.2))
                 except asyncio.TimeoutError:
                     continue
-                await self.on_message(msg)
+                try:
+                    await self.on_message(msg)
+                except SystemExit:
+                    raise
+                except Exception as e:  # one bad message (or candidate) must not end the call
+                    print("could not handle %s: %r" % (msg.get("type"), e), file=sys.stderr, flush=True)
             await self.send({"type": "leave"})
         for p in self.peers.values():
             await p.pc.close()

@@ -45,6 +45,15 @@ final class Aiortc implements AutoCloseable {
         }
     }
 
+    /** What the client printed on stderr so far (for failure messages). */
+    String stderr() {
+        try {
+            return Files.readString(err);
+        } catch (java.io.IOException e) {
+            return "(stderr unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     /** True once the client has printed that it joined its room. */
     boolean joined() throws Exception {
         return Files.readString(out).contains("{\"joined\": ");

@@ -83,7 +83,9 @@ class ChromiumCallTest {
             try (Aiortc client = Aiortc.start(mesh.root, mesh.ports.get("signaling"), "--room", room,
                     "--user", "aiortc", "--duration", "60")) {
                 await().atMost(Duration.ofSeconds(25)).untilAsserted(() ->
-                        assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video"));
+                        assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video; page stats: "
+                                + page.js("return JSON.stringify(window.icemeshStats)") + "; aiortc stderr: "
+                                + client.stderr()));
                 var result = client.stop();
                 var peer = result.get("peers").get(0);
                 assertTrue(peer.get("firstFrameMs").isNumber(), "aiortc received Chromium's video: " + result);
