@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -122,12 +123,33 @@ public final class IngestBenchmark {
     }
 
     private void ingest(int sessions, long expected, Process monitor, Path log) throws Exception {
-        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
-        long firstSeen = 0;
-        long consumedAtFirst = 0;
-        long last = 0;
-        long previous = -1;
-        while (true) {
+        IngestSampler sampler = new IngestSampler(sessions, expected, monitor, log);
+        // One scrape per poll; the sampler itself enforces the start-up and the ingest time limits.
+        org.awaitility.Awaitility.await().atMost(Duration.ofMillis(READY_TIMEOUT_MILLIS + INGEST_TIMEOUT_MILLIS))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(POLL_MILLIS)).until(sampler::sample);
+    }
+
+    /** Scrapes monitor until its event counters reach the backlog, then prints the ingest rate. */
+    private final class IngestSampler {
+        private final int sessions;
+        private final long expected;
+        private final Process monitor;
+        private final Path log;
+        private long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        private long firstSeen;
+        private long consumedAtFirst;
+        private long last;
+        private long previous = -1;
+
+        IngestSampler(int sessions, long expected, Process monitor, Path log) {
+            this.sessions = sessions;
+            this.expected = expected;
+            this.monitor = monitor;
+            this.log = log;
+        }
+
+        /** One sample; true once every event was consumed. */
+        boolean sample() throws Exception {
             if (!monitor.isAlive()) {
                 throw new IllegalStateException("monitor-service exited: " + Files.readString(log));
             }
@@ -135,8 +157,7 @@ public final class IngestBenchmark {
             try {
                 m = scrape();
             } catch (ConnectException notYetListening) {
-                Thread.sleep(POLL_MILLIS);
-                continue;
+                return false;
             }
             long now = System.nanoTime();
             long consumed = (long) (sum(m, "icemesh_monitor_session_events_total")
@@ -161,12 +182,12 @@ public final class IngestBenchmark {
                         sum(m, "icemesh_monitor_sessions_total{outcome=\"connected\"}"), sessions,
                         sum(m, "icemesh_monitor_time_to_connected_seconds_count"),
                         sum(m, "icemesh_monitor_timelines_active"));
-                return;
+                return true;
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("ingest stalled at " + consumed + " of " + expected);
             }
-            Thread.sleep(POLL_MILLIS);
+            return false;
         }
     }
 
