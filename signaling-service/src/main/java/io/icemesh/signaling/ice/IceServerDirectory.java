@@ -94,8 +94,13 @@ public class IceServerDirectory {
                 stun++;
             }
         }
-        turnByHost.values().forEach(urls ->
-                out.add(new IceServer(List.copyOf(urls), credential.username(), credential.password())));
+        // Within one TURN server, transports keep their preference order (UDP, then TCP, then TLS) whatever their
+        // probe times: a TCP connect and a STUN round trip do not compare, and clients such as aiortc 1.4 use only
+        // the first TURN URL they are given.
+        turnByHost.values().forEach(urls -> {
+            urls.sort(Comparator.comparingInt(IceServerDirectory::transportRank));
+            out.add(new IceServer(List.copyOf(urls), credential.username(), credential.password()));
+        });
         return new IceServerList(List.copyOf(out), config.ice().credentialTtl().toSeconds(), expiresAt);
     }
 
@@ -141,6 +146,12 @@ public class IceServerDirectory {
         measured.sort(Comparator.comparingDouble(u -> rtt(health.get(u.url()))));
         measured.addAll(unknown);
         return measured;
+    }
+
+    private static int transportRank(String url) {
+        IceUrl parsed = IceUrl.parse(url);
+        String transport = parsed == null ? null : parsed.transport();
+        return "udp".equals(transport) ? 0 : "tcp".equals(transport) ? 1 : 2;
     }
 
     private static double rtt(ServerHealth h) {
