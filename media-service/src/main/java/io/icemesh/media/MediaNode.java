@@ -63,6 +63,7 @@ public class MediaNode implements EndpointObserver {
     private volatile Forwarder forwarder;
     private volatile MediaMetrics metrics;
     private volatile boolean draining;
+    private boolean stopped;
     private ScheduledExecutorService timers;
 
     void start(@Observes StartupEvent event) {
@@ -102,9 +103,19 @@ public class MediaNode implements EndpointObserver {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (rooms == null) {
+        drainAndStop();
+    }
+
+    /**
+     * Drain, then stop (what shutdown does, callable once): announce draining and refuse new endpoints, let existing
+     * ones go on until they end or {@code icemesh.media.drain.grace} passes, then end the rest ({@code node-shutdown})
+     * and close the UDP port. Blocks until done.
+     */
+    public synchronized void drainAndStop() {
+        if (rooms == null || stopped) {
             return;
         }
+        stopped = true;
         draining = true;
         rooms.drain();
         announce();
