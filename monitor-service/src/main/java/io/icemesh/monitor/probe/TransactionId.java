@@ -26,4 +26,11 @@ public record TransactionId(long high, int low) {
     void write(ByteBuffer out) {
         out.putLong(high).putInt(low);
     }
+
+    /** The 12 octets on the wire. */
+    byte[] bytes() {
+        ByteBuffer b = ByteBuffer.allocate(LENGTH);
+        write(b);
+        return b.array();
+    }
 }
