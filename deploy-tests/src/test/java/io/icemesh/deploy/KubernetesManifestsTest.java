@@ -247,8 +247,7 @@ class KubernetesManifestsTest {
             JsonNode w = r.workload(s.module).orElseThrow();
             ServiceConfig.Effective config = ServiceConfig.of(s).resolve(
                     values(r.environment(Rendered.container(w, s.module), problems)));
-            long needed = config.config().getOptionalValue("quarkus.shutdown.timeout", String.class)
-                    .map(v -> config.durationValue("quarkus.shutdown.timeout").toSeconds()).orElse(0L) + 10;
+            long needed = config.shutdownTimeout().toSeconds() + 10;
             String drainKey = switch (s) {
                 case TURN -> "icemesh.turn.drain.grace";
                 case MEDIA -> "icemesh.media.drain.grace";

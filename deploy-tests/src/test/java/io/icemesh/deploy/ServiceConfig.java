@@ -195,6 +195,11 @@ final class ServiceConfig {
             return config.getValue(key, Duration.class);
         }
 
+        /** Quarkus' shutdown wait for in-flight requests (quarkus.shutdown.timeout); none when unset. */
+        Duration shutdownTimeout() {
+            return config.getOptionalValue("quarkus.shutdown.timeout", Duration.class).orElse(Duration.ZERO);
+        }
+
         /** /q/health/{live,ready,started} under this service's configured roots. */
         String healthPath(String kind) {
             String root = config.getOptionalValue("quarkus.http.non-application-root-path", String.class).orElse("q");
@@ -276,6 +281,9 @@ final class ServiceConfig {
     /** Quarkus' duration syntax: a number of seconds, a number with ms/s/m/h/d, or ISO-8601. */
     private static Duration duration(String value) {
         String v = value.trim();
+        if (v.isEmpty()) {
+            return null;
+        }
         Matcher m = Pattern.compile("(\\d+)(ms|s|m|h|d)?").matcher(v);
         if (!m.matches()) {
             return Duration.parse(v.startsWith("P") ? v : "PT" + v);
