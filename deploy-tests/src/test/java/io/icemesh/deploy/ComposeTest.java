@@ -101,8 +101,13 @@ class ComposeTest {
                 default -> {
                 }
             }
-            if (!published.equals(expected)) {
-                problems.add(s.module + " publishes " + published + "; it listens on " + expected);
+            Set<String> missing = new TreeSet<>(expected);
+            missing.removeAll(published);
+            Set<String> extra = new TreeSet<>(published);
+            extra.removeAll(expected);
+            if (!missing.isEmpty() || !extra.isEmpty()) {
+                problems.add(s.module + " does not publish " + missing + " where it listens, and publishes " + extra
+                        + " where it does not");
             }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
