@@ -56,7 +56,7 @@ class ComposeTest {
                     "docker-compose config must refuse to run without " + variable + ": " + r.stderr());
         }
         JsonNode raw = Yaml.read(Repo.read("docker-compose.yml"));
-        raw.path("services").fields().forEachRemaining(s -> s.getValue().path("environment").fields().forEachRemaining(e -> {
+        raw.path("services").properties().forEach(s -> s.getValue().path("environment").properties().forEach(e -> {
             if (e.getKey().contains("SECRET") || e.getKey().contains("PASSWORD")) {
                 assertTrue(e.getValue().asText().startsWith("${"),
                         s.getKey() + " " + e.getKey() + " must be taken from the environment, not written in the file");
@@ -188,8 +188,8 @@ class ComposeTest {
 
     private static Map<String, String> environment(String service) {
         Map<String, String> env = new LinkedHashMap<>();
-        config.path("services").path(service).path("environment").fields()
-                .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        config.path("services").path(service).path("environment").properties()
+                .forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         return env;
     }
 

@@ -76,7 +76,7 @@ final class Rendered {
                     problems.add(where + ": envFrom ConfigMap " + name + " is not in the overlay");
                     continue;
                 }
-                cm.get().path("data").fields().forEachRemaining(
+                cm.get().path("data").properties().forEach(
                         e -> env.put(e.getKey(), new EnvVar(e.getValue().asText(), "configmap:" + name)));
             } else {
                 problems.add(where + ": envFrom other than a ConfigMap: " + from);
@@ -130,9 +130,7 @@ final class Rendered {
         if (selector == null || selector.isMissingNode() || selector.isEmpty()) {
             return false;
         }
-        var it = selector.fields();
-        while (it.hasNext()) {
-            var e = it.next();
+        for (var e : selector.properties()) {
             if (!labels.path(e.getKey()).asText("\u0000").equals(e.getValue().asText())) {
                 return false;
             }
