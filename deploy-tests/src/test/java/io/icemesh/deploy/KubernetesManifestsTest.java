@@ -306,6 +306,35 @@ class KubernetesManifestsTest {
                 "Kafka brokers must not share a node in production");
     }
 
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void siteValuesReachTheObjectsTheyConfigure(String overlay) {
+        Rendered r = new Rendered(overlay);
+        JsonNode site = Yaml.read(Repo.read("k8s/components/site/kustomization.yaml"));
+        Map<String, String> values = new java.util.HashMap<>();
+        for (JsonNode gen : site.path("configMapGenerator")) {
+            for (JsonNode literal : gen.path("literals")) {
+                String[] kv = literal.asText().split("=", 2);
+                values.put(kv[0], kv[1]);
+            }
+        }
+        assertEquals(Set.of("domain", "turn-public-address", "media-public-address"), values.keySet());
+        JsonNode ingress = r.find("Ingress", "signaling-service").orElseThrow();
+        assertEquals(values.get("domain"), ingress.at("/spec/rules/0/host").asText());
+        assertEquals(values.get("domain"), ingress.at("/spec/tls/0/hosts/0").asText());
+        assertEquals(values.get("turn-public-address"),
+                r.find("ConfigMap", "turn-service-config").orElseThrow().at("/data/ICEMESH_TURN_RELAY_PUBLIC_ADDRESS").asText());
+        assertEquals(values.get("media-public-address"),
+                r.find("ConfigMap", "media-service-config").orElseThrow().at("/data/ICEMESH_MEDIA_PUBLIC_ADDRESS").asText());
+        assertTrue(r.find("ConfigMap", "icemesh-site").isEmpty(), "the values ConfigMap is local to kustomize");
+        for (JsonNode image : site.path("images")) {
+            String module = image.path("name").asText().replace("icemesh/", "");
+            String expected = image.path("newName").asText() + ":" + image.path("newTag").asText();
+            JsonNode w = r.workload(module).orElseThrow();
+            assertEquals(expected, Rendered.container(w, module).path("image").asText(), module + " image in " + overlay);
+        }
+    }
+
     private static Set<String> names(List<JsonNode> objects) {
         Set<String> names = new TreeSet<>();
         objects.forEach(o -> names.add(o.path("metadata").path("name").asText()));
