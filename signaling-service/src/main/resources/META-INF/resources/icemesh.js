@@ -67,6 +67,9 @@ class PeerLink extends EventTarget {
   wire() {
     const pc = this.pc;
     pc.onnegotiationneeded = async () => {
+      // Towards the SFU the client offers once; afterwards only the SFU offers (an ICE restart is asked for).
+      if (this.peerId === SFU && this.offered) return;
+      this.offered = true;
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
@@ -125,7 +128,9 @@ class PeerLink extends EventTarget {
   restart(why) {
     this.timeline.restarts++;
     if (why === 'failed') this.report({ event: 'failed', reason: 'ice failed; restarting ICE' });
-    this.pc.restartIce();
+    // A peer gets a new offer with new ICE credentials; the SFU is asked to send one (it is the only offerer).
+    if (this.peerId === SFU) this.client.send({ type: 'ice-restart', to: SFU });
+    else this.pc.restartIce();
   }
 
   async onDescription(description) {

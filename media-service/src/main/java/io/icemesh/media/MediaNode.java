@@ -14,6 +14,7 @@ import io.icemesh.media.endpoint.EndpointObserver;
 import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.forward.Forwarder;
 import io.icemesh.media.ice.IceHarvesters;
+import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.ice.PeerNetworks;
 import io.icemesh.media.metrics.MediaMetrics;
 import io.icemesh.media.room.Rooms;
@@ -62,6 +63,7 @@ public class MediaNode implements EndpointObserver {
     private volatile Forwarder forwarder;
     private volatile MediaMetrics metrics;
     private volatile boolean draining;
+    private boolean stopped;
     private ScheduledExecutorService timers;
 
     void start(@Observes StartupEvent event) {
@@ -101,9 +103,19 @@ public class MediaNode implements EndpointObserver {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (rooms == null) {
+        drainAndStop();
+    }
+
+    /**
+     * Drain, then stop (what shutdown does, callable once): announce draining and refuse new endpoints, let existing
+     * ones go on until they end or {@code icemesh.media.drain.grace} passes, then end the rest ({@code node-shutdown})
+     * and close the UDP port. Blocks until done.
+     */
+    public synchronized void drainAndStop() {
+        if (rooms == null || stopped) {
             return;
         }
+        stopped = true;
         draining = true;
         rooms.drain();
         announce();
@@ -186,6 +198,21 @@ public class MediaNode implements EndpointObserver {
                 .elapsedMs(elapsedNanos / 1_000_000).build());
         publisher.sessionEvent(event(e, SessionEventType.SELECTED_PAIR).localCandidateType(localType)
                 .remoteCandidateType(remoteType).protocol("udp").build());
+    }
+
+    @Override
+    public void iceRestarted(Endpoint e, String localType, String remoteType) {
+        metrics.iceRestarted();
+        publisher.sessionEvent(event(e, SessionEventType.ICE_STATE_CHANGED).state("connected").reason("ice-restart")
+                .build());
+        publisher.sessionEvent(event(e, SessionEventType.SELECTED_PAIR).localCandidateType(localType)
+                .remoteCandidateType(remoteType).protocol("udp").build());
+    }
+
+    /** Fails the endpoint if its restarted agent has not connected within the connect timeout. */
+    public void watchIceRestartTimeout(Endpoint e, IceSession restarting) {
+        timers.schedule(restarting::timeoutIfNotConnected, config.ice().connectTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -39,6 +39,9 @@ class SfuChromiumTest {
     @TestHTTPResource("/sfu-test.html")
     URL page;
 
+    @jakarta.inject.Inject
+    MediaNode node;
+
     @Test
     void threeChromiumPagesEachDecodeEveryOtherPagesVideoThroughTheSfu() throws Exception {
         String room = "room-" + UUID.randomUUID();
@@ -93,6 +96,7 @@ class SfuChromiumTest {
                 });
             }
             leaveAndRejoinReusesTheInactiveSection(signaling, byEndpoint);
+            iceRestartMovesTheEndpointToANewAgentAndVideoKeepsFlowing(signaling, byEndpoint);
             String metrics = io.restassured.RestAssured.get("/q/metrics").asString();
             assertTrue(metric(metrics, "icemesh_media_pli_sent_total{cause=\"subscriber-joined\"}") >= 1,
                     "a PLI went to publishers when subscribers joined");
@@ -149,6 +153,39 @@ class SfuChromiumTest {
                 }
             }
             return decoded(pages.get("ep-3")).values().stream().filter(f -> f > 0).count() >= 2;
+        });
+    }
+
+    /**
+     * ep-0 asks for an ICE restart: the SFU offers a new ufrag, the page answers with its own new one, a new ice4j
+     * agent connects and replaces the old one, and ep-0 keeps decoding both others (DTLS and SRTP carry on).
+     */
+    private void iceRestartMovesTheEndpointToANewAgentAndVideoKeepsFlowing(KafkaSignaling signaling,
+            Map<String, Browser> pages) {
+        io.icemesh.media.endpoint.Endpoint ep0 = node.rooms().find("ep-0");
+        io.icemesh.media.ice.IceSession before = ep0.ice();
+        String oldUfrag = before.localUfrag();
+        double restartedBefore = metric(io.restassured.RestAssured.get("/q/metrics").asString(),
+                "icemesh_media_ice_outcomes_total{outcome=\"restarted\"}");
+        Map<String, Long> framesBefore = decoded(pages.get("ep-0"));
+        signaling.send(MediaCommandType.ICE_RESTART, "ep-0", null);
+        MediaReply offer = signaling.take("ep-0", MediaReplyType.OFFER, Duration.ofSeconds(30));
+        String newUfrag = offer.sdp().lines().filter(l -> l.startsWith("a=ice-ufrag:")).findFirst().orElseThrow()
+                .substring("a=ice-ufrag:".length());
+        assertTrue(!newUfrag.equals(oldUfrag), "a restart offer carries a new ufrag");
+        answerInPage(signaling, pages.get("ep-0"), offer);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            assertTrue(ep0.restartingIce() == null && ep0.ice() != before,
+                    "the restarted agent connected and replaced the old one");
+            assertEquals(newUfrag, ep0.ice().localUfrag());
+        });
+        assertEquals(restartedBefore + 1, metric(io.restassured.RestAssured.get("/q/metrics").asString(),
+                "icemesh_media_ice_outcomes_total{outcome=\"restarted\"}"));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            relayOffers(signaling, pages);
+            Map<String, Long> now = decoded(pages.get("ep-0"));
+            return framesBefore.entrySet().stream().filter(e -> e.getValue() > 0
+                    && now.getOrDefault(e.getKey(), 0L) >= e.getValue() + MORE_FRAMES).count() >= 2;
         });
     }
 

@@ -163,6 +163,9 @@ public class SignalingSessions {
             peer.deliver(json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp()));
         } else if (reply.type() == MediaReplyType.ENDED) {
             peer.deliver(json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason()));
+        } else if (reply.type() == MediaReplyType.ERROR) {
+            // A refused command that had no reply waiting (an answer, an ICE restart): the client learns why.
+            peer.reply(errorJson("media-error", reply.reason()));
         }
     }
 
@@ -190,6 +193,26 @@ public class SignalingSessions {
                 // client's connectivity checks (peer-reflexive), so candidates for the SFU are accepted and dropped.
             }
         }
+        return null;
+    }
+
+    /**
+     * An SFU room's client asks media-service to restart ICE on its connection: the SFU then sends an offer with new
+     * ICE credentials (the client never offers again in an SFU room). In a P2P room an ICE restart is a new offer.
+     */
+    Reply iceRestart(JsonNode msg, WebSocketConnection connection) {
+        Peer from = byConnection.get(connection.id());
+        if (from == null) {
+            return Reply.error("not-joined", "join a room before sending ice-restart");
+        }
+        if (from.mediaNode() == null) {
+            return Reply.error("wrong-mode", "ice-restart is for SFU rooms; in a P2P room send a new offer with new"
+                    + " ICE credentials to the peer");
+        }
+        if (!SFU.equals(msg.path("to").asText(SFU))) {
+            return Reply.error("unknown-peer", "in an SFU room, send ice-restart to \"" + SFU + "\"");
+        }
+        media.tell(MediaCommandType.ICE_RESTART, from.mediaNode(), from.room(), from.sessionId(), null);
         return null;
     }
 

@@ -73,6 +73,7 @@ public class SignalingSocket {
             case "resume" -> sessions.resume(msg, connection);
             case "leave" -> sessions.leave(connection);
             case "offer", "answer", "candidate" -> sessions.relay(type, msg, connection);
+            case "ice-restart" -> sessions.iceRestart(msg, connection);
             case "report" -> sessions.report(msg, connection);
             case "ice-servers" -> sessions.iceServers(connection);
             case "ping" -> SignalingSessions.Reply.of(json.createObjectNode().put("type", "pong"));

@@ -121,6 +121,17 @@ class SfuRoomTest {
             assertEquals(MediaCommandType.ANSWER, clientAnswer.type());
             assertEquals("client-answer", clientAnswer.sdp());
 
+            // An ICE restart is asked of the SFU, which offers new credentials; a refusal reaches the client.
+            c.send("{\"type\":\"ice-restart\",\"to\":\"sfu\"}");
+            MediaCommand restart = nextCommand(room);
+            assertEquals(MediaCommandType.ICE_RESTART, restart.type());
+            assertEquals(session, restart.endpointId());
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.ERROR, restart.requestId(), NODE, room, session,
+                    null, "no ICE session to restart yet", System.currentTimeMillis()));
+            JsonNode refused = c.next("error");
+            assertEquals("media-error", refused.get("code").asText());
+            assertEquals("no ICE session to restart yet", refused.get("message").asText());
+
             assertEquals("unknown-peer", c.send("{\"type\":\"offer\",\"to\":\"someone\",\"sdp\":\"x\"}")
                     .next("error").get("code").asText());
             c.send("{\"type\":\"leave\"}").next("left");

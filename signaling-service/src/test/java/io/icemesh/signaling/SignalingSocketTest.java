@@ -93,6 +93,8 @@ class SignalingSocketTest {
             assertEquals("already-joined", c.send(joinMessage("x")).next("error").get("code").asText());
             assertEquals("unknown-peer", c.send("{\"type\":\"answer\",\"to\":\"nobody\"}").next("error").get("code")
                     .asText());
+            assertEquals("wrong-mode", c.send("{\"type\":\"ice-restart\",\"to\":\"sfu\"}").next("error").get("code")
+                    .asText());
             assertTrue(c.send("{\"type\":\"ping\"}").next("pong").isObject(), "the socket still answers");
         }
     }

@@ -3,7 +3,8 @@ package io.icemesh.events.v1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * An allocation event on {@link Topics#TURN_EVENTS}, keyed by allocation id. The TURN username ties an allocation
+ * An allocation event on {@link Topics#TURN_EVENTS}, keyed by session id when the username has one (TURN REST),
+ * else by allocation id (or the client address when there is no allocation). The TURN username ties an allocation
  * to a session: for TURN REST credentials it is {@code expiry:sessionId}.
  *
  * @param schemaVersion {@link EventSchema#VERSION}

@@ -4,6 +4,7 @@ import io.icemesh.events.v1.MediaCommand;
 import io.icemesh.media.MediaNode;
 import io.icemesh.media.config.MediaConfig;
 import io.icemesh.media.endpoint.Endpoint;
+import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.room.ControlException;
 import io.icemesh.media.room.Rooms;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,10 +68,17 @@ public class MediaCommandConsumer {
                         node.watchIceTimeout(e);
                     }
                 }
-                case ANSWER -> rooms.answer(c.roomId(), c.endpointId(), requireSdp(c));
+                case ANSWER -> {
+                    Endpoint e = rooms.find(c.endpointId());
+                    boolean restart = e != null && e.negotiation().restartOffered();
+                    rooms.answer(c.roomId(), c.endpointId(), requireSdp(c));
+                    IceSession restarting = e == null ? null : e.restartingIce();
+                    if (restart && restarting != null) {
+                        node.watchIceRestartTimeout(e, restarting);
+                    }
+                }
                 case END -> rooms.end(c.requestId(), c.roomId(), c.endpointId());
-                case ICE_RESTART -> throw new ControlException("ICE restart is not supported by this media-service"
-                        + " version; END the endpoint and ALLOCATE it again");
+                case ICE_RESTART -> rooms.iceRestart(c.roomId(), c.endpointId());
             }
         } catch (ControlException e) {
             LOG.infof("%s for endpoint %s in room %s refused: %s", c.type(), c.endpointId(), c.roomId(), e.getMessage());

@@ -22,14 +22,18 @@ import org.jboss.logging.Logger;
  * forwarded. The forwarding path reads only volatile immutable snapshots ({@link #publishedBySsrc},
  * {@link #forwarded}, {@link #srtp}); the control plane replaces them under the room registry's lock.
  */
-public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsSession.Listener, AutoCloseable {
+public final class Endpoint implements BufferHandler, DtlsSession.Listener, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Endpoint.class);
 
     private final String id;
     private final String roomId;
     private final NodeContext node;
-    private final IceSession ice;
+    /** The ICE agent packets are sent on; replaced when a restarted agent connects. */
+    private volatile IceSession ice;
+    /** The agent of an ICE restart in progress (offered, perhaps answered, not yet connected), else null. */
+    private volatile IceSession restartingIce;
+    private int iceRestarts;
     private final long createdNanos = System.nanoTime();
     private volatile long lastActivityNanos = createdNanos;
     private final AtomicBoolean firstRtpIn = new AtomicBoolean();
@@ -54,7 +58,7 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
         this.id = id;
         this.roomId = roomId;
         this.node = node;
-        this.ice = new IceSession(node.harvesters(), this, this);
+        this.ice = new IceSession(node.harvesters(), this, new IceEvents());
     }
 
     public String id() {
@@ -75,8 +79,49 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
         room = r;
     }
 
+    /** The ICE agent in use. */
     public IceSession ice() {
         return ice;
+    }
+
+    /** The agent whose credentials the SFU's next offer carries: a restart in progress, else the one in use. */
+    public IceSession offeredIce() {
+        IceSession r = restartingIce;
+        return r != null ? r : ice;
+    }
+
+    /** The agent of an ICE restart in progress, or null. */
+    public IceSession restartingIce() {
+        return restartingIce;
+    }
+
+    /**
+     * Starts an ICE restart (RFC 8445 section 9): a new agent with a fresh ufrag and password, whose credentials the
+     * next offer carries. The agent in use keeps carrying media until the new one connects; DTLS and SRTP stay as
+     * they are. A restart begun before an earlier one connected replaces it. Called under the room registry's lock.
+     */
+    IceSession beginIceRestart() throws IOException {
+        IceSession previous = restartingIce;
+        IceSession next = new IceSession(node.harvesters(), this, new IceEvents());
+        restartingIce = next;
+        iceRestarts++;
+        if (previous != null) {
+            previous.close();
+        }
+        return next;
+    }
+
+    /** The client's answer to a restart offer: the new agent starts its checks with the client's new credentials. */
+    void completeIceRestart(String remoteUfrag, String remotePwd, List<io.icemesh.media.sdp.Candidate> candidates) {
+        IceSession r = restartingIce;
+        if (r != null) {
+            r.start(remoteUfrag, remotePwd, candidates);
+        }
+    }
+
+    /** ICE restarts begun on this endpoint. */
+    public int iceRestarts() {
+        return iceRestarts;
     }
 
     NodeContext node() {
@@ -215,16 +260,44 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
         return false;
     }
 
-    @Override
-    public void iceConnected(String localType, String remoteType, String remoteAddress) {
-        LOG.infof("endpoint %s room %s: ICE connected (%s -> %s %s)", id, roomId, localType, remoteType, remoteAddress);
-        node.observer().iceConnected(this, localType, remoteType, System.nanoTime() - createdNanos);
-    }
+    /** One agent's outcome. Events of an agent that was replaced by a restart are ignored. */
+    private final class IceEvents implements IceSession.Listener {
 
-    @Override
-    public void iceFailed(String reason) {
-        if (!finished.get()) {
-            node.observer().transportFailed(this, reason);
+        @Override
+        public void iceConnected(IceSession s, String localType, String remoteType, String remoteAddress) {
+            IceSession old = null;
+            boolean restarted = false;
+            synchronized (Endpoint.this) {
+                if (finished.get()) {
+                    return;
+                }
+                if (s == restartingIce) {
+                    old = ice;
+                    ice = s;
+                    restartingIce = null;
+                    restarted = true;
+                } else if (s != ice) {
+                    return;
+                }
+            }
+            if (old != null) {
+                old.close();
+            }
+            LOG.infof("endpoint %s room %s: ICE %s (%s -> %s %s)", id, roomId, restarted ? "restarted" : "connected",
+                    localType, remoteType, remoteAddress);
+            if (restarted) {
+                node.observer().iceRestarted(Endpoint.this, localType, remoteType);
+            } else {
+                node.observer().iceConnected(Endpoint.this, localType, remoteType, System.nanoTime() - createdNanos);
+            }
+        }
+
+        @Override
+        public void iceFailed(IceSession s, String reason) {
+            if (finished.get() || (s != ice && s != restartingIce)) {
+                return;
+            }
+            node.observer().transportFailed(Endpoint.this, s == restartingIce ? reason + " (after ICE restart)" : reason);
         }
     }
 
@@ -263,6 +336,10 @@ public final class Endpoint implements BufferHandler, IceSession.Listener, DtlsS
             d.close();
         }
         ice.close();
+        IceSession r = restartingIce;
+        if (r != null) {
+            r.close();
+        }
         SrtpSession s = srtp;
         if (s != null) {
             s.close();

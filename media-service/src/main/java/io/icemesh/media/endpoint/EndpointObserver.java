@@ -7,6 +7,9 @@ public interface EndpointObserver {
 
     void iceConnected(Endpoint endpoint, String localType, String remoteType, long elapsedNanos);
 
+    /** A restarted ICE agent connected and now carries the endpoint's packets. */
+    void iceRestarted(Endpoint endpoint, String localType, String remoteType);
+
     void dtlsConnected(Endpoint endpoint, SrtpProfile profile, long elapsedNanos);
 
     /** ICE or DTLS failed: the endpoint is finished. */

@@ -31,6 +31,8 @@ public final class Negotiation {
     private boolean answered;
     private boolean offerOutstanding;
     private boolean pending;
+    private boolean restartWanted;
+    private boolean restartOffered;
     private int nextMid;
 
     /** Whether the first exchange (client offer, SFU answer) happened. */
@@ -106,6 +108,25 @@ public final class Negotiation {
     }
 
     /**
+     * The client asked for an ICE restart: the next offer carries a new ufrag and password (at once if no offer is
+     * outstanding, else right after its answer). Changes nothing else.
+     */
+    public void requestIceRestart() throws SdpException {
+        if (!answered) {
+            throw new SdpException("no ICE session to restart yet: send the first offer");
+        }
+        restartWanted = true;
+        if (offerOutstanding) {
+            pending = true;
+        }
+    }
+
+    /** Whether the offer outstanding is an ICE restart offer. */
+    public boolean restartOffered() {
+        return restartOffered;
+    }
+
+    /**
      * Brings the SFU's sections in line with {@code desired} (the tracks of the room's other endpoints): a track that
      * left makes its section inactive, a new one takes an inactive section of its kind or a new section. Returns the
      * offer to send, or null when nothing changed or an offer is outstanding (then it re-runs after the answer).
@@ -153,8 +174,17 @@ public final class Negotiation {
         Set<Track> still = new HashSet<>(ep.forwardedTracks());
         still.retainAll(want);
         ep.setForwarded(still);
-        if (!changed) {
+        if (!changed && !restartWanted) {
             return null;
+        }
+        if (restartWanted) {
+            try {
+                ep.beginIceRestart();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create the ICE agent for a restart", e);
+            }
+            restartWanted = false;
+            restartOffered = true;
         }
         offerOutstanding = true;
         pending = false;
@@ -181,6 +211,17 @@ public final class Negotiation {
                 accepted.add(s.track);
             }
         }
+        if (restartOffered) {
+            String ufrag = answer.transportAttribute("ice-ufrag");
+            String pwd = answer.transportAttribute("ice-pwd");
+            if (ufrag == null || pwd == null) {
+                throw new SdpException("answer to an ICE restart offer has no ice-ufrag/ice-pwd");
+            }
+            List<Candidate> candidates = new ArrayList<>();
+            answer.media().forEach(m -> candidates.addAll(m.candidates()));
+            ep.completeIceRestart(ufrag, pwd, candidates);
+            restartOffered = false;
+        }
         Set<Track> added = new HashSet<>(accepted);
         added.removeAll(ep.forwardedTracks());
         ep.setForwarded(accepted);
@@ -202,7 +243,8 @@ public final class Negotiation {
         }
         version++;
         NodeContext node = ep.node();
-        return writer.write(version, ep.ice().localUfrag(), ep.ice().localPassword(), node.certificate().fingerprint(),
+        io.icemesh.media.ice.IceSession ice = ep.offeredIce();
+        return writer.write(version, ice.localUfrag(), ice.localPassword(), node.certificate().fingerprint(),
                 setup, node.candidateLines(), lines);
     }
 

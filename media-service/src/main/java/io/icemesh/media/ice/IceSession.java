@@ -29,10 +29,10 @@ public final class IceSession implements AutoCloseable {
     /** Told once how ICE ended. */
     public interface Listener {
         /** ICE reached COMPLETED with this pair. */
-        void iceConnected(String localType, String remoteType, String remoteAddress);
+        void iceConnected(IceSession session, String localType, String remoteType, String remoteAddress);
 
         /** ICE failed. */
-        void iceFailed(String reason);
+        void iceFailed(IceSession session, String reason);
     }
 
     private final Agent agent;
@@ -105,10 +105,10 @@ public final class IceSession implements AutoCloseable {
             String local = pair == null ? "host" : typeName(pair.getLocalCandidate().getType());
             String remote = pair == null ? "prflx" : typeName(pair.getRemoteCandidate().getType());
             String address = pair == null ? null : pair.getRemoteCandidate().getTransportAddress().toString();
-            listener.iceConnected(local, remote, address);
+            listener.iceConnected(this, local, remote, address);
         } else if (state == IceProcessingState.FAILED) {
             reported = true;
-            listener.iceFailed("ice-failed");
+            listener.iceFailed(this, "ice-failed");
         }
     }
 
@@ -116,7 +116,7 @@ public final class IceSession implements AutoCloseable {
     public void timeoutIfNotConnected() {
         if (!reported && !connected()) {
             reported = true;
-            listener.iceFailed("ice-timeout");
+            listener.iceFailed(this, "ice-timeout");
         }
     }
 

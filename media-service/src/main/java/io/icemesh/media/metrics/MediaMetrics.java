@@ -36,6 +36,7 @@ public final class MediaMetrics {
     private final Map<PliCause, Counter> plis = new EnumMap<>(PliCause.class);
     private final Counter iceConnected;
     private final Counter iceFailed;
+    private final Counter iceRestarted;
     private final Counter dtlsConnected;
     private final Counter transportFailed;
     private final Timer iceTime;
@@ -66,6 +67,8 @@ public final class MediaMetrics {
         }
         iceConnected = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "connected").register(registry);
         iceFailed = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "failed").register(registry);
+        iceRestarted = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "restarted")
+                .description("ICE outcomes; restarted: a restarted agent connected").register(registry);
         dtlsConnected = Counter.builder("icemesh.media.dtls.outcomes").tag("outcome", "connected").register(registry);
         transportFailed = Counter.builder("icemesh.media.dtls.outcomes").tag("outcome", "failed").register(registry);
         iceTime = Timer.builder("icemesh.media.ice.connect.time").description("Allocate to ICE completed")
@@ -119,6 +122,10 @@ public final class MediaMetrics {
     public void iceConnected(long nanos) {
         iceConnected.increment();
         iceTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void iceRestarted() {
+        iceRestarted.increment();
     }
 
     public void iceFailed() {

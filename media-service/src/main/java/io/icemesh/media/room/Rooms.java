@@ -118,6 +118,21 @@ public final class Rooms {
         }
     }
 
+    /**
+     * The client asked for an ICE restart: the SFU offers new ICE credentials (now, or after the answer to the offer
+     * outstanding); the client's answer starts the new agent.
+     */
+    public synchronized void iceRestart(String roomId, String endpointId) throws ControlException {
+        Endpoint e = endpoint(roomId, endpointId);
+        try {
+            e.negotiation().requestIceRestart();
+        } catch (SdpException ex) {
+            throw new ControlException(ex.getMessage());
+        }
+        LOG.infof("ICE restart requested by endpoint %s in room %s", endpointId, roomId);
+        renegotiate(rooms.get(roomId), e);
+    }
+
     /** Ends the endpoint on request; replies ENDED. */
     public synchronized void end(String requestId, String roomId, String endpointId) throws ControlException {
         Endpoint e = endpoint(roomId, endpointId);

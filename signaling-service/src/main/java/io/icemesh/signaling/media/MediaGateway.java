@@ -27,7 +27,8 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * Signaling's side of the media-service control channel: commands out on {@code icemesh.media-commands} and replies
  * in from {@code icemesh.media-replies}, both keyed by room. A command that expects a reply fails with
  * {@link MediaTimeoutException} when none comes within {@code icemesh.signaling.media.reply-timeout}; never a hang.
- * Messages media-service sends on its own (renegotiation offers, ended endpoints) go to the endpoint's listener.
+ * Messages media-service sends on its own (renegotiation offers, ended endpoints) and errors for commands that
+ * expect no reply (answers, ICE restarts) go to the endpoint's listener.
  */
 @ApplicationScoped
 public class MediaGateway {
@@ -98,7 +99,8 @@ public class MediaGateway {
             waiting.complete(reply);
             return;
         }
-        if (reply.type() == MediaReplyType.OFFER || reply.type() == MediaReplyType.ENDED) {
+        if (reply.type() == MediaReplyType.OFFER || reply.type() == MediaReplyType.ENDED
+                || reply.type() == MediaReplyType.ERROR) {
             Consumer<MediaReply> listener = listeners.get(reply.endpointId());
             if (listener != null) {
                 listener.accept(reply);

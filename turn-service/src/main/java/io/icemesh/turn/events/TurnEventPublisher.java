@@ -88,10 +88,12 @@ public class TurnEventPublisher {
                 withTraffic ? allocation.packetsToPeer() : null, withTraffic ? allocation.bytesToPeer() : null,
                 withTraffic ? allocation.packetsFromPeer() : null, withTraffic ? allocation.bytesFromPeer() : null,
                 System.currentTimeMillis());
-        send(allocation.id(), event);
+        // Keyed by session id where the username carries one (TURN REST), so a session's TURN events share a
+        // partition with its session events and one monitor instance of a consumer group sees the whole session.
+        send(event.sessionId() != null ? event.sessionId() : allocation.id(), event);
     }
 
-    /** An event without an allocation (auth failure, quota refusal), keyed by the client address. */
+    /** An event without an allocation (auth failure, quota refusal), keyed by session id, else client address. */
     public void clientEvent(TurnEventType type, FiveTuple tuple, String username, String reason) {
         if (!takeFailureToken()) {
             dropped.increment();
@@ -100,7 +102,7 @@ public class TurnEventPublisher {
         TurnEvent event = new TurnEvent(EventSchema.VERSION, type, config.nodeId(), null, username,
                 TurnEvent.sessionIdOf(username), tuple.clientText(), tuple.transport().label(), null, null, reason,
                 null, null, null, null, System.currentTimeMillis());
-        send(tuple.clientText(), event);
+        send(event.sessionId() != null ? event.sessionId() : tuple.clientText(), event);
     }
 
     /** Publishes a node announcement keyed by node id. */

@@ -124,7 +124,7 @@ class TurnutilsInteropTest {
         assertNotNull(created, "an ALLOCATION_CREATED event with the session id reached Kafka");
         assertTrue(created.value().matches(".*\"username\":\"\\d+:uclient-session\".*"), created.value());
         assertEquals("io.icemesh.turn.allocation_created.v1", KafkaTestConsumer.header(created, "ce_type"));
-        assertTrue(created.value().contains("\"allocationId\":\"" + created.key() + "\""), "keyed by allocation id");
+        assertEquals("uclient-session", created.key(), "keyed by the session id, like the session's own events");
     }
 
     @Test
