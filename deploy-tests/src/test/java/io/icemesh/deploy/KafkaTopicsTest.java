@@ -60,6 +60,13 @@ class KafkaTopicsTest {
         assertEquals(cluster, pool.path("metadata").path("labels").path("strimzi.io/cluster").asText());
         assertEquals(Set.of("controller", "broker"), roles(pool),
                 "KRaft: the node pool runs controllers and brokers");
+        // monitor joins a session's events and its TURN events, both keyed by session id, in one instance: the
+        // default partitioner puts a key on the same partition number only if the partition counts are equal.
+        Map<String, Integer> partitions = new TreeMap<>();
+        r.ofKind("KafkaTopic").forEach(t -> partitions.put(t.path("spec").path("topicName").asText(),
+                t.path("spec").path("partitions").asInt()));
+        assertEquals(partitions.get(Topics.SESSION_EVENTS), partitions.get(Topics.TURN_EVENTS),
+                "session-events and turn-events must be co-partitioned");
         int brokers = pool.path("spec").path("replicas").asInt();
         for (JsonNode t : r.ofKind("KafkaTopic")) {
             int replicas = t.path("spec").path("replicas").asInt();
