@@ -16,6 +16,7 @@ import io.icemesh.media.rtp.RtxPacket;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.srtp.PacketBuffer;
 import io.icemesh.media.srtp.SrtpSession;
+import org.jboss.logging.Logger;
 
 /**
  * The forwarding path, on the receive thread of the shared socket: SRTP is decrypted once per packet from a publisher,
@@ -47,6 +48,11 @@ public final class Forwarder implements NodeContext.PacketSink {
     /** Recovered packets further behind the highest sent than this are cached but not forwarded: jitsi-srtp's
      *  sending context refuses indices more than 64 behind (its replay window), so leave a margin. */
     private static final int MAX_RECOVERED_LAG = 48;
+    private static final Logger LOG = Logger.getLogger(Forwarder.class);
+    /** Internal errors logged with their stack at most this many times per node (all are counted). */
+    private static final int MAX_INTERNAL_ERRORS_LOGGED = 10;
+    private final java.util.concurrent.atomic.AtomicInteger internalErrorsLogged =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     public Forwarder(MediaMetrics metrics, long pliMinIntervalNanos) {
         this(metrics, pliMinIntervalNanos, RetransmissionLimits.DEFAULT);
@@ -61,6 +67,34 @@ public final class Forwarder implements NodeContext.PacketSink {
 
     @Override
     public void rtp(Endpoint from, byte[] buf, int offset, int length) {
+        try {
+            forwardRtp(from, buf, offset, length);
+        } catch (RuntimeException e) {
+            internalError(from, e);
+        }
+    }
+
+    @Override
+    public void rtcp(Endpoint from, byte[] buf, int offset, int length) {
+        try {
+            readRtcp(from, buf, offset, length);
+        } catch (RuntimeException e) {
+            internalError(from, e);
+        }
+    }
+
+    /**
+     * A bug met by one packet must not end the shared socket's receive thread (ice4j's listener dies with it, and
+     * every endpoint on the port with it): the packet is dropped and counted, and the first few are logged.
+     */
+    private void internalError(Endpoint from, RuntimeException e) {
+        metrics.drop(MediaMetrics.Drop.INTERNAL_ERROR);
+        if (internalErrorsLogged.getAndIncrement() < MAX_INTERNAL_ERRORS_LOGGED) {
+            LOG.errorf(e, "endpoint %s: packet dropped on an internal error", from.id());
+        }
+    }
+
+    private void forwardRtp(Endpoint from, byte[] buf, int offset, int length) {
         long receivedNanos = System.nanoTime();
         metrics.rtpIn(length);
         SrtpSession keys = from.srtp();
@@ -194,8 +228,7 @@ public final class Forwarder implements NodeContext.PacketSink {
         return cache == null ? 16 : cache.capacity();
     }
 
-    @Override
-    public void rtcp(Endpoint from, byte[] buf, int offset, int length) {
+    private void readRtcp(Endpoint from, byte[] buf, int offset, int length) {
         metrics.rtcpIn();
         SrtpSession keys = from.srtp();
         if (keys == null) {
