@@ -121,10 +121,11 @@ class SfuLossTest {
 
     private static void join(KafkaSignaling signaling, Browser b, String ep, UnaryOperator<String> toSfu,
             UnaryOperator<String> toPage) {
-        signaling.send(MediaCommandType.ALLOCATE, ep, null);
-        signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
+        // Offer first: the idle timeout (10 s in the test profile) runs from ALLOCATE.
         String offer = (String) b.async("sfu.publish().then(arguments[0], e => arguments[0]('ERR ' + e))");
         assertTrue(offer.startsWith("v=0"), ep + " made no offer: " + offer);
+        signaling.send(MediaCommandType.ALLOCATE, ep, null);
+        signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
         signaling.send(MediaCommandType.OFFER, ep, toSfu.apply(offer));
         MediaReply answer = signaling.take(ep, MediaReplyType.ANSWER, Duration.ofSeconds(30));
         Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
