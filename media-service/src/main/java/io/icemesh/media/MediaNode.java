@@ -13,6 +13,8 @@ import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.endpoint.EndpointObserver;
 import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.forward.Forwarder;
+import io.icemesh.media.forward.ReportScheduler;
+import io.icemesh.media.forward.RetransmissionLimits;
 import io.icemesh.media.ice.IceHarvesters;
 import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.ice.PeerNetworks;
@@ -80,7 +82,10 @@ public class MediaNode implements EndpointObserver {
         });
         DtlsCertificate certificate = DtlsCertificate.generate("icemesh-media-" + config.nodeId());
         metrics = new MediaMetrics(registry, this::endpointCount);
-        forwarder = new Forwarder(metrics, config.forward().pliMinInterval().toNanos());
+        MediaConfig.Feedback feedback = config.feedback();
+        forwarder = new Forwarder(metrics, config.forward().pliMinInterval().toNanos(), new RetransmissionLimits(
+                feedback.nackCachePackets(), feedback.nackCacheMaxAge().toNanos(), feedback.rtxMaxBitrate(),
+                feedback.rtxMinInterval().toNanos()));
         List<SrtpProfile> profiles = config.dtls().aeadGcm()
                 ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
@@ -97,6 +102,16 @@ public class MediaNode implements EndpointObserver {
                 LOG.errorf(e, "idle sweep failed");
             }
         }, sweep, sweep, TimeUnit.MILLISECONDS);
+        ReportScheduler reports = new ReportScheduler(metrics, feedback.rembMaxBitrate(),
+                feedback.rembMaxAge().toNanos());
+        long reportMillis = Math.max(100, feedback.reportInterval().toMillis());
+        timers.scheduleAtFixedRate(() -> {
+            try {
+                reports.run(rooms.endpoints(), System.nanoTime());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "RTCP report run failed");
+            }
+        }, reportMillis, reportMillis, TimeUnit.MILLISECONDS);
         LOG.infof("media node %s on UDP %s port %d, certificate %s", config.nodeId(), harvesters.addresses(),
                 harvesters.port(), certificate.fingerprint().value());
         announce();

@@ -8,6 +8,7 @@ import io.icemesh.media.rtcp.RtcpVisitor;
 import io.icemesh.media.rtp.PacketClass;
 import io.icemesh.media.rtp.RtpHeaderExtensions;
 import io.icemesh.media.rtp.RtpPacket;
+import io.icemesh.media.rtp.RtxPacket;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaDescription;
 import io.icemesh.media.sdp.SdpException;
@@ -44,7 +45,27 @@ class ParsersFuzzTest {
             public void other(int packetType, int format, int offset, int length) {
                 assertTrue(offset >= 0 && length >= 0 && offset + length <= data.length);
             }
+
+            @Override
+            public void reportBlock(int reporter, int source, int fraction, int cumulative, long highest, long jitter,
+                    long lsr, long dlsr) {
+                assertTrue(fraction >= 0 && fraction <= 255 && cumulative >= -0x800000 && cumulative <= 0x7FFFFF);
+            }
         });
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void rtxUnwrapAndWrap(byte[] data) {
+        byte[] copy = data.clone();
+        int n = RtxPacket.unwrap(copy, 0, copy.length, 96, 1);
+        assertTrue(n >= RtxPacket.MALFORMED && n <= data.length);
+        byte[] out = new byte[data.length + 2];
+        int w = RtxPacket.wrap(data, 0, data.length, out, 0, 97, 2, 3);
+        assertTrue(w >= RtxPacket.MALFORMED && w <= out.length);
+        if (w > 0) {
+            int back = RtxPacket.unwrap(out, 0, w, 96, 1);
+            assertTrue(back >= 0, "an RTX packet the SFU wrote unwraps");
+        }
     }
 
     @FuzzTest(maxDuration = "60s")

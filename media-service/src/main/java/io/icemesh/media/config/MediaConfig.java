@@ -28,6 +28,9 @@ public interface MediaConfig {
     /** Forwarding policy. */
     Forward forward();
 
+    /** NACK, RTX, RTCP reports and REMB: the feedback the SFU answers and originates. */
+    Feedback feedback();
+
     /** Kafka control channel. */
     Control control();
 
@@ -97,6 +100,44 @@ public interface MediaConfig {
         /** SRTP contexts per endpoint and direction at most (one per SSRC); more SSRCs are dropped. */
         @WithDefault("64")
         int maxSsrcsPerEndpoint();
+    }
+
+    /** Retransmissions from the SFU's packet cache, its RTCP reports, and REMB to publishers. */
+    interface Feedback {
+        /**
+         * Plain RTP packets kept per published video SSRC to answer NACKs (rounded up to a power of two, at most
+         * 32768); about 1 s of a 2.5 Mbit/s stream at 512. Memory: this many 1.5 KiB buffers per stream, allocated as
+         * the stream fills them.
+         */
+        @WithDefault("512")
+        int nackCachePackets();
+
+        /** Cached packets older than this are not retransmitted (the receiver's jitter buffer has moved on). */
+        @WithDefault("1s")
+        Duration nackCacheMaxAge();
+
+        /** RTX retransmissions to one subscriber's stream at most at this rate (bit/s); past it NACKs go unanswered. */
+        @WithDefault("2000000")
+        long rtxMaxBitrate();
+
+        /** One packet is retransmitted to one subscriber at most once per this interval (repeated NACKs). */
+        @WithDefault("50ms")
+        Duration rtxMinInterval();
+
+        /** How often the SFU sends its receiver reports (with REMB) to publishers and sender reports to subscribers. */
+        @WithDefault("1s")
+        Duration reportInterval();
+
+        /**
+         * The most the SFU lets a publisher send per endpoint, in bit/s, as REMB; the smallest subscriber estimate
+         * governs below it. 0 sends no REMB.
+         */
+        @WithDefault("2500000")
+        long rembMaxBitrate();
+
+        /** Subscriber REMB estimates older than this no longer limit publishers. */
+        @WithDefault("5s")
+        Duration rembMaxAge();
     }
 
     /** Kafka commands and replies. */

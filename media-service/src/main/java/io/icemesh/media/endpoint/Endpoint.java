@@ -2,6 +2,7 @@ package io.icemesh.media.endpoint;
 
 import io.icemesh.media.dtls.DtlsSession;
 import io.icemesh.media.dtls.Fingerprint;
+import io.icemesh.media.forward.EndpointStreams;
 import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.ice.PacketPool;
 import io.icemesh.media.rtp.PacketClass;
@@ -46,6 +47,8 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
     private volatile Map<Integer, Track> publishedBySsrc = Map.of();
     private volatile List<Track> published = List.of();
     private volatile Set<Track> forwarded = Set.of();
+    /** Per-stream state of the forwarding path (statistics, packet caches, RTX, REMB); its own synchronisation. */
+    private final EndpointStreams streams = new EndpointStreams();
     /** Negotiation state: only touched under the room registry's lock. */
     private final Negotiation negotiation = new Negotiation();
 
@@ -63,6 +66,11 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
 
     public String id() {
         return id;
+    }
+
+    /** The forwarding path's per-stream state for this endpoint. */
+    public EndpointStreams streams() {
+        return streams;
     }
 
     public String roomId() {

@@ -3,6 +3,7 @@ package io.icemesh.media.endpoint;
 import io.icemesh.media.dtls.Fingerprint;
 import io.icemesh.media.sdp.Candidate;
 import io.icemesh.media.sdp.Codec;
+import io.icemesh.media.sdp.ExtensionMap;
 import io.icemesh.media.sdp.MediaDescription;
 import io.icemesh.media.sdp.MediaLine;
 import io.icemesh.media.sdp.SdpException;
@@ -222,6 +223,7 @@ public final class Negotiation {
             ep.completeIceRestart(ufrag, pwd, candidates);
             restartOffered = false;
         }
+        ep.streams().absSendTimeId(ExtensionMap.absSendTimeId(answer.media()));
         Set<Track> added = new HashSet<>(accepted);
         added.removeAll(ep.forwardedTracks());
         ep.setForwarded(accepted);

@@ -9,17 +9,25 @@ import io.icemesh.media.room.Room;
 import io.icemesh.media.rtcp.RtcpCompound;
 import io.icemesh.media.rtcp.RtcpVisitor;
 import io.icemesh.media.rtcp.RtcpWriter;
+import io.icemesh.media.rtcp.SenderClock;
+import io.icemesh.media.rtp.AbsSendTime;
 import io.icemesh.media.rtp.RtpPacket;
+import io.icemesh.media.rtp.RtxPacket;
+import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.srtp.PacketBuffer;
 import io.icemesh.media.srtp.SrtpSession;
+import org.jboss.logging.Logger;
 
 /**
  * The forwarding path, on the receive thread of the shared socket: SRTP is decrypted once per packet from a publisher,
- * the payload type mapped to the SFU's, and the packet encrypted once per subscriber into a per-thread scratch
- * buffer and sent. RTCP from an endpoint is decrypted and read: key frame requests (PLI, FIR) go to the publisher of
- * the named SSRC as a fresh PLI, rate limited per track; NACK entries go to the publisher as NACKs from the SFU
- * (it retransmits over RTX, forwarded like any packet); SR and RR end here (the SFU does not yet
- * send its own reports). No locks and no allocation per packet on this path, beyond what ice4j and jitsi-srtp do.
+ * the payload type mapped to the SFU's, the packet counted for the SFU's receiver reports and kept in the stream's
+ * {@link PacketCache}, and encrypted once per subscriber into a per-thread scratch buffer (with the SFU's own
+ * abs-send-time as its only header extension) and sent. RTX from a publisher is turned back into the original packet
+ * (RFC 4588), which fills the cache and the subscribers' gaps. RTCP from an endpoint is decrypted and read: key frame
+ * requests (PLI, FIR) go to the publisher of the named SSRC as a fresh PLI, rate limited per track; NACKed packets are
+ * retransmitted from the cache by the {@link Retransmitter}, and only those it lacks go to the publisher; SR and RR
+ * end here (the SFU sends its own, see {@link ReportScheduler}), REMB estimates are kept for the publisher's REMB.
+ * No locks and no allocation per packet on this path, beyond what ice4j and jitsi-srtp do.
  */
 public final class Forwarder implements NodeContext.PacketSink {
 
@@ -35,14 +43,59 @@ public final class Forwarder implements NodeContext.PacketSink {
             ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
     private final ThreadLocal<FeedbackRouter> routers = ThreadLocal.withInitial(FeedbackRouter::new);
     private final ThreadLocal<byte[]> rtcpScratch = ThreadLocal.withInitial(() -> new byte[64]);
+    private final RetransmissionLimits limits;
+    private final Retransmitter retransmitter;
+    /** Recovered packets further behind the highest sent than this are cached but not forwarded: jitsi-srtp's
+     *  sending context refuses indices more than 64 behind (its replay window), so leave a margin. */
+    private static final int MAX_RECOVERED_LAG = 48;
+    private static final Logger LOG = Logger.getLogger(Forwarder.class);
+    /** Internal errors logged with their stack at most this many times per node (all are counted). */
+    private static final int MAX_INTERNAL_ERRORS_LOGGED = 10;
+    private final java.util.concurrent.atomic.AtomicInteger internalErrorsLogged =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     public Forwarder(MediaMetrics metrics, long pliMinIntervalNanos) {
+        this(metrics, pliMinIntervalNanos, RetransmissionLimits.DEFAULT);
+    }
+
+    public Forwarder(MediaMetrics metrics, long pliMinIntervalNanos, RetransmissionLimits limits) {
         this.metrics = metrics;
         this.pliMinIntervalNanos = pliMinIntervalNanos;
+        this.limits = limits;
+        this.retransmitter = new Retransmitter(metrics);
     }
 
     @Override
     public void rtp(Endpoint from, byte[] buf, int offset, int length) {
+        try {
+            forwardRtp(from, buf, offset, length);
+        } catch (RuntimeException e) {
+            internalError(from, e);
+        }
+    }
+
+    @Override
+    public void rtcp(Endpoint from, byte[] buf, int offset, int length) {
+        try {
+            readRtcp(from, buf, offset, length);
+        } catch (RuntimeException e) {
+            internalError(from, e);
+        }
+    }
+
+    /**
+     * A bug met by one packet must not end the shared socket's receive thread (ice4j's listener dies with it, and
+     * every endpoint on the port with it): the packet is dropped and counted, and the first few are logged.
+     */
+    private void internalError(Endpoint from, RuntimeException e) {
+        metrics.drop(MediaMetrics.Drop.INTERNAL_ERROR);
+        if (internalErrorsLogged.getAndIncrement() < MAX_INTERNAL_ERRORS_LOGGED) {
+            LOG.errorf(e, "endpoint %s: packet dropped on an internal error", from.id());
+        }
+    }
+
+    private void forwardRtp(Endpoint from, byte[] buf, int offset, int length) {
+        long receivedNanos = System.nanoTime();
         metrics.rtpIn(length);
         SrtpSession keys = from.srtp();
         if (keys == null) {
@@ -59,8 +112,8 @@ public final class Forwarder implements NodeContext.PacketSink {
             metrics.drop(MediaMetrics.Drop.UNKNOWN_SSRC);
             return;
         }
-        PacketBuffer in = inView.get().set(buf, offset, length);
-        int plainLength = keys.unprotectRtp(in, ssrc);
+        PacketBuffer view = inView.get().set(buf, offset, length);
+        int plainLength = keys.unprotectRtp(view, ssrc);
         if (plainLength < 0) {
             metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
             return;
@@ -72,11 +125,44 @@ public final class Forwarder implements NodeContext.PacketSink {
         }
         RtpPacket.setPayloadType(buf, offset, pt);
         from.markFirstRtpIn();
+        boolean recovered = ssrc != track.ssrc();
+        if (recovered) {
+            plainLength = recover(from, track, buf, offset, plainLength, receivedNanos);
+            if (plainLength < 0) {
+                return;
+            }
+            ssrc = track.ssrc();
+        }
+        int seq = RtpPacket.sequenceNumber(buf, offset);
+        IngressStream in = from.streams().ingress(ssrc);
+        if (in == null) {
+            in = from.streams().ingressOrCreate(ssrc, track, limits, receivedNanos);
+        }
+        in.statistics().packet(seq, RtpPacket.timestamp(buf, offset), receivedNanos, recovered);
+        PacketCache cache = in.cache();
+        if (cache != null) {
+            cache.put(buf, offset, plainLength, seq, receivedNanos);
+        }
+        if (recovered && (short) (in.statistics().extendedHighest() - seq) > MAX_RECOVERED_LAG) {
+            metrics.recovered(MediaMetrics.Recovered.CACHED_ONLY);
+            return;
+        }
+        if (recovered) {
+            metrics.recovered(MediaMetrics.Recovered.FORWARDED);
+        }
         Room room = from.room();
         if (room == null) {
             return;
         }
+        int header = RtpPacket.headerLength(buf, offset, plainLength);
+        if (header < 0) {
+            metrics.drop(MediaMetrics.Drop.MALFORMED);
+            return;
+        }
+        int payloadOctets = plainLength - header - RtxPacket.padding(buf, offset, plainLength);
+        int absSendTime = AbsSendTime.of(receivedNanos);
         PacketBuffer out = outView.get();
+        boolean sent = false;
         for (Endpoint to : room.members()) {
             if (to == from || !to.forwards(track)) {
                 continue;
@@ -85,9 +171,15 @@ public final class Forwarder implements NodeContext.PacketSink {
             if (toKeys == null) {
                 continue;
             }
+            EndpointStreams streams = to.streams();
             byte[] scratch = out.getBuffer();
-            System.arraycopy(buf, offset, scratch, 0, plainLength);
-            out.set(scratch, 0, plainLength);
+            int len = AbsSendTime.copyWithOnly(buf, offset, plainLength, header, scratch, 0, streams.absSendTimeId(),
+                    absSendTime);
+            if (len < 0) {
+                metrics.drop(MediaMetrics.Drop.MALFORMED);
+                continue;
+            }
+            out.set(scratch, 0, len);
             int n = toKeys.protectRtp(out, ssrc);
             if (n < 0) {
                 metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
@@ -95,12 +187,48 @@ public final class Forwarder implements NodeContext.PacketSink {
             }
             to.send(out.getBuffer(), out.getOffset(), n);
             metrics.rtpOut(n);
+            EgressStream egress = streams.egress(ssrc);
+            if (egress == null) {
+                egress = streams.egressOrCreate(ssrc, track, limits, egressHistory(cache), receivedNanos);
+            }
+            egress.sent(payloadOctets);
             to.markFirstRtpOut();
+            sent = true;
+        }
+        if (sent) {
+            metrics.forwardLatency(System.nanoTime() - receivedNanos);
         }
     }
 
-    @Override
-    public void rtcp(Endpoint from, byte[] buf, int offset, int length) {
+    /**
+     * Turns a publisher's RTX packet (already plain, payload type mapped) back into the original in place; returns
+     * its length, or -1 when there is nothing to forward: padding only (a bandwidth probe) or a packet the cache
+     * already holds (a redundant retransmission).
+     */
+    private int recover(Endpoint from, Track track, byte[] buf, int offset, int length, long nowNanos) {
+        Codec canonical = Codec.canonical(track.kind());
+        int n = RtxPacket.unwrap(buf, offset, length, canonical.payloadType(), track.ssrc());
+        if (n == RtxPacket.MALFORMED) {
+            metrics.drop(MediaMetrics.Drop.MALFORMED);
+            return -1;
+        }
+        if (n == RtxPacket.PADDING_ONLY) {
+            metrics.recovered(MediaMetrics.Recovered.PADDING);
+            return -1;
+        }
+        PacketCache cache = from.streams().cache(track.ssrc());
+        if (cache != null && cache.contains(RtpPacket.sequenceNumber(buf, offset), nowNanos)) {
+            metrics.recovered(MediaMetrics.Recovered.DUPLICATE);
+            return -1;
+        }
+        return n;
+    }
+
+    private static int egressHistory(PacketCache cache) {
+        return cache == null ? 16 : cache.capacity();
+    }
+
+    private void readRtcp(Endpoint from, byte[] buf, int offset, int length) {
         metrics.rtcpIn();
         SrtpSession keys = from.srtp();
         if (keys == null) {
@@ -163,17 +291,49 @@ public final class Forwarder implements NodeContext.PacketSink {
         @Override
         public void nack(int senderSsrc, int mediaSsrc, int packetId, int lostBitmask) {
             metrics.nackReceived();
-            // The SFU keeps no packet cache yet: the publisher retransmits (RTX), and the retransmission is forwarded
-            // like any packet of the track.
             Room room = from.room();
             Track t = room == null ? null : room.trackBySsrc(mediaSsrc);
-            if (t != null && t.publisher() != from && from.forwards(t)) {
-                byte[] scratch = rtcpScratch.get();
-                int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc, packetId, lostBitmask);
-                if (t.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
-                    metrics.nackForwarded();
+            if (t == null || t.publisher() == from || !from.forwards(t)) {
+                return;
+            }
+            long missing = retransmitter.answer(from, t, mediaSsrc, packetId, lostBitmask, System.nanoTime());
+            if (missing == Retransmitter.NONE_MISSING) {
+                return;
+            }
+            // Not in the cache (lost before the SFU, or too old): the publisher may still have it; its RTX comes back
+            // through recover() and fills the gap for every subscriber.
+            byte[] scratch = rtcpScratch.get();
+            int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc, (int) (missing >>> 16),
+                    (int) (missing & 0xFFFF));
+            if (t.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
+                metrics.nackForwarded();
+            }
+        }
+
+        @Override
+        public void senderInfo(int senderSsrc, long ntp, long rtpTimestamp, long packetCount, long octetCount) {
+            IngressStream in = from.streams().ingress(senderSsrc);
+            if (in != null) {
+                in.statistics().senderReport(new SenderClock(ntp, rtpTimestamp, System.nanoTime()));
+            }
+        }
+
+        @Override
+        public void reportBlock(int reporterSsrc, int sourceSsrc, int fractionLost, int cumulativeLost,
+                long extendedHighestSequence, long jitter, long lastSenderReport, long delaySinceLastSenderReport) {
+            EgressStream out = from.streams().egress(sourceSsrc);
+            if (out != null) {
+                long rtt = out.receiverReport(lastSenderReport, delaySinceLastSenderReport, System.nanoTime());
+                if (rtt >= 0) {
+                    metrics.rtt(rtt);
                 }
             }
+        }
+
+        @Override
+        public void remb(int senderSsrc, long bitrateBps, int ssrcCount) {
+            metrics.rembReceived();
+            from.streams().rembReceived(bitrateBps, System.nanoTime());
         }
 
         private void keyframe(int mediaSsrc) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +20,24 @@ import java.util.function.IntSupplier;
 public final class MediaMetrics {
 
     /** Why a datagram was dropped. */
-    public enum Drop { NO_KEYS, MALFORMED, UNKNOWN_SSRC, SRTP_FAILED, UNKNOWN_PAYLOAD_TYPE, UNKNOWN_CLASS }
+    public enum Drop { NO_KEYS, MALFORMED, UNKNOWN_SSRC, SRTP_FAILED, UNKNOWN_PAYLOAD_TYPE, UNKNOWN_CLASS, INTERNAL_ERROR }
+
+    /** What became of one NACKed packet (one sequence number of a NACK entry). */
+    public enum NackOutcome { RETRANSMITTED, RATE_LIMITED, TO_PUBLISHER }
+
+    /** What became of an RTX packet from a publisher. */
+    public enum Recovered { FORWARDED, CACHED_ONLY, DUPLICATE, PADDING }
+
+    /** RTCP the SFU originates on its report timer. */
+    public enum Report { SR, RR, REMB }
+
+    /**
+     * Forwarding latency buckets: from the packet reaching the forwarder (after ice4j's demultiplexing) to the last
+     * subscriber's send returning; decryption, the cache copy and one encryption per subscriber are inside.
+     */
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofNanos(20_000), Duration.ofNanos(50_000),
+            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+            Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50)};
 
     /** Why the SFU sent a PLI. */
     public enum PliCause { SUBSCRIBER_JOINED, SUBSCRIBER }
@@ -33,6 +51,14 @@ public final class MediaMetrics {
     private final LongAdder nacksForwarded = new LongAdder();
     private final LongAdder pliSuppressed = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
+    private final Map<NackOutcome, LongAdder> nackOutcomes = new EnumMap<>(NackOutcome.class);
+    private final Map<Recovered, LongAdder> recovered = new EnumMap<>(Recovered.class);
+    private final Map<Report, LongAdder> reports = new EnumMap<>(Report.class);
+    private final LongAdder rtxPackets = new LongAdder();
+    private final LongAdder rtxBytes = new LongAdder();
+    private final LongAdder rembReceived = new LongAdder();
+    private final Timer forwardLatency;
+    private final Timer rtt;
     private final Map<PliCause, Counter> plis = new EnumMap<>(PliCause.class);
     private final Counter iceConnected;
     private final Counter iceFailed;
@@ -65,6 +91,34 @@ public final class MediaMetrics {
             plis.put(c, Counter.builder("icemesh.media.pli.sent").tag("cause", label(c))
                     .description("PLIs sent to publishers").register(registry));
         }
+        for (NackOutcome o : NackOutcome.values()) {
+            LongAdder a = new LongAdder();
+            nackOutcomes.put(o, a);
+            counter("icemesh.media.nack.packets", a, "outcome", label(o),
+                    "NACKed packets: retransmitted from the SFU's cache, rate-limited, or asked of the publisher");
+        }
+        for (Recovered r : Recovered.values()) {
+            LongAdder a = new LongAdder();
+            recovered.put(r, a);
+            counter("icemesh.media.rtx.received", a, "outcome", label(r), "RTX packets from publishers");
+        }
+        for (Report r : Report.values()) {
+            LongAdder a = new LongAdder();
+            reports.put(r, a);
+            counter("icemesh.media.rtcp.reports", a, "type", label(r), "RTCP reports the SFU sent");
+        }
+        counter("icemesh.media.rtx.packets", rtxPackets, "direction", "out", "RTX retransmissions sent to subscribers");
+        FunctionCounter.builder("icemesh.media.rtx.bytes", rtxBytes, LongAdder::sum).tag("direction", "out")
+                .baseUnit("bytes").description("SRTP bytes of RTX retransmissions").register(registry);
+        counter("icemesh.media.remb.received", rembReceived, "direction", "in", "REMB estimates from subscribers");
+        forwardLatency = Timer.builder("icemesh.media.forward.latency")
+                .description("Forwarder entry to the last subscriber's send, per forwarded packet")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        rtt = Timer.builder("icemesh.media.rtt")
+                .description("Round trip to endpoints from their receiver reports on the SFU's sender reports")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofMillis(50),
+                        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1))
+                .register(registry);
         iceConnected = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "connected").register(registry);
         iceFailed = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "failed").register(registry);
         iceRestarted = Counter.builder("icemesh.media.ice.outcomes").tag("outcome", "restarted")
@@ -105,6 +159,46 @@ public final class MediaMetrics {
 
     public void nackForwarded() {
         nacksForwarded.increment();
+    }
+
+    /** Counts what became of {@code packets} NACKed packets. */
+    public void nackPackets(NackOutcome outcome, int packets) {
+        nackOutcomes.get(outcome).add(packets);
+    }
+
+    public void recovered(Recovered outcome) {
+        recovered.get(outcome).increment();
+    }
+
+    public void rtxSent(int bytes) {
+        rtxPackets.increment();
+        rtxBytes.add(bytes);
+    }
+
+    public void reportSent(Report type) {
+        reports.get(type).increment();
+    }
+
+    public void rembReceived() {
+        rembReceived.increment();
+    }
+
+    public void forwardLatency(long nanos) {
+        forwardLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void rtt(long nanos) {
+        rtt.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** RTX retransmissions sent so far. */
+    public long rtxPacketsSent() {
+        return rtxPackets.sum();
+    }
+
+    /** NACKed packets with this outcome so far. */
+    public long nackPackets(NackOutcome outcome) {
+        return nackOutcomes.get(outcome).sum();
     }
 
     public void drop(Drop reason) {

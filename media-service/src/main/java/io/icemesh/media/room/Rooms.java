@@ -171,6 +171,11 @@ public final class Rooms {
         }
     }
 
+    /** Every endpoint now, for the report timer. */
+    public Endpoint[] endpoints() {
+        return endpoints.values().toArray(new Endpoint[0]);
+    }
+
     /** The endpoint with this id, for packet-independent lookups (tests, health). */
     public Endpoint find(String endpointId) {
         return endpoints.get(endpointId);

@@ -18,7 +18,7 @@ public final class RtcpCompound {
     /** Sender info: NTP timestamp, RTP timestamp, packet and octet counts (RFC 3550 section 6.4.1). */
     public static final int SENDER_INFO = 20;
     /** "REMB" in ASCII, the unique identifier of draft-alvestrand-rmcat-remb-03 section 2.2. */
-    private static final int REMB_ID = 0x52454D42;
+    static final int REMB_ID = 0x52454D42;
 
     private RtcpCompound() {
     }
@@ -74,14 +74,22 @@ public final class RtcpCompound {
                 if (size < HEADER + 4 + SENDER_INFO + count * REPORT_BLOCK) {
                     return false;
                 }
-                visitor.senderReport(RtpPacket.ssrc32(buf, pos + 4), count);
+                int sender = RtpPacket.ssrc32(buf, pos + 4);
+                visitor.senderReport(sender, count);
+                int info = pos + HEADER + 4;
+                long ntp = (RtpPacket.readUint32(buf, info) << 32) | RtpPacket.readUint32(buf, info + 4);
+                visitor.senderInfo(sender, ntp, RtpPacket.readUint32(buf, info + 8), RtpPacket.readUint32(buf, info + 12),
+                        RtpPacket.readUint32(buf, info + 16));
+                reportBlocks(buf, info + SENDER_INFO, sender, count, visitor);
                 return true;
             }
             case RtcpType.RR: {
                 if (size < HEADER + 4 + count * REPORT_BLOCK) {
                     return false;
                 }
-                visitor.receiverReport(RtpPacket.ssrc32(buf, pos + 4), count);
+                int sender = RtpPacket.ssrc32(buf, pos + 4);
+                visitor.receiverReport(sender, count);
+                reportBlocks(buf, pos + HEADER + 4, sender, count, visitor);
                 return true;
             }
             case RtcpType.RTPFB:
@@ -91,6 +99,15 @@ public final class RtcpCompound {
             default:
                 visitor.other(type, count, pos, size);
                 return true;
+        }
+    }
+
+    private static void reportBlocks(byte[] buf, int at, int reporter, int count, RtcpVisitor visitor) {
+        for (int i = 0; i < count; i++, at += REPORT_BLOCK) {
+            int cumulative = ((buf[at + 5] & 0xFF) << 16) | ((buf[at + 6] & 0xFF) << 8) | (buf[at + 7] & 0xFF);
+            visitor.reportBlock(reporter, RtpPacket.ssrc32(buf, at), buf[at + 4] & 0xFF, (cumulative << 8) >> 8,
+                    RtpPacket.readUint32(buf, at + 8), RtpPacket.readUint32(buf, at + 12),
+                    RtpPacket.readUint32(buf, at + 16), RtpPacket.readUint32(buf, at + 20));
         }
     }
 

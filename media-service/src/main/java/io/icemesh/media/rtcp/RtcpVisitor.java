@@ -10,6 +10,21 @@ public interface RtcpVisitor {
     default void senderReport(int senderSsrc, int reportBlocks) {
     }
 
+    /**
+     * The sender info of a sender report (RFC 3550 section 6.4.1), after {@link #senderReport}: NTP timestamp, RTP
+     * timestamp, and the sender's packet and octet counts (unsigned 32-bit values in longs).
+     */
+    default void senderInfo(int senderSsrc, long ntp, long rtpTimestamp, long packetCount, long octetCount) {
+    }
+
+    /**
+     * One report block of an SR or RR (RFC 3550 section 6.4.1), after the packet's {@link #senderReport} or
+     * {@link #receiverReport}: cumulative lost is the signed 24-bit value, the rest unsigned.
+     */
+    default void reportBlock(int reporterSsrc, int sourceSsrc, int fractionLost, int cumulativeLost,
+            long extendedHighestSequence, long jitter, long lastSenderReport, long delaySinceLastSenderReport) {
+    }
+
     /** A receiver report with its sender SSRC and report-block count. */
     default void receiverReport(int senderSsrc, int reportBlocks) {
     }

@@ -97,6 +97,8 @@ public record Codec(String kind, int payloadType, int rtxPayloadType) {
             sb.append("a=rtcp-fb:").append(payloadType).append(" ccm fir\r\n");
             sb.append("a=rtcp-fb:").append(payloadType).append(" nack\r\n");
             sb.append("a=rtcp-fb:").append(payloadType).append(" nack pli\r\n");
+            // Publishers obey the SFU's REMB only when it is in the answer; subscribers send REMB only when offered.
+            sb.append("a=rtcp-fb:").append(payloadType).append(" goog-remb\r\n");
             if (rtxPayloadType >= 0) {
                 sb.append("a=rtpmap:").append(rtxPayloadType).append(" rtx/90000\r\n");
                 sb.append("a=fmtp:").append(rtxPayloadType).append(" apt=").append(payloadType).append("\r\n");

@@ -1,6 +1,7 @@
 package io.icemesh.media.sdp;
 
 import io.icemesh.media.dtls.Fingerprint;
+import io.icemesh.media.rtp.AbsSendTime;
 import java.util.List;
 
 /**
@@ -65,6 +66,11 @@ public final class SdpWriter {
             MediaLine.Source s = l.source();
             if (s != null) {
                 sb.append("a=msid:").append(s.streamId()).append(' ').append(s.trackId()).append("\r\n");
+            }
+            if (s != null && "video".equals(l.kind())) {
+                // The SFU stamps its own send time into what it forwards, for the subscriber's REMB estimator.
+                sb.append("a=extmap:").append(ExtensionMap.ABS_SEND_TIME_ID).append(' ').append(AbsSendTime.URI)
+                        .append("\r\n");
             }
             sb.append("a=rtcp-mux\r\n");
             sb.append("a=rtcp-rsize\r\n");

@@ -91,5 +91,12 @@ class SdpTest {
         assertEquals("actpass", back.transportAttribute("setup"));
         assertEquals(1, back.media().get(0).candidates().size());
         assertTrue(sdp.contains("o=icemesh-media 42 3 IN IP4"));
+        assertEquals(ExtensionMap.ABS_SEND_TIME_ID, ExtensionMap.find(fwd, io.icemesh.media.rtp.AbsSendTime.URI),
+                "the SFU's video sends carry its abs-send-time");
+        assertEquals(0, ExtensionMap.find(back.media().get(0), io.icemesh.media.rtp.AbsSendTime.URI),
+                "nothing is accepted from a publisher's section");
+        assertTrue(fwd.attributes("rtcp-fb").contains("96 goog-remb"), "REMB offered to the subscriber");
+        assertTrue(back.media().get(0).attributes("rtcp-fb").contains("96 goog-remb"), "and accepted from the SFU");
+        assertEquals(ExtensionMap.ABS_SEND_TIME_ID, ExtensionMap.absSendTimeId(back.media()));
     }
 }

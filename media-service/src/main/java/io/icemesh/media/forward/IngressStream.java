@@ -1,0 +1,40 @@
+package io.icemesh.media.forward;
+
+import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.rtcp.ReceiveStatistics;
+
+/**
+ * One media SSRC the SFU receives from a publisher: its reception statistics (for the SFU's receiver reports and the
+ * sender-report clock it relays) and, for video with RTX, the packet cache that answers subscribers' NACKs.
+ */
+public final class IngressStream {
+
+    private final int ssrc;
+    private final Track track;
+    private final ReceiveStatistics statistics;
+    private final PacketCache cache;
+
+    IngressStream(int ssrc, Track track, int clockRate, PacketCache cache, long nowNanos) {
+        this.ssrc = ssrc;
+        this.track = track;
+        this.statistics = new ReceiveStatistics(clockRate, nowNanos);
+        this.cache = cache;
+    }
+
+    public int ssrc() {
+        return ssrc;
+    }
+
+    public Track track() {
+        return track;
+    }
+
+    public ReceiveStatistics statistics() {
+        return statistics;
+    }
+
+    /** The packet cache, or null when the stream's retransmissions are not served by the SFU (audio, no RTX). */
+    public PacketCache cache() {
+        return cache;
+    }
+}
