@@ -102,7 +102,9 @@ def latencies(pcap, is_server_port, rewrites_ssrc):
             outs[(dport, ssrc)].append((t, seq))
     samples = []
     unmatched = 0
+    per_stream_p99 = []
     for (port, ssrc), packets in outs.items():
+        first = len(samples)
         if rewrites_ssrc:
             source, shift = _find_source(packets, in_list)
         else:
@@ -114,7 +116,8 @@ def latencies(pcap, is_server_port, rewrites_ssrc):
                 unmatched += 1
             else:
                 samples.append((t - t_in) * 1000)
-    stats.update({"outStreams": len(outs), "inStreams": len(ins), "matched": len(samples), "unmatched": unmatched,
+        per_stream_p99.append(round(percentile(samples[first:], 99) or 0, 1))
+    stats.update({"p99MsPerStream": sorted(per_stream_p99),"outStreams": len(outs), "inStreams": len(ins), "matched": len(samples), "unmatched": unmatched,
                   "seconds": (stats["last"] - stats["first"]) if stats["first"] is not None else 0})
     return samples, stats
 

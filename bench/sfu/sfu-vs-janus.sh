@@ -7,7 +7,9 @@
 # folder) and its own Janus (config from janus-config.sh, lo_not_loopback.so preloaded), then for each load runs
 # sfu_load.py against Janus and against media-service, one after the other, and prints a table. Raw JSON lines go to
 # $SFU_BENCH_OUT (default bench/sfu/results-<UTC time>.jsonl). Env: SFU_BENCH_DURATION (20 s), SFU_BENCH_WARMUP (10 s),
-# SFU_BENCH_CAPTURE (5 s), SFU_BENCH_REPEAT (1; the order of the servers alternates).
+# SFU_BENCH_CAPTURE (5 s), SFU_BENCH_REPEAT (1; the order of the servers alternates), SFU_BENCH_FIRST_FRAME_RUNS
+# (5; Chromium join-to-first-frame runs per server with sfu_first_frame.py, 0 skips them; needs /usr/bin/chromium and
+# /usr/bin/chromedriver).
 # Needs: JDK 17, janus (apt-get install janus), tcpdump, gcc, /usr/bin/python3 with python3-aiortc and
 # python3-websockets; run as root (tcpdump on lo).
 set -euo pipefail
@@ -21,6 +23,7 @@ DURATION=${SFU_BENCH_DURATION:-20}
 WARMUP=${SFU_BENCH_WARMUP:-10}
 CAPTURE=${SFU_BENCH_CAPTURE:-5}
 REPEAT=${SFU_BENCH_REPEAT:-1}
+FIRST_FRAME_RUNS=${SFU_BENCH_FIRST_FRAME_RUNS:-5}
 OUT=${SFU_BENCH_OUT:-$HERE/results-$(date -u +%Y-%m-%dT%H%M).jsonl}
 JANUS_RTP_RANGE=${SFU_BENCH_JANUS_RTP_RANGE:-41000-41999}
 
@@ -66,6 +69,8 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$JANUS_WS") 2>/dev/null && 
 
 run_tool() { # SERVER ROOMS SUBSCRIBERS
     local common=(--rooms "$2" --subscribers "$3" --warmup "$WARMUP" --duration "$DURATION" --capture "$CAPTURE")
+    [[ -n ${SFU_BENCH_WARMUP_ONLY:-} ]] && common=(--rooms "$2" --subscribers "$3" --idle 0.1 --warmup 1 \
+        --duration "$WARMUP" --capture 0)
     if [[ $1 == janus ]]; then
         "$PY" "$HERE/sfu_load.py" --server janus --url "ws://127.0.0.1:$JANUS_WS" \
             --janus-admin-url "ws://127.0.0.1:$JANUS_ADMIN_WS" --server-pid "$JANUS_PID" \
@@ -76,6 +81,14 @@ run_tool() { # SERVER ROOMS SUBSCRIBERS
             --server-ports "$ICEMESH_MEDIA_UDP_PORT" "${common[@]}"
     fi
 }
+
+# Unrecorded warm-up of both servers with the first load (media-service's JIT compiles its hot path meanwhile; the
+# first SRTP context of a JVM also runs jitsi-srtp's one-time AES benchmark).
+warm=${LOADS[0]}
+for server in janus icemesh; do
+    say "warm-up: $server, $warm"
+    SFU_BENCH_WARMUP_ONLY=1 run_tool "$server" "${warm%x*}" "${warm#*x}" > /dev/null || die "$server warm-up failed"
+done
 
 say "results: $OUT (machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'))"
 for ((r = 0; r < REPEAT; r++)); do
@@ -91,3 +104,9 @@ for ((r = 0; r < REPEAT; r++)); do
     done
 done
 "$PY" "$HERE/report.py" "$OUT"
+
+if ((FIRST_FRAME_RUNS > 0)); then
+    say "Chromium: join to first decoded frame, $FIRST_FRAME_RUNS runs per server"
+    "$PY" "$HERE/sfu_first_frame.py" --icemesh "http://127.0.0.1:$ICEMESH_SIGNALING_HTTP_PORT" \
+        --janus "ws://127.0.0.1:$JANUS_WS" --runs "$FIRST_FRAME_RUNS" | tee -a "$OUT"
+fi

@@ -242,7 +242,8 @@ def measure(args):
                 "samples": len(samples), "unmatched": stats["unmatched"], "tcpdump": summary,
                 "outMbpsOnWire": round(stats["outBytes"] * 8 / stats["seconds"] / 1e6, 2) if stats["seconds"] else None,
                 "outPpsOnWire": round(stats["outPackets"] / stats["seconds"]) if stats["seconds"] else None,
-                "inStreams": stats["inStreams"], "outStreams": stats["outStreams"]}
+                "inStreams": stats["inStreams"], "outStreams": stats["outStreams"],
+                "p99MsPerStream": stats["p99MsPerStream"]}
             if not args.keep_pcap:
                 os.remove(pcap)
                 os.rmdir(os.path.dirname(pcap))
