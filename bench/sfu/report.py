@@ -14,7 +14,11 @@ def fmt(v, digits=1):
 
 
 def main(path):
-    runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+    lines = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+    runs = [r for r in lines if "forwardedMbps" in r]
+    for r in lines:
+        if r.get("failed"):
+            print("%s %dx%d: failed twice (see the script's output)" % (r["server"], r["rooms"], r["subscribersPerRoom"]))
     print("| server | rooms x subscribers | forwarded Mbps | forwarded pps | server CPU % | Mbps per core "
           "| latency p50 / p99 ms (samples) | received by tool Mbps | tool CPU % | load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|")
