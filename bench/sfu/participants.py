@@ -39,6 +39,10 @@ class Participant:
         self.connected_at = None
         self.tasks = []
 
+    def sent_frames(self):
+        """Frames the publisher's track handed to aiortc so far."""
+        return sum(getattr(t.sender.track, "sent", 0) for t in self.pc.getTransceivers() if t.sender.track)
+
     def received_packets(self):
         return sum(receive_counters.packets_of(t.receiver) for t in self.pc.getTransceivers())
 

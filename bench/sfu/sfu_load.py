@@ -15,6 +15,7 @@ after --duration seconds, then captures --capture seconds on lo with tcpdump for
 """
 import argparse
 import asyncio
+import collections
 import json
 import multiprocessing
 import os
@@ -51,6 +52,10 @@ def use_loopback_only():
         made(self, transport)
 
     aioice.ice.StunProtocol.connection_made = connection_made
+    # aioice closes a connection after 6 consent checks (RFC 7675) in a row get no answer within 0.5 s; a tool
+    # starved of CPU misses those answers and would tear down healthy sessions mid-run (media-service then ends
+    # them as idle, Janus keeps sending to them). The benchmark keeps its sessions.
+    aioice.ice.CONSENT_FAILURES = 1 << 30
 
 
 def cpu_seconds(pid):
@@ -111,7 +116,10 @@ async def run_rooms(args, rooms, conn):
             if cmd == "snap":
                 usage = resource.getrusage(resource.RUSAGE_SELF)
                 conn.send(("snap", dict(receive_counters.snapshot(), cpu=usage.ru_utime + usage.ru_stime,
-                                        time=time.time())))
+                                        time=time.time(),
+                                        perSubscriber=[s.received_packets() for s in all_subs],
+                                        perPublisher=[p.sent_frames() for p in everyone if p.role == "publisher"],
+                                        states=[p.pc.connectionState for p in everyone])))
             elif cmd == "stop":
                 break
     except Exception as e:  # reported to the parent, which fails the run
@@ -226,6 +234,13 @@ def measure(args):
             "mbpsPerCore": round(bits / server_cpu / 1e6, 1) if server_cpu > 0 else None,
             "toolCpuPercent": round((total(after, "cpu") - total(before, "cpu")) / window * 100, 1),
             "udpRcvbufErrors": err1 - err0,
+            # Participants that stopped during the window: a subscriber that received nothing, a publisher whose
+            # track produced no frame, and the connection states at its end.
+            "silentSubscribers": sum(a == b for w0, w1 in zip(before, after)
+                                     for a, b in zip(w0["perSubscriber"], w1["perSubscriber"])),
+            "silentPublishers": sum(a == b for w0, w1 in zip(before, after)
+                                    for a, b in zip(w0["perPublisher"], w1["perPublisher"])),
+            "connectionStates": dict(collections.Counter(st for w in after for st in w["states"])),
         })
 
         if args.capture > 0:

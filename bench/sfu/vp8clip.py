@@ -79,6 +79,7 @@ class ClipTrack(MediaStreamTrack):
         super().__init__()
         self._frames = frames
         self._index = 0
+        self.sent = 0
         self._start = None
         self._pts = 0
 
@@ -92,6 +93,7 @@ class ClipTrack(MediaStreamTrack):
                 await asyncio.sleep(wait)
         data, _ = self._frames[self._index]
         self._index = (self._index + 1) % len(self._frames)
+        self.sent += 1
         packet = av.Packet(data)
         packet.pts = self._pts
         packet.time_base = fractions.Fraction(1, VIDEO_CLOCK)
