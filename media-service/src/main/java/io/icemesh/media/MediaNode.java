@@ -21,6 +21,7 @@ import io.icemesh.media.ice.PeerNetworks;
 import io.icemesh.media.metrics.MediaMetrics;
 import io.icemesh.media.room.Rooms;
 import io.icemesh.media.srtp.SrtpProfile;
+import io.icemesh.media.srtp.SrtpSession;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -89,8 +90,11 @@ public class MediaNode implements EndpointObserver {
         List<SrtpProfile> profiles = config.dtls().aeadGcm()
                 ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
+        warmUpSrtp(profiles);
+        // The DTLS server starts with ICE and waits for the client's first flight, so its bound covers ICE's too.
         NodeContext node = new NodeContext(harvesters, certificate, candidateLines(), profiles,
-                config.dtls().handshakeTimeout(), config.forward().maxSsrcsPerEndpoint(), forwarder, this);
+                config.dtls().handshakeTimeout().plus(config.ice().connectTimeout()),
+                config.forward().maxSsrcsPerEndpoint(), forwarder, this);
         rooms = new Rooms(node, publisher, config.capacity(),
                 track -> forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED));
         long idle = config.ice().idleTimeout().toNanos();
@@ -146,6 +150,33 @@ public class MediaNode implements EndpointObserver {
         rooms.endAll("node-shutdown");
         timers.shutdownNow();
         harvesters.close();
+    }
+
+    /**
+     * jitsi-srtp picks its fastest AES implementation with a benchmark the first time a cipher is used: seconds on a
+     * busy machine. Done here, before the node is ready, it does not stall the port's receive thread (and every
+     * endpoint's ICE checks with it) at the first DTLS handshake.
+     */
+    private static void warmUpSrtp(List<SrtpProfile> profiles) {
+        long start = System.nanoTime();
+        for (SrtpProfile p : profiles) {
+            byte[] material = new byte[p.keyingMaterialLength()];
+            new java.security.SecureRandom().nextBytes(material);
+            SrtpSession server = new SrtpSession(p, material, true, 1);
+            SrtpSession client = new SrtpSession(p, material, false, 1);
+            byte[] buf = new byte[64];
+            buf[0] = (byte) 0x80;
+            buf[1] = 96;
+            buf[11] = 1;
+            io.icemesh.media.srtp.PacketBuffer packet = new io.icemesh.media.srtp.PacketBuffer(buf, 0, 20);
+            int n = server.protectRtp(packet, 1);
+            if (n < 0 || client.unprotectRtp(new io.icemesh.media.srtp.PacketBuffer(buf, 0, n), 1) < 0) {
+                LOG.warnf("SRTP warm-up with %s did not round-trip", p);
+            }
+            server.close();
+            client.close();
+        }
+        LOG.infof("SRTP ciphers ready in %d ms", (System.nanoTime() - start) / 1_000_000);
     }
 
     /** The a=candidate values: a host candidate per bound address, plus the public address if configured. */

@@ -205,6 +205,10 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
                 case RTCP -> node.packets().rtcp(this, b, off, len);
                 default -> node.packets().dropped(this, "unknown-class");
             }
+        } catch (RuntimeException e) {
+            // This runs on the one receive thread of the node's UDP port: a bug must cost one packet, never the port.
+            LOG.errorf(e, "endpoint %s: packet dropped on an internal error", id);
+            node.packets().dropped(this, "internal-error");
         } finally {
             PacketPool.give(buffer);
         }

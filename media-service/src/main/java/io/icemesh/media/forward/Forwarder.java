@@ -252,7 +252,7 @@ public final class Forwarder implements NodeContext.PacketSink {
 
     @Override
     public void dropped(Endpoint from, String reason) {
-        metrics.drop(MediaMetrics.Drop.UNKNOWN_CLASS);
+        metrics.drop("internal-error".equals(reason) ? MediaMetrics.Drop.INTERNAL_ERROR : MediaMetrics.Drop.UNKNOWN_CLASS);
     }
 
     /**

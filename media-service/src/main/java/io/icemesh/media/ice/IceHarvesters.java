@@ -44,6 +44,11 @@ public final class IceHarvesters implements AutoCloseable {
         System.setProperty("ice4j.harvest.mapping.aws.enabled", "false");
         System.setProperty("ice4j.harvest.udp.use-dynamic-ports", "false");
         System.setProperty("ice4j.software", "");
+        // A browser may move to another succeeded pair after ICE completed (a better one found late, or the first
+        // one stalled): answer its checks on every succeeded pair (KeepAliveStrategy.ALL_SUCCEEDED in IceSession),
+        // send where its payload last came from, and keep accepting new (peer-reflexive) pairs for a while.
+        System.setProperty("ice4j.send-to-last-received-from-address", "true");
+        System.setProperty("ice4j.ice.termination-delay", "30 seconds");
         AbstractUdpListener.USE_PUSH_API = true;
         PacketPool.install();
     }

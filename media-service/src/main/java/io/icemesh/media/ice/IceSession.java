@@ -52,7 +52,7 @@ public final class IceSession implements AutoCloseable {
             agent.addCandidateHarvester(h);
         }
         stream = agent.createMediaStream("bundle");
-        component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, false);
+        component = agent.createComponent(stream, KeepAliveStrategy.ALL_SUCCEEDED, false);
         component.setBufferCallback(payloadHandler);
         agent.addStateChangeListener(this::stateChanged);
     }
