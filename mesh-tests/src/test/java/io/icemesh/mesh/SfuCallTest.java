@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.ScriptTimeoutException;
 
 /**
  * SFU rooms end to end on the mesh started by ./icemesh: Chromium pages join through the web client in SFU mode
@@ -164,7 +165,8 @@ class SfuCallTest {
     /** On a page that stays: the leaver's section is inactive and frozen, and no tile shows its stream any more. */
     private void awaitLeaverGone(SfuPage page, String leftStream, String mid) {
         try {
-            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ScriptTimeoutException.class).untilAsserted(() -> {
                 SfuPage.Inbound in = section(page, mid);
                 assertEquals("inactive", in.direction(), "the SFU's re-offer made the leaver's section inactive");
                 assertEquals(null, in.streamId(), "the section no longer names the leaver's stream");
@@ -173,6 +175,7 @@ class SfuCallTest {
             });
             long frozen = section(page, mid).framesDecoded();
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ScriptTimeoutException.class)
                     .until(() -> section(page, mid).framesDecoded() == frozen);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(page.user + ": the leaver's stream did not stop: " + page.diagnostics()
@@ -182,7 +185,7 @@ class SfuCallTest {
 
     private static SfuPage.Inbound section(SfuPage page, String mid) {
         return page.inbound().stream().filter(in -> in.mid().equals(mid)).findFirst()
-                .orElseThrow(() -> new AssertionError(page.user + " has no section " + mid + ": " + page.diagnostics()));
+                .orElseThrow(() -> new AssertionError(page.user + " lacks section " + mid + ": " + page.diagnostics()));
     }
 
     /** Waits for a first decoded frame, then for MORE_FRAMES more. */
@@ -190,8 +193,12 @@ class SfuCallTest {
             java.util.function.Supplier<String> diagnostics) {
         long[] first = new long[1];
         try {
-            await().atMost(FIRST_DECODE).pollInterval(Duration.ofMillis(500)).until(() -> (first[0] = frames.call()) > 0);
+            // A getStats that misses the script timeout on a starved page is asked again at the next poll.
+            await().atMost(FIRST_DECODE).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ScriptTimeoutException.class)
+                    .until(() -> (first[0] = frames.call()) > 0);
             await().atMost(KEEPS_DECODING).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(ScriptTimeoutException.class)
                     .until(() -> frames.call() >= first[0] + MORE_FRAMES);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(what + ": failed (" + e.getMessage() + ")\n" + diagnostics.get(), e);

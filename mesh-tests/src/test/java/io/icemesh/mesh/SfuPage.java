@@ -1,6 +1,7 @@
 package io.icemesh.mesh;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -37,7 +38,8 @@ final class SfuPage implements AutoCloseable {
             pc.getStats().then((stats) => {
               const frames = {};
               stats.forEach((s) => {
-                if (s.type === 'inbound-rtp' && s.kind === 'video') frames[s.mid || s.trackIdentifier] = s.framesDecoded || 0;
+                if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+                frames[s.mid || s.trackIdentifier] = s.framesDecoded || 0;
               });
               done(pc.getTransceivers()
                 .filter((t) => t.mid !== null && t.receiver.track.kind === 'video'
@@ -47,6 +49,9 @@ final class SfuPage implements AutoCloseable {
                   muted: t.receiver.track.muted })));
             }, (e) => done([{ error: String(e) }]));
             """;
+
+    /** Camera, token, WebSocket join and the node's ALLOCATE over Kafka, on a machine that may be busy. */
+    private static final Duration JOIN = Duration.ofSeconds(120);
 
     final String user;
     final Browser browser;
@@ -64,7 +69,9 @@ final class SfuPage implements AutoCloseable {
             page.browser.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?mode=sfu&room=" + room
                     + "&user=" + user + (relay ? "&relay=1" : ""));
             page.browser.driver.findElement(By.id("join-button")).click();
-            await().atMost(Duration.ofSeconds(60)).until(() -> page.browser.js("return window.icemeshSession") != null);
+            await().atMost(JOIN).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertNotNull(
+                    page.browser.js("return window.icemeshSession"), user + " joined; status: '"
+                            + page.browser.driver.findElement(By.id("status")).getText() + "'"));
         } catch (RuntimeException | Error e) {
             page.close();
             throw e;
