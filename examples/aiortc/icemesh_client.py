@@ -1,13 +1,19 @@
 #!/usr/bin/python3
 """Join an icemesh room from Python with aiortc (Debian's python3-aiortc 1.4), sending a video track.
 
+In a p2p room it connects to every peer; in an sfu room (--mode sfu) it has one connection, to the pseudo peer
+"sfu": it offers once, then answers media-service's offers as publishers come and go (docs/signaling-protocol.md).
+
 The ICE servers come from icemesh's GET /api/ice-servers: only healthy servers, best first, with fresh TURN
 credentials. That matters for aiortc 1.4 in particular: it gathers inside setLocalDescription (no trickle), waits
 up to 5 s for each STUN server that does not answer, and uses only the FIRST stun: and the FIRST turn: URL.
 
     /usr/bin/python3 icemesh_client.py --base http://127.0.0.1:8080 --room lobby --duration 30
 
-Prints one JSON line with the timings: gathering ms, connected ms, first remote frame ms, selected pair.
+While in the room it prints, once a second, a JSON line {"received": [...]} with the frames decoded (video) or
+audio frames received so far per remote track: peerId, mid, kind, streamId (the publisher's a=msid stream, null
+once media-service made the section inactive) and frames. When it leaves it prints one JSON line with the timings:
+gathering ms, connected ms, first remote frame ms, selected pair, and the last "received" list.
 """
 import argparse
 import asyncio
@@ -20,12 +26,19 @@ import urllib.request
 import aioice.ice
 from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription,
                     VideoStreamTrack)
+from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
 
 try:
     import websockets
 except ImportError:  # pragma: no cover
     sys.exit("needs Debian's python3-websockets (apt-get install python3-websockets)")
+
+
+SFU = "sfu"
+"""The pseudo peer id of media-service in an SFU room."""
+RECEIVED_INTERVAL_S = 1.0
+"""How often the frames received per remote track are printed."""
 
 
 def http_json(url, body=None, token=None):
@@ -55,8 +68,23 @@ def force_relay(pc):
         gatherer._connection._transport_policy = aioice.ice.TransportPolicy.RELAY
 
 
+def remote_streams(sdp):
+    """mid -> the a=msid stream id of each sending m-section (None when it has none, e.g. inactive)."""
+    streams = {}
+    for section in sdp.split("\nm=")[1:]:
+        mid = msid = None
+        for line in section.splitlines():
+            if line.startswith("a=mid:"):
+                mid = line[6:].strip()
+            elif line.startswith("a=msid:"):
+                msid = line[7:].split()[0]
+        if mid is not None:
+            streams[mid] = msid
+    return streams
+
+
 class Peer:
-    """One RTCPeerConnection to one remote peer, with its timeline."""
+    """One RTCPeerConnection to one remote peer (another client, or media-service as "sfu"), with its timeline."""
 
     def __init__(self, client, peer_id):
         self.client = client
@@ -64,6 +92,7 @@ class Peer:
         self.t0 = time.monotonic()
         self.timeline = {"peerId": peer_id, "gatheringMs": None, "connectedMs": None, "firstFrameMs": None,
                          "localType": None, "remoteType": None}
+        self.received = {}  # remote track -> frames decoded (video) or received (audio)
         self.pc = RTCPeerConnection(client.configuration)
         self.pc.addTrack(VideoStreamTrack())
         if client.relay:
@@ -93,18 +122,35 @@ class Peer:
                 return
 
     def on_track(self, track):
-        if track.kind != "video":
-            return
+        self.received[track] = 0
 
-        async def first_frame():
-            await track.recv()
-            self.timeline["firstFrameMs"] = self.ms()
-            await self.client.report({"event": "first-media", "t": self.ms()})
-            self.client.first_frame.set()
+        async def count_frames():
             while True:
-                await track.recv()
+                try:
+                    await track.recv()
+                except MediaStreamError:
+                    return  # the connection closed
+                self.received[track] += 1
+                if track.kind == "video" and self.timeline["firstFrameMs"] is None:
+                    self.timeline["firstFrameMs"] = self.ms()
+                    await self.client.report({"event": "first-media", "t": self.ms()})
+                    self.client.first_frame.set()
 
-        self.client.tasks.append(asyncio.ensure_future(first_frame()))
+        self.client.tasks.append(asyncio.ensure_future(count_frames()))
+
+    def received_list(self):
+        """Frames per remote track, with the stream each track now carries according to the remote description.
+
+        A track stays with its transceiver: when media-service reuses an inactive section for a new publisher, the
+        same track then carries that publisher's stream."""
+        streams = remote_streams(self.pc.remoteDescription.sdp) if self.pc.remoteDescription else {}
+        out = []
+        for t in self.pc.getTransceivers():
+            track = t.receiver.track
+            if track in self.received:
+                out.append({"peerId": self.peer_id, "mid": t.mid, "kind": track.kind,
+                            "streamId": streams.get(t.mid), "frames": self.received[track]})
+        return out
 
     async def gather(self, make_description):
         started = time.monotonic()
@@ -116,6 +162,8 @@ class Peer:
     async def offer(self):
         await self.gather(self.pc.createOffer)
         await self.client.send({"type": "offer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
+        published = [s for s in remote_streams(self.pc.localDescription.sdp).values() if s]
+        print(json.dumps({"offered": self.peer_id, "streamIds": sorted(set(published))}), flush=True)
 
     async def on_description(self, kind, sdp):
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
@@ -164,8 +212,9 @@ class Client:
 
     async def run(self):
         base = self.args.base.rstrip("/")
-        token = self.args.token or http_json(base + "/api/dev/token",
-                                             {"room": self.args.room, "user": self.args.user})["token"]
+        token = self.args.token or http_json(base + "/api/dev/token", {"room": self.args.room,
+                                                                        "user": self.args.user,
+                                                                        "mode": self.args.mode})["token"]
         ice = http_json(base + "/api/ice-servers", token=token)
         if self.args.ice_servers:
             ice = {"iceServers": json.loads(self.args.ice_servers)}
@@ -179,6 +228,7 @@ class Client:
             self.ws = ws
             await self.send({"type": "join", "token": token})
             deadline = time.monotonic() + self.args.duration
+            self.tasks.append(asyncio.ensure_future(self.print_received()))
             while time.monotonic() < deadline and not self.stop.is_set():
                 if self.args.exit_on_frame and self.first_frame.is_set():
                     break
@@ -193,12 +243,22 @@ class Client:
                 except Exception as e:  # one bad message (or candidate) must not end the call
                     print("could not handle %s: %r" % (msg.get("type"), e), file=sys.stderr, flush=True)
             await self.send({"type": "leave"})
+        received = self.received()
         for p in self.peers.values():
             await p.pc.close()
         for task in self.tasks:
             task.cancel()
         return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
-                "peers": [p.timeline for p in self.peers.values()]}
+                "peers": [p.timeline for p in self.peers.values()], "received": received}
+
+    def received(self):
+        return [r for p in self.peers.values() for r in p.received_list()]
+
+    async def print_received(self):
+        """Prints the frames per remote track once a second (tests read the latest line)."""
+        while True:
+            await asyncio.sleep(RECEIVED_INTERVAL_S)
+            print(json.dumps({"received": self.received()}), flush=True)
 
     async def gather_only(self, ice):
         """Only gather, as the first peer of a call would: shows what the ICE list costs aiortc."""
@@ -213,13 +273,20 @@ class Client:
     async def on_message(self, msg):
         kind = msg.get("type")
         if kind == "joined":
-            print(json.dumps({"joined": msg["room"], "peerId": msg["peerId"]}), flush=True)
-            for other in msg["peers"]:
-                await self.peer(other["peerId"]).offer()
+            print(json.dumps({"joined": msg["room"], "mode": msg["mode"], "peerId": msg["peerId"]}), flush=True)
+            if msg["mode"] == "sfu":
+                # One connection, to media-service: offer once; it offers from then on (we only answer).
+                await self.peer(SFU).offer()
+            else:
+                for other in msg["peers"]:
+                    await self.peer(other["peerId"]).offer()
         elif kind in ("offer", "answer"):
             await self.peer(msg["from"]).on_description(kind, msg["sdp"])
         elif kind == "candidate":
             await self.peer(msg["from"]).on_candidate(msg.get("candidate"))
+        elif kind == "sfu-ended":
+            print("the SFU ended this connection: %s" % msg.get("reason"), file=sys.stderr, flush=True)
+            self.stop.set()
         elif kind == "peer-left":
             gone = self.peers.pop(msg["peerId"], None)
             if gone:
@@ -235,7 +302,10 @@ def main():
     parser.add_argument("--base", default="http://127.0.0.1:8080", help="signaling-service base URL")
     parser.add_argument("--room", default="lobby")
     parser.add_argument("--user", default="aiortc")
-    parser.add_argument("--token", help="room token; without it the dev token endpoint mints one")
+    parser.add_argument("--mode", choices=["p2p", "sfu"], default="p2p",
+                        help="room mode for the dev token (a room keeps the mode of its first peer)")
+    parser.add_argument("--token", help="room token (its mode claim decides); without it the dev token endpoint"
+                                        " mints one")
     parser.add_argument("--duration", type=float, default=30, help="seconds to stay in the room")
     parser.add_argument("--relay", action="store_true", help="relay-only (TURN) connections")
     parser.add_argument("--loopback", action="store_true", help="gather on 127.0.0.1 only (single-machine tests)")

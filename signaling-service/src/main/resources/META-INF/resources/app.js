@@ -82,6 +82,19 @@ async function join(event) {
         const target = peerId === SFU && tile.video.srcObject && tile.video.srcObject !== detail.stream
           ? tileFor(`${peerId}:${detail.stream.id}`) : tile;
         target.video.srcObject = detail.stream;
+        // A publisher that leaves the SFU room: media-service makes its sections inactive and the browser takes its
+        // tracks out of its stream. Its tile goes; the SFU's own tile (with the timeline) stays, empty, for the next.
+        if (peerId === SFU) {
+          detail.stream.onremovetrack = () => {
+            if (detail.stream.getTracks().length > 0 || target.video.srcObject !== detail.stream) return;
+            if (target === tile) {
+              tile.video.srcObject = null;
+            } else {
+              target.fig.remove();
+              tiles.delete(`${peerId}:${detail.stream.id}`);
+            }
+          };
+        }
       });
       link.addEventListener('timeline', ({ detail }) => showTimeline(peerId, detail));
       showTimeline(peerId, link.timeline);

@@ -59,6 +59,35 @@ final class Aiortc implements AutoCloseable {
         return Files.readString(out).contains("{\"joined\": ");
     }
 
+    /**
+     * The latest JSON line the client printed that has the given field ("received" once a second, "offered" when it
+     * offered), or null when there is none yet.
+     */
+    JsonNode latest(String field) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ObjectMapper json = new ObjectMapper();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i).trim();
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            try {
+                JsonNode node = json.readTree(line);
+                if (node.has(field)) {
+                    return node;
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // the line being written right now
+            }
+        }
+        return null;
+    }
+
     /** Asks the client to leave now (SIGTERM) and returns its result line. */
     JsonNode stop() throws Exception {
         process.destroy();

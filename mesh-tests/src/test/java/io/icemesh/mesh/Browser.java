@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.SessionNotCreatedException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -28,7 +29,24 @@ final class Browser implements AutoCloseable {
                         + " (bash .ci/run does)");
             }
         }
-        profile = Files.createTempDirectory("icemesh-chromium-");
+        Path dir = Files.createTempDirectory("icemesh-chromium-");
+        ChromeDriver started;
+        try {
+            started = new ChromeDriver(service(), options(dir));
+        } catch (SessionNotCreatedException e) {
+            // On a loaded machine Chromium can miss chromedriver's start-up deadline ("DevToolsActivePort file doesn't
+            // exist"): once more, with a fresh profile. A second failure is thrown.
+            System.err.println("Chromium did not start, trying once more: " + e.getRawMessage());
+            delete(dir);
+            dir = Files.createTempDirectory("icemesh-chromium-");
+            started = new ChromeDriver(service(), options(dir));
+        }
+        profile = dir;
+        driver = started;
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+    }
+
+    private static ChromeOptions options(Path profile) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,14 +54,21 @@ final class Browser implements AutoCloseable {
                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                 "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of(CHROMEDRIVER).toFile()).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+        return options;
+    }
+
+    private static ChromeDriverService service() {
+        return new ChromeDriverService.Builder().usingDriverExecutable(Path.of(CHROMEDRIVER).toFile())
+                .usingAnyFreePort().build();
     }
 
     Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** Runs a script that calls its last argument (the callback) with the result, e.g. after getStats(). */
+    Object async(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
     }
 
     @Override
@@ -51,11 +76,15 @@ final class Browser implements AutoCloseable {
         try {
             driver.quit();
         } finally {
-            try (var walk = Files.walk(profile)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (Exception e) {
-                // a leftover temp profile is harmless
-            }
+            delete(profile);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            // a leftover temp profile is harmless
         }
     }
 }

@@ -97,6 +97,17 @@ final class Mesh implements AutoCloseable {
         }
     }
 
+    /** The last lines of a component's log (kafka or a service name), for failure messages. */
+    String logTail(String component, int lines) {
+        Path log = home.resolve("logs").resolve(component + ".log");
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(" + log + " unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     /** Pids the script recorded for running components. */
     List<Long> recordedPids() throws IOException {
         Path run = home.resolve("run");
