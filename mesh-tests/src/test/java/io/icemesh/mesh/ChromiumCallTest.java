@@ -31,8 +31,7 @@ class ChromiumCallTest {
     @BeforeAll
     void startMesh() throws Exception {
         mesh = new Mesh();
-        // Relay candidates on one machine are loopback addresses: the test allows loopback peers, the default denies.
-        Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d");
+        Mesh.Result up = mesh.upWithLoopbackRelay();
         assertEquals(0, up.exitCode(), "./icemesh up -d failed:\n" + up.output());
     }
 

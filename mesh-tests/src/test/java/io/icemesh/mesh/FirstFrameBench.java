@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openqa.selenium.By;
@@ -40,7 +39,7 @@ public final class FirstFrameBench {
                 .redirectErrorStream(true).redirectOutput(coturnLog.toFile()).start();
         try (DatagramSocket blackHole = new DatagramSocket(0, InetAddress.getLoopbackAddress());
              Mesh mesh = new Mesh()) {
-            Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d");
+            Mesh.Result up = mesh.upWithLoopbackRelay();
             if (up.exitCode() != 0) {
                 throw new IllegalStateException(up.output());
             }

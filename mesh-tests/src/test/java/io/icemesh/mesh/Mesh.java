@@ -59,6 +59,14 @@ final class Mesh implements AutoCloseable {
         return run(Map.of(), args);
     }
 
+    /**
+     * {@code ./icemesh up -d} with turn-service allowed to relay to loopback peers: on one machine every relay
+     * candidate is a loopback address, which the default denies.
+     */
+    Result upWithLoopbackRelay() {
+        return run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d");
+    }
+
     Result run(Map<String, String> extraEnv, String... args) {
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("icemesh").toString()));
         command.addAll(List.of(args));
