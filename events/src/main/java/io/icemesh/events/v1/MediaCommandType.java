@@ -11,5 +11,10 @@ public enum MediaCommandType {
     /** The client wants an ICE restart; media-service replies with a new OFFER carrying new credentials. */
     ICE_RESTART,
     /** End the endpoint: its tracks leave the room. */
-    END
+    END,
+    /**
+     * The subscriber asks for a simulcast layer ({@link MediaCommand#quality()}) of one forwarded track
+     * ({@link MediaCommand#trackId()}) or of all of them; no reply unless it fails (ERROR).
+     */
+    SET_QUALITY
 }

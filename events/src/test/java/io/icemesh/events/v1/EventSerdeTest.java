@@ -1,6 +1,7 @@
 package io.icemesh.events.v1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ class EventSerdeTest {
 
     private final EventSerializer serializer = new EventSerializer();
     private final EventDeserializer.SessionEvents sessions = new EventDeserializer.SessionEvents();
+    private final EventDeserializer.MediaCommands mediaCommands = new EventDeserializer.MediaCommands();
 
     @Test
     void sessionEventSurvivesARoundTrip() {
@@ -44,6 +46,34 @@ class EventSerdeTest {
         assertNull(sessions.deserialize("t", "{\"schemaVersion\":1,\"type\":\"NO_SUCH\",\"sessionId\":\"s\"}"
                 .getBytes(StandardCharsets.UTF_8)));
         assertEquals(before + 3, EventDeserializer.rejectedCount());
+    }
+
+    @Test
+    void setQualityCommandSurvivesARoundTrip() {
+        MediaCommand sent = new MediaCommand(EventSchema.VERSION, MediaCommandType.SET_QUALITY, "req", "node", "room",
+                "endpoint", null, 42, "low", "track-1");
+        MediaCommand read = mediaCommands.deserialize(Topics.MEDIA_COMMANDS,
+                serializer.serialize(Topics.MEDIA_COMMANDS, sent));
+        assertEquals(sent, read);
+    }
+
+    @Test
+    void leavesQualityAndTrackOutOfOtherCommands() {
+        MediaCommand sent = new MediaCommand(EventSchema.VERSION, MediaCommandType.ICE_RESTART, "req", "node", "room",
+                "endpoint", null, 42);
+        String json = new String(serializer.serialize(Topics.MEDIA_COMMANDS, sent), StandardCharsets.UTF_8);
+        assertFalse(json.contains("quality") || json.contains("trackId"), "null fields must not be written: " + json);
+    }
+
+    @Test
+    void readsAMediaCommandWrittenBeforeQualityExisted() {
+        String json = "{\"schemaVersion\":1,\"type\":\"OFFER\",\"requestId\":\"req\",\"nodeId\":\"node\","
+                + "\"roomId\":\"room\",\"endpointId\":\"endpoint\",\"sdp\":\"v=0\",\"timestampMs\":5}";
+        MediaCommand read = mediaCommands.deserialize(Topics.MEDIA_COMMANDS, json.getBytes(StandardCharsets.UTF_8));
+        assertEquals(new MediaCommand(EventSchema.VERSION, MediaCommandType.OFFER, "req", "node", "room", "endpoint",
+                "v=0", 5), read);
+        assertNull(read.quality(), "quality of an old command");
+        assertNull(read.trackId(), "trackId of an old command");
     }
 
     @Test
