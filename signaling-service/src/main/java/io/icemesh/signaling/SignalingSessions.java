@@ -18,6 +18,7 @@ import io.icemesh.events.v1.MediaReplyType;
 import io.icemesh.signaling.ice.IceServerDirectory;
 import io.icemesh.signaling.media.MediaGateway;
 import io.icemesh.signaling.media.MediaNodes;
+import io.icemesh.signaling.media.QualityRequest;
 import io.icemesh.signaling.report.ClientReports;
 import io.icemesh.signaling.room.Peer;
 import io.icemesh.signaling.room.RoomRegistry;
@@ -164,7 +165,8 @@ public class SignalingSessions {
         } else if (reply.type() == MediaReplyType.ENDED) {
             peer.deliver(json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason()));
         } else if (reply.type() == MediaReplyType.ERROR) {
-            // A refused command that had no reply waiting (an answer, an ICE restart): the client learns why.
+            // A refused command that had no reply waiting (an answer, an ICE restart, a quality request): the
+            // client learns why.
             peer.reply(errorJson("media-error", reply.reason()));
         }
     }
@@ -213,6 +215,31 @@ public class SignalingSessions {
             return Reply.error("unknown-peer", "in an SFU room, send ice-restart to \"" + SFU + "\"");
         }
         media.tell(MediaCommandType.ICE_RESTART, from.mediaNode(), from.room(), from.sessionId(), null);
+        return null;
+    }
+
+    /**
+     * An SFU room's subscriber asks media-service for a simulcast layer (low, medium, high, or auto for bandwidth
+     * alone) of one track or of all it receives. P2P peers negotiate layers with each other, so there it is wrong-mode.
+     */
+    Reply setQuality(JsonNode msg, WebSocketConnection connection) {
+        Peer from = byConnection.get(connection.id());
+        if (from == null) {
+            return Reply.error("not-joined", "join a room before sending set-quality");
+        }
+        if (from.mediaNode() == null) {
+            return Reply.error("wrong-mode", "set-quality is for SFU rooms");
+        }
+        if (!SFU.equals(msg.path("to").asText(SFU))) {
+            return Reply.error("unknown-peer", "in an SFU room, send set-quality to \"" + SFU + "\"");
+        }
+        QualityRequest request;
+        try {
+            request = QualityRequest.parse(msg);
+        } catch (QualityRequest.BadQualityRequestException e) {
+            return Reply.error("bad-message", e.getMessage());
+        }
+        media.setQuality(from.mediaNode(), from.room(), from.sessionId(), request);
         return null;
     }
 

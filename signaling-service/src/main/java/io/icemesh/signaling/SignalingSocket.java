@@ -74,6 +74,7 @@ public class SignalingSocket {
             case "leave" -> sessions.leave(connection);
             case "offer", "answer", "candidate" -> sessions.relay(type, msg, connection);
             case "ice-restart" -> sessions.iceRestart(msg, connection);
+            case "set-quality" -> sessions.setQuality(msg, connection);
             case "report" -> sessions.report(msg, connection);
             case "ice-servers" -> sessions.iceServers(connection);
             case "ping" -> SignalingSessions.Reply.of(json.createObjectNode().put("type", "pong"));

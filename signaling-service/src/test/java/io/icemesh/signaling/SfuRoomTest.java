@@ -1,6 +1,7 @@
 package io.icemesh.signaling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -138,6 +139,54 @@ class SfuRoomTest {
             MediaCommand end = nextCommand(room);
             assertEquals(MediaCommandType.END, end.type());
             assertEquals(session, end.endpointId());
+        }
+    }
+
+    @Test
+    void aQualityRequestReachesTheRoomsMediaNodeAndABadOneIsRefused() throws Exception {
+        String room = TestTokens.uniqueRoom("sfu");
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            String session = c.send(sfuJoin(room)).next("joined").get("sessionId").asText();
+            assertEquals(MediaCommandType.ALLOCATE, nextCommand(room).type());
+
+            c.send("{\"type\":\"set-quality\",\"to\":\"sfu\",\"quality\":\"low\",\"trackId\":\"cam-1\"}");
+            MediaCommand one = nextCommand(room);
+            assertEquals(MediaCommandType.SET_QUALITY, one.type());
+            assertEquals(room, one.roomId());
+            assertEquals(session, one.endpointId());
+            assertEquals(NODE, one.nodeId());
+            assertEquals("low", one.quality());
+            assertEquals("cam-1", one.trackId());
+
+            c.send("{\"type\":\"set-quality\",\"quality\":\"auto\"}");
+            MediaCommand all = nextCommand(room);
+            assertEquals(MediaCommandType.SET_QUALITY, all.type());
+            assertEquals("auto", all.quality());
+            assertNull(all.trackId(), "no trackId: the request is for every track");
+
+            // Fire-and-forget: only a refusal comes back, and it reaches the client as media-error.
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.ERROR, all.requestId(), NODE, room, session,
+                    null, "no simulcast track", System.currentTimeMillis()));
+            JsonNode refused = c.next("error");
+            assertEquals("media-error", refused.get("code").asText());
+            assertEquals("no simulcast track", refused.get("message").asText());
+
+            for (String bad : List.of("{\"type\":\"set-quality\",\"quality\":\"ultra\"}",
+                    "{\"type\":\"set-quality\"}",
+                    "{\"type\":\"set-quality\",\"quality\":2}",
+                    "{\"type\":\"set-quality\",\"quality\":\"high\",\"trackId\":\" \"}",
+                    "{\"type\":\"set-quality\",\"quality\":\"high\",\"trackId\":\"" + "t".repeat(129) + "\"}")) {
+                JsonNode error = c.send(bad).next("error");
+                assertEquals("bad-message", error.get("code").asText(), bad + " -> " + error);
+                assertTrue(error.get("message").asText().contains("set-quality"), error.toString());
+            }
+            assertEquals("unknown-peer", c.send("{\"type\":\"set-quality\",\"to\":\"someone\",\"quality\":\"low\"}")
+                    .next("error").get("code").asText());
+
+            c.send("{\"type\":\"leave\"}").next("left");
+            assertEquals(MediaCommandType.END, nextCommand(room).type(), "refused requests sent no command");
         }
     }
 

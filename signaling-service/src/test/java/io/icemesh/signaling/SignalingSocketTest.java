@@ -84,6 +84,8 @@ class SignalingSocketTest {
             assertEquals("not-joined", c.send("{\"type\":\"offer\",\"to\":\"x\"}").next("error").get("code").asText());
             assertEquals("not-joined", c.send("{\"type\":\"report\",\"entries\":[]}").next("error").get("code")
                     .asText());
+            assertEquals("not-joined", c.send("{\"type\":\"set-quality\",\"quality\":\"low\"}").next("error")
+                    .get("code").asText());
             String big = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}";
             assertEquals("too-large", c.send(big).next("error").get("code").asText());
             assertEquals("wrong-room", c.send("{\"type\":\"join\",\"room\":\"b\",\"token\":\""
@@ -95,6 +97,8 @@ class SignalingSocketTest {
                     .asText());
             assertEquals("wrong-mode", c.send("{\"type\":\"ice-restart\",\"to\":\"sfu\"}").next("error").get("code")
                     .asText());
+            assertEquals("wrong-mode", c.send("{\"type\":\"set-quality\",\"to\":\"sfu\",\"quality\":\"low\"}")
+                    .next("error").get("code").asText());
             assertTrue(c.send("{\"type\":\"ping\"}").next("pong").isObject(), "the socket still answers");
         }
     }

@@ -28,7 +28,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * in from {@code icemesh.media-replies}, both keyed by room. A command that expects a reply fails with
  * {@link MediaTimeoutException} when none comes within {@code icemesh.signaling.media.reply-timeout}; never a hang.
  * Messages media-service sends on its own (renegotiation offers, ended endpoints) and errors for commands that
- * expect no reply (answers, ICE restarts) go to the endpoint's listener.
+ * expect no reply (answers, ICE restarts, quality requests) go to the endpoint's listener.
  */
 @ApplicationScoped
 public class MediaGateway {
@@ -77,6 +77,15 @@ public class MediaGateway {
     public void tell(MediaCommandType type, String nodeId, String room, String endpoint, String sdp) {
         send(new MediaCommand(EventSchema.VERSION, type, UUID.randomUUID().toString(), nodeId, room, endpoint, sdp,
                 System.currentTimeMillis()));
+    }
+
+    /**
+     * Asks for a simulcast layer for a subscriber's tracks; no reply unless media-service refuses (an ERROR to the
+     * endpoint's listener).
+     */
+    public void setQuality(String nodeId, String room, String endpoint, QualityRequest request) {
+        send(new MediaCommand(EventSchema.VERSION, MediaCommandType.SET_QUALITY, UUID.randomUUID().toString(), nodeId,
+                room, endpoint, null, System.currentTimeMillis(), request.quality(), request.trackId()));
     }
 
     /** Routes media-service's own messages for an endpoint (its session id) to {@code listener}. */
