@@ -74,7 +74,9 @@ async function join(event) {
     const { token } = await fetchDevToken(location.href, room, $('user').value, $('mode').value);
     // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
     const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
-    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked, iceServers: override });
+    // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
+    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked, iceServers: override,
+      simulcast: params.get('simulcast') === '1' });
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);
       link.addEventListener('track', ({ detail }) => {
@@ -107,8 +109,11 @@ async function join(event) {
     });
     client.addEventListener('error', ({ detail }) => status(detail.message, true));
     const joined = await client.connect();
-    status(`In room ${joined.room} as ${joined.peerId}${client.forceRelay ? ' (relay only)' : ''}; `
-      + `${joined.peers.length} other(s) here.`);
+    status(`In room ${joined.room} as ${joined.peerId}${client.forceRelay ? ' (relay only)' : ''}`
+      + `${client.simulcast && joined.mode === 'sfu' ? ' (simulcast)' : ''}; ${joined.peers.length} other(s) here.`);
+    // The SFU forwards each subscriber one layer of every simulcast publisher: the selector asks for one for all.
+    $('quality').value = 'auto';
+    $('quality-label').hidden = joined.mode !== 'sfu';
     window.icemeshSession = { peerId: joined.peerId, sessionId: joined.sessionId };
     window.icemeshClient = client; // for the console and tests
     $('leave-button').disabled = false;
@@ -126,12 +131,22 @@ function leave() {
   window.icemeshStats = {};
   $('leave-button').disabled = true;
   $('join-button').disabled = false;
+  $('quality-label').hidden = true;
   status('Left the room.');
+}
+
+function setQuality() {
+  try {
+    if (client) client.setQuality($('quality').value);
+  } catch (e) {
+    status(e.message, true);
+  }
 }
 
 const params = new URLSearchParams(location.search);
 $('join').addEventListener('submit', join);
 $('leave-button').addEventListener('click', leave);
+$('quality').addEventListener('change', setQuality);
 if (params.get('room')) $('room').value = params.get('room');
 if (params.get('user')) $('user').value = params.get('user');
 if (params.get('relay') === '1') $('relay').checked = true;

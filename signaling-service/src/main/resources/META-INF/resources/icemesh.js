@@ -7,6 +7,17 @@ const STATS_INTERVAL_MS = 250;
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 /** The pseudo peer id of media-service in an SFU room. */
 export const SFU = 'sfu';
+/** What setQuality asks the SFU for: its lowest, middle or highest simulcast layer, or bandwidth alone decides. */
+export const QUALITIES = ['low', 'medium', 'high', 'auto'];
+/**
+ * The simulcast layers a camera publishes to the SFU with the simulcast option, lowest first: media-service falls
+ * back on this order when it cannot tell the layers apart otherwise.
+ */
+const SIMULCAST_ENCODINGS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: 'f', maxBitrate: 1500000 },
+];
 
 /** GET /api/ice-servers with a room token: { iceServers, ttl, expiresAt, sessionId }. */
 export async function fetchIceServers(baseUrl, token) {
@@ -48,8 +59,15 @@ class PeerLink extends EventTarget {
       bundlePolicy: 'max-bundle',
     });
     this.remoteStream = new MediaStream();
-    for (const track of client.localStream ? client.localStream.getTracks() : []) {
-      this.pc.addTrack(track, client.localStream);
+    const stream = client.localStream;
+    for (const track of stream ? stream.getTracks() : []) {
+      // Only the SFU can forward one layer per subscriber; a peer gets one encoding, as the browser chooses.
+      if (client.simulcast && peerId === SFU && track.kind === 'video') {
+        this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream],
+          sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })) });
+      } else {
+        this.pc.addTrack(track, stream);
+      }
     }
     if (!client.localStream) {
       this.pc.addTransceiver('video', { direction: 'recvonly' });
@@ -218,13 +236,16 @@ export class IcemeshClient extends EventTarget {
    * @param {MediaStream} [o.localStream] what to send
    * @param {boolean} [o.forceRelay] iceTransportPolicy 'relay'
    * @param {RTCIceServer[]} [o.iceServers] use these instead of the list signaling hands out (for comparisons)
+   * @param {boolean} [o.simulcast] in SFU rooms, publish the camera in three layers (a quarter, half and full
+   *   resolution) so that the SFU can forward each subscriber the one that suits it; no effect in P2P rooms
    */
-  constructor({ token, url, localStream = null, forceRelay = false, iceServers = null }) {
+  constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false }) {
     super();
     this.token = token;
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.localStream = localStream;
     this.forceRelay = forceRelay;
+    this.simulcast = simulcast;
     this.links = new Map();
     this.iceServersOverride = iceServers;
     this.iceServers = iceServers || [];
@@ -308,6 +329,7 @@ export class IcemeshClient extends EventTarget {
     switch (m.type) {
       case 'joined':
         this.peerId = m.peerId;
+        this.mode = m.mode;
         this.sessionId = m.sessionId;
         this.resumeToken = m.resumeToken;
         this.iceServers = this.iceServersOverride || m.iceServers;
@@ -353,6 +375,28 @@ export class IcemeshClient extends EventTarget {
       default:
         break;
     }
+  }
+
+  /**
+   * SFU rooms: asks the SFU for a simulcast layer of what this client receives. Bandwidth still caps the layer.
+   * A refusal arrives later as an 'error' event (media-error).
+   * @param {string} quality 'low', 'medium' or 'high' (the publisher's lowest, middle or highest layer), or 'auto'
+   *   (no request: bandwidth alone decides, the default)
+   * @param {string} [trackId] the MediaStreamTrack.id of one received track; all received tracks when omitted
+   * @throws {Error} before joining, in a P2P room, or for a quality or trackId signaling would refuse
+   */
+  setQuality(quality, trackId) {
+    if (!this.mode) throw new Error('setQuality: join a room first');
+    if (this.mode !== 'sfu') throw new Error(`setQuality: only SFU rooms forward layers; this room is ${this.mode}`);
+    if (!QUALITIES.includes(quality)) throw new Error(`setQuality: quality must be one of ${QUALITIES.join(', ')}`);
+    const msg = { type: 'set-quality', to: SFU, quality };
+    if (trackId !== undefined && trackId !== null) {
+      if (typeof trackId !== 'string' || !trackId.trim() || trackId.length > 128) {
+        throw new Error('setQuality: trackId must be a non-blank string of at most 128 characters');
+      }
+      msg.trackId = trackId;
+    }
+    this.send(msg);
   }
 
   /** Leaves the room and closes every connection. */
