@@ -13,6 +13,7 @@ import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.endpoint.EndpointObserver;
 import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.forward.Forwarder;
+import io.icemesh.media.forward.LayerSelection;
 import io.icemesh.media.forward.ReportScheduler;
 import io.icemesh.media.forward.RetransmissionLimits;
 import io.icemesh.media.ice.IceHarvesters;
@@ -86,7 +87,7 @@ public class MediaNode implements EndpointObserver {
         MediaConfig.Feedback feedback = config.feedback();
         forwarder = new Forwarder(metrics, config.forward().pliMinInterval().toNanos(), new RetransmissionLimits(
                 feedback.nackCachePackets(), feedback.nackCacheMaxAge().toNanos(), feedback.rtxMaxBitrate(),
-                feedback.rtxMinInterval().toNanos()));
+                feedback.rtxMinInterval().toNanos()), new LayerSelection(metrics, feedback.rembMaxAge().toNanos()));
         List<SrtpProfile> profiles = config.dtls().aeadGcm()
                 ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
@@ -96,7 +97,9 @@ public class MediaNode implements EndpointObserver {
                 config.dtls().handshakeTimeout().plus(config.ice().connectTimeout()),
                 config.forward().maxSsrcsPerEndpoint(), forwarder, this);
         rooms = new Rooms(node, publisher, config.capacity(),
-                track -> forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED));
+                (subscriber, track) -> forwarder.requestKeyframe(subscriber, track,
+                        MediaMetrics.PliCause.SUBSCRIBER_JOINED),
+                subscriber -> forwarder.layerSelection().select(subscriber, System.nanoTime()));
         long idle = config.ice().idleTimeout().toNanos();
         long sweep = Math.max(100, Math.min(5_000, config.ice().idleTimeout().toMillis() / 4));
         timers.scheduleWithFixedDelay(() -> {
@@ -111,7 +114,12 @@ public class MediaNode implements EndpointObserver {
         long reportMillis = Math.max(100, feedback.reportInterval().toMillis());
         timers.scheduleAtFixedRate(() -> {
             try {
-                reports.run(rooms.endpoints(), System.nanoTime());
+                Endpoint[] all = rooms.endpoints();
+                long now = System.nanoTime();
+                for (Endpoint ep : all) {
+                    forwarder.layerSelection().select(ep, now);
+                }
+                reports.run(all, now);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "RTCP report run failed");
             }
@@ -268,7 +276,7 @@ public class MediaNode implements EndpointObserver {
                 .elapsedMs(elapsedNanos / 1_000_000).reason(profile.name()).build());
         // A subscriber whose keys just arrived needs key frames of everything it is forwarded.
         for (var track : e.forwardedTracks()) {
-            forwarder.requestKeyframe(track, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+            forwarder.requestKeyframe(e, track, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
         }
     }
 

@@ -79,8 +79,18 @@ final class KafkaSignaling implements AutoCloseable {
     }
 
     void send(MediaCommandType type, String endpointId, String sdp, String toNode) {
-        MediaCommand c = new MediaCommand(EventSchema.VERSION, type, UUID.randomUUID().toString(), toNode, roomId,
-                endpointId, sdp, System.currentTimeMillis());
+        send(new MediaCommand(EventSchema.VERSION, type, UUID.randomUUID().toString(), toNode, roomId,
+                endpointId, sdp, System.currentTimeMillis()));
+    }
+
+    /** Sends SET_QUALITY for the endpoint (all its tracks when {@code trackId} is null). */
+    void setQuality(String endpointId, String quality, String trackId) {
+        send(new MediaCommand(EventSchema.VERSION, MediaCommandType.SET_QUALITY, UUID.randomUUID().toString(), nodeId,
+                roomId, endpointId, null, System.currentTimeMillis(), quality, trackId));
+    }
+
+    private void send(MediaCommand c) {
+        MediaCommandType type = c.type();
         try {
             producer.send(new ProducerRecord<>(Topics.MEDIA_COMMANDS, roomId,
                     new EventSerializer().serialize(Topics.MEDIA_COMMANDS, c))).get();

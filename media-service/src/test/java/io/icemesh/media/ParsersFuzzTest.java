@@ -13,6 +13,7 @@ import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaDescription;
 import io.icemesh.media.sdp.SdpException;
 import io.icemesh.media.sdp.SessionDescription;
+import io.icemesh.media.sdp.SimulcastOffer;
 import io.icemesh.media.sdp.SourceDescription;
 import java.nio.charset.StandardCharsets;
 
@@ -35,6 +36,16 @@ class ParsersFuzzTest {
             int n = RtpHeaderExtensions.forEach(data, 0, data.length,
                     (id, off, len) -> assertTrue(off >= 0 && len >= 0 && off + len <= header));
             assertTrue(n >= -1);
+            // The VP8 descriptor after the header: read, and rewritten as a simulcast switch does, within bounds.
+            int len = data.length - header;
+            int d = io.icemesh.media.rtp.Vp8Descriptor.length(data, header, len);
+            assertTrue(d >= -1 && d <= len);
+            io.icemesh.media.rtp.Vp8Descriptor.isKeyframeStart(data, header, len);
+            io.icemesh.media.rtp.Vp8Descriptor.keyframeWidth(data, header, len);
+            int pic = io.icemesh.media.rtp.Vp8Descriptor.pictureId(data, header, len);
+            io.icemesh.media.rtp.Vp8Descriptor.setPictureId(data, header, len, pic + 7);
+            io.icemesh.media.rtp.Vp8Descriptor.setTl0PicIdx(data, header, len,
+                    io.icemesh.media.rtp.Vp8Descriptor.tl0PicIdx(data, header, len) + 1);
         }
     }
 
@@ -77,6 +88,11 @@ class ParsersFuzzTest {
             for (MediaDescription m : sdp.media()) {
                 Codec.choose(m);
                 SourceDescription.of(m);
+                try {
+                    SimulcastOffer.of(m);
+                } catch (SdpException expected) {
+                    // a simulcast the SFU refuses is a normal outcome
+                }
                 m.candidates();
                 m.direction();
             }

@@ -47,6 +47,12 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
     private volatile Map<Integer, Track> publishedBySsrc = Map.of();
     private volatile List<Track> published = List.of();
     private volatile Set<Track> forwarded = Set.of();
+    /** The SSRCs subscribers know this endpoint's tracks by (media and RTX), for routing their feedback. */
+    private volatile Map<Integer, Track> outgoingBySsrc = Map.of();
+    /** Header extension ids of the client's offer that name a simulcast packet's section and layer; 0 when absent. */
+    private volatile int midExtensionId;
+    private volatile int ridExtensionId;
+    private volatile int repairedRidExtensionId;
     /** Per-stream state of the forwarding path (statistics, packet caches, RTX, REMB); its own synchronisation. */
     private final EndpointStreams streams = new EndpointStreams();
     /** Negotiation state: only touched under the room registry's lock. */
@@ -160,9 +166,22 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
         return forwarded;
     }
 
+    /** The track subscribers receive on this SSRC (media or RTX), or null: where their PLI, FIR and NACK go. */
+    public Track outgoingTrack(int ssrc) {
+        return outgoingBySsrc.get(ssrc);
+    }
+
     void setPublished(List<Track> tracks) {
         Map<Integer, Track> bySsrc = new java.util.HashMap<>();
+        Map<Integer, Track> out = new java.util.HashMap<>();
         for (Track t : tracks) {
+            out.put(t.ssrc(), t);
+            if (t.source().rtxSsrc() != 0) {
+                out.put(t.source().rtxSsrc(), t);
+            }
+            if (t.isSimulcast()) {
+                continue;
+            }
             bySsrc.put(t.ssrc(), t);
             if (t.source().rtxSsrc() != 0) {
                 bySsrc.put(t.source().rtxSsrc(), t);
@@ -170,6 +189,97 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
         }
         published = List.copyOf(tracks);
         publishedBySsrc = Map.copyOf(bySsrc);
+        outgoingBySsrc = Map.copyOf(out);
+    }
+
+    /** The ids the client's offer gave the mid, rid and repaired-rid header extensions (RFC 8843, RFC 8852). */
+    void setSimulcastExtensionIds(int mid, int rid, int repairedRid) {
+        midExtensionId = mid;
+        ridExtensionId = rid;
+        repairedRidExtensionId = repairedRid;
+    }
+
+    /** A simulcast layer an unknown SSRC claims to be, from its header extensions; not yet trusted. */
+    public record LayerClaim(Track track, Layer layer, boolean rtx) {
+    }
+
+    /**
+     * Which simulcast layer a packet on an SSRC not yet known belongs to, read from its rid (or repaired-rid, for RTX)
+     * and mid header extensions (browsers send them until the SSRC is acknowledged by a receiver report); null when
+     * the packet names none of this endpoint's layers. The caller learns the SSRC only after SRTP authenticated it.
+     */
+    public LayerClaim identifyLayer(byte[] buf, int offset, int length) {
+        int ridId = ridExtensionId;
+        int rridId = repairedRidExtensionId;
+        int midId = midExtensionId;
+        if (ridId == 0 && rridId == 0) {
+            return null;
+        }
+        String[] found = new String[3];
+        int n = io.icemesh.media.rtp.RtpHeaderExtensions.forEach(buf, offset, length, (id, at, len) -> {
+            if (id == ridId && ridId != 0) {
+                found[0] = ascii(buf, at, len);
+            } else if (id == rridId && rridId != 0) {
+                found[1] = ascii(buf, at, len);
+            } else if (id == midId && midId != 0) {
+                found[2] = ascii(buf, at, len);
+            }
+        });
+        if (n <= 0) {
+            return null;
+        }
+        boolean rtx = found[0] == null;
+        String rid = rtx ? found[1] : found[0];
+        if (rid == null) {
+            return null;
+        }
+        for (Track t : published) {
+            if (!t.isSimulcast() || (found[2] != null && !found[2].equals(t.mid()))) {
+                continue;
+            }
+            Layer l = t.layer(rid);
+            if (l != null) {
+                return new LayerClaim(t, l, rtx);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Records that {@code ssrc} carries the claimed layer (its media, or its RTX), replacing an SSRC the layer had
+     * before; the forwarding path finds it by {@link #publishedTrack} from then on. At most two SSRCs per layer.
+     */
+    public synchronized void learnLayerSsrc(LayerClaim claim, int ssrc) {
+        Layer l = claim.layer();
+        Map<Integer, Track> next = new java.util.HashMap<>(publishedBySsrc);
+        int previous = claim.rtx() ? l.rtxSsrc() : l.ssrc();
+        if (previous != 0 && previous != ssrc) {
+            next.remove(previous);
+        }
+        if (claim.rtx()) {
+            l.rtxSsrc(ssrc);
+        } else {
+            l.ssrc(ssrc);
+        }
+        next.put(ssrc, claim.track());
+        publishedBySsrc = Map.copyOf(next);
+        LOG.infof("endpoint %s: simulcast layer %s of %s is SSRC %d%s", id, l.rid(), claim.track().mid(),
+                ssrc & 0xFFFFFFFFL, claim.rtx() ? " (RTX)" : "");
+    }
+
+    private static String ascii(byte[] buf, int at, int len) {
+        StringBuilder sb = new StringBuilder(len);
+        for (int i = 0; i < len; i++) {
+            int c = buf[at + i] & 0xFF;
+            if (c == 0) {
+                break;
+            }
+            if (c < 0x21 || c > 0x7E) {
+                return null;
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
     }
 
     void setForwarded(Set<Track> tracks) {

@@ -9,6 +9,7 @@ import io.icemesh.media.sdp.MediaLine;
 import io.icemesh.media.sdp.SdpException;
 import io.icemesh.media.sdp.SdpWriter;
 import io.icemesh.media.sdp.SessionDescription;
+import io.icemesh.media.sdp.SimulcastOffer;
 import io.icemesh.media.sdp.SourceDescription;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -70,6 +71,7 @@ public final class Negotiation {
             throw new SdpException("offer has no m-sections");
         }
         List<Track> tracks = new ArrayList<>();
+        List<Integer> simulcastIds = null;
         List<Candidate> candidates = new ArrayList<>();
         Set<String> mids = new HashSet<>();
         for (MediaDescription m : offer.media()) {
@@ -88,19 +90,40 @@ public final class Negotiation {
                 throw new SdpException("m-section " + mid + " lacks a=rtcp-mux");
             }
             SourceDescription src = SourceDescription.of(m);
-            if (m.remoteSends() && src.primarySsrc() == 0) {
-                // Simulcast with rid and no a=ssrc: the SFU cannot map SSRCs to this track yet, so it declines it.
+            SimulcastOffer simulcast = m.remoteSends() && "video".equals(m.kind()) ? SimulcastOffer.of(m) : null;
+            if (simulcast != null && simulcastIds != null && !simulcastIds.equals(extensionIds(simulcast))) {
+                throw new SdpException("simulcast sections use different header extension ids (one BUNDLE needs one)");
+            }
+            if (m.remoteSends() && simulcast == null && src.primarySsrc() == 0) {
+                // Neither a=ssrc nor rid simulcast: nothing tells the SFU which packets belong to this section.
                 slots.add(Slot.rejected(m.kind(), mid, m.protocol(), String.join(" ", m.formats())));
                 continue;
             }
-            slots.add(Slot.client(m.kind(), mid, codec, m.remoteSends() ? "recvonly" : "inactive"));
+            Slot slot = Slot.client(m.kind(), mid, codec, m.remoteSends() ? "recvonly" : "inactive");
+            slots.add(slot);
             if (m.remoteSends()) {
                 String trackId = src.trackId() != null ? src.trackId() : ep.id() + "-" + mid;
                 String cname = src.cname() != null ? src.cname() : ep.id();
                 String streamId = "-".equals(src.streamId()) ? ep.id() : src.streamId();
-                tracks.add(new Track(ep, m.kind(), new MediaLine.Source(src.primarySsrc(), src.rtxSsrc(), cname,
-                        streamId, trackId), codec));
+                if (simulcast != null) {
+                    // Subscribers get one stream whatever the layer: on SSRCs of the SFU's own, with RTX.
+                    int ssrc = randomSsrc();
+                    int rtx = randomSsrc();
+                    while (rtx == ssrc) {
+                        rtx = randomSsrc();
+                    }
+                    tracks.add(new Track(ep, m.kind(), new MediaLine.Source(ssrc, rtx, cname, streamId, trackId),
+                            codec, mid, simulcast.rids()));
+                    slot.answerAttributes = simulcast.answerAttributes();
+                    simulcastIds = extensionIds(simulcast);
+                } else {
+                    tracks.add(new Track(ep, m.kind(), new MediaLine.Source(src.primarySsrc(), src.rtxSsrc(), cname,
+                            streamId, trackId), codec));
+                }
             }
+        }
+        if (simulcastIds != null) {
+            ep.setSimulcastExtensionIds(simulcastIds.get(0), simulcastIds.get(1), simulcastIds.get(2));
         }
         ep.setPublished(tracks);
         ep.startTransport(ufrag, pwd, fingerprint, candidates);
@@ -248,6 +271,18 @@ public final class Negotiation {
         io.icemesh.media.ice.IceSession ice = ep.offeredIce();
         return writer.write(version, ice.localUfrag(), ice.localPassword(), node.certificate().fingerprint(),
                 setup, node.candidateLines(), lines);
+    }
+
+    private static List<Integer> extensionIds(SimulcastOffer s) {
+        return List.of(s.midId(), s.ridId(), s.repairedRidId());
+    }
+
+    private static int randomSsrc() {
+        int v;
+        do {
+            v = RANDOM.nextInt();
+        } while (v == 0);
+        return v;
     }
 
     private static int numeric(String mid) {

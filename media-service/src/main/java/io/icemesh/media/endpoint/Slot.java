@@ -21,6 +21,8 @@ final class Slot {
     final String clientSlotDirection;
     /** The forwarded track of an SFU slot, null while inactive. */
     Track track;
+    /** Attribute lines the SFU's answer adds to a client slot (simulcast: extmap, rid, simulcast). */
+    java.util.List<String> answerAttributes = java.util.List.of();
 
     private Slot(String kind, String mid, boolean clientOwned, boolean rejected, String protocol, String formats,
             Codec codec, String clientSlotDirection) {
@@ -51,7 +53,7 @@ final class Slot {
             return MediaLine.rejected(kind, mid, protocol, formats);
         }
         if (clientOwned) {
-            return new MediaLine(kind, mid, false, protocol, null, clientSlotDirection, codec, null);
+            return new MediaLine(kind, mid, false, protocol, null, clientSlotDirection, codec, null, answerAttributes);
         }
         if (track == null) {
             return new MediaLine(kind, mid, false, protocol, null, "inactive", codec, null);

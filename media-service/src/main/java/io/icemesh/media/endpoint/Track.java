@@ -17,13 +17,85 @@ public final class Track {
     private final Codec publisherCodec;
     private final Codec canonical;
     private final AtomicLong lastKeyframeRequestNanos = new AtomicLong(Long.MIN_VALUE);
+    private final String mid;
+    /** Simulcast encodings in the publisher's a=simulcast order; empty for a single-stream track. */
+    private final Layer[] layers;
 
     public Track(Endpoint publisher, String kind, MediaLine.Source source, Codec publisherCodec) {
+        this(publisher, kind, source, publisherCodec, null, java.util.List.of());
+    }
+
+    /**
+     * @param source for a simulcast track, the SSRCs the SFU itself sends subscribers (one stream whatever the
+     *     layer) and the publisher's ids; for a single stream, the publisher's own
+     * @param mid the publisher's m-section, which its packets name in the mid header extension
+     * @param rids the simulcast rids in the publisher's order (empty: not simulcast)
+     */
+    public Track(Endpoint publisher, String kind, MediaLine.Source source, Codec publisherCodec, String mid,
+            java.util.List<String> rids) {
         this.publisher = publisher;
         this.kind = kind;
         this.source = source;
         this.publisherCodec = publisherCodec;
         this.canonical = Codec.canonical(kind);
+        this.mid = mid;
+        this.layers = new Layer[rids.size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = new Layer(i, rids.get(i));
+        }
+    }
+
+    /** Whether the publisher sends this track as simulcast layers. */
+    public boolean isSimulcast() {
+        return layers.length > 0;
+    }
+
+    /** The simulcast layers (do not modify); empty for a single stream. */
+    public Layer[] layers() {
+        return layers;
+    }
+
+    /** The publisher's mid for this track. */
+    public String mid() {
+        return mid;
+    }
+
+    /** The layer whose media or RTX SSRC this is, or null (single-stream tracks have none). */
+    public Layer layerOf(int ssrc) {
+        for (Layer l : layers) {
+            if (l.ssrc() == ssrc || l.rtxSsrc() == ssrc) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** The layer with this rid, or null. */
+    public Layer layer(String rid) {
+        for (Layer l : layers) {
+            if (l.rid().equals(rid)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** Whether packets on this SSRC from the publisher are RTX (RFC 4588) for this track. */
+    public boolean isRtxSsrc(int ssrc) {
+        if (layers.length == 0) {
+            return ssrc != source.ssrc() && ssrc == source.rtxSsrc();
+        }
+        Layer l = layerOf(ssrc);
+        return l != null && l.rtxSsrc() == ssrc && l.ssrc() != ssrc;
+    }
+
+    /** The publisher's media SSRC that an RTX or media SSRC of this track belongs to. */
+    public int mediaSsrcOf(int ssrc) {
+        if (layers.length == 0) {
+            return source.ssrc();
+        }
+        Layer l = layerOf(ssrc);
+        return l == null ? 0 : l.ssrc();
     }
 
     public Endpoint publisher() {
@@ -38,6 +110,7 @@ public final class Track {
         return source;
     }
 
+    /** The SSRC subscribers receive this track on: the publisher's for a single stream, the SFU's for simulcast. */
     public int ssrc() {
         return source.ssrc();
     }

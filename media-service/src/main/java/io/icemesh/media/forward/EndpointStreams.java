@@ -21,6 +21,12 @@ public final class EndpointStreams {
     private volatile long rembBps = -1;
     private volatile long rembAtNanos;
     private volatile int absSendTimeId;
+    private static final SimulcastStream[] NO_SIMULCAST = new SimulcastStream[0];
+    /** Most per-track quality requests kept (a subscriber names tracks it receives; this bounds a misbehaving one). */
+    static final int MAX_QUALITY_REQUESTS = 64;
+    private volatile SimulcastStream[] simulcast = NO_SIMULCAST;
+    private volatile Quality quality = Quality.AUTO;
+    private final java.util.Map<String, Quality> trackQuality = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The stream received on this media SSRC, or null before its first packet. */
     public IngressStream ingress(int ssrc) {
@@ -87,8 +93,74 @@ public final class EndpointStreams {
         return s;
     }
 
+    /** This subscriber's layer state for a simulcast track, or null before the track's first packet to it. */
+    public SimulcastStream simulcast(Track track) {
+        for (SimulcastStream s : simulcast) {
+            if (s.track() == track) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Every simulcast track's layer state. */
+    public SimulcastStream[] simulcastStreams() {
+        return simulcast;
+    }
+
+    synchronized SimulcastStream simulcastOrCreate(Track track, int target) {
+        SimulcastStream s = simulcast(track);
+        if (s == null) {
+            s = new SimulcastStream(track, target);
+            SimulcastStream[] next = Arrays.copyOf(simulcast, simulcast.length + 1);
+            next[next.length - 1] = s;
+            simulcast = next;
+        }
+        return s;
+    }
+
+    /**
+     * Records the subscriber's requested quality for one track it receives (by its track id) or, with a null
+     * {@code trackId}, for all (which also clears per-track requests). Returns false when too many tracks are named.
+     */
+    public boolean requestQuality(String trackId, Quality q) {
+        if (trackId == null) {
+            quality = q;
+            trackQuality.clear();
+            return true;
+        }
+        if (!trackQuality.containsKey(trackId) && trackQuality.size() >= MAX_QUALITY_REQUESTS) {
+            return false;
+        }
+        trackQuality.put(trackId, q);
+        return true;
+    }
+
+    /** The quality requested for the track with this id: its own request, else the subscriber's, else AUTO. */
+    public Quality quality(String trackId) {
+        Quality q = trackId == null ? null : trackQuality.get(trackId);
+        return q != null ? q : quality;
+    }
+
     /** Forgets sent streams whose track is no longer forwarded to this endpoint. */
     public synchronized void retainEgress(Set<Track> forwarded) {
+        SimulcastStream[] sims = simulcast;
+        int keepSims = 0;
+        for (SimulcastStream s : sims) {
+            if (forwarded.contains(s.track())) {
+                keepSims++;
+            }
+        }
+        if (keepSims != sims.length) {
+            SimulcastStream[] next = new SimulcastStream[keepSims];
+            int j = 0;
+            for (SimulcastStream s : sims) {
+                if (forwarded.contains(s.track())) {
+                    next[j++] = s;
+                }
+            }
+            simulcast = next;
+        }
         EgressStream[] now = egress;
         int keep = 0;
         for (EgressStream s : now) {

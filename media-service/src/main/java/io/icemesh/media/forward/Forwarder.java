@@ -1,6 +1,7 @@
 package io.icemesh.media.forward;
 
 import io.icemesh.media.endpoint.Endpoint;
+import io.icemesh.media.endpoint.Layer;
 import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.ice.PacketPool;
@@ -13,6 +14,7 @@ import io.icemesh.media.rtcp.SenderClock;
 import io.icemesh.media.rtp.AbsSendTime;
 import io.icemesh.media.rtp.RtpPacket;
 import io.icemesh.media.rtp.RtxPacket;
+import io.icemesh.media.rtp.Vp8Descriptor;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.srtp.PacketBuffer;
 import io.icemesh.media.srtp.SrtpSession;
@@ -45,6 +47,7 @@ public final class Forwarder implements NodeContext.PacketSink {
     private final ThreadLocal<byte[]> rtcpScratch = ThreadLocal.withInitial(() -> new byte[64]);
     private final RetransmissionLimits limits;
     private final Retransmitter retransmitter;
+    private final LayerSelection layers;
     /** Recovered packets further behind the highest sent than this are cached but not forwarded: jitsi-srtp's
      *  sending context refuses indices more than 64 behind (its replay window), so leave a margin. */
     private static final int MAX_RECOVERED_LAG = 48;
@@ -59,10 +62,21 @@ public final class Forwarder implements NodeContext.PacketSink {
     }
 
     public Forwarder(MediaMetrics metrics, long pliMinIntervalNanos, RetransmissionLimits limits) {
+        this(metrics, pliMinIntervalNanos, limits, new LayerSelection(metrics, 5_000_000_000L));
+    }
+
+    public Forwarder(MediaMetrics metrics, long pliMinIntervalNanos, RetransmissionLimits limits,
+            LayerSelection layers) {
         this.metrics = metrics;
         this.pliMinIntervalNanos = pliMinIntervalNanos;
         this.limits = limits;
         this.retransmitter = new Retransmitter(metrics);
+        this.layers = layers;
+    }
+
+    /** The simulcast layer selection (run on the report timer and on quality requests). */
+    public LayerSelection layerSelection() {
+        return layers;
     }
 
     @Override
@@ -108,15 +122,25 @@ public final class Forwarder implements NodeContext.PacketSink {
         }
         int ssrc = RtpPacket.ssrc(buf, offset);
         Track track = from.publishedTrack(ssrc);
+        Endpoint.LayerClaim claim = null;
         if (track == null) {
-            metrics.drop(MediaMetrics.Drop.UNKNOWN_SSRC);
-            return;
+            // A simulcast layer's first packets name it in header extensions (which SRTP leaves in clear); the SSRC
+            // is learnt once SRTP has authenticated the packet.
+            claim = from.identifyLayer(buf, offset, length);
+            if (claim == null) {
+                metrics.drop(MediaMetrics.Drop.UNKNOWN_SSRC);
+                return;
+            }
+            track = claim.track();
         }
         PacketBuffer view = inView.get().set(buf, offset, length);
         int plainLength = keys.unprotectRtp(view, ssrc);
         if (plainLength < 0) {
             metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
             return;
+        }
+        if (claim != null) {
+            from.learnLayerSsrc(claim, ssrc);
         }
         int pt = track.canonicalPayloadType(RtpPacket.payloadType(buf, offset));
         if (pt < 0) {
@@ -125,13 +149,26 @@ public final class Forwarder implements NodeContext.PacketSink {
         }
         RtpPacket.setPayloadType(buf, offset, pt);
         from.markFirstRtpIn();
-        boolean recovered = ssrc != track.ssrc();
+        boolean recovered = track.isRtxSsrc(ssrc);
         if (recovered) {
-            plainLength = recover(from, track, buf, offset, plainLength, receivedNanos);
+            int mediaSsrc = track.mediaSsrcOf(ssrc);
+            if (mediaSsrc == 0) {
+                metrics.drop(MediaMetrics.Drop.UNKNOWN_SSRC);
+                return;
+            }
+            plainLength = recover(from, track, mediaSsrc, buf, offset, plainLength, receivedNanos);
             if (plainLength < 0) {
                 return;
             }
-            ssrc = track.ssrc();
+            ssrc = mediaSsrc;
+        }
+        Layer layer = null;
+        if (track.isSimulcast()) {
+            layer = track.layerOf(ssrc);
+            if (layer == null) {
+                metrics.drop(MediaMetrics.Drop.UNKNOWN_SSRC);
+                return;
+            }
         }
         int seq = RtpPacket.sequenceNumber(buf, offset);
         IngressStream in = from.streams().ingress(ssrc);
@@ -159,7 +196,17 @@ public final class Forwarder implements NodeContext.PacketSink {
             metrics.drop(MediaMetrics.Drop.MALFORMED);
             return;
         }
-        int payloadOctets = plainLength - header - RtxPacket.padding(buf, offset, plainLength);
+        int padding = RtxPacket.padding(buf, offset, plainLength);
+        int payloadOctets = plainLength - header - padding;
+        boolean keyframeStart = false;
+        if (layer != null) {
+            layer.packet(plainLength, receivedNanos);
+            keyframeStart = Vp8Descriptor.isKeyframeStart(buf, offset + header, payloadOctets);
+            if (keyframeStart) {
+                layer.width(Vp8Descriptor.keyframeWidth(buf, offset + header, payloadOctets));
+            }
+        }
+        int outSsrc = track.ssrc();
         int absSendTime = AbsSendTime.of(receivedNanos);
         PacketBuffer out = outView.get();
         boolean sent = false;
@@ -179,17 +226,21 @@ public final class Forwarder implements NodeContext.PacketSink {
                 metrics.drop(MediaMetrics.Drop.MALFORMED);
                 continue;
             }
+            if (layer != null && !admitLayer(to, track, layer, ssrc, scratch, len, len - (plainLength - header),
+                    keyframeStart, receivedNanos)) {
+                continue;
+            }
             out.set(scratch, 0, len);
-            int n = toKeys.protectRtp(out, ssrc);
+            int n = toKeys.protectRtp(out, outSsrc);
             if (n < 0) {
                 metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
                 continue;
             }
             to.send(out.getBuffer(), out.getOffset(), n);
             metrics.rtpOut(n);
-            EgressStream egress = streams.egress(ssrc);
+            EgressStream egress = streams.egress(outSsrc);
             if (egress == null) {
-                egress = streams.egressOrCreate(ssrc, track, limits, egressHistory(cache), receivedNanos);
+                egress = streams.egressOrCreate(outSsrc, track, limits, egressHistory(cache), receivedNanos);
             }
             egress.sent(payloadOctets);
             to.markFirstRtpOut();
@@ -201,13 +252,37 @@ public final class Forwarder implements NodeContext.PacketSink {
     }
 
     /**
+     * For a packet of a simulcast layer: whether it goes to subscriber {@code to} (its layer now, or the key frame
+     * that switches it to its target), rewriting the copy in {@code scratch} into the subscriber's one stream; and
+     * asks the publisher for a key frame of the target layer while a switch waits for one.
+     */
+    private boolean admitLayer(Endpoint to, Track track, Layer layer, int layerSsrc, byte[] scratch, int len,
+            int header, boolean keyframeStart, long nowNanos) {
+        EndpointStreams streams = to.streams();
+        SimulcastStream sim = streams.simulcast(track);
+        if (sim == null) {
+            sim = streams.simulcastOrCreate(track, layers.initial(to, track, nowNanos));
+        }
+        int before = sim.current();
+        boolean admitted = sim.admit(scratch, 0, len, header, layer.index(), layerSsrc, keyframeStart, nowNanos) != null;
+        if (admitted && sim.current() != before) {
+            metrics.layerSwitched();
+        }
+        if (sim.current() != sim.target() && sim.wantsKeyframe(nowNanos, pliMinIntervalNanos)) {
+            requestLayerKeyframe(track, track.layers()[sim.target()], MediaMetrics.PliCause.LAYER_SWITCH);
+        }
+        return admitted;
+    }
+
+    /**
      * Turns a publisher's RTX packet (already plain, payload type mapped) back into the original in place; returns
      * its length, or -1 when there is nothing to forward: padding only (a bandwidth probe) or a packet the cache
      * already holds (a redundant retransmission).
      */
-    private int recover(Endpoint from, Track track, byte[] buf, int offset, int length, long nowNanos) {
+    private int recover(Endpoint from, Track track, int mediaSsrc, byte[] buf, int offset, int length,
+            long nowNanos) {
         Codec canonical = Codec.canonical(track.kind());
-        int n = RtxPacket.unwrap(buf, offset, length, canonical.payloadType(), track.ssrc());
+        int n = RtxPacket.unwrap(buf, offset, length, canonical.payloadType(), mediaSsrc);
         if (n == RtxPacket.MALFORMED) {
             metrics.drop(MediaMetrics.Drop.MALFORMED);
             return -1;
@@ -216,7 +291,7 @@ public final class Forwarder implements NodeContext.PacketSink {
             metrics.recovered(MediaMetrics.Recovered.PADDING);
             return -1;
         }
-        PacketCache cache = from.streams().cache(track.ssrc());
+        PacketCache cache = from.streams().cache(mediaSsrc);
         if (cache != null && cache.contains(RtpPacket.sequenceNumber(buf, offset), nowNanos)) {
             metrics.recovered(MediaMetrics.Recovered.DUPLICATE);
             return -1;
@@ -257,10 +332,23 @@ public final class Forwarder implements NodeContext.PacketSink {
 
     /**
      * Sends a PLI for the track to its publisher unless one went out within the minimum interval. Called when a
-     * subscriber starts receiving the track, and for PLI/FIR from subscribers.
+     * subscriber starts receiving the track, and for PLI/FIR from subscribers. For a simulcast track the request is
+     * for the layer {@code subscriber} receives (or is waiting for).
      */
-    public void requestKeyframe(Track track, MediaMetrics.PliCause cause) {
+    public void requestKeyframe(Endpoint subscriber, Track track, MediaMetrics.PliCause cause) {
         if (!"video".equals(track.kind())) {
+            return;
+        }
+        if (track.isSimulcast()) {
+            SimulcastStream sim = subscriber == null ? null : subscriber.streams().simulcast(track);
+            int index;
+            if (sim == null) {
+                index = subscriber == null ? track.layers().length - 1
+                        : layers.initial(subscriber, track, System.nanoTime());
+            } else {
+                index = cause == MediaMetrics.PliCause.SUBSCRIBER && sim.current() >= 0 ? sim.current() : sim.target();
+            }
+            requestLayerKeyframe(track, track.layers()[index], cause);
             return;
         }
         if (!track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
@@ -269,6 +357,21 @@ public final class Forwarder implements NodeContext.PacketSink {
         }
         byte[] scratch = rtcpScratch.get();
         int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, track.ssrc());
+        if (track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
+            metrics.pliSent(cause);
+        }
+    }
+
+    private void requestLayerKeyframe(Track track, Layer layer, MediaMetrics.PliCause cause) {
+        if (layer.ssrc() == 0) {
+            return;
+        }
+        if (!layer.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
+            metrics.pliSuppressed();
+            return;
+        }
+        byte[] scratch = rtcpScratch.get();
+        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, layer.ssrc());
         if (track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
             metrics.pliSent(cause);
         }
@@ -302,8 +405,20 @@ public final class Forwarder implements NodeContext.PacketSink {
             }
             // Not in the cache (lost before the SFU, or too old): the publisher may still have it; its RTX comes back
             // through recover() and fills the gap for every subscriber.
+            int publisherSsrc = mediaSsrc;
+            int first = (int) (missing >>> 16);
+            if (t.isSimulcast()) {
+                // Back to the layer's SSRC and sequence numbers (the bitmask holds within one segment).
+                SimulcastStream sim = from.streams().simulcast(t);
+                SimulcastStream.Segment seg = sim == null ? null : sim.segmentFor(first);
+                if (seg == null) {
+                    return;
+                }
+                publisherSsrc = seg.layerSsrc();
+                first = seg.originalSequence(first);
+            }
             byte[] scratch = rtcpScratch.get();
-            int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc, (int) (missing >>> 16),
+            int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, publisherSsrc, first,
                     (int) (missing & 0xFFFF));
             if (t.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
                 metrics.nackForwarded();
@@ -340,7 +455,7 @@ public final class Forwarder implements NodeContext.PacketSink {
             Room room = from.room();
             Track t = room == null ? null : room.trackBySsrc(mediaSsrc);
             if (t != null && t.publisher() != from && from.forwards(t)) {
-                requestKeyframe(t, MediaMetrics.PliCause.SUBSCRIBER);
+                requestKeyframe(from, t, MediaMetrics.PliCause.SUBSCRIBER);
             }
         }
     }

@@ -100,6 +100,11 @@ public final class ReportScheduler {
     }
 
     private long streamLimit(Track track, Endpoint[] members, long nowNanos) {
+        if (track.isSimulcast()) {
+            // Each subscriber takes the layer its estimate carries: the publisher should keep sending every layer,
+            // so its layers count as the cap (its own estimate of the uplink still limits it).
+            return -1;
+        }
         if (estimates.length < members.length) {
             estimates = new long[members.length];
             videoStreams = new int[members.length];
@@ -130,15 +135,27 @@ public final class ReportScheduler {
             if (s.packetsSent() == 0) {
                 continue;
             }
-            IngressStream source = s.track().publisher().streams().ingress(s.ssrc());
+            int sourceSsrc = s.ssrc();
+            long tsDelta = 0;
+            if (s.track().isSimulcast()) {
+                // The subscriber's stream runs on the current layer's clock, shifted by the switch's rewriting.
+                SimulcastStream sim = subscriber.streams().simulcast(s.track());
+                SimulcastStream.Segment seg = sim == null ? null : sim.currentSegment();
+                if (seg == null) {
+                    continue;
+                }
+                sourceSsrc = seg.layerSsrc();
+                tsDelta = seg.tsDelta();
+            }
+            IngressStream source = s.track().publisher().streams().ingress(sourceSsrc);
             SenderClock clock = source == null ? null : source.statistics().lastSenderReport();
             if (clock == null) {
                 continue;
             }
             int clockRate = "video".equals(s.track().kind()) ? 90_000 : 48_000;
             long ntp = clock.ntpAt(nowNanos);
-            at += RtcpWriter.senderReport(buf, at, s.ssrc(), ntp, clock.rtpTimestampAt(nowNanos, clockRate),
-                    s.packetsSent(), s.octetsSent());
+            long rtp = (clock.rtpTimestampAt(nowNanos, clockRate) + tsDelta) & 0xFFFFFFFFL;
+            at += RtcpWriter.senderReport(buf, at, s.ssrc(), ntp, rtp, s.packetsSent(), s.octetsSent());
             s.senderReportSent((ntp >>> 16) & 0xFFFFFFFFL, nowNanos);
             if (count++ == 0) {
                 firstSsrc = s.ssrc();

@@ -80,7 +80,20 @@ final class Retransmitter {
     private enum Outcome { SENT, LIMITED, MISSING }
 
     private Outcome resend(Endpoint subscriber, Track track, int mediaSsrc, int seq, long nowNanos) {
-        PacketCache cache = track.publisher().streams().cache(mediaSsrc);
+        SimulcastStream.Segment segment = null;
+        int originalSeq = seq;
+        int layerSsrc = mediaSsrc;
+        if (track.isSimulcast()) {
+            // The subscriber names the rewritten stream: find which layer and which of its packets that was.
+            SimulcastStream sim = subscriber.streams().simulcast(track);
+            segment = sim == null ? null : sim.segmentFor(seq);
+            if (segment == null) {
+                return Outcome.MISSING;
+            }
+            layerSsrc = segment.layerSsrc();
+            originalSeq = segment.originalSequence(seq);
+        }
+        PacketCache cache = track.publisher().streams().cache(layerSsrc);
         int rtxSsrc = track.source().rtxSsrc();
         Codec canonical = Codec.canonical(track.kind());
         SrtpSession keys = subscriber.srtp();
@@ -90,9 +103,16 @@ final class Retransmitter {
             return Outcome.MISSING;
         }
         byte[] original = cached.get();
-        int n = cache.copy(seq, nowNanos, original, 0);
+        int n = cache.copy(originalSeq, nowNanos, original, 0);
         if (n < 0) {
             return Outcome.MISSING;
+        }
+        if (segment != null) {
+            int h = RtpPacket.headerLength(original, 0, n);
+            if (h < 0) {
+                return Outcome.MISSING;
+            }
+            segment.rewrite(original, 0, n, h, mediaSsrc);
         }
         if (!stream.claimRetransmission(seq, n + RtxPacket.OSN_LENGTH, nowNanos)) {
             return Outcome.LIMITED;

@@ -40,7 +40,7 @@ public final class MediaMetrics {
             Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50)};
 
     /** Why the SFU sent a PLI. */
-    public enum PliCause { SUBSCRIBER_JOINED, SUBSCRIBER }
+    public enum PliCause { SUBSCRIBER_JOINED, SUBSCRIBER, LAYER_SWITCH }
 
     private final LongAdder rtpPacketsIn = new LongAdder();
     private final LongAdder rtpBytesIn = new LongAdder();
@@ -57,6 +57,9 @@ public final class MediaMetrics {
     private final LongAdder rtxPackets = new LongAdder();
     private final LongAdder rtxBytes = new LongAdder();
     private final LongAdder rembReceived = new LongAdder();
+    private final LongAdder layerSwitches = new LongAdder();
+    private final LongAdder targetsUp = new LongAdder();
+    private final LongAdder targetsDown = new LongAdder();
     private final Timer forwardLatency;
     private final Timer rtt;
     private final Map<PliCause, Counter> plis = new EnumMap<>(PliCause.class);
@@ -111,6 +114,12 @@ public final class MediaMetrics {
         FunctionCounter.builder("icemesh.media.rtx.bytes", rtxBytes, LongAdder::sum).tag("direction", "out")
                 .baseUnit("bytes").description("SRTP bytes of RTX retransmissions").register(registry);
         counter("icemesh.media.remb.received", rembReceived, "direction", "in", "REMB estimates from subscribers");
+        counter("icemesh.media.simulcast.switches", layerSwitches, "kind", "keyframe",
+                "Simulcast layer switches made for a subscriber (at a key frame of the new layer)");
+        counter("icemesh.media.simulcast.target.changes", targetsUp, "direction", "up",
+                "Subscribers' simulcast target layer raised (quality request or bandwidth)");
+        counter("icemesh.media.simulcast.target.changes", targetsDown, "direction", "down",
+                "Subscribers' simulcast target layer lowered (quality request or bandwidth)");
         forwardLatency = Timer.builder("icemesh.media.forward.latency")
                 .description("Forwarder entry to the last subscriber's send, per forwarded packet")
                 .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
@@ -207,6 +216,20 @@ public final class MediaMetrics {
 
     public void pliSent(PliCause cause) {
         plis.get(cause).increment();
+    }
+
+    /** A subscriber was switched to another simulcast layer. */
+    public void layerSwitched() {
+        layerSwitches.increment();
+    }
+
+    public long layerSwitches() {
+        return layerSwitches.sum();
+    }
+
+    /** A subscriber's target layer changed. */
+    public void layerTargetChanged(boolean up) {
+        (up ? targetsUp : targetsDown).increment();
     }
 
     public void pliSuppressed() {

@@ -64,10 +64,13 @@ public final class Room {
         return out;
     }
 
-    /** The publisher's track with this SSRC among the members, or null (RTCP feedback routing). */
+    /**
+     * The track subscribers receive on this SSRC among the members' published tracks, or null (RTCP feedback
+     * routing: a simulcast track's SSRC is the SFU's, not any of its layers').
+     */
     public Track trackBySsrc(int ssrc) {
         for (Endpoint e : members) {
-            Track t = e.publishedTrack(ssrc);
+            Track t = e.outgoingTrack(ssrc);
             if (t != null) {
                 return t;
             }

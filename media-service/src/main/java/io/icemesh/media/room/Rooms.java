@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import io.icemesh.media.forward.Quality;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,14 +28,21 @@ public final class Rooms {
     private final NodeContext node;
     private final ReplySink replies;
     private final int capacity;
-    private final Consumer<Track> keyframeRequester;
+    private final BiConsumer<Endpoint, Track> keyframeRequester;
+    private final Consumer<Endpoint> layerReselection;
     private volatile boolean draining;
 
-    public Rooms(NodeContext node, ReplySink replies, int capacity, Consumer<Track> keyframeRequester) {
+    /**
+     * @param keyframeRequester asks a track's publisher for a key frame for a subscriber that starts receiving it
+     * @param layerReselection re-chooses a subscriber's simulcast layers after it asked for a quality
+     */
+    public Rooms(NodeContext node, ReplySink replies, int capacity, BiConsumer<Endpoint, Track> keyframeRequester,
+            Consumer<Endpoint> layerReselection) {
         this.node = node;
         this.replies = replies;
         this.capacity = capacity;
         this.keyframeRequester = keyframeRequester;
+        this.layerReselection = layerReselection;
     }
 
     /** Endpoints on this node now. */
@@ -111,7 +120,7 @@ public final class Rooms {
         LOG.infof("answer from endpoint %s in room %s: now forwarded %d tracks", endpointId, roomId,
                 e.forwardedTracks().size());
         if (e.srtp() != null) {
-            added.forEach(keyframeRequester);
+            added.forEach(t -> keyframeRequester.accept(e, t));
         }
         if (e.negotiation().takePending()) {
             renegotiate(rooms.get(roomId), e);
@@ -131,6 +140,28 @@ public final class Rooms {
         }
         LOG.infof("ICE restart requested by endpoint %s in room %s", endpointId, roomId);
         renegotiate(rooms.get(roomId), e);
+    }
+
+    /**
+     * The subscriber's simulcast quality request (low, medium, high or auto) for one track it receives, by the
+     * track id it sees, or for all with a null {@code trackId}. Tracks that are not simulcast are unaffected.
+     */
+    public synchronized void setQuality(String roomId, String endpointId, String quality, String trackId)
+            throws ControlException {
+        Endpoint e = endpoint(roomId, endpointId);
+        Quality q = Quality.parse(quality);
+        if (q == null) {
+            throw new ControlException("quality must be low, medium, high or auto, not " + quality);
+        }
+        if (trackId != null && (trackId.isBlank() || trackId.length() > 128)) {
+            throw new ControlException("trackId must be 1 to 128 characters");
+        }
+        if (!e.streams().requestQuality(trackId, q)) {
+            throw new ControlException("too many per-track quality requests");
+        }
+        LOG.infof("endpoint %s in room %s asks for %s quality%s", endpointId, roomId, q,
+                trackId == null ? "" : " of track " + trackId);
+        layerReselection.accept(e);
     }
 
     /** Ends the endpoint on request; replies ENDED. */

@@ -11,9 +11,16 @@ package io.icemesh.media.sdp;
  * @param direction the SFU's direction: sendonly, recvonly or inactive
  * @param codec what the SFU sends or receives here (null when rejected)
  * @param source the stream the SFU sends here (sendonly), or null
+ * @param extraAttributes further attribute lines for the section, without {@code a=} (an answer's a=extmap, a=rid
+ *     and a=simulcast for a simulcast publisher's section)
  */
 public record MediaLine(String kind, String mid, boolean rejected, String protocol, String rejectedFormats,
-        String direction, Codec codec, Source source) {
+        String direction, Codec codec, Source source, java.util.List<String> extraAttributes) {
+
+    public MediaLine(String kind, String mid, boolean rejected, String protocol, String rejectedFormats,
+            String direction, Codec codec, Source source) {
+        this(kind, mid, rejected, protocol, rejectedFormats, direction, codec, source, java.util.List.of());
+    }
 
     /** The SSRCs and ids of a stream the SFU forwards in a section. */
     public record Source(int ssrc, int rtxSsrc, String cname, String streamId, String trackId) {

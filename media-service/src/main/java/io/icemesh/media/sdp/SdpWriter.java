@@ -63,6 +63,9 @@ public final class SdpWriter {
             sb.append("a=setup:").append(setup).append("\r\n");
             sb.append("a=mid:").append(l.mid()).append("\r\n");
             sb.append('a').append('=').append(l.direction()).append("\r\n");
+            for (String a : l.extraAttributes()) {
+                sb.append("a=").append(a).append("\r\n");
+            }
             MediaLine.Source s = l.source();
             if (s != null) {
                 sb.append("a=msid:").append(s.streamId()).append(' ').append(s.trackId()).append("\r\n");

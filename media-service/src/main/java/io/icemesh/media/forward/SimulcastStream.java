@@ -1,0 +1,199 @@
+package io.icemesh.media.forward;
+
+import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.rtp.RtpPacket;
+import io.icemesh.media.rtp.Vp8Descriptor;
+
+/**
+ * One subscriber's view of one simulcast track: which layer it is forwarded (current), which it should get (target,
+ * set by {@link LayerSelection}), and the rewriting that makes the layers one clean stream on the track's own SSRC.
+ * A switch happens only at the start of a key frame of the target layer; from there the layer's sequence numbers,
+ * RTP timestamps, VP8 picture ids and TL0PICIDX continue where the previous layer's left off, so the subscriber sees
+ * neither a gap nor a jump. Each switch opens a segment; a subscriber's NACK for a rewritten sequence number is mapped
+ * back through the segments to the layer's SSRC and original sequence number ({@link #segmentFor}) before the packet
+ * cache is asked. Methods are synchronized: the publisher's receive thread forwards, the subscriber's (possibly
+ * another socket's thread) asks for retransmissions and the report timer reads; no lock is ever contended for long.
+ */
+public final class SimulcastStream {
+
+    /** Switches remembered for NACK mapping; older rewritten packets are older than any packet cache keeps anyway. */
+    private static final int HISTORY = 8;
+
+    /**
+     * One stretch of the subscriber's stream taken from one layer: rewritten value = original + delta (mod the
+     * field's width).
+     *
+     * @param outStart the first rewritten sequence number of the stretch
+     */
+    public record Segment(int outStart, int layerIndex, int layerSsrc, int seqDelta, long tsDelta, int picDelta,
+            int tl0Delta) {
+
+        /** The layer's original sequence number of a rewritten one in this segment. */
+        public int originalSequence(int outSeq) {
+            return (outSeq - seqDelta) & 0xFFFF;
+        }
+
+        /**
+         * Rewrites a plain RTP packet of this segment's layer in place: SSRC, sequence number, timestamp, and the
+         * VP8 descriptor's picture id and TL0PICIDX (payload at {@code header}).
+         */
+        public void rewrite(byte[] buf, int offset, int length, int header, int outSsrc) {
+            RtpPacket.writeUint32(buf, offset + 8, outSsrc & 0xFFFFFFFFL);
+            int seq = (RtpPacket.sequenceNumber(buf, offset) + seqDelta) & 0xFFFF;
+            buf[offset + 2] = (byte) (seq >>> 8);
+            buf[offset + 3] = (byte) seq;
+            RtpPacket.writeUint32(buf, offset + 4, (RtpPacket.timestamp(buf, offset) + tsDelta) & 0xFFFFFFFFL);
+            int p = offset + header;
+            int n = length - header;
+            int pic = Vp8Descriptor.pictureId(buf, p, n);
+            if (pic != Vp8Descriptor.NONE) {
+                Vp8Descriptor.setPictureId(buf, p, n, pic + picDelta);
+            }
+            int tl0 = Vp8Descriptor.tl0PicIdx(buf, p, n);
+            if (tl0 >= 0) {
+                Vp8Descriptor.setTl0PicIdx(buf, p, n, tl0 + tl0Delta);
+            }
+        }
+    }
+
+    private final Track track;
+    private volatile int target;
+    private volatile int current = -1;
+    private Segment segment;
+    private final Segment[] history = new Segment[HISTORY];
+    private int historyNext;
+    private boolean sentAny;
+    private int lastOutSeq;
+    private long lastOutTs;
+    private long lastOutNanos;
+    private int lastOutPic = Vp8Descriptor.NONE;
+    private int lastOutTl0 = -1;
+    private long keyframeAskedNanos = Long.MIN_VALUE;
+    private long switches;
+
+    SimulcastStream(Track track, int target) {
+        this.track = track;
+        this.target = target;
+    }
+
+    public Track track() {
+        return track;
+    }
+
+    /** The layer index this subscriber should receive. */
+    public int target() {
+        return target;
+    }
+
+    /** The layer index it is forwarded now, -1 before its first key frame. */
+    public int current() {
+        return current;
+    }
+
+    /** Layer switches so far (the first layer counts). */
+    public synchronized long switches() {
+        return switches;
+    }
+
+    public void target(int layerIndex) {
+        if (layerIndex >= 0) {
+            target = layerIndex;
+        }
+    }
+
+    /**
+     * Whether the publisher should be asked for a key frame of the target layer now: the subscriber waits for one
+     * (no layer yet, or a switch pending) and no ask went out within {@code minIntervalNanos}.
+     */
+    public synchronized boolean wantsKeyframe(long nowNanos, long minIntervalNanos) {
+        if (current == target) {
+            return false;
+        }
+        if (keyframeAskedNanos != Long.MIN_VALUE && nowNanos - keyframeAskedNanos < minIntervalNanos) {
+            return false;
+        }
+        keyframeAskedNanos = nowNanos;
+        return true;
+    }
+
+    /**
+     * Decides whether a packet of layer {@code layerIndex} goes to this subscriber and, if so, rewrites the copy in
+     * {@code buf} (the plain packet as it will be sent, payload at {@code header}). Switches to the target layer at
+     * the start of its key frame; before the first layer, a key frame of any layer up to the target starts the
+     * stream (the target follows at its next key frame). Returns the segment applied, or null to skip the packet.
+     */
+    public synchronized Segment admit(byte[] buf, int offset, int length, int header, int layerIndex, int layerSsrc,
+            boolean keyframeStart, long nowNanos) {
+        int seq = RtpPacket.sequenceNumber(buf, offset);
+        int t = target;
+        Segment s = segment;
+        boolean switchNow = keyframeStart && layerIndex != current
+                && (layerIndex == t || (current < 0 && layerIndex < t));
+        if (switchNow) {
+            s = open(buf, offset, length, header, layerIndex, layerSsrc, seq, nowNanos);
+        } else if (layerIndex != current || s == null) {
+            return null;
+        } else if ((short) (seq - (s.outStart() - s.seqDelta())) < 0) {
+            return null; // a late packet from before this layer's switch point
+        }
+        s.rewrite(buf, offset, length, header, track.ssrc());
+        int outSeq = RtpPacket.sequenceNumber(buf, offset);
+        if (!sentAny || (short) (outSeq - lastOutSeq) > 0) {
+            lastOutSeq = outSeq;
+            lastOutTs = RtpPacket.timestamp(buf, offset);
+            lastOutNanos = nowNanos;
+            lastOutPic = Vp8Descriptor.pictureId(buf, offset + header, length - header);
+            lastOutTl0 = Vp8Descriptor.tl0PicIdx(buf, offset + header, length - header);
+            sentAny = true;
+        }
+        return s;
+    }
+
+    private Segment open(byte[] buf, int offset, int length, int header, int layerIndex, int layerSsrc, int seq,
+            long nowNanos) {
+        int p = offset + header;
+        int n = length - header;
+        long ts = RtpPacket.timestamp(buf, offset);
+        int pic = Vp8Descriptor.pictureId(buf, p, n);
+        int tl0 = Vp8Descriptor.tl0PicIdx(buf, p, n);
+        Segment s;
+        if (!sentAny) {
+            s = new Segment(seq, layerIndex, layerSsrc, 0, 0, 0, 0);
+        } else {
+            int outSeq = (lastOutSeq + 1) & 0xFFFF;
+            long ticks = Math.max(1, (nowNanos - lastOutNanos) * 90_000L / 1_000_000_000L);
+            long tsDelta = (lastOutTs + ticks - ts) & 0xFFFFFFFFL;
+            int picDelta = pic != Vp8Descriptor.NONE && lastOutPic != Vp8Descriptor.NONE ? lastOutPic + 1 - pic : 0;
+            int tl0Delta = tl0 >= 0 && lastOutTl0 >= 0 ? lastOutTl0 + 1 - tl0 : 0;
+            s = new Segment(outSeq, layerIndex, layerSsrc, (outSeq - seq) & 0xFFFF, tsDelta, picDelta, tl0Delta);
+        }
+        segment = s;
+        current = layerIndex;
+        history[historyNext] = s;
+        historyNext = (historyNext + 1) % HISTORY;
+        switches++;
+        return s;
+    }
+
+    /** The segment a rewritten sequence number was sent in, or null when it is older than the history. */
+    public synchronized Segment segmentFor(int outSeq) {
+        Segment best = null;
+        int bestAge = Integer.MAX_VALUE;
+        for (Segment s : history) {
+            if (s == null) {
+                continue;
+            }
+            int age = (short) (outSeq - s.outStart());
+            if (age >= 0 && age < bestAge) {
+                best = s;
+                bestAge = age;
+            }
+        }
+        return best;
+    }
+
+    /** The segment being forwarded now, or null (sender reports take its layer's clock and timestamp delta). */
+    public synchronized Segment currentSegment() {
+        return segment;
+    }
+}

@@ -1,0 +1,194 @@
+package io.icemesh.media;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.media.endpoint.Layer;
+import io.icemesh.media.endpoint.Track;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Simulcast end to end: a Chromium page publishes its fake camera at 1280x720 in three rid layers (q, h, f); two
+ * receive-only Chromium pages subscribe, one asking for low quality and one for high (SET_QUALITY over Kafka, as
+ * signaling sends it). Each gets one stream on the SFU's own SSRC, and they decode different frame widths; then the
+ * low one asks for high and is switched to a wider layer at a key frame, and Chromium's own freeze counter does not
+ * move while its frames keep being decoded.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class SimulcastChromiumTest {
+
+    private static final Logger LOG = Logger.getLogger(SimulcastChromiumTest.class);
+    private static final String NODE = "media-test";
+    /** Frames a subscriber must decode after a change, to show video keeps flowing. */
+    private static final long MORE_FRAMES = 30;
+
+    @TestHTTPResource("/sfu-test.html")
+    URL page;
+
+    @jakarta.inject.Inject
+    MediaNode node;
+
+    @Test
+    void twoSubscribersDecodeDifferentLayersAndASwitchDoesNotFreeze() throws Exception {
+        String room = "room-" + UUID.randomUUID();
+        Map<String, Browser> pages = new HashMap<>();
+        List<Browser> browsers = new ArrayList<>();
+        try (KafkaSignaling signaling = new KafkaSignaling(room, NODE)) {
+            for (String ep : List.of("pub", "low", "high")) {
+                Browser b = new Browser();
+                browsers.add(b);
+                b.driver.get(page.toString());
+                pages.put(ep, b);
+            }
+            MediaReply pubAnswer = join(signaling, "pub", pages.get("pub"), "{simulcast: true}");
+            assertTrue(pubAnswer.sdp().contains("a=simulcast:recv q;h;f"),
+                    "the SFU's answer takes the three layers:\n" + pubAnswer.sdp());
+            join(signaling, "low", pages.get("low"), "{receiveOnly: true}");
+            signaling.setQuality("low", "low", null);
+            join(signaling, "high", pages.get("high"), "{receiveOnly: true}");
+            signaling.setQuality("high", "high", null);
+
+            Track track = node.rooms().find("pub").published().get(0);
+            assertTrue(track.isSimulcast());
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    relayOffers(signaling, pages);
+                    Map<String, Object> low = video(pages.get("low"));
+                    Map<String, Object> high = video(pages.get("high"));
+                    return frames(low) >= 10 && frames(high) >= 10 && width(low) > 0 && width(high) > width(low);
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("subscribers did not decode different layers: " + diagnostics(pages, track), e);
+            }
+            Map<String, Object> low = video(pages.get("low"));
+            Map<String, Object> high = video(pages.get("high"));
+            LOG.infof("low subscriber decodes %d px wide, high %d px; layers %s", width(low), width(high),
+                    java.util.Arrays.toString(track.layers()));
+            assertEquals(track.ssrc() & 0xFFFFFFFFL, Long.parseLong(ssrc(low)),
+                    "the subscriber receives the SFU's SSRC for the track, whatever the layer");
+            assertEquals(ssrc(low), ssrc(high));
+            long learnt = java.util.Arrays.stream(track.layers()).filter(l -> l.ssrc() != 0).count();
+            assertTrue(learnt >= 2, "the SFU learnt the layers' SSRCs from rid: " + java.util.Arrays.toString(track.layers()));
+            Layer lowest = track.layers()[0];
+            assertEquals(lowest.width(), width(low), "the low subscriber gets layer q");
+
+            // The low subscriber asks for high: it switches at a key frame of a wider layer, without a freeze.
+            long framesBefore = frames(low);
+            long freezesBefore = number(low, "freezeCount");
+            int widthBefore = width(low);
+            double switchesBefore = metric("icemesh_media_simulcast_switches_total");
+            signaling.setQuality("low", "high", null);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                relayOffers(signaling, pages);
+                Map<String, Object> now = video(pages.get("low"));
+                return width(now) > widthBefore && frames(now) >= framesBefore + MORE_FRAMES;
+            });
+            Map<String, Object> after = video(pages.get("low"));
+            assertEquals(freezesBefore, number(after, "freezeCount"),
+                    "Chromium counted no freeze across the layer switch: " + after);
+            assertTrue(metric("icemesh_media_simulcast_switches_total") > switchesBefore);
+            // The high subscriber was not disturbed.
+            Map<String, Object> highNow = video(pages.get("high"));
+            assertTrue(frames(highNow) >= frames(high) + MORE_FRAMES, "the high subscriber kept decoding");
+            assertEquals(number(high, "freezeCount"), number(highNow, "freezeCount"));
+        } finally {
+            for (Browser b : browsers) {
+                b.close();
+            }
+        }
+    }
+
+    private static MediaReply join(KafkaSignaling signaling, String ep, Browser b, String options) {
+        String offer = (String) b.async("sfu.publish(" + options + ").then(arguments[0], e => arguments[0]('ERR ' + e))");
+        assertTrue(offer.startsWith("v=0"), ep + " made no offer: " + offer);
+        signaling.send(MediaCommandType.ALLOCATE, ep, null);
+        signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
+        signaling.send(MediaCommandType.OFFER, ep, offer);
+        MediaReply answer = signaling.take(ep, MediaReplyType.ANSWER, Duration.ofSeconds(30));
+        Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
+                answer.sdp());
+        assertEquals("stable", state, ep + " took the SFU's answer");
+        return answer;
+    }
+
+    private static void relayOffers(KafkaSignaling signaling, Map<String, Browser> pages) {
+        for (MediaReply offer : signaling.takeOffers()) {
+            String answer = (String) pages.get(offer.endpointId()).async(
+                    "sfu.answerOffer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))", offer.sdp());
+            assertTrue(answer.startsWith("v=0"), offer.endpointId() + " could not answer: " + answer);
+            signaling.send(MediaCommandType.ANSWER, offer.endpointId(), answer);
+        }
+    }
+
+    /** The one inbound video stream of a receive-only page: its SSRC and stats, or an empty map. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> video(Browser b) {
+        Map<String, Object> all = (Map<String, Object>) b.async("sfu.videoIn().then(arguments[0])");
+        if (all.isEmpty()) {
+            return Map.of();
+        }
+        assertEquals(1, all.size(), "one inbound video stream: " + all);
+        Map.Entry<String, Object> e = all.entrySet().iterator().next();
+        Map<String, Object> out = new HashMap<>((Map<String, Object>) e.getValue());
+        out.put("ssrc", e.getKey());
+        return out;
+    }
+
+    private static long frames(Map<String, Object> v) {
+        return number(v, "framesDecoded");
+    }
+
+    private static int width(Map<String, Object> v) {
+        return (int) number(v, "frameWidth");
+    }
+
+    private static String ssrc(Map<String, Object> v) {
+        assertNotNull(v.get("ssrc"));
+        return (String) v.get("ssrc");
+    }
+
+    private static long number(Map<String, Object> v, String key) {
+        Object o = v.get(key);
+        return o == null ? 0 : ((Number) o).longValue();
+    }
+
+    private static double metric(String name) {
+        return io.restassured.RestAssured.get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private String diagnostics(Map<String, Browser> pages, Track track) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("\nlayers ").append(java.util.Arrays.toString(track.layers()));
+        for (Layer l : track.layers()) {
+            sb.append("\n ").append(l.rid()).append(" width ").append(l.width()).append(" bps ").append(l.bitrateBps());
+        }
+        sb.append("\npublisher sends ").append(pages.get("pub").async("sfu.videoOut().then(arguments[0])"));
+        for (String ep : List.of("low", "high")) {
+            sb.append('\n').append(ep).append(' ').append(pages.get(ep).js("return sfu.state()")).append(' ')
+                    .append(pages.get(ep).async("sfu.videoIn().then(arguments[0])"));
+        }
+        io.restassured.RestAssured.get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith("icemesh_media_") && !l.endsWith(" 0.0")).forEach(l -> sb.append("\n").append(l));
+        return sb.toString();
+    }
+}

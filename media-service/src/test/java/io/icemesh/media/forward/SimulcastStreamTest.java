@@ -1,0 +1,120 @@
+package io.icemesh.media.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.rtp.RtpPacket;
+import io.icemesh.media.rtp.Vp8Descriptor;
+import io.icemesh.media.sdp.Codec;
+import io.icemesh.media.sdp.MediaLine;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SimulcastStreamTest {
+
+    static final int OUT_SSRC = 0x0A0B0C0D;
+    static final int LOW = 0x1111;
+    static final int HIGH = 0x2222;
+
+    final Track track = new Track(null, "video", new MediaLine.Source(OUT_SSRC, OUT_SSRC + 1, "c", "s", "t"),
+            new Codec("video", 96, 97), "0", List.of("q", "f"));
+
+    /** A plain VP8 packet: 12-byte header, descriptor with a 15-bit picture id and TL0PICIDX, 3 payload bytes. */
+    static byte[] packet(int ssrc, int seq, long ts, int pictureId, int tl0, boolean keyframe) {
+        byte[] p = new byte[12 + 6 + 3];
+        p[0] = (byte) 0x80;
+        p[1] = 96;
+        p[2] = (byte) (seq >>> 8);
+        p[3] = (byte) seq;
+        RtpPacket.writeUint32(p, 4, ts);
+        RtpPacket.writeUint32(p, 8, ssrc & 0xFFFFFFFFL);
+        p[12] = (byte) (keyframe ? 0x90 : 0x80);
+        p[13] = (byte) 0xE0;
+        p[14] = (byte) (0x80 | (pictureId >>> 8));
+        p[15] = (byte) pictureId;
+        p[16] = (byte) tl0;
+        p[17] = 0;
+        p[18] = (byte) (keyframe ? 0x10 : 0x11);
+        return p;
+    }
+
+    SimulcastStream.Segment admit(SimulcastStream s, byte[] p, int layer, int layerSsrc, boolean keyframe, long now) {
+        return s.admit(p, 0, p.length, 12, layer, layerSsrc, keyframe, now);
+    }
+
+    @Test
+    void startsAtAKeyFrameAndSwitchesOnlyAtTheTargetsKeyFrameIntoOneContinuousStream() {
+        SimulcastStream s = new SimulcastStream(track, 0);
+        assertNull(admit(s, packet(LOW, 100, 9000, 500, 10, false), 0, LOW, false, 0), "no key frame yet");
+        byte[] first = packet(LOW, 101, 9000, 501, 10, true);
+        assertNotNull(admit(s, first, 0, LOW, true, 0));
+        assertEquals(0, s.current());
+        assertEquals(OUT_SSRC, RtpPacket.ssrc(first, 0), "the subscriber's SSRC is the SFU's");
+        assertEquals(101, RtpPacket.sequenceNumber(first, 0));
+        byte[] next = packet(LOW, 102, 12000, 502, 11, false);
+        assertNotNull(admit(s, next, 0, LOW, false, 33_000_000));
+        assertNull(admit(s, packet(HIGH, 7000, 555000, 9000, 200, true), 1, HIGH, true, 34_000_000),
+                "a key frame of a layer that is not the target is not taken");
+
+        s.target(1);
+        assertNull(admit(s, packet(HIGH, 7001, 558000, 9001, 200, false), 1, HIGH, false, 40_000_000),
+                "the target's delta frames wait for its key frame");
+        assertNotNull(admit(s, packet(LOW, 103, 15000, 503, 12, false), 0, LOW, false, 60_000_000),
+                "the current layer keeps flowing while the switch waits");
+        byte[] key = packet(HIGH, 7002, 561000, 9002, 201, true);
+        assertNotNull(admit(s, key, 1, HIGH, true, 66_000_000));
+        assertEquals(1, s.current());
+        assertEquals(104, RtpPacket.sequenceNumber(key, 0), "sequence numbers continue");
+        assertEquals(15000 + 540, RtpPacket.timestamp(key, 0), "the timestamp moves on by the time elapsed (6 ms)");
+        assertEquals(504, Vp8Descriptor.pictureId(key, 12, key.length - 12), "picture ids continue");
+        assertEquals(13, Vp8Descriptor.tl0PicIdx(key, 12, key.length - 12));
+        assertNull(admit(s, packet(LOW, 104, 18000, 504, 13, false), 0, LOW, false, 67_000_000),
+                "the old layer is no longer forwarded");
+        assertNull(admit(s, packet(HIGH, 7000, 555000, 9000, 200, false), 1, HIGH, false, 68_000_000),
+                "a late packet from before the switch point is dropped");
+        byte[] after = packet(HIGH, 7003, 561000, 9002, 201, false);
+        admit(s, after, 1, HIGH, false, 69_000_000);
+        assertEquals(105, RtpPacket.sequenceNumber(after, 0));
+        assertEquals(2, s.switches());
+    }
+
+    @Test
+    void nackedSequenceNumbersMapBackToTheLayerAndItsOwnNumbers() {
+        SimulcastStream s = new SimulcastStream(track, 0);
+        admit(s, packet(LOW, 65530, 1000, 1, 1, true), 0, LOW, true, 0);
+        for (int seq = 65531; seq <= 65535 + 3; seq++) {
+            admit(s, packet(LOW, seq & 0xFFFF, 1000, 1, 1, false), 0, LOW, false, 0);
+        }
+        s.target(1);
+        admit(s, packet(HIGH, 40000, 77, 9, 9, true), 1, HIGH, true, 1_000_000);
+        // Out: 65530..65535 and 0..2 from LOW, then 3 onwards from HIGH's 40000.
+        SimulcastStream.Segment low = s.segmentFor(65533);
+        assertEquals(LOW, low.layerSsrc());
+        assertEquals(65533, low.originalSequence(65533));
+        assertEquals(LOW, s.segmentFor(2).layerSsrc(), "across the 16-bit wrap");
+        SimulcastStream.Segment high = s.segmentFor(6);
+        assertEquals(HIGH, high.layerSsrc());
+        assertEquals(40003, high.originalSequence(6));
+        assertNull(s.segmentFor(65000), "before the stream began");
+
+        // A cached packet of the layer, rewritten for an RTX answer, comes out as the subscriber saw it.
+        byte[] cached = packet(HIGH, 40003, 77, 9, 9, false);
+        high.rewrite(cached, 0, cached.length, 12, OUT_SSRC);
+        assertEquals(6, RtpPacket.sequenceNumber(cached, 0));
+        assertEquals(OUT_SSRC, RtpPacket.ssrc(cached, 0));
+    }
+
+    @Test
+    void wantsAKeyFrameOnlyWhileASwitchWaitsAndNotMoreOftenThanAllowed() {
+        SimulcastStream s = new SimulcastStream(track, 1);
+        assertTrue(s.wantsKeyframe(0, 500));
+        assertFalse(s.wantsKeyframe(100, 500));
+        assertTrue(s.wantsKeyframe(600, 500));
+        admit(s, packet(HIGH, 1, 1, 1, 1, true), 1, HIGH, true, 700);
+        assertFalse(s.wantsKeyframe(2_000, 500), "on the target: nothing to wait for");
+    }
+}
