@@ -66,7 +66,9 @@ async function join(event) {
   try {
     status('Starting camera…');
     if (!localStream) {
-      localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      // Simulcast layers need pixels to divide: ask for 720p (Chromium sends three layers only from 960x540 up).
+      const video = params.get('simulcast') === '1' ? { width: { ideal: 1280 }, height: { ideal: 720 } } : true;
+      localStream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
       $('local').srcObject = localStream;
     }
     const room = $('room').value;

@@ -92,6 +92,49 @@ class SfuCallTest {
         }
     }
 
+    /**
+     * The web client's simulcast option and quality requests end to end: one page publishes its camera in three
+     * layers ({@code ?simulcast=1}); one page asks for low quality and one for high with {@code setQuality} (the
+     * set-quality message, signaling's SET_QUALITY command over Kafka, media-service's layer choice). Both decode the
+     * simulcast publisher, at different widths, and the publisher decodes both of them.
+     */
+    @Test
+    void aSimulcastPublisherIsDecodedAtTheQualityEachSubscriberAsksFor() throws Exception {
+        String room = "sfu-simulcast-" + UUID.randomUUID().toString().substring(0, 8);
+        List<SfuPage> pages = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            SfuPage publisher = SfuPage.join(mesh, room, "pub", "&simulcast=1");
+            pages.add(publisher);
+            SfuPage low = SfuPage.join(mesh, room, "low", false);
+            pages.add(low);
+            SfuPage high = SfuPage.join(mesh, room, "high", false);
+            pages.add(high);
+            low.browser.js("window.icemeshClient.setQuality('low')");
+            high.browser.js("window.icemeshClient.setQuality('high')");
+            awaitEachDecodesEveryOther(pages);
+            String stream = publisher.streamId();
+            try {
+                await().atMost(KEEPS_DECODING).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    SfuPage.Inbound l = low.receiving(stream);
+                    SfuPage.Inbound h = high.receiving(stream);
+                    return l != null && h != null && l.framesDecoded() > 0 && l.frameWidth() > 0
+                            && h.frameWidth() > l.frameWidth();
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the subscribers did not get different layers:\nlow " + low.inbound()
+                        + "\nhigh " + high.inbound() + "\n" + publisher.diagnostics(), e);
+            }
+            System.out.printf("sfu simulcast: the low subscriber decodes %d px wide, the high one %d px%n",
+                    low.receiving(stream).frameWidth(), high.receiving(stream).frameWidth());
+            log("two subscribers decode a simulcast publisher at different widths", start);
+        } finally {
+            for (SfuPage page : pages) {
+                page.close();
+            }
+        }
+    }
+
     /** Three pages, the first with the web client's "force relay": its SFU connection runs through turn-service. */
     @Test
     void threePagesWithOneForcedToRelayThroughTurnServiceDecodeEachOther() throws Exception {

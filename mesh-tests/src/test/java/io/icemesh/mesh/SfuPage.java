@@ -17,7 +17,7 @@ import org.openqa.selenium.By;
 final class SfuPage implements AutoCloseable {
 
     /** One video m-section the SFU forwards to this page, as the page sees it now. */
-    record Inbound(String mid, String streamId, String direction, long framesDecoded, boolean muted) {
+    record Inbound(String mid, String streamId, String direction, long framesDecoded, boolean muted, int frameWidth) {
     }
 
     /**
@@ -37,16 +37,18 @@ final class SfuPage implements AutoCloseable {
             }
             pc.getStats().then((stats) => {
               const frames = {};
+              const widths = {};
               stats.forEach((s) => {
                 if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
                 frames[s.mid || s.trackIdentifier] = s.framesDecoded || 0;
+                widths[s.mid || s.trackIdentifier] = s.frameWidth || 0;
               });
               done(pc.getTransceivers()
                 .filter((t) => t.mid !== null && t.receiver.track.kind === 'video'
                   && (t.currentDirection === 'recvonly' || t.currentDirection === 'inactive'))
                 .map((t) => ({ mid: t.mid, stream: streamOfMid[t.mid] || null, direction: t.currentDirection,
                   frames: frames[t.mid] !== undefined ? frames[t.mid] : (frames[t.receiver.track.id] || 0),
-                  muted: t.receiver.track.muted })));
+                  muted: t.receiver.track.muted, width: widths[t.mid] || 0 })));
             }, (e) => done([{ error: String(e) }]));
             """;
 
@@ -64,10 +66,15 @@ final class SfuPage implements AutoCloseable {
 
     /** Opens the web client, joins the SFU room (optionally with "force relay") and waits for 'joined'. */
     static SfuPage join(Mesh mesh, String room, String user, boolean relay) throws Exception {
+        return join(mesh, room, user, relay ? "&relay=1" : "");
+    }
+
+    /** Opens the web client with extra page options ({@code &simulcast=1}, ...) and joins the SFU room. */
+    static SfuPage join(Mesh mesh, String room, String user, String options) throws Exception {
         SfuPage page = new SfuPage(user, new Browser());
         try {
             page.browser.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?mode=sfu&room=" + room
-                    + "&user=" + user + (relay ? "&relay=1" : ""));
+                    + "&user=" + user + options);
             page.browser.driver.findElement(By.id("join-button")).click();
             await().atMost(JOIN).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertNotNull(
                     page.browser.js("return window.icemeshSession"), user + " joined; status: '"
@@ -95,7 +102,8 @@ final class SfuPage implements AutoCloseable {
                 throw new AssertionError(user + ": getStats failed: " + m.get("error"));
             }
             return new Inbound((String) m.get("mid"), (String) m.get("stream"), (String) m.get("direction"),
-                    ((Number) m.get("frames")).longValue(), Boolean.TRUE.equals(m.get("muted")));
+                    ((Number) m.get("frames")).longValue(), Boolean.TRUE.equals(m.get("muted")),
+                    ((Number) m.get("width")).intValue());
         }).toList();
     }
 
@@ -108,6 +116,16 @@ final class SfuPage implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The section receiving the given publisher's stream now, or null. */
+    Inbound receiving(String stream) {
+        for (Inbound in : inbound()) {
+            if (stream.equals(in.streamId()) && "recvonly".equals(in.direction())) {
+                return in;
+            }
+        }
+        return null;
     }
 
     /** How many video elements on the page show the given stream. */
