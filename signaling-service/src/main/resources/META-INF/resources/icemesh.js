@@ -7,6 +7,9 @@ const STATS_INTERVAL_MS = 250;
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 /** The pseudo peer id of media-service in an SFU room. */
 export const SFU = 'sfu';
+/** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
+const MAX_PREFILLED_PEERS = 8;
+
 /** What setQuality asks the SFU for: its lowest, middle or highest simulcast layer, or bandwidth alone decides. */
 export const QUALITIES = ['low', 'medium', 'high', 'auto'];
 /**
@@ -72,6 +75,15 @@ class PeerLink extends EventTarget {
     if (!client.localStream) {
       this.pc.addTransceiver('video', { direction: 'recvonly' });
       this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+    if (peerId === SFU) {
+      // Receive sections for the peers already in the room: media-service fills them with their tracks in its
+      // answer, so their media flows after one offer/answer instead of waiting for the SFU's own offer.
+      const others = Math.min(client.peersAtJoin || 0, MAX_PREFILLED_PEERS);
+      for (let i = 0; i < others; i++) {
+        this.pc.addTransceiver('audio', { direction: 'recvonly' });
+        this.pc.addTransceiver('video', { direction: 'recvonly' });
+      }
     }
     this.wire();
   }
@@ -337,6 +349,7 @@ export class IcemeshClient extends EventTarget {
         if (this.onJoined) this.onJoined(m);
         // The newcomer offers: to everyone already there (p2p), or once to the SFU, which then renegotiates on its
         // own as others publish. Adding tracks triggers the offer.
+        this.peersAtJoin = m.peers.length;
         if (m.mode === 'sfu') this.link(SFU);
         else for (const p of m.peers) this.link(p.peerId);
         break;

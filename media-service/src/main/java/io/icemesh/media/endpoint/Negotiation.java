@@ -36,6 +36,10 @@ public final class Negotiation {
     private boolean restartWanted;
     private boolean restartOffered;
     private int nextMid;
+    /** abs-send-time's id in this session: the client's own when its offer mapped it, else the SFU's. */
+    private int absSendTimeId = ExtensionMap.ABS_SEND_TIME_ID;
+    /** Most receive sections of a first offer the SFU fills (bounds the answer; the rest come by SFU offers). */
+    static final int MAX_PREFILLED = 32;
 
     /** Whether the first exchange (client offer, SFU answer) happened. */
     public boolean answered() {
@@ -48,8 +52,15 @@ public final class Negotiation {
 
     /**
      * Takes the client's first offer: records what it publishes, starts ICE and DTLS, and returns the SFU's answer.
+     * Sections the client offers to receive in (recvonly, with the SFU's payload types) become the SFU's: the
+     * answer already sends {@code available} tracks (the room's, in order) in them, so a joining client receives
+     * what the room publishes without waiting for an SFU offer; sections left over answer inactive and are reused.
      */
     public String answerFirstOffer(Endpoint ep, String sdp) throws SdpException {
+        return answerFirstOffer(ep, sdp, List.of());
+    }
+
+    public String answerFirstOffer(Endpoint ep, String sdp, List<Track> available) throws SdpException {
         if (answered) {
             throw new SdpException("the client offers only once; later changes come as media-service offers");
         }
@@ -72,6 +83,7 @@ public final class Negotiation {
         }
         List<Track> tracks = new ArrayList<>();
         List<Integer> simulcastIds = null;
+        Set<Integer> receiveAbsSendTime = new HashSet<>();
         List<Candidate> candidates = new ArrayList<>();
         Set<String> mids = new HashSet<>();
         for (MediaDescription m : offer.media()) {
@@ -97,6 +109,14 @@ public final class Negotiation {
             if (m.remoteSends() && simulcast == null && src.primarySsrc() == 0) {
                 // Neither a=ssrc nor rid simulcast: nothing tells the SFU which packets belong to this section.
                 slots.add(Slot.rejected(m.kind(), mid, m.protocol(), String.join(" ", m.formats())));
+                continue;
+            }
+            if (!m.remoteSends() && m.remoteReceives() && codec.equals(Codec.canonical(m.kind()))) {
+                // The client offers to receive here with the payload types the SFU forwards: a section of the SFU's.
+                slots.add(Slot.forwarding(m.kind(), mid));
+                if ("video".equals(m.kind())) {
+                    receiveAbsSendTime.add(ExtensionMap.find(m, io.icemesh.media.rtp.AbsSendTime.URI));
+                }
                 continue;
             }
             Slot slot = Slot.client(m.kind(), mid, codec, m.remoteSends() ? "recvonly" : "inactive");
@@ -126,9 +146,30 @@ public final class Negotiation {
             ep.setSimulcastExtensionIds(simulcastIds.get(0), simulcastIds.get(1), simulcastIds.get(2));
         }
         ep.setPublished(tracks);
+        // abs-send-time in the answer only as the offer mapped it (one id in all receive sections, else none).
+        int answerAbsSendTime = receiveAbsSendTime.size() == 1 ? receiveAbsSendTime.iterator().next() : 0;
+        int offered = ExtensionMap.absSendTimeId(offer.media());
+        if (offered != 0) {
+            absSendTimeId = offered;
+        }
+        Set<Track> prefilled = new LinkedHashSet<>();
+        for (Track t : available) {
+            if (prefilled.size() == MAX_PREFILLED) {
+                break;
+            }
+            for (Slot s : slots) {
+                if (!s.clientOwned && s.track == null && s.kind.equals(t.kind())) {
+                    s.track = t;
+                    prefilled.add(t);
+                    break;
+                }
+            }
+        }
+        ep.setForwarded(prefilled);
+        ep.streams().absSendTimeId(answerAbsSendTime);
         ep.startTransport(ufrag, pwd, fingerprint, candidates);
         answered = true;
-        return write(ep, "passive");
+        return write(ep, "passive", answerAbsSendTime);
     }
 
     /**
@@ -212,7 +253,7 @@ public final class Negotiation {
         }
         offerOutstanding = true;
         pending = false;
-        return write(ep, "actpass");
+        return write(ep, "actpass", absSendTimeId);
     }
 
     /**
@@ -261,7 +302,7 @@ public final class Negotiation {
         return p;
     }
 
-    private String write(Endpoint ep, String setup) {
+    private String write(Endpoint ep, String setup, int absSendTime) {
         List<MediaLine> lines = new ArrayList<>(slots.size());
         for (Slot s : slots) {
             lines.add(s.toMediaLine());
@@ -270,7 +311,7 @@ public final class Negotiation {
         NodeContext node = ep.node();
         io.icemesh.media.ice.IceSession ice = ep.offeredIce();
         return writer.write(version, ice.localUfrag(), ice.localPassword(), node.certificate().fingerprint(),
-                setup, node.candidateLines(), lines);
+                setup, node.candidateLines(), lines, absSendTime);
     }
 
     private static List<Integer> extensionIds(SimulcastOffer s) {

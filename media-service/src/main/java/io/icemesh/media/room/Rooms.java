@@ -94,7 +94,7 @@ public final class Rooms {
         Endpoint e = endpoint(roomId, endpointId);
         String answer;
         try {
-            answer = e.negotiation().answerFirstOffer(e, sdp);
+            answer = e.negotiation().answerFirstOffer(e, sdp, rooms.get(roomId).tracksFor(e));
         } catch (SdpException ex) {
             throw new ControlException("bad offer: " + ex.getMessage());
         }

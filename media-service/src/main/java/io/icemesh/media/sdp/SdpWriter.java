@@ -25,6 +25,15 @@ public final class SdpWriter {
      */
     public String write(long version, String ufrag, String pwd, Fingerprint fingerprint, String setup,
             List<String> candidateLines, List<MediaLine> lines) {
+        return write(version, ufrag, pwd, fingerprint, setup, candidateLines, lines, ExtensionMap.ABS_SEND_TIME_ID);
+    }
+
+    /**
+     * @param absSendTimeId the id of abs-send-time in the sections the SFU sends video in; 0 for none (an answer may
+     *     only map extensions the offer mapped, with the offer's id)
+     */
+    public String write(long version, String ufrag, String pwd, Fingerprint fingerprint, String setup,
+            List<String> candidateLines, List<MediaLine> lines, int absSendTimeId) {
         StringBuilder sb = new StringBuilder(2048);
         sb.append("v=0\r\n");
         sb.append("o=icemesh-media ").append(sessionId).append(' ').append(version).append(" IN IP4 0.0.0.0\r\n");
@@ -70,10 +79,9 @@ public final class SdpWriter {
             if (s != null) {
                 sb.append("a=msid:").append(s.streamId()).append(' ').append(s.trackId()).append("\r\n");
             }
-            if (s != null && "video".equals(l.kind())) {
+            if (s != null && "video".equals(l.kind()) && absSendTimeId >= 1 && absSendTimeId <= 14) {
                 // The SFU stamps its own send time into what it forwards, for the subscriber's REMB estimator.
-                sb.append("a=extmap:").append(ExtensionMap.ABS_SEND_TIME_ID).append(' ').append(AbsSendTime.URI)
-                        .append("\r\n");
+                sb.append("a=extmap:").append(absSendTimeId).append(' ').append(AbsSendTime.URI).append("\r\n");
             }
             sb.append("a=rtcp-mux\r\n");
             sb.append("a=rtcp-rsize\r\n");
