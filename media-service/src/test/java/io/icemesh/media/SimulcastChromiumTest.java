@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * Simulcast end to end: a Chromium page publishes its fake camera at 1280x720 in three rid layers (q, h, f); two
  * receive-only Chromium pages subscribe, one asking for low quality and one for high (SET_QUALITY over Kafka, as
  * signaling sends it). Each gets one stream on the SFU's own SSRC, and they decode different frame widths; then the
- * low one asks for high and is switched to a wider layer at a key frame, and Chromium's own freeze counter does not
- * move while its frames keep being decoded.
+ * low one asks for medium and is switched up to the middle layer at a key frame, and the high one asks for low and is
+ * switched down; Chromium's own freeze counter does not move while their frames keep being decoded.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -90,30 +90,45 @@ class SimulcastChromiumTest {
             Layer lowest = track.layers()[0];
             assertEquals(lowest.width(), width(low), "the low subscriber gets layer q");
 
-            // The low subscriber asks for high: it switches at a key frame of a wider layer, without a freeze.
-            long framesBefore = frames(low);
-            long freezesBefore = number(low, "freezeCount");
-            int widthBefore = width(low);
+            // The low subscriber asks for medium: it switches up at a key frame of the middle layer, without a
+            // freeze; then the high one asks for low and switches down, without a freeze either.
             double switchesBefore = metric("icemesh_media_simulcast_switches_total");
-            signaling.setQuality("low", "high", null);
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                relayOffers(signaling, pages);
-                Map<String, Object> now = video(pages.get("low"));
-                return width(now) > widthBefore && frames(now) >= framesBefore + MORE_FRAMES;
-            });
-            Map<String, Object> after = video(pages.get("low"));
-            assertEquals(freezesBefore, number(after, "freezeCount"),
-                    "Chromium counted no freeze across the layer switch: " + after);
-            assertTrue(metric("icemesh_media_simulcast_switches_total") > switchesBefore);
-            // The high subscriber was not disturbed.
-            Map<String, Object> highNow = video(pages.get("high"));
-            assertTrue(frames(highNow) >= frames(high) + MORE_FRAMES, "the high subscriber kept decoding");
-            assertEquals(number(high, "freezeCount"), number(highNow, "freezeCount"));
+            switchWithoutFreeze(signaling, pages, "low", "medium", true);
+            switchWithoutFreeze(signaling, pages, "high", "low", false);
+            assertTrue(metric("icemesh_media_simulcast_switches_total") >= switchesBefore + 2);
+            assertEquals(lowest.width(), width(video(pages.get("high"))), "the former high subscriber gets layer q");
         } finally {
             for (Browser b : browsers) {
                 b.close();
             }
         }
+    }
+
+    /**
+     * Asks for a quality and waits until the page decodes a wider (or narrower) layer and then {@link #MORE_FRAMES}
+     * more frames; Chromium's own freeze counter (a frame shown for more than three times the average frame
+     * duration, or 150 ms more) must not move across the switch.
+     */
+    private static void switchWithoutFreeze(KafkaSignaling signaling, Map<String, Browser> pages, String ep,
+            String quality, boolean up) {
+        Map<String, Object> before = video(pages.get(ep));
+        int widthBefore = width(before);
+        signaling.setQuality(ep, quality, null);
+        long[] switchedAt = {-1};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            relayOffers(signaling, pages);
+            Map<String, Object> now = video(pages.get(ep));
+            boolean switched = up ? width(now) > widthBefore : width(now) > 0 && width(now) < widthBefore;
+            if (switched && switchedAt[0] < 0) {
+                switchedAt[0] = frames(now);
+            }
+            return switchedAt[0] >= 0 && frames(now) >= switchedAt[0] + MORE_FRAMES;
+        });
+        Map<String, Object> after = video(pages.get(ep));
+        LOG.infof("%s asked for %s: %d px wide -> %d px, freezes %d -> %d", ep, quality, widthBefore, width(after),
+                number(before, "freezeCount"), number(after, "freezeCount"));
+        assertEquals(number(before, "freezeCount"), number(after, "freezeCount"),
+                ep + ": Chromium counted no freeze across the switch to " + quality + ": " + after);
     }
 
     private static MediaReply join(KafkaSignaling signaling, String ep, Browser b, String options) {

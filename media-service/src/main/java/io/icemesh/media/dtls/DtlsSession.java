@@ -12,8 +12,11 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.jboss.logging.Logger;
 
 /**
- * One endpoint's DTLS server. bctls' handshake is blocking, so it runs on a thread of its own that then stays to
- * answer the client's retransmissions and alerts until the endpoint closes. Records arrive through
+ * One endpoint's DTLS server. bctls' handshake is blocking, so it runs on a thread of its own, which stays for
+ * {@link #DEFAULT_LINGER} after the handshake to answer the client's retransmitted last flight (when the server's
+ * Finished was lost) and then ends: DTLS threads exist for endpoints being set up, not for every endpoint on the
+ * node. Records arriving later (nothing a WebRTC client needs answered: no data channels) are dropped; a client's
+ * close_notify is not needed to end an endpoint (signaling ends it, or the idle timeout does). Records arrive through
  * {@link #receive}; the outcome is reported once to the {@link Listener}.
  */
 public final class DtlsSession implements AutoCloseable {
@@ -22,6 +25,8 @@ public final class DtlsSession implements AutoCloseable {
     private static final JcaTlsCrypto CRYPTO = (JcaTlsCrypto) new JcaTlsCryptoProvider().create(new SecureRandom());
     /** How long the post-handshake loop waits per read before checking whether it should stop. */
     private static final int IDLE_POLL_MILLIS = 1_000;
+    /** How long the thread stays after the handshake: covers a client's flight retransmissions (RFC 6347 4.2.4). */
+    public static final Duration DEFAULT_LINGER = Duration.ofSeconds(15);
 
     /** Sends a record on the endpoint's ICE pair. */
     @FunctionalInterface
@@ -44,6 +49,7 @@ public final class DtlsSession implements AutoCloseable {
     private final Listener listener;
     private volatile boolean closed;
     private volatile Thread thread;
+    private final long lingerNanos;
 
     /**
      * @param name for the thread name and logs (the endpoint id)
@@ -51,6 +57,13 @@ public final class DtlsSession implements AutoCloseable {
      */
     public DtlsSession(String name, DtlsCertificate certificate, Fingerprint clientFingerprint,
             List<SrtpProfile> profiles, Duration handshakeTimeout, Sender sender, Listener listener) {
+        this(name, certificate, clientFingerprint, profiles, handshakeTimeout, DEFAULT_LINGER, sender, listener);
+    }
+
+    /** @param linger how long the thread answers retransmissions after the handshake */
+    public DtlsSession(String name, DtlsCertificate certificate, Fingerprint clientFingerprint,
+            List<SrtpProfile> profiles, Duration handshakeTimeout, Duration linger, Sender sender, Listener listener) {
+        this.lingerNanos = linger.toNanos();
         this.name = name;
         this.transport = new DtlsTransport(sender);
         this.server = new DtlsSrtpServer(CRYPTO, certificate, clientFingerprint, profiles,
@@ -69,9 +82,9 @@ public final class DtlsSession implements AutoCloseable {
         t.start();
     }
 
-    /** Feeds a DTLS record the ICE layer received for this endpoint. */
-    public void receive(byte[] buf, int offset, int length) {
-        transport.offer(buf, offset, length);
+    /** Feeds a DTLS record the ICE layer received for this endpoint; false when it was dropped. */
+    public boolean receive(byte[] buf, int offset, int length) {
+        return transport.offer(buf, offset, length);
     }
 
     private void run() {
@@ -90,7 +103,8 @@ public final class DtlsSession implements AutoCloseable {
         }
         listener.dtlsConnected(server.chosenProfile(), server.keyingMaterial());
         byte[] buf = new byte[DtlsTransport.RECEIVE_LIMIT];
-        while (!closed) {
+        long until = System.nanoTime() + lingerNanos;
+        while (!closed && System.nanoTime() - until < 0) {
             try {
                 // Application data over DTLS (data channels) is not offered by this SFU; reading keeps bctls
                 // answering retransmitted client flights and seeing close_notify.
@@ -102,6 +116,14 @@ public final class DtlsSession implements AutoCloseable {
                 return;
             }
         }
+        // Done: later records are dropped at once instead of queueing for a thread that is gone.
+        transport.close();
+    }
+
+    /** Whether the DTLS thread runs (handshake, or the linger after it). */
+    public boolean threadAlive() {
+        Thread t = thread;
+        return t != null && t.isAlive();
     }
 
     @Override

@@ -199,6 +199,28 @@ class DtlsSessionTest {
     }
 
     @Test
+    void theThreadEndsAfterTheLingerAndLaterRecordsAreDropped() throws Exception {
+        DtlsCertificate node = DtlsCertificate.generate("node");
+        DtlsCertificate browser = DtlsCertificate.generate("browser");
+        ClientTransport t = new ClientTransport();
+        Outcome o = new Outcome();
+        DtlsSession s = new DtlsSession("linger", node, browser.fingerprint(), List.of(SrtpProfile.AEAD_AES_128_GCM),
+                Duration.ofSeconds(5), Duration.ofMillis(300),
+                (buf, off, len) -> t.fromServer.offer(Arrays.copyOfRange(buf, off, off + len)), o);
+        t.server = s;
+        try (s) {
+            s.start();
+            assertNotNull(new DTLSClientProtocol().connect(new BrowserLikeClient(browser, node.fingerprint()), t));
+            await().atMost(Duration.ofSeconds(10)).until(() -> o.keys.get() != null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !s.threadAlive());
+            org.junit.jupiter.api.Assertions.assertNull(o.failure.get(), "ending the linger is not a failure");
+            byte[] record = HexFormat.of().parseHex("17fefd0001000000000001000401020304");
+            assertTrue(!s.receive(record, 0, record.length), "a record after the linger is dropped, not queued");
+            assertTrue(!s.threadAlive());
+        }
+    }
+
+    @Test
     void refusesAClientWhoseCertificateIsNotTheOneInItsSdp() throws Exception {
         DtlsCertificate node = DtlsCertificate.generate("node");
         DtlsCertificate browser = DtlsCertificate.generate("browser");
