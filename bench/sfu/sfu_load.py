@@ -93,6 +93,13 @@ async def run_rooms(args, rooms, conn):
         everyone.append(pub)
         everyone.extend(subs)
         await pub.join()
+        if args.server != "icemesh":
+            # Janus lists a feed to subscribers only once the publisher's PeerConnection is up ("No such feed"
+            # before); media-service takes subscribers at any time and forwards when media arrives.
+            for _ in range(300):
+                if pub.pc.connectionState == "connected":
+                    break
+                await asyncio.sleep(0.05)
         for s in subs:
             t0 = time.monotonic()
             if args.server == "icemesh":

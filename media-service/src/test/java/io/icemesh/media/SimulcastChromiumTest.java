@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * Simulcast end to end: a Chromium page publishes its fake camera at 1280x720 in three rid layers (q, h, f); two
  * receive-only Chromium pages subscribe, one asking for low quality and one for high (SET_QUALITY over Kafka, as
  * signaling sends it). Each gets one stream on the SFU's own SSRC, and they decode different frame widths; then the
- * low one asks for medium and is switched up to the middle layer at a key frame, and the high one asks for low and is
+ * low one asks for high and is switched up to a wider layer at a key frame, and the high one asks for low and is
  * switched down; Chromium's own freeze counter does not move while their frames keep being decoded.
  */
 @QuarkusTest
@@ -90,10 +90,11 @@ class SimulcastChromiumTest {
             Layer lowest = track.layers()[0];
             assertEquals(lowest.width(), width(low), "the low subscriber gets layer q");
 
-            // The low subscriber asks for medium: it switches up at a key frame of the middle layer, without a
-            // freeze; then the high one asks for low and switches down, without a freeze either.
+            // The low subscriber asks for high: it switches up at a key frame of a wider layer (720p when the
+            // publisher sends it by then: a key frame paced out over a few hundred ms, held back until complete),
+            // without a freeze; then the high one asks for low and switches down, without a freeze either.
             double switchesBefore = metric("icemesh_media_simulcast_switches_total");
-            switchWithoutFreeze(signaling, pages, "low", "medium", true);
+            switchWithoutFreeze(signaling, pages, "low", "high", true);
             switchWithoutFreeze(signaling, pages, "high", "low", false);
             assertTrue(metric("icemesh_media_simulcast_switches_total") >= switchesBefore + 2);
             assertEquals(lowest.width(), width(video(pages.get("high"))), "the former high subscriber gets layer q");

@@ -55,6 +55,8 @@ public class MediaCommandConsumer {
             return;
         }
         registry.counter("icemesh.media.commands", "type", c.type().name().toLowerCase(Locale.ROOT)).increment();
+        LOG.debugf("%s for endpoint %s arrived %d ms after signaling sent it", c.type(), c.endpointId(),
+                System.currentTimeMillis() - c.timestampMs());
         Rooms rooms = node.rooms();
         try {
             switch (c.type()) {

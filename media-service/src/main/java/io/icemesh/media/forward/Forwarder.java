@@ -45,6 +45,9 @@ public final class Forwarder implements NodeContext.PacketSink {
             ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
     private final ThreadLocal<FeedbackRouter> routers = ThreadLocal.withInitial(FeedbackRouter::new);
     private final ThreadLocal<byte[]> rtcpScratch = ThreadLocal.withInitial(() -> new byte[64]);
+    private final ThreadLocal<byte[]> heldPlain = ThreadLocal.withInitial(() -> new byte[PacketCache.MAX_PACKET]);
+    private final ThreadLocal<PacketBuffer> heldOut =
+            ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
     private final RetransmissionLimits limits;
     private final Retransmitter retransmitter;
     private final LayerSelection layers;
@@ -226,7 +229,7 @@ public final class Forwarder implements NodeContext.PacketSink {
                 metrics.drop(MediaMetrics.Drop.MALFORMED);
                 continue;
             }
-            if (layer != null && !admitLayer(to, track, layer, ssrc, scratch, len, len - (plainLength - header),
+            if (layer != null && !admitLayer(to, track, layer, ssrc, seq, scratch, len, len - (plainLength - header),
                     keyframeStart, receivedNanos)) {
                 continue;
             }
@@ -256,22 +259,71 @@ public final class Forwarder implements NodeContext.PacketSink {
      * that switches it to its target), rewriting the copy in {@code scratch} into the subscriber's one stream; and
      * asks the publisher for a key frame of the target layer while a switch waits for one.
      */
-    private boolean admitLayer(Endpoint to, Track track, Layer layer, int layerSsrc, byte[] scratch, int len,
-            int header, boolean keyframeStart, long nowNanos) {
+    private boolean admitLayer(Endpoint to, Track track, Layer layer, int layerSsrc, int seq, byte[] scratch,
+            int len, int header, boolean keyframeStart, long nowNanos) {
         EndpointStreams streams = to.streams();
         SimulcastStream sim = streams.simulcast(track);
         if (sim == null) {
             sim = streams.simulcastOrCreate(track, layers.initial(to, track, nowNanos));
         }
         int before = sim.current();
-        boolean admitted = sim.admit(scratch, 0, len, header, layer.index(), layerSsrc, keyframeStart, nowNanos) != null;
+        SimulcastStream.Segment segment = sim.admit(scratch, 0, len, header, layer.index(), layerSsrc, keyframeStart,
+                nowNanos);
+        boolean admitted = segment != null;
         if (admitted && sim.current() != before) {
             metrics.layerSwitched();
+        }
+        int flush = sim.takeFlush();
+        if (admitted && flush >= 0) {
+            sendHeldKeyframe(to, track, layerSsrc, flush, seq, segment, nowNanos);
         }
         if (sim.current() != sim.target() && sim.wantsKeyframe(nowNanos, pliMinIntervalNanos)) {
             requestLayerKeyframe(track, track.layers()[sim.target()], MediaMetrics.PliCause.LAYER_SWITCH);
         }
         return admitted;
+    }
+
+    /**
+     * Sends subscriber {@code to} the packets {@code from} (inclusive) to {@code until} (exclusive) of a layer's key
+     * frame from the layer's cache, rewritten into the new segment: the switch happened at the key frame's end, and
+     * these went by while the subscriber still got its previous layer. Packets the cache lacks are skipped (the
+     * subscriber NACKs them).
+     */
+    private void sendHeldKeyframe(Endpoint to, Track track, int layerSsrc, int from, int until,
+            SimulcastStream.Segment segment, long nowNanos) {
+        PacketCache cache = track.publisher().streams().cache(layerSsrc);
+        SrtpSession keys = to.srtp();
+        if (cache == null || keys == null) {
+            return;
+        }
+        byte[] plain = heldPlain.get();
+        PacketBuffer out = heldOut.get();
+        int outSsrc = track.ssrc();
+        int absId = to.streams().absSendTimeId();
+        int abs = AbsSendTime.of(nowNanos);
+        EgressStream egress = to.streams().egressOrCreate(outSsrc, track, limits, cache.capacity(), nowNanos);
+        for (int s = from; s != until; s = (s + 1) & 0xFFFF) {
+            int n = cache.copy(s, nowNanos, plain, 0);
+            int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
+            if (h < 0) {
+                continue;
+            }
+            int payload = n - h - RtxPacket.padding(plain, 0, n);
+            int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
+            if (len < 0) {
+                continue;
+            }
+            segment.rewrite(out.getBuffer(), 0, len, len - (n - h), outSsrc);
+            out.set(out.getBuffer(), 0, len);
+            int m = keys.protectRtp(out, outSsrc);
+            if (m < 0) {
+                metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
+                continue;
+            }
+            to.send(out.getBuffer(), out.getOffset(), m);
+            metrics.rtpOut(m);
+            egress.sent(payload);
+        }
     }
 
     /**

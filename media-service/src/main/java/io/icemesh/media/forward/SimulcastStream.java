@@ -70,6 +70,16 @@ public final class SimulcastStream {
     private int lastOutTl0 = -1;
     private long keyframeAskedNanos = Long.MIN_VALUE;
     private long switches;
+    /** A key frame of the target layer being received while the current layer still flows: its layer, first
+     *  sequence number and timestamp; -1 when none. */
+    private int pendingLayer = -1;
+    private int pendingStart;
+    private long pendingTs;
+    /** After {@link #admit} opened a segment at a completed key frame: its first sequence number, to send from the
+     *  cache before the packet admitted; else -1. */
+    private int flushFrom = -1;
+    /** A key frame longer than this many packets is not held back (switch at its start, as for a first layer). */
+    static final int MAX_HELD_KEYFRAME = 512;
 
     SimulcastStream(Track track, int target) {
         this.track = track;
@@ -118,23 +128,56 @@ public final class SimulcastStream {
 
     /**
      * Decides whether a packet of layer {@code layerIndex} goes to this subscriber and, if so, rewrites the copy in
-     * {@code buf} (the plain packet as it will be sent, payload at {@code header}). Switches to the target layer at
-     * the start of its key frame; before the first layer, a key frame of any layer up to the target starts the
-     * stream (the target follows at its next key frame). Returns the segment applied, or null to skip the packet.
+     * {@code buf} (the plain packet as it will be sent, payload at {@code header}). Returns the segment applied, or
+     * null to skip the packet.
+     *
+     * <p>The first layer starts at the first key frame of the target or of any lower layer (the target follows at its
+     * next key frame), packet by packet: the subscriber shows nothing yet. A later switch holds the target's key frame
+     * back while the current layer keeps flowing, and happens once the key frame is complete (its marker packet, or
+     * the next frame's first packet when the marker was lost): then {@link #takeFlush} gives its first sequence
+     * number, and the caller sends the key frame's earlier packets from the layer's cache before this one. So the
+     * subscriber never waits on a large key frame the publisher paces out over a few hundred milliseconds; a packet
+     * of it that was lost is NACKed by the subscriber like any other.
      */
     public synchronized Segment admit(byte[] buf, int offset, int length, int header, int layerIndex, int layerSsrc,
             boolean keyframeStart, long nowNanos) {
         int seq = RtpPacket.sequenceNumber(buf, offset);
+        long ts = RtpPacket.timestamp(buf, offset);
         int t = target;
         Segment s = segment;
-        boolean switchNow = keyframeStart && layerIndex != current
-                && (layerIndex == t || (current < 0 && layerIndex < t));
-        if (switchNow) {
-            s = open(buf, offset, length, header, layerIndex, layerSsrc, seq, nowNanos);
-        } else if (layerIndex != current || s == null) {
+        flushFrom = -1;
+        if (pendingLayer >= 0 && pendingLayer != t) {
+            pendingLayer = -1;
+        }
+        if (current < 0 || layerIndex == current) {
+            boolean start = keyframeStart && layerIndex != current && (layerIndex == t || (current < 0
+                    && layerIndex < t));
+            if (start) {
+                pendingLayer = -1;
+                s = open(buf, offset, length, header, layerIndex, layerSsrc, seq, seq, ts, nowNanos);
+            } else if (layerIndex != current || s == null) {
+                return null;
+            } else if ((short) (seq - (s.outStart() - s.seqDelta())) < 0) {
+                return null; // a late packet from before this layer's switch point
+            }
+        } else if (layerIndex != t) {
             return null;
-        } else if ((short) (seq - (s.outStart() - s.seqDelta())) < 0) {
-            return null; // a late packet from before this layer's switch point
+        } else if (keyframeStart) {
+            pendingLayer = layerIndex;
+            pendingStart = seq;
+            pendingTs = ts;
+            return null;
+        } else if (pendingLayer != layerIndex || (short) (seq - pendingStart) <= 0) {
+            return null;
+        } else {
+            boolean complete = ts != pendingTs || RtpPacket.marker(buf, offset);
+            int held = (seq - pendingStart) & 0xFFFF;
+            if (!complete && held < MAX_HELD_KEYFRAME) {
+                return null;
+            }
+            pendingLayer = -1;
+            s = open(buf, offset, length, header, layerIndex, layerSsrc, pendingStart, seq, pendingTs, nowNanos);
+            flushFrom = pendingStart;
         }
         s.rewrite(buf, offset, length, header, track.ssrc());
         int outSeq = RtpPacket.sequenceNumber(buf, offset);
@@ -149,13 +192,20 @@ public final class SimulcastStream {
         return s;
     }
 
+    /**
+     * Opens a segment whose first packet is {@code seq} (timestamp {@code ts}) of the layer; {@code buf} holds a
+     * packet of the same key frame ({@code atSeq}), whose descriptor gives the picture id and TL0PICIDX.
+     */
     private Segment open(byte[] buf, int offset, int length, int header, int layerIndex, int layerSsrc, int seq,
-            long nowNanos) {
+            int atSeq, long ts, long nowNanos) {
         int p = offset + header;
         int n = length - header;
-        long ts = RtpPacket.timestamp(buf, offset);
         int pic = Vp8Descriptor.pictureId(buf, p, n);
         int tl0 = Vp8Descriptor.tl0PicIdx(buf, p, n);
+        if (atSeq != seq && ts != RtpPacket.timestamp(buf, offset)) {
+            // The key frame's marker was lost and this is the next frame: its picture id is one more.
+            pic = pic == Vp8Descriptor.NONE ? pic : pic - 1;
+        }
         Segment s;
         if (!sentAny) {
             s = new Segment(seq, layerIndex, layerSsrc, 0, 0, 0, 0);
@@ -173,6 +223,16 @@ public final class SimulcastStream {
         historyNext = (historyNext + 1) % HISTORY;
         switches++;
         return s;
+    }
+
+    /**
+     * The first sequence number of a key frame to send from the cache before the packet {@link #admit} just took,
+     * or -1; for the publisher's receive thread right after {@code admit}.
+     */
+    public synchronized int takeFlush() {
+        int f = flushFrom;
+        flushFrom = -1;
+        return f;
     }
 
     /** The segment a rewritten sequence number was sent in, or null when it is older than the history. */

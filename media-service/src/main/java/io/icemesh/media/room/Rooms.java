@@ -93,12 +93,15 @@ public final class Rooms {
             throws ControlException {
         Endpoint e = endpoint(roomId, endpointId);
         String answer;
+        long started = System.nanoTime();
         try {
             answer = e.negotiation().answerFirstOffer(e, sdp, rooms.get(roomId).tracksFor(e));
         } catch (SdpException ex) {
             throw new ControlException("bad offer: " + ex.getMessage());
         }
         replies.answer(requestId, roomId, endpointId, answer);
+        LOG.infof("answered endpoint %s in room %s in %d ms, sending %d tracks of others", endpointId, roomId,
+                (System.nanoTime() - started) / 1_000_000, e.forwardedTracks().size());
         Room room = rooms.get(roomId);
         for (Endpoint other : room.members()) {
             if (other != e) {

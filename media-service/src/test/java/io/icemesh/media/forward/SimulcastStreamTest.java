@@ -25,9 +25,13 @@ class SimulcastStreamTest {
 
     /** A plain VP8 packet: 12-byte header, descriptor with a 15-bit picture id and TL0PICIDX, 3 payload bytes. */
     static byte[] packet(int ssrc, int seq, long ts, int pictureId, int tl0, boolean keyframe) {
+        return packet(ssrc, seq, ts, pictureId, tl0, keyframe, false);
+    }
+
+    static byte[] packet(int ssrc, int seq, long ts, int pictureId, int tl0, boolean keyframe, boolean marker) {
         byte[] p = new byte[12 + 6 + 3];
         p[0] = (byte) 0x80;
-        p[1] = 96;
+        p[1] = (byte) (marker ? 0x80 | 96 : 96);
         p[2] = (byte) (seq >>> 8);
         p[3] = (byte) seq;
         RtpPacket.writeUint32(p, 4, ts);
@@ -47,39 +51,69 @@ class SimulcastStreamTest {
     }
 
     @Test
-    void startsAtAKeyFrameAndSwitchesOnlyAtTheTargetsKeyFrameIntoOneContinuousStream() {
+    void startsAtOnceButSwitchesOnlyWhenTheTargetsKeyFrameIsCompleteIntoOneContinuousStream() {
         SimulcastStream s = new SimulcastStream(track, 0);
         assertNull(admit(s, packet(LOW, 100, 9000, 500, 10, false), 0, LOW, false, 0), "no key frame yet");
         byte[] first = packet(LOW, 101, 9000, 501, 10, true);
-        assertNotNull(admit(s, first, 0, LOW, true, 0));
+        assertNotNull(admit(s, first, 0, LOW, true, 0), "the first layer starts with its key frame's first packet");
+        assertEquals(-1, s.takeFlush());
         assertEquals(0, s.current());
         assertEquals(OUT_SSRC, RtpPacket.ssrc(first, 0), "the subscriber's SSRC is the SFU's");
         assertEquals(101, RtpPacket.sequenceNumber(first, 0));
-        byte[] next = packet(LOW, 102, 12000, 502, 11, false);
-        assertNotNull(admit(s, next, 0, LOW, false, 33_000_000));
+        assertNotNull(admit(s, packet(LOW, 102, 12000, 502, 11, false), 0, LOW, false, 33_000_000));
         assertNull(admit(s, packet(HIGH, 7000, 555000, 9000, 200, true), 1, HIGH, true, 34_000_000),
                 "a key frame of a layer that is not the target is not taken");
 
         s.target(1);
         assertNull(admit(s, packet(HIGH, 7001, 558000, 9001, 200, false), 1, HIGH, false, 40_000_000),
                 "the target's delta frames wait for its key frame");
+        assertNull(admit(s, packet(HIGH, 7002, 561000, 9002, 201, true), 1, HIGH, true, 50_000_000),
+                "the target's key frame is held back until it is complete");
         assertNotNull(admit(s, packet(LOW, 103, 15000, 503, 12, false), 0, LOW, false, 60_000_000),
-                "the current layer keeps flowing while the switch waits");
-        byte[] key = packet(HIGH, 7002, 561000, 9002, 201, true);
-        assertNotNull(admit(s, key, 1, HIGH, true, 66_000_000));
+                "the current layer keeps flowing meanwhile");
+        assertNull(admit(s, packet(HIGH, 7003, 561000, 9002, 201, false), 1, HIGH, false, 62_000_000));
+        byte[] last = packet(HIGH, 7004, 561000, 9002, 201, false, true);
+        SimulcastStream.Segment seg = admit(s, last, 1, HIGH, false, 66_000_000);
+        assertNotNull(seg, "the key frame's marker packet completes it: switch");
+        assertEquals(7002, s.takeFlush(), "the caller sends 7002 and 7003 from the cache first");
+        assertEquals(-1, s.takeFlush());
         assertEquals(1, s.current());
-        assertEquals(104, RtpPacket.sequenceNumber(key, 0), "sequence numbers continue");
-        assertEquals(15000 + 540, RtpPacket.timestamp(key, 0), "the timestamp moves on by the time elapsed (6 ms)");
-        assertEquals(504, Vp8Descriptor.pictureId(key, 12, key.length - 12), "picture ids continue");
-        assertEquals(13, Vp8Descriptor.tl0PicIdx(key, 12, key.length - 12));
+        assertEquals(104, seg.outStart(), "sequence numbers continue with the key frame's first packet");
+        assertEquals(7002, seg.originalSequence(104));
+        assertEquals(106, RtpPacket.sequenceNumber(last, 0));
+        assertEquals(15000 + 540, RtpPacket.timestamp(last, 0), "the timestamp moves on by the time elapsed (6 ms)");
+        assertEquals(504, Vp8Descriptor.pictureId(last, 12, last.length - 12), "picture ids continue");
+        assertEquals(13, Vp8Descriptor.tl0PicIdx(last, 12, last.length - 12));
+        byte[] held = packet(HIGH, 7003, 561000, 9002, 201, false);
+        seg.rewrite(held, 0, held.length, 12, OUT_SSRC);
+        assertEquals(105, RtpPacket.sequenceNumber(held, 0), "a held packet sent from the cache fills the gap");
+        assertEquals(15540, RtpPacket.timestamp(held, 0));
         assertNull(admit(s, packet(LOW, 104, 18000, 504, 13, false), 0, LOW, false, 67_000_000),
                 "the old layer is no longer forwarded");
-        assertNull(admit(s, packet(HIGH, 7000, 555000, 9000, 200, false), 1, HIGH, false, 68_000_000),
+        assertNull(admit(s, packet(HIGH, 7001, 558000, 9001, 200, false), 1, HIGH, false, 68_000_000),
                 "a late packet from before the switch point is dropped");
-        byte[] after = packet(HIGH, 7003, 561000, 9002, 201, false);
+        byte[] after = packet(HIGH, 7005, 564000, 9003, 201, false);
         admit(s, after, 1, HIGH, false, 69_000_000);
-        assertEquals(105, RtpPacket.sequenceNumber(after, 0));
+        assertEquals(107, RtpPacket.sequenceNumber(after, 0));
+        assertEquals(15540 + 3000, RtpPacket.timestamp(after, 0));
         assertEquals(2, s.switches());
+    }
+
+    @Test
+    void aKeyFrameWhoseMarkerWasLostCompletesWithTheNextFrame() {
+        SimulcastStream s = new SimulcastStream(track, 0);
+        admit(s, packet(LOW, 1, 1000, 1, 1, true), 0, LOW, true, 0);
+        s.target(1);
+        assertNull(admit(s, packet(HIGH, 500, 90000, 70, 5, true), 1, HIGH, true, 1_000_000));
+        assertNull(admit(s, packet(HIGH, 501, 90000, 70, 5, false), 1, HIGH, false, 2_000_000));
+        // 502, the marker, is lost; 503 starts the next frame.
+        byte[] next = packet(HIGH, 503, 93000, 71, 5, false);
+        SimulcastStream.Segment seg = admit(s, next, 1, HIGH, false, 3_000_000);
+        assertNotNull(seg);
+        assertEquals(500, s.takeFlush());
+        assertEquals(2, seg.outStart());
+        assertEquals(5, RtpPacket.sequenceNumber(next, 0), "502's number stays free for its retransmission");
+        assertEquals(3, Vp8Descriptor.pictureId(next, 12, next.length - 12), "the key frame took picture id 2");
     }
 
     @Test
@@ -91,6 +125,7 @@ class SimulcastStreamTest {
         }
         s.target(1);
         admit(s, packet(HIGH, 40000, 77, 9, 9, true), 1, HIGH, true, 1_000_000);
+        admit(s, packet(HIGH, 40001, 77, 9, 9, false, true), 1, HIGH, false, 1_000_000);
         // Out: 65530..65535 and 0..2 from LOW, then 3 onwards from HIGH's 40000.
         SimulcastStream.Segment low = s.segmentFor(65533);
         assertEquals(LOW, low.layerSsrc());
