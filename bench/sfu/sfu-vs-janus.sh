@@ -95,6 +95,7 @@ for server in janus icemesh; do
 done
 
 say "results: $OUT (machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'))"
+: >> "$OUT"  # a run of first-frame measurements only (SFU_BENCH_REPEAT=0) has no load lines
 for ((r = 0; r < REPEAT; r++)); do
     for load in "${LOADS[@]}"; do
         rooms=${load%x*} subs=${load#*x}

@@ -166,7 +166,7 @@ def main():
     summary = {}
     for server, runs in results.items():
         summary[server] = {k: statistics.median(r[k] for r in runs if r.get(k) is not None)
-                           for k in ("joinedMs", "answeredMs", "connectedMs", "firstFrameMs")
+                           for k in ("joinedMs", "offerSentMs", "answeredMs", "connectedMs", "firstFrameMs")
                            if any(r.get(k) is not None for r in runs)}
     print(json.dumps({"firstFrameMedians": summary, "runs": args.runs}), flush=True)
 

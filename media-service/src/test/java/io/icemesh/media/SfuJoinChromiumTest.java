@@ -46,15 +46,15 @@ class SfuJoinChromiumTest {
                 b.driver.get(page.toString());
                 pages.put(ep, b);
             }
-            join(signaling, "a", pages.get("a"), "{}");
-            join(signaling, "b", pages.get("b"), "{}");
+            SfuTestPages.join(signaling, "a", pages.get("a"), "{}");
+            SfuTestPages.join(signaling, "b", pages.get("b"), "{}");
             // a and b see each other through the SFU's offers, as before.
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
                 relayOffers(signaling, pages);
                 return decodingSources(pages.get("a")) == 1 && decodingSources(pages.get("b")) == 1;
             });
 
-            MediaReply answer = join(signaling, "joiner", pages.get("joiner"), "{receive: 3}");
+            MediaReply answer = SfuTestPages.join(signaling, "joiner", pages.get("joiner"), "{receive: 3}");
             List<String> sections = List.of(answer.sdp().split("\r\nm="));
             long sending = sections.stream().filter(sct -> sct.contains("\r\na=sendonly") && sct.contains("a=ssrc:"))
                     .count();
@@ -80,28 +80,12 @@ class SfuJoinChromiumTest {
         }
     }
 
-    private static MediaReply join(KafkaSignaling signaling, String ep, Browser b, String options) {
-        String offer = (String) b.async("sfu.publish(" + options + ").then(arguments[0], e => arguments[0]('ERR ' + e))");
-        assertTrue(offer.startsWith("v=0"), ep + " made no offer: " + offer);
-        signaling.send(MediaCommandType.ALLOCATE, ep, null);
-        signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
-        signaling.send(MediaCommandType.OFFER, ep, offer);
-        MediaReply answer = signaling.take(ep, MediaReplyType.ANSWER, Duration.ofSeconds(30));
-        Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
-                answer.sdp());
-        assertEquals("stable", state, ep + " took the SFU's answer");
-        return answer;
-    }
 
-    /** Answers SFU offers; the joiner must not get any (it would fail the test's last check, so none is answered). */
+    /** Answers SFU offers; the joiner must not get any. */
     private static void relayOffers(KafkaSignaling signaling, Map<String, Browser> pages) {
-        for (MediaReply offer : signaling.takeOffers()) {
-            assertTrue(!offer.endpointId().equals("joiner"), "the joiner got an SFU offer:\n" + offer.sdp());
-            String answer = (String) pages.get(offer.endpointId()).async(
-                    "sfu.answerOffer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))", offer.sdp());
-            assertTrue(answer.startsWith("v=0"), offer.endpointId() + " could not answer: " + answer);
-            signaling.send(MediaCommandType.ANSWER, offer.endpointId(), answer);
-        }
+        assertTrue(signaling.pending().stream().noneMatch(r -> r.type() == MediaReplyType.OFFER
+                && r.endpointId().equals("joiner")), "the joiner got an SFU offer: " + signaling.pending());
+        SfuTestPages.relayOffers(signaling, pages);
     }
 
     /** How many received video streams the page decodes frames of. */

@@ -58,19 +58,19 @@ class SimulcastChromiumTest {
                 b.driver.get(page.toString());
                 pages.put(ep, b);
             }
-            MediaReply pubAnswer = join(signaling, "pub", pages.get("pub"), "{simulcast: true}");
+            MediaReply pubAnswer = SfuTestPages.join(signaling, "pub", pages.get("pub"), "{simulcast: true}");
             assertTrue(pubAnswer.sdp().contains("a=simulcast:recv q;h;f"),
                     "the SFU's answer takes the three layers:\n" + pubAnswer.sdp());
-            join(signaling, "low", pages.get("low"), "{receiveOnly: true}");
+            SfuTestPages.join(signaling, "low", pages.get("low"), "{receiveOnly: true}");
             signaling.setQuality("low", "low", null);
-            join(signaling, "high", pages.get("high"), "{receiveOnly: true}");
+            SfuTestPages.join(signaling, "high", pages.get("high"), "{receiveOnly: true}");
             signaling.setQuality("high", "high", null);
 
             Track track = node.rooms().find("pub").published().get(0);
             assertTrue(track.isSimulcast());
             try {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                    relayOffers(signaling, pages);
+                    SfuTestPages.relayOffers(signaling, pages);
                     Map<String, Object> low = video(pages.get("low"));
                     Map<String, Object> high = video(pages.get("high"));
                     return frames(low) >= 10 && frames(high) >= 10 && width(low) > 0 && width(high) > width(low);
@@ -117,7 +117,7 @@ class SimulcastChromiumTest {
         signaling.setQuality(ep, quality, null);
         long[] switchedAt = {-1};
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            relayOffers(signaling, pages);
+            SfuTestPages.relayOffers(signaling, pages);
             Map<String, Object> now = video(pages.get(ep));
             boolean switched = up ? width(now) > widthBefore : width(now) > 0 && width(now) < widthBefore;
             if (switched && switchedAt[0] < 0) {
@@ -132,27 +132,7 @@ class SimulcastChromiumTest {
                 ep + ": Chromium counted no freeze across the switch to " + quality + ": " + after);
     }
 
-    private static MediaReply join(KafkaSignaling signaling, String ep, Browser b, String options) {
-        String offer = (String) b.async("sfu.publish(" + options + ").then(arguments[0], e => arguments[0]('ERR ' + e))");
-        assertTrue(offer.startsWith("v=0"), ep + " made no offer: " + offer);
-        signaling.send(MediaCommandType.ALLOCATE, ep, null);
-        signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
-        signaling.send(MediaCommandType.OFFER, ep, offer);
-        MediaReply answer = signaling.take(ep, MediaReplyType.ANSWER, Duration.ofSeconds(30));
-        Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
-                answer.sdp());
-        assertEquals("stable", state, ep + " took the SFU's answer");
-        return answer;
-    }
 
-    private static void relayOffers(KafkaSignaling signaling, Map<String, Browser> pages) {
-        for (MediaReply offer : signaling.takeOffers()) {
-            String answer = (String) pages.get(offer.endpointId()).async(
-                    "sfu.answerOffer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))", offer.sdp());
-            assertTrue(answer.startsWith("v=0"), offer.endpointId() + " could not answer: " + answer);
-            signaling.send(MediaCommandType.ANSWER, offer.endpointId(), answer);
-        }
-    }
 
     /** The one inbound video stream of a receive-only page: its SSRC and stats, or an empty map. */
     @SuppressWarnings("unchecked")

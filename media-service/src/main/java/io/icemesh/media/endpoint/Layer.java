@@ -1,6 +1,5 @@
 package io.icemesh.media.endpoint;
 
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One simulcast encoding of a published video track (RFC 8853): its rid, the SSRCs the publisher sends it on (learnt
@@ -24,7 +23,7 @@ public final class Layer {
     private volatile long bitrateBps;
     private long windowStartNanos = Long.MIN_VALUE;
     private long windowBytes;
-    private final AtomicLong lastKeyframeRequestNanos = new AtomicLong(Long.MIN_VALUE);
+    private final KeyframeRequestLimit keyframeRequests = new KeyframeRequestLimit();
 
     Layer(int index, String rid) {
         this.index = index;
@@ -97,11 +96,7 @@ public final class Layer {
 
     /** Claims the right to ask for a key frame of this layer now (per-layer rate limit). */
     public boolean claimKeyframeRequest(long nowNanos, long minIntervalNanos) {
-        long last = lastKeyframeRequestNanos.get();
-        if (last != Long.MIN_VALUE && nowNanos - last < minIntervalNanos) {
-            return false;
-        }
-        return lastKeyframeRequestNanos.compareAndSet(last, nowNanos);
+        return keyframeRequests.claim(nowNanos, minIntervalNanos);
     }
 
     @Override

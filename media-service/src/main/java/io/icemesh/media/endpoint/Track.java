@@ -2,7 +2,6 @@ package io.icemesh.media.endpoint;
 
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaLine;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A stream one endpoint publishes: its SSRCs (media and RTX), ids, and payload types on the publisher's side, which
@@ -16,7 +15,7 @@ public final class Track {
     private final MediaLine.Source source;
     private final Codec publisherCodec;
     private final Codec canonical;
-    private final AtomicLong lastKeyframeRequestNanos = new AtomicLong(Long.MIN_VALUE);
+    private final KeyframeRequestLimit keyframeRequests = new KeyframeRequestLimit();
     private final String mid;
     /** Simulcast encodings in the publisher's a=simulcast order; empty for a single-stream track. */
     private final Layer[] layers;
@@ -128,11 +127,7 @@ public final class Track {
 
     /** Claims the right to send a key frame request now; false while the last one is under {@code minIntervalNanos} old. */
     public boolean claimKeyframeRequest(long nowNanos, long minIntervalNanos) {
-        long last = lastKeyframeRequestNanos.get();
-        if (last != Long.MIN_VALUE && nowNanos - last < minIntervalNanos) {
-            return false;
-        }
-        return lastKeyframeRequestNanos.compareAndSet(last, nowNanos);
+        return keyframeRequests.claim(nowNanos, minIntervalNanos);
     }
 
     @Override

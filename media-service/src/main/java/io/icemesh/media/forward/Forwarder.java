@@ -379,7 +379,12 @@ public final class Forwarder implements NodeContext.PacketSink {
 
     @Override
     public void dropped(Endpoint from, String reason) {
-        metrics.drop("internal-error".equals(reason) ? MediaMetrics.Drop.INTERNAL_ERROR : MediaMetrics.Drop.UNKNOWN_CLASS);
+        metrics.drop(switch (reason) {
+            case "internal-error" -> MediaMetrics.Drop.INTERNAL_ERROR;
+            case "no-ice-pair" -> MediaMetrics.Drop.NO_ICE_PAIR;
+            case "send-failed" -> MediaMetrics.Drop.SEND_FAILED;
+            default -> MediaMetrics.Drop.UNKNOWN_CLASS;
+        });
     }
 
     /**

@@ -20,7 +20,8 @@ import java.util.function.IntSupplier;
 public final class MediaMetrics {
 
     /** Why a datagram was dropped. */
-    public enum Drop { NO_KEYS, MALFORMED, UNKNOWN_SSRC, SRTP_FAILED, UNKNOWN_PAYLOAD_TYPE, UNKNOWN_CLASS, INTERNAL_ERROR }
+    public enum Drop { NO_KEYS, MALFORMED, UNKNOWN_SSRC, SRTP_FAILED, UNKNOWN_PAYLOAD_TYPE, UNKNOWN_CLASS, INTERNAL_ERROR,
+        NO_ICE_PAIR, SEND_FAILED }
 
     /** What became of one NACKed packet (one sequence number of a NACK entry). */
     public enum NackOutcome { RETRANSMITTED, RATE_LIMITED, TO_PUBLISHER }
