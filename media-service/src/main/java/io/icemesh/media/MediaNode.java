@@ -105,6 +105,13 @@ public class MediaNode implements EndpointObserver {
         timers.scheduleWithFixedDelay(() -> {
             try {
                 rooms.endIdle(System.nanoTime(), idle);
+                for (Endpoint ep : rooms.endpoints()) {
+                    // RFC 7675: the client no longer answers consent checks on any pair; stop sending to it.
+                    if (!ep.isClosed() && ep.ice().consentExpired()) {
+                        LOG.infof("endpoint %s in room %s: consent expired, ending it", ep.id(), ep.roomId());
+                        transportFailed(ep, CONSENT_EXPIRED);
+                    }
+                }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "idle sweep failed");
             }
@@ -128,6 +135,9 @@ public class MediaNode implements EndpointObserver {
                 harvesters.port(), certificate.fingerprint().value());
         announce();
     }
+
+    /** The ENDED and FAILED reason of an endpoint whose client stopped answering consent checks (RFC 7675). */
+    public static final String CONSENT_EXPIRED = "consent-expired";
 
     void stop(@Observes ShutdownEvent event) {
         drainAndStop();
@@ -282,7 +292,7 @@ public class MediaNode implements EndpointObserver {
 
     @Override
     public void transportFailed(Endpoint e, String reason) {
-        if (reason.startsWith("ice")) {
+        if (reason.startsWith("ice") || reason.equals(CONSENT_EXPIRED)) {
             metrics.iceFailed();
         } else {
             metrics.dtlsFailed();

@@ -22,6 +22,8 @@ final class LossyUdpProxy implements AutoCloseable {
     private final double dropShare;
     private final SplittableRandom random;
     private volatile SocketAddress client;
+    private volatile boolean dropConsentResponses;
+    private final AtomicLong consentResponsesDropped = new AtomicLong();
     private final AtomicLong rtpToClient = new AtomicLong();
     private final AtomicLong rtpDropped = new AtomicLong();
     private final Thread up;
@@ -47,6 +49,18 @@ final class LossyUdpProxy implements AutoCloseable {
         return clientSide.getLocalPort();
     }
 
+    /**
+     * From now on, drop the client's STUN Binding success responses toward the SFU (the answers to its consent
+     * checks), while everything else still flows: a client that keeps sending but no longer consents.
+     */
+    void dropConsentResponses() {
+        dropConsentResponses = true;
+    }
+
+    long consentResponsesDropped() {
+        return consentResponsesDropped.get();
+    }
+
     long rtpToClient() {
         return rtpToClient.get();
     }
@@ -63,6 +77,10 @@ final class LossyUdpProxy implements AutoCloseable {
                 p.setLength(b.length);
                 clientSide.receive(p);
                 client = p.getSocketAddress();
+                if (dropConsentResponses && p.getLength() >= 20 && b[0] == 0x01 && b[1] == 0x01) {
+                    consentResponsesDropped.incrementAndGet();
+                    continue;
+                }
                 sfuSide.send(new DatagramPacket(b, p.getLength(), sfu));
             } catch (IOException e) {
                 // closed, or a transient send error: UDP may lose packets anyway

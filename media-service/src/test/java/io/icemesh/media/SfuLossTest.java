@@ -150,6 +150,42 @@ class SfuLossTest {
                 + " typ ") : l).collect(Collectors.joining("\r\n", "", "\r\n"));
     }
 
+    /**
+     * RFC 7675: a subscriber that keeps sending (RTCP, so it is not idle) but stops answering the SFU's consent checks
+     * (the proxy drops its Binding success responses) is ended with reason consent-expired, and the SFU stops
+     * sending to it.
+     */
+    @Test
+    void aSubscriberThatStopsAnsweringConsentChecksIsEnded() throws Exception {
+        String room = "room-" + UUID.randomUUID();
+        try (KafkaSignaling signaling = new KafkaSignaling(room, NODE);
+                LossyUdpProxy proxy = new LossyUdpProxy(new InetSocketAddress("127.0.0.1", node.udpPort()), 0, 7);
+                Browser publisher = new Browser();
+                Browser subscriber = new Browser()) {
+            publisher.driver.get(page.toString());
+            subscriber.driver.get(page.toString());
+            UnaryOperator<String> viaProxy = sdp -> viaProxy(sdp, node.udpPort(), proxy.clientPort());
+            Map<String, Browser> pages = Map.of("consent-pub", publisher, "consent-sub", subscriber);
+            Map<String, UnaryOperator<String>> toPage = Map.of("consent-pub", UnaryOperator.identity(), "consent-sub", viaProxy);
+            join(signaling, publisher, "consent-pub", UnaryOperator.identity(), UnaryOperator.identity());
+            join(signaling, subscriber, "consent-sub", SfuLossTest::withoutCandidates, viaProxy);
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                relayOffers(signaling, pages, toPage);
+                return framesDecoded(subscriber) > 0;
+            });
+            long rtcpBefore = node.metrics().rtcpPacketsIn();
+            proxy.dropConsentResponses();
+            MediaReply ended = signaling.take("consent-sub", MediaReplyType.ENDED, Duration.ofSeconds(30));
+            assertEquals(MediaNode.CONSENT_EXPIRED, ended.reason(), "ended for lack of consent, not as idle");
+            assertTrue(proxy.consentResponsesDropped() > 0);
+            assertTrue(node.metrics().rtcpPacketsIn() > rtcpBefore, "the client kept sending RTCP meanwhile");
+            assertTrue(node.rooms().find("consent-sub") == null, "the endpoint is gone");
+            assertTrue(node.rooms().find("consent-pub") != null, "the publisher, which consents, stays");
+            signaling.send(MediaCommandType.END, "consent-pub", null);
+            signaling.take("consent-pub", MediaReplyType.ENDED, Duration.ofSeconds(30));
+        }
+    }
+
     static String withoutCandidates(String sdp) {
         return sdp.lines().filter(l -> !l.startsWith("a=candidate:") && !l.startsWith("a=end-of-candidates"))
                 .collect(Collectors.joining("\r\n", "", "\r\n"));

@@ -9,6 +9,7 @@ import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.ice.Agent;
 import org.ice4j.ice.CandidatePair;
+import org.ice4j.ice.CandidatePairState;
 import org.ice4j.ice.CandidateType;
 import org.ice4j.ice.Component;
 import org.ice4j.ice.IceMediaStream;
@@ -47,6 +48,7 @@ public final class IceSession implements AutoCloseable {
         this.peers = harvesters.peers();
         agent = new Agent();
         agent.setControlling(false);
+        agent.setPerformConsentFreshness(true);
         agent.setUseDynamicPorts(false);
         for (SinglePortUdpHarvester h : harvesters.harvesters()) {
             agent.addCandidateHarvester(h);
@@ -86,6 +88,23 @@ public final class IceSession implements AutoCloseable {
     /** Sends on the selected pair (payload: DTLS, SRTP, SRTCP). */
     public void send(byte[] buf, int offset, int length) throws IOException {
         component.send(buf, offset, length);
+    }
+
+    /**
+     * Whether the client's consent to receive (RFC 7675) has expired: ICE completed, and no candidate pair is left
+     * in the succeeded state, because ice4j's consent checks on each of them (every 5 s) went unanswered through all
+     * their retransmissions. The SFU must then stop sending to it.
+     */
+    public boolean consentExpired() {
+        if (!connected()) {
+            return false;
+        }
+        for (CandidatePair pair : stream.getCheckList()) {
+            if (pair.getParentComponent() == component && pair.getState() == CandidatePairState.SUCCEEDED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether ICE completed. */

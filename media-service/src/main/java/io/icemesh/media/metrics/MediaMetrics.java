@@ -202,6 +202,11 @@ public final class MediaMetrics {
     }
 
     /** RTX retransmissions sent so far. */
+    /** RTCP compounds received from endpoints so far. */
+    public long rtcpPacketsIn() {
+        return rtcpIn.sum();
+    }
+
     public long rtxPacketsSent() {
         return rtxPackets.sum();
     }
