@@ -106,8 +106,9 @@ public class MediaNode implements EndpointObserver {
             try {
                 rooms.endIdle(System.nanoTime(), idle);
                 for (Endpoint ep : rooms.endpoints()) {
-                    // RFC 7675: the client no longer answers consent checks on any pair; stop sending to it.
-                    if (!ep.isClosed() && ep.ice().consentExpired()) {
+                    // RFC 7675: the client no longer answers consent checks on any pair; stop sending to it. While
+                    // an ICE restart runs (the old path is usually what died), its own connect timeout decides.
+                    if (!ep.isClosed() && ep.restartingIce() == null && ep.ice().consentExpired()) {
                         LOG.infof("endpoint %s in room %s: consent expired, ending it", ep.id(), ep.roomId());
                         transportFailed(ep, CONSENT_EXPIRED);
                     }

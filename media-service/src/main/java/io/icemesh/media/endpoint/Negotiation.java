@@ -106,6 +106,9 @@ public final class Negotiation {
             if (simulcast != null && simulcastIds != null && !simulcastIds.equals(extensionIds(simulcast))) {
                 throw new SdpException("simulcast sections use different header extension ids (one BUNDLE needs one)");
             }
+            if (simulcast != null && simulcastIds != null && simulcast.midId() == 0) {
+                throw new SdpException("several simulcast sections need the mid header extension to tell them apart");
+            }
             if (m.remoteSends() && simulcast == null && src.primarySsrc() == 0) {
                 // Neither a=ssrc nor rid simulcast: nothing tells the SFU which packets belong to this section.
                 slots.add(Slot.rejected(m.kind(), mid, m.protocol(), String.join(" ", m.formats())));

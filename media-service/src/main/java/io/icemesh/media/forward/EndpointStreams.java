@@ -108,10 +108,10 @@ public final class EndpointStreams {
         return simulcast;
     }
 
-    synchronized SimulcastStream simulcastOrCreate(Track track, int target) {
+    synchronized SimulcastStream simulcastOrCreate(Track track, int target, int maxHeldKeyframe) {
         SimulcastStream s = simulcast(track);
         if (s == null) {
-            s = new SimulcastStream(track, target);
+            s = new SimulcastStream(track, target, maxHeldKeyframe);
             SimulcastStream[] next = Arrays.copyOf(simulcast, simulcast.length + 1);
             next[next.length - 1] = s;
             simulcast = next;

@@ -264,7 +264,7 @@ public final class Forwarder implements NodeContext.PacketSink {
         EndpointStreams streams = to.streams();
         SimulcastStream sim = streams.simulcast(track);
         if (sim == null) {
-            sim = streams.simulcastOrCreate(track, layers.initial(to, track, nowNanos));
+            sim = streams.simulcastOrCreate(track, layers.initial(to, track, nowNanos), limits.cachePackets() - 1);
         }
         int before = sim.current();
         SimulcastStream.Segment segment = sim.admit(scratch, 0, len, header, layer.index(), layerSsrc, keyframeStart,
@@ -464,6 +464,7 @@ public final class Forwarder implements NodeContext.PacketSink {
             // through recover() and fills the gap for every subscriber.
             int publisherSsrc = mediaSsrc;
             int first = (int) (missing >>> 16);
+            int mask = (int) (missing & 0xFFFF);
             if (t.isSimulcast()) {
                 // Back to the layer's SSRC and sequence numbers (the bitmask holds within one segment).
                 SimulcastStream sim = from.streams().simulcast(t);
@@ -471,12 +472,19 @@ public final class Forwarder implements NodeContext.PacketSink {
                 if (seg == null) {
                     return;
                 }
+                // Only the packets of the first one's segment (same layer, same offset) go in this NACK.
+                int kept = 0;
+                for (int bit = 0; bit < 16; bit++) {
+                    if ((mask & (1 << bit)) != 0 && sim.segmentFor((first + bit + 1) & 0xFFFF) == seg) {
+                        kept |= 1 << bit;
+                    }
+                }
+                mask = kept;
                 publisherSsrc = seg.layerSsrc();
                 first = seg.originalSequence(first);
             }
             byte[] scratch = rtcpScratch.get();
-            int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, publisherSsrc, first,
-                    (int) (missing & 0xFFFF));
+            int n = RtcpWriter.nackCompound(scratch, 0, SFU_RTCP_SSRC, publisherSsrc, first, mask);
             if (t.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
                 metrics.nackForwarded();
             }

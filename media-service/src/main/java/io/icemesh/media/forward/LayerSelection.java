@@ -108,21 +108,17 @@ public final class LayerSelection {
 
     /** Active layers' indices, lowest quality first. */
     static int[] order(Layer[] layers, long nowNanos) {
+        // One pass: the publisher's thread may make a layer active meanwhile, so activity is read once per layer.
+        int[] all = new int[layers.length];
         int n = 0;
         boolean widths = true;
         for (Layer l : layers) {
             if (l.active(nowNanos)) {
-                n++;
+                all[n++] = l.index();
                 widths &= l.width() > 0;
             }
         }
-        int[] out = new int[n];
-        int i = 0;
-        for (Layer l : layers) {
-            if (l.active(nowNanos)) {
-                out[i++] = l.index();
-            }
-        }
+        int[] out = java.util.Arrays.copyOf(all, n);
         if (widths) {
             // insertion sort by width, stable: at most four layers
             for (int a = 1; a < n; a++) {

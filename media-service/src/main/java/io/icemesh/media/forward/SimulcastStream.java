@@ -78,12 +78,23 @@ public final class SimulcastStream {
     /** After {@link #admit} opened a segment at a completed key frame: its first sequence number, to send from the
      *  cache before the packet admitted; else -1. */
     private int flushFrom = -1;
-    /** A key frame longer than this many packets is not held back (switch at its start, as for a first layer). */
-    static final int MAX_HELD_KEYFRAME = 512;
+    /** A key frame longer than this many packets is not held back further: its first packets must still be in the
+     *  layer's packet cache when the switch sends them (so this stays below the cache's capacity). */
+    private final int maxHeld;
+    /** The highest sequence number of the current layer forwarded, in the layer's own numbers. */
+    private int layerHighest;
+    /** How far the newest segment has advanced: once it spans half the number space, it covers every number. */
+    private long segmentAdvance;
 
     SimulcastStream(Track track, int target) {
+        this(track, target, 511);
+    }
+
+    /** @param maxHeld the most packets of a key frame held back before a switch (below the packet cache's size) */
+    SimulcastStream(Track track, int target, int maxHeld) {
         this.track = track;
         this.target = target;
+        this.maxHeld = Math.max(1, maxHeld);
     }
 
     public Track track() {
@@ -157,8 +168,8 @@ public final class SimulcastStream {
                 s = open(buf, offset, length, header, layerIndex, layerSsrc, seq, seq, ts, nowNanos);
             } else if (layerIndex != current || s == null) {
                 return null;
-            } else if ((short) (seq - (s.outStart() - s.seqDelta())) < 0) {
-                return null; // a late packet from before this layer's switch point
+            } else if (((layerHighest - origin(s)) & 0xFFFF) < 0x4000 && (short) (seq - origin(s)) < 0) {
+                return null; // a late packet from before this layer's switch point (checked near the switch only)
             }
         } else if (layerIndex != t) {
             return null;
@@ -172,16 +183,20 @@ public final class SimulcastStream {
         } else {
             boolean complete = ts != pendingTs || RtpPacket.marker(buf, offset);
             int held = (seq - pendingStart) & 0xFFFF;
-            if (!complete && held < MAX_HELD_KEYFRAME) {
+            if (!complete && held < maxHeld) {
                 return null;
             }
             pendingLayer = -1;
             s = open(buf, offset, length, header, layerIndex, layerSsrc, pendingStart, seq, pendingTs, nowNanos);
             flushFrom = pendingStart;
         }
+        if (s != segment || (short) (seq - layerHighest) > 0) {
+            layerHighest = seq;
+        }
         s.rewrite(buf, offset, length, header, track.ssrc());
         int outSeq = RtpPacket.sequenceNumber(buf, offset);
         if (!sentAny || (short) (outSeq - lastOutSeq) > 0) {
+            segmentAdvance += sentAny ? (outSeq - lastOutSeq) & 0xFFFF : 1;
             lastOutSeq = outSeq;
             lastOutTs = RtpPacket.timestamp(buf, offset);
             lastOutNanos = nowNanos;
@@ -202,9 +217,9 @@ public final class SimulcastStream {
         int n = length - header;
         int pic = Vp8Descriptor.pictureId(buf, p, n);
         int tl0 = Vp8Descriptor.tl0PicIdx(buf, p, n);
-        if (atSeq != seq && ts != RtpPacket.timestamp(buf, offset)) {
+        if (atSeq != seq && ts != RtpPacket.timestamp(buf, offset) && pic != Vp8Descriptor.NONE) {
             // The key frame's marker was lost and this is the next frame: its picture id is one more.
-            pic = pic == Vp8Descriptor.NONE ? pic : pic - 1;
+            pic = (pic - 1) & (Vp8Descriptor.longPictureId(buf, p, n) ? 0x7FFF : 0x7F);
         }
         Segment s;
         if (!sentAny) {
@@ -218,6 +233,8 @@ public final class SimulcastStream {
             s = new Segment(outSeq, layerIndex, layerSsrc, (outSeq - seq) & 0xFFFF, tsDelta, picDelta, tl0Delta);
         }
         segment = s;
+        segmentAdvance = 0;
+        layerHighest = seq;
         current = layerIndex;
         history[historyNext] = s;
         historyNext = (historyNext + 1) % HISTORY;
@@ -235,21 +252,39 @@ public final class SimulcastStream {
         return f;
     }
 
-    /** The segment a rewritten sequence number was sent in, or null when it is older than the history. */
+    /**
+     * The segment a rewritten sequence number was sent in, or null when it is older than the history or was not sent
+     * yet. Segments are walked newest first; each covers its first number up to the one before the next segment's
+     * (the newest, up to the last number sent), so 16-bit wrap-around and a long stretch on one layer are no issue.
+     */
     public synchronized Segment segmentFor(int outSeq) {
-        Segment best = null;
-        int bestAge = Integer.MAX_VALUE;
-        for (Segment s : history) {
-            if (s == null) {
-                continue;
-            }
-            int age = (short) (outSeq - s.outStart());
-            if (age >= 0 && age < bestAge) {
-                best = s;
-                bestAge = age;
-            }
+        if (!sentAny) {
+            return null;
         }
-        return best;
+        int end = lastOutSeq;
+        int idx = (historyNext - 1 + HISTORY) % HISTORY;
+        if (segmentAdvance >= 0x8000 && history[idx] != null) {
+            // Older segments are more than 32768 packets back, past any packet cache: the newest covers every
+            // number not ahead of the last one sent.
+            return (short) (outSeq - lastOutSeq) <= 0 ? history[idx] : null;
+        }
+        for (int k = 0; k < HISTORY; k++) {
+            Segment s = history[idx];
+            if (s == null) {
+                return null;
+            }
+            int length = (end - s.outStart()) & 0xFFFF;
+            if (((outSeq - s.outStart()) & 0xFFFF) <= length) {
+                return s;
+            }
+            end = (s.outStart() - 1) & 0xFFFF;
+            idx = (idx - 1 + HISTORY) % HISTORY;
+        }
+        return null;
+    }
+
+    private static int origin(Segment s) {
+        return (s.outStart() - s.seqDelta()) & 0xFFFF;
     }
 
     /** The segment being forwarded now, or null (sender reports take its layer's clock and timestamp delta). */

@@ -99,7 +99,8 @@ public final class IceSession implements AutoCloseable {
         if (!connected()) {
             return false;
         }
-        for (CandidatePair pair : stream.getCheckList()) {
+        // ice4j's check list is a Vector that its threads add peer-reflexive pairs to: copy it under its lock.
+        for (CandidatePair pair : stream.getCheckList().toArray(new CandidatePair[0])) {
             if (pair.getParentComponent() == component && pair.getState() == CandidatePairState.SUCCEEDED) {
                 return false;
             }

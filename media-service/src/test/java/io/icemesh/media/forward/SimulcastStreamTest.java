@@ -126,6 +126,8 @@ class SimulcastStreamTest {
         s.target(1);
         admit(s, packet(HIGH, 40000, 77, 9, 9, true), 1, HIGH, true, 1_000_000);
         admit(s, packet(HIGH, 40001, 77, 9, 9, false, true), 1, HIGH, false, 1_000_000);
+        admit(s, packet(HIGH, 40002, 3077, 10, 9, false), 1, HIGH, false, 2_000_000);
+        admit(s, packet(HIGH, 40003, 3077, 10, 9, false), 1, HIGH, false, 2_000_000);
         // Out: 65530..65535 and 0..2 from LOW, then 3 onwards from HIGH's 40000.
         SimulcastStream.Segment low = s.segmentFor(65533);
         assertEquals(LOW, low.layerSsrc());
@@ -135,12 +137,33 @@ class SimulcastStreamTest {
         assertEquals(HIGH, high.layerSsrc());
         assertEquals(40003, high.originalSequence(6));
         assertNull(s.segmentFor(65000), "before the stream began");
+        assertNull(s.segmentFor(7), "not sent yet");
 
         // A cached packet of the layer, rewritten for an RTX answer, comes out as the subscriber saw it.
         byte[] cached = packet(HIGH, 40003, 77, 9, 9, false);
         high.rewrite(cached, 0, cached.length, 12, OUT_SSRC);
         assertEquals(6, RtpPacket.sequenceNumber(cached, 0));
         assertEquals(OUT_SSRC, RtpPacket.ssrc(cached, 0));
+    }
+
+    @Test
+    void aLongStretchOnOneLayerKeepsFlowingAndItsNacksMapAcrossTheWrap() {
+        SimulcastStream s = new SimulcastStream(track, 0);
+        admit(s, packet(LOW, 1000, 0, 1, 1, true), 0, LOW, true, 0);
+        for (int i = 1; i <= 70_000; i++) {
+            int seq = (1000 + i) & 0xFFFF;
+            assertNotNull(admit(s, packet(LOW, seq, 3000L * i, 1 + i, 1, false), 0, LOW, false, i),
+                    "packet " + i + " after the switch point is forwarded");
+        }
+        // Out numbers equal the layer's (the first segment has no offset); the last sent is (1000 + 70000) & 0xFFFF.
+        int last = (1000 + 70_000) & 0xFFFF;
+        assertEquals(LOW, s.segmentFor(last).layerSsrc());
+        int recent = (last - 300) & 0xFFFF;
+        assertEquals(recent, s.segmentFor(recent).originalSequence(recent),
+                "a recent number maps although the segment began more than 32768 packets ago");
+        assertNull(s.segmentFor((last + 1) & 0xFFFF), "the next one was not sent yet");
+        assertNotNull(admit(s, packet(LOW, (last - 100) & 0xFFFF, 5, 1, 1, false), 0, LOW, false, 70_001),
+                "a reordered packet far from the switch point is forwarded like any other");
     }
 
     @Test
