@@ -60,15 +60,7 @@ class SfuChromiumTest {
                 Browser b = byEndpoint.get(ep);
                 // The page offers before the endpoint exists: on a loaded machine gathering can outlast the test
                 // profile's 10 s idle timeout, which runs from ALLOCATE.
-                String offer = (String) b.async("sfu.publish().then(arguments[0], e => arguments[0]('ERR ' + e))");
-                assertTrue(offer.startsWith("v=0"), "page " + ep + " made no offer: " + offer);
-                signaling.send(MediaCommandType.ALLOCATE, ep, null);
-                signaling.take(ep, MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
-                signaling.send(MediaCommandType.OFFER, ep, offer);
-                MediaReply answer = signaling.take(ep, MediaReplyType.ANSWER, Duration.ofSeconds(30));
-                Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
-                        answer.sdp());
-                assertEquals("stable", state, "page " + ep + " took the SFU's answer");
+                SfuTestPages.join(signaling, ep, b, "{}");
             }
             Map<String, Map<String, Long>> firstDecoded = new HashMap<>();
             try {
@@ -132,12 +124,7 @@ class SfuChromiumTest {
 
         leaving.driver.get(page.toString());
         pages.put("ep-3", leaving);
-        String offer = (String) leaving.async("sfu.publish().then(arguments[0], e => arguments[0]('ERR ' + e))");
-        signaling.send(MediaCommandType.ALLOCATE, "ep-3", null);
-        signaling.take("ep-3", MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
-        signaling.send(MediaCommandType.OFFER, "ep-3", offer);
-        MediaReply answer = signaling.take("ep-3", MediaReplyType.ANSWER, Duration.ofSeconds(30));
-        leaving.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))", answer.sdp());
+        SfuTestPages.join(signaling, "ep-3", leaving, "{}");
         for (String ep : List.of("ep-0", "ep-1")) {
             MediaReply reuse = signaling.take(ep, MediaReplyType.OFFER, Duration.ofSeconds(30));
             assertEquals(sectionsBefore.get(ep), sections(reuse.sdp()),

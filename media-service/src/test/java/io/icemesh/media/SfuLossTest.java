@@ -59,19 +59,9 @@ class SfuLossTest {
                         6);
                 Browser publisher = new Browser();
                 Browser subscriber = new Browser()) {
-            publisher.driver.get(page.toString());
-            subscriber.driver.get(page.toString());
-            UnaryOperator<String> viaProxy = sdp -> viaProxy(sdp, node.udpPort(), proxy.clientPort());
-            Map<String, Browser> pages = Map.of("ep-pub", publisher, "ep-sub", subscriber);
-            Map<String, UnaryOperator<String>> toPage = Map.of("ep-pub", UnaryOperator.identity(), "ep-sub", viaProxy);
-            join(signaling, publisher, "ep-pub", UnaryOperator.identity(), UnaryOperator.identity());
-            // Without its own candidates the SFU can only learn the subscriber from checks, which come via the proxy.
-            join(signaling, subscriber, "ep-sub", SfuLossTest::withoutCandidates, viaProxy);
-
-            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                relayOffers(signaling, pages, toPage);
-                return framesDecoded(subscriber) > 0;
-            });
+            Call call = connect(signaling, proxy, publisher, "ep-pub", subscriber, "ep-sub");
+            Map<String, Browser> pages = call.pages();
+            Map<String, UnaryOperator<String>> toPage = call.toPage();
             long baseline = framesDecoded(subscriber);
             LOG.infof("subscriber decodes through the lossy proxy; frames %d", baseline);
             try {
@@ -119,6 +109,30 @@ class SfuLossTest {
         }
     }
 
+    /** The two pages of a call and how SDP toward each is rewritten (the subscriber's goes through the proxy). */
+    private record Call(Map<String, Browser> pages, Map<String, UnaryOperator<String>> toPage) {
+    }
+
+    /**
+     * Publisher straight to the SFU, subscriber through the proxy: both join, and the subscriber decodes a frame.
+     */
+    private Call connect(KafkaSignaling signaling, LossyUdpProxy proxy, Browser publisher, String pub,
+            Browser subscriber, String sub) {
+        publisher.driver.get(page.toString());
+        subscriber.driver.get(page.toString());
+        UnaryOperator<String> viaProxy = sdp -> viaProxy(sdp, node.udpPort(), proxy.clientPort());
+        Call call = new Call(Map.of(pub, publisher, sub, subscriber),
+                Map.of(pub, UnaryOperator.identity(), sub, viaProxy));
+        join(signaling, publisher, pub, UnaryOperator.identity(), UnaryOperator.identity());
+        // Without its own candidates the SFU can only learn the subscriber from checks, which come via the proxy.
+        join(signaling, subscriber, sub, SfuLossTest::withoutCandidates, viaProxy);
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            relayOffers(signaling, call.pages(), call.toPage());
+            return framesDecoded(subscriber) > 0;
+        });
+        return call;
+    }
+
     private static void join(KafkaSignaling signaling, Browser b, String ep, UnaryOperator<String> toSfu,
             UnaryOperator<String> toPage) {
         // Offer first: the idle timeout (10 s in the test profile) runs from ALLOCATE.
@@ -162,17 +176,7 @@ class SfuLossTest {
                 LossyUdpProxy proxy = new LossyUdpProxy(new InetSocketAddress("127.0.0.1", node.udpPort()), 0, 7);
                 Browser publisher = new Browser();
                 Browser subscriber = new Browser()) {
-            publisher.driver.get(page.toString());
-            subscriber.driver.get(page.toString());
-            UnaryOperator<String> viaProxy = sdp -> viaProxy(sdp, node.udpPort(), proxy.clientPort());
-            Map<String, Browser> pages = Map.of("consent-pub", publisher, "consent-sub", subscriber);
-            Map<String, UnaryOperator<String>> toPage = Map.of("consent-pub", UnaryOperator.identity(), "consent-sub", viaProxy);
-            join(signaling, publisher, "consent-pub", UnaryOperator.identity(), UnaryOperator.identity());
-            join(signaling, subscriber, "consent-sub", SfuLossTest::withoutCandidates, viaProxy);
-            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                relayOffers(signaling, pages, toPage);
-                return framesDecoded(subscriber) > 0;
-            });
+            connect(signaling, proxy, publisher, "consent-pub", subscriber, "consent-sub");
             long rtcpBefore = node.metrics().rtcpPacketsIn();
             proxy.dropConsentResponses();
             MediaReply ended = signaling.take("consent-sub", MediaReplyType.ENDED, Duration.ofSeconds(30));
