@@ -272,10 +272,11 @@ public final class Forwarder implements NodeContext.PacketSink {
         boolean admitted = segment != null;
         if (admitted && sim.current() != before) {
             metrics.layerSwitched();
-        }
-        int flush = sim.takeFlush();
-        if (admitted && flush >= 0) {
-            sendHeldKeyframe(to, track, layerSsrc, flush, seq, segment, nowNanos);
+            // Only a switch can have held a key frame back.
+            int flush = sim.takeFlush();
+            if (flush >= 0) {
+                sendHeldKeyframe(to, track, layerSsrc, flush, seq, segment, nowNanos);
+            }
         }
         if (sim.current() != sim.target() && sim.wantsKeyframe(nowNanos, pliMinIntervalNanos)) {
             requestLayerKeyframe(track, track.layers()[sim.target()], MediaMetrics.PliCause.LAYER_SWITCH);
@@ -397,38 +398,33 @@ public final class Forwarder implements NodeContext.PacketSink {
             return;
         }
         if (track.isSimulcast()) {
-            SimulcastStream sim = subscriber == null ? null : subscriber.streams().simulcast(track);
+            SimulcastStream sim = subscriber.streams().simulcast(track);
             int index;
             if (sim == null) {
-                index = subscriber == null ? track.layers().length - 1
-                        : layers.initial(subscriber, track, System.nanoTime());
+                index = layers.initial(subscriber, track, System.nanoTime());
             } else {
                 index = cause == MediaMetrics.PliCause.SUBSCRIBER && sim.current() >= 0 ? sim.current() : sim.target();
             }
             requestLayerKeyframe(track, track.layers()[index], cause);
             return;
         }
-        if (!track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
-            metrics.pliSuppressed();
-            return;
-        }
-        byte[] scratch = rtcpScratch.get();
-        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, track.ssrc());
-        if (track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
-            metrics.pliSent(cause);
-        }
+        sendPli(track, track.ssrc(), track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
     }
 
     private void requestLayerKeyframe(Track track, Layer layer, MediaMetrics.PliCause cause) {
-        if (layer.ssrc() == 0) {
-            return;
+        if (layer.ssrc() != 0) {
+            sendPli(track, layer.ssrc(), layer.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
         }
-        if (!layer.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
+    }
+
+    /** Sends the track's publisher a PLI for {@code mediaSsrc} if the rate limit gave the right to ({@code claimed}). */
+    private void sendPli(Track track, int mediaSsrc, boolean claimed, MediaMetrics.PliCause cause) {
+        if (!claimed) {
             metrics.pliSuppressed();
             return;
         }
         byte[] scratch = rtcpScratch.get();
-        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, layer.ssrc());
+        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc);
         if (track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
             metrics.pliSent(cause);
         }
