@@ -105,18 +105,36 @@ public class MediaNode implements EndpointObserver {
         timers.scheduleWithFixedDelay(() -> {
             try {
                 rooms.endIdle(System.nanoTime(), idle);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "idle sweep failed");
+            }
+        }, sweep, sweep, TimeUnit.MILLISECONDS);
+        long consentInterval = config.ice().consentInterval().toNanos();
+        long consentTimeout = config.ice().consentTimeout().toNanos();
+        if (consentInterval <= 0 || consentTimeout <= consentInterval) {
+            throw new IllegalStateException("icemesh.media.ice.consent-timeout (" + config.ice().consentTimeout()
+                    + ") must exceed icemesh.media.ice.consent-interval (" + config.ice().consentInterval() + ")");
+        }
+        long consentTick = Math.max(50, config.ice().consentInterval().toMillis() / 5);
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                long now = System.nanoTime();
                 for (Endpoint ep : rooms.endpoints()) {
-                    // RFC 7675: the client no longer answers consent checks on any pair; stop sending to it. While
+                    if (ep.isClosed()) {
+                        continue;
+                    }
+                    ep.ice().checkConsent(now, consentInterval);
+                    // RFC 7675: the client has answered no consent check for the timeout; stop sending to it. While
                     // an ICE restart runs (the old path is usually what died), its own connect timeout decides.
-                    if (!ep.isClosed() && ep.restartingIce() == null && ep.ice().consentExpired()) {
+                    if (ep.restartingIce() == null && ep.ice().consentExpired(now, consentTimeout)) {
                         LOG.infof("endpoint %s in room %s: consent expired, ending it", ep.id(), ep.roomId());
                         transportFailed(ep, CONSENT_EXPIRED);
                     }
                 }
             } catch (RuntimeException e) {
-                LOG.errorf(e, "idle sweep failed");
+                LOG.errorf(e, "consent checks failed");
             }
-        }, sweep, sweep, TimeUnit.MILLISECONDS);
+        }, consentTick, consentTick, TimeUnit.MILLISECONDS);
         ReportScheduler reports = new ReportScheduler(metrics, feedback.rembMaxBitrate(),
                 feedback.rembMaxAge().toNanos());
         long reportMillis = Math.max(100, feedback.reportInterval().toMillis());

@@ -129,7 +129,9 @@ class SimulcastChromiumTest {
         LOG.infof("%s asked for %s: %d px wide -> %d px, freezes %d -> %d", ep, quality, widthBefore, width(after),
                 number(before, "freezeCount"), number(after, "freezeCount"));
         assertEquals(number(before, "freezeCount"), number(after, "freezeCount"),
-                ep + ": Chromium counted no freeze across the switch to " + quality + ": " + after);
+                ep + ": Chromium counted no freeze across the switch to " + quality + ": before " + before + "\nafter "
+                        + after + "\npublisher " + pages.get("pub").async("sfu.videoOut().then(arguments[0])")
+                        + "\n" + metricLines("pli", "simulcast"));
     }
 
 
@@ -170,6 +172,13 @@ class SimulcastChromiumTest {
         return io.restassured.RestAssured.get("/q/metrics").asString().lines()
                 .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The service's icemesh_media_ metric lines whose name contains one of {@code parts}. */
+    private static String metricLines(String... parts) {
+        return io.restassured.RestAssured.get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith("icemesh_media_") && java.util.Arrays.stream(parts).anyMatch(l::contains))
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private String diagnostics(Map<String, Browser> pages, Track track) {

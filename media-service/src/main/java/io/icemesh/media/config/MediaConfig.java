@@ -78,6 +78,20 @@ public interface MediaConfig {
         /** ICE must reach COMPLETED within this time after the client's offer, or the endpoint ends (reason ice-failed). */
         @WithDefault("30s")
         Duration connectTimeout();
+
+        /**
+         * Consent freshness (RFC 7675): how often the SFU sends a client a consent check (a STUN Binding request on
+         * each succeeded pair, randomised to 0.8-1.2 times this, retransmitted every 500 ms until the next).
+         */
+        @WithDefault("5s")
+        Duration consentInterval();
+
+        /**
+         * An endpoint whose client answered no consent check for this long ends with reason {@code consent-expired}
+         * and is sent nothing more (RFC 7675 section 5.1: 30 s).
+         */
+        @WithDefault("30s")
+        Duration consentTimeout();
     }
 
     /** DTLS 1.2 server with a per-node ECDSA P-256 certificate. */

@@ -20,9 +20,6 @@ public final class IceHarvesters implements AutoCloseable {
         configureIce4j();
     }
 
-    /** System properties that shorten consent freshness for a test JVM (ice4j reads them once, at start). */
-    public static final String CONSENT_INTERVAL = "icemesh.test.consent-interval";
-    public static final String CONSENT_RETRANSMISSIONS = "icemesh.test.consent-retransmissions";
 
     private final List<SinglePortUdpHarvester> harvesters;
     private final int port;
@@ -53,15 +50,6 @@ public final class IceHarvesters implements AutoCloseable {
         // send where its payload last came from, and keep accepting new (peer-reflexive) pairs for a while.
         System.setProperty("ice4j.send-to-last-received-from-address", "true");
         System.setProperty("ice4j.ice.termination-delay", "30 seconds");
-        // Consent freshness (RFC 7675, IceSession turns it on per agent): a Binding request on every succeeded pair
-        // every 5 s (randomised 4-6 s), retransmitted every 500 ms up to 50 times, so a pair whose client stopped
-        // answering fails 25 s after its check began: at most 30 s after the last answer, as section 5.1 asks.
-        System.setProperty("ice4j.consent-freshness.interval", System.getProperty(CONSENT_INTERVAL, "5 seconds"));
-        System.setProperty("ice4j.consent-freshness.original-wait-interval", "500 milliseconds");
-        System.setProperty("ice4j.consent-freshness.max-wait-interval", "500 milliseconds");
-        System.setProperty("ice4j.consent-freshness.max-retransmissions",
-                System.getProperty(CONSENT_RETRANSMISSIONS, "50"));
-        System.setProperty("ice4j.consent-freshness.randomize-interval", "true");
         AbstractUdpListener.USE_PUSH_API = true;
         PacketPool.install();
     }

@@ -9,7 +9,6 @@ import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.ice.Agent;
 import org.ice4j.ice.CandidatePair;
-import org.ice4j.ice.CandidatePairState;
 import org.ice4j.ice.CandidateType;
 import org.ice4j.ice.Component;
 import org.ice4j.ice.IceMediaStream;
@@ -41,6 +40,7 @@ public final class IceSession implements AutoCloseable {
     private final Component component;
     private final Listener listener;
     private final PeerNetworks peers;
+    private final ConsentChecks consent;
     private volatile boolean reported;
 
     public IceSession(IceHarvesters harvesters, BufferHandler payloadHandler, Listener listener) throws IOException {
@@ -48,7 +48,8 @@ public final class IceSession implements AutoCloseable {
         this.peers = harvesters.peers();
         agent = new Agent();
         agent.setControlling(false);
-        agent.setPerformConsentFreshness(true);
+        // Consent freshness is ours (ConsentChecks): ice4j's would fail answered pairs on a timer race.
+        agent.setPerformConsentFreshness(false);
         agent.setUseDynamicPorts(false);
         for (SinglePortUdpHarvester h : harvesters.harvesters()) {
             agent.addCandidateHarvester(h);
@@ -56,6 +57,7 @@ public final class IceSession implements AutoCloseable {
         stream = agent.createMediaStream("bundle");
         component = agent.createComponent(stream, KeepAliveStrategy.ALL_SUCCEEDED, false);
         component.setBufferCallback(payloadHandler);
+        consent = new ConsentChecks(agent, stream, component);
         agent.addStateChangeListener(this::stateChanged);
     }
 
@@ -91,21 +93,19 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * Whether the client's consent to receive (RFC 7675) has expired: ICE completed, and no candidate pair is left
-     * in the succeeded state, because ice4j's consent checks on each of them (every 5 s) went unanswered through all
-     * their retransmissions. The SFU must then stop sending to it.
+     * Sends the client RFC 7675 consent checks when due (on each succeeded pair, every {@code intervalNanos}
+     * randomised by 0.8-1.2); for a timer that calls it several times per interval. Nothing before ICE completed.
      */
-    public boolean consentExpired() {
-        if (!connected()) {
-            return false;
-        }
-        // ice4j's check list is a Vector that its threads add peer-reflexive pairs to: copy it under its lock.
-        for (CandidatePair pair : stream.getCheckList().toArray(new CandidatePair[0])) {
-            if (pair.getParentComponent() == component && pair.getState() == CandidatePairState.SUCCEEDED) {
-                return false;
-            }
-        }
-        return true;
+    public void checkConsent(long nowNanos, long intervalNanos) {
+        consent.tick(nowNanos, intervalNanos);
+    }
+
+    /**
+     * Whether the client's consent to receive (RFC 7675) has expired: ICE completed, and the client has answered no
+     * consent check for longer than {@code timeoutNanos} (30 s in the RFC). The SFU must then stop sending to it.
+     */
+    public boolean consentExpired(long nowNanos, long timeoutNanos) {
+        return consent.silenceNanos(nowNanos) > timeoutNanos;
     }
 
     /** Whether ICE completed. */
@@ -121,6 +121,7 @@ public final class IceSession implements AutoCloseable {
         Object state = event.getNewValue();
         if (state == IceProcessingState.COMPLETED) {
             reported = true;
+            consent.connected(System.nanoTime());
             CandidatePair pair = component.getSelectedPair();
             String local = pair == null ? "host" : typeName(pair.getLocalCandidate().getType());
             String remote = pair == null ? "prflx" : typeName(pair.getRemoteCandidate().getType());
