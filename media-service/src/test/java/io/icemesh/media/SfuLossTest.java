@@ -185,6 +185,9 @@ class SfuLossTest {
             assertTrue(node.metrics().rtcpPacketsIn() > rtcpBefore, "the client kept sending RTCP meanwhile");
             assertTrue(node.rooms().find("consent-sub") == null, "the endpoint is gone");
             assertTrue(node.rooms().find("consent-pub") != null, "the publisher, which consents, stays");
+            // and keeps staying past more than one consent timeout (8 s in the test profile): its answers renew it
+            await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15))
+                    .until(() -> node.rooms().find("consent-pub") != null);
             signaling.send(MediaCommandType.END, "consent-pub", null);
             signaling.take("consent-pub", MediaReplyType.ENDED, Duration.ofSeconds(30));
         }

@@ -81,7 +81,7 @@ public interface MediaConfig {
 
         /**
          * Consent freshness (RFC 7675): how often the SFU sends a client a consent check (a STUN Binding request on
-         * each succeeded pair, randomised to 0.8-1.2 times this, retransmitted every 500 ms until the next).
+         * each pair ICE validated, randomised to 0.8-1.2 times this, retransmitted every 500 ms until the next).
          */
         @WithDefault("5s")
         Duration consentInterval();

@@ -9,7 +9,6 @@ import org.ice4j.attribute.AttributeFactory;
 import org.ice4j.attribute.MessageIntegrityAttribute;
 import org.ice4j.ice.Agent;
 import org.ice4j.ice.CandidatePair;
-import org.ice4j.ice.CandidatePairState;
 import org.ice4j.ice.CandidateType;
 import org.ice4j.ice.Component;
 import org.ice4j.ice.IceMediaStream;
@@ -21,14 +20,15 @@ import org.jboss.logging.Logger;
 
 /**
  * Consent freshness (RFC 7675) for one ICE agent, run by the SFU rather than by ice4j: after ICE completes, a STUN
- * Binding request on each succeeded pair every consent interval (randomised to 0.8-1.2 times it, section 5.1),
+ * Binding request on the selected pair and each other pair ICE validated, every consent interval (randomised to 0.8-1.2 times it, section 5.1),
  * retransmitted every 500 ms until the next one is due; consent lasts as long as the last success response is younger
  * than the consent timeout (30 s in the RFC).
  *
  * <p>Why not ice4j's own consent checks: its client transaction sends a request before it starts its retransmission
  * timer, so a response that arrives in between (well under a millisecond on a short path) cancels a timer not yet
  * started; the timer then runs anyway and reports a timeout that sets a pair whose client answered to FAILED until
- * its next check. Here a timeout decides nothing: only the time since the last answer does.
+ * its next check (and, for a pair whose last check was a connectivity check, for good). Here a timeout decides
+ * nothing: only the time since the last answer does.
  */
 final class ConsentChecks implements ResponseCollector {
 
@@ -73,9 +73,15 @@ final class ConsentChecks implements ResponseCollector {
             return; // the first check goes one interval after ICE completed
         }
         int retransmissions = (int) Math.max(0, intervalNanos / 1_000_000L / RETRANSMIT_MILLIS - 1);
-        // ice4j's check list is a Vector its threads add peer-reflexive pairs to: copy it under its lock.
+        // Every pair ICE validated, not only those ice4j still calls SUCCEEDED: the same timer race fails pairs
+        // after their connectivity checks too, and nothing of ice4j's sets them back once ICE completed. The check
+        // list is a Vector its threads add peer-reflexive pairs to: copy it under its lock.
+        CandidatePair selected = component.getSelectedPair();
+        if (selected != null) {
+            send(selected, retransmissions);
+        }
         for (CandidatePair pair : stream.getCheckList().toArray(new CandidatePair[0])) {
-            if (pair.getParentComponent() == component && pair.getState() == CandidatePairState.SUCCEEDED) {
+            if (pair != selected && pair.getParentComponent() == component && pair.isValid()) {
                 send(pair, retransmissions);
             }
         }

@@ -93,7 +93,7 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * Sends the client RFC 7675 consent checks when due (on each succeeded pair, every {@code intervalNanos}
+     * Sends the client RFC 7675 consent checks when due (on each pair ICE validated, every {@code intervalNanos}
      * randomised by 0.8-1.2); for a timer that calls it several times per interval. Nothing before ICE completed.
      */
     public void checkConsent(long nowNanos, long intervalNanos) {
