@@ -39,6 +39,8 @@ class SimulcastChromiumTest {
     private static final String NODE = "media-test";
     /** Frames a subscriber must decode after a change, to show video keeps flowing. */
     private static final long MORE_FRAMES = 30;
+    /** How long the publisher must have sent every layer unlimited before a switch is judged. */
+    private static final Duration STEADY = Duration.ofSeconds(1);
 
     @TestHTTPResource("/sfu-test.html")
     URL page;
@@ -112,6 +114,7 @@ class SimulcastChromiumTest {
      */
     private static void switchWithoutFreeze(KafkaSignaling signaling, Map<String, Browser> pages, String ep,
             String quality, boolean up) {
+        awaitSteadyPublisher(signaling, pages);
         Map<String, Object> before = video(pages.get(ep));
         int widthBefore = width(before);
         signaling.setQuality(ep, quality, null);
@@ -126,15 +129,50 @@ class SimulcastChromiumTest {
             return switchedAt[0] >= 0 && frames(now) >= switchedAt[0] + MORE_FRAMES;
         });
         Map<String, Object> after = video(pages.get(ep));
-        LOG.infof("%s asked for %s: %d px wide -> %d px, freezes %d -> %d", ep, quality, widthBefore, width(after),
-                number(before, "freezeCount"), number(after, "freezeCount"));
+        LOG.infof("%s asked for %s: %d px wide -> %d px, freezes %d -> %d; shown frames' gaps of 200 ms or more %s",
+                ep, quality, widthBefore, width(after), number(before, "freezeCount"), number(after, "freezeCount"),
+                pages.get(ep).js("return sfu.showGaps(200)"));
         assertEquals(number(before, "freezeCount"), number(after, "freezeCount"),
                 ep + ": Chromium counted no freeze across the switch to " + quality + ": before " + before + "\nafter "
                         + after + "\npublisher " + pages.get("pub").async("sfu.videoOut().then(arguments[0])")
+                        + "\nshown frames' gaps of 150 ms or more " + pages.get(ep).js("return sfu.showGaps(150)")
                         + "\n" + metricLines("pli", "simulcast"));
     }
 
 
+
+    /**
+     * Waits until the publisher has sent all three layers, none of them limited, for {@link #STEADY} on end. A new
+     * publisher's bandwidth estimate dips once: Chromium follows the SFU's REMB up at once, then caps itself at its
+     * loss-based estimate (from 300 kbit/s) when the receiver reports begin, and pauses layer f for a second or two
+     * while that climbs again. A subscriber on f sees that pause as a freeze whatever the SFU does, so the switches are
+     * judged on a publisher past it.
+     */
+    @SuppressWarnings("unchecked")
+    private static void awaitSteadyPublisher(KafkaSignaling signaling, Map<String, Browser> pages) {
+        long[] steadySince = {-1};
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                SfuTestPages.relayOffers(signaling, pages);
+                Map<String, Object> out = (Map<String, Object>) pages.get("pub").async("sfu.videoOut().then(arguments[0])");
+                boolean steady = List.of("q", "h", "f").stream().allMatch(rid -> {
+                    Map<String, Object> layer = (Map<String, Object>) out.get(rid);
+                    return layer != null && "none".equals(layer.get("qualityLimitationReason"))
+                            && number(layer, "targetBitrate") > 0 && number(layer, "frameWidth") > 0;
+                });
+                long now = System.nanoTime();
+                if (!steady) {
+                    steadySince[0] = -1;
+                } else if (steadySince[0] < 0) {
+                    steadySince[0] = now;
+                }
+                return steadySince[0] >= 0 && now - steadySince[0] >= STEADY.toNanos();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the publisher never sent its three layers unlimited for " + STEADY + ": "
+                    + pages.get("pub").async("sfu.videoOut().then(arguments[0])"), e);
+        }
+    }
 
     /** The one inbound video stream of a receive-only page: its SSRC and stats, or an empty map. */
     @SuppressWarnings("unchecked")

@@ -2,7 +2,7 @@ package io.icemesh.media.endpoint;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** At most one key frame request per interval for one stream (a track, or one simulcast layer of it); lock-free. */
+/** At most one key frame request per interval for one track (all its simulcast layers together); lock-free. */
 final class KeyframeRequestLimit {
 
     private final AtomicLong lastNanos = new AtomicLong(Long.MIN_VALUE);

@@ -23,7 +23,6 @@ public final class Layer {
     private volatile long bitrateBps;
     private long windowStartNanos = Long.MIN_VALUE;
     private long windowBytes;
-    private final KeyframeRequestLimit keyframeRequests = new KeyframeRequestLimit();
 
     Layer(int index, String rid) {
         this.index = index;
@@ -92,11 +91,6 @@ public final class Layer {
         if (w > 0) {
             width = w;
         }
-    }
-
-    /** Claims the right to ask for a key frame of this layer now (per-layer rate limit). */
-    public boolean claimKeyframeRequest(long nowNanos, long minIntervalNanos) {
-        return keyframeRequests.claim(nowNanos, minIntervalNanos);
     }
 
     @Override

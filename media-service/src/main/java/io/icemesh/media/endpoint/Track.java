@@ -125,7 +125,12 @@ public final class Track {
         return -1;
     }
 
-    /** Claims the right to send a key frame request now; false while the last one is under {@code minIntervalNanos} old. */
+    /**
+     * Claims the right to send a key frame request now; false while the last one is under {@code minIntervalNanos}
+     * old. One limit for a simulcast track's layers together: a VP8 simulcast encoder (libvpx in libwebrtc) makes a
+     * key frame on every layer for a request on any, so per-layer limits let requests for different layers add up to
+     * a key frame on every layer several times a second, each a burst the encoder then drops frames to pay for.
+     */
     public boolean claimKeyframeRequest(long nowNanos, long minIntervalNanos) {
         return keyframeRequests.claim(nowNanos, minIntervalNanos);
     }

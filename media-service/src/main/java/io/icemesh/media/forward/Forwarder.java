@@ -413,7 +413,7 @@ public final class Forwarder implements NodeContext.PacketSink {
 
     private void requestLayerKeyframe(Track track, Layer layer, MediaMetrics.PliCause cause) {
         if (layer.ssrc() != 0) {
-            sendPli(track, layer.ssrc(), layer.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
+            sendPli(track, layer.ssrc(), track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
         }
     }
 

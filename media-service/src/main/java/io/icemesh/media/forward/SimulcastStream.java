@@ -124,7 +124,8 @@ public final class SimulcastStream {
 
     /**
      * Whether the publisher should be asked for a key frame of the target layer now: the subscriber waits for one
-     * (no layer yet, or a switch pending) and no ask went out within {@code minIntervalNanos}.
+     * (no layer yet, or a switch pending), and neither an ask went out nor a key frame of the target began within
+     * {@code minIntervalNanos}.
      */
     public synchronized boolean wantsKeyframe(long nowNanos, long minIntervalNanos) {
         if (current == target) {
@@ -177,6 +178,9 @@ public final class SimulcastStream {
             pendingLayer = layerIndex;
             pendingStart = seq;
             pendingTs = ts;
+            // The key frame the switch waits for is arriving (a large one takes a few hundred ms): no new request
+            // for one until a whole interval after its start.
+            keyframeAskedNanos = nowNanos;
             return null;
         } else if (pendingLayer != layerIndex || (short) (seq - pendingStart) <= 0) {
             return null;

@@ -175,4 +175,16 @@ class SimulcastStreamTest {
         admit(s, packet(HIGH, 1, 1, 1, 1, true), 1, HIGH, true, 700);
         assertFalse(s.wantsKeyframe(2_000, 500), "on the target: nothing to wait for");
     }
+
+    @Test
+    void asksForNoKeyFrameWhileTheTargetsKeyFrameIsArriving() {
+        SimulcastStream s = new SimulcastStream(track, 0);
+        admit(s, packet(LOW, 1, 3000, 1, 1, true, true), 0, LOW, true, 0);
+        s.target(1);
+        assertTrue(s.wantsKeyframe(1_000, 500));
+        assertNull(admit(s, packet(HIGH, 50, 90000, 7, 3, true), 1, HIGH, true, 1_600));
+        assertFalse(s.wantsKeyframe(1_700, 500), "the key frame the switch waits for has begun");
+        assertFalse(s.wantsKeyframe(2_000, 500));
+        assertTrue(s.wantsKeyframe(2_100, 500), "an interval after it began, it may have been lost: ask again");
+    }
 }
