@@ -135,9 +135,9 @@ public class MediaNode implements EndpointObserver {
                 LOG.errorf(e, "consent checks failed");
             }
         }, consentTick, consentTick, TimeUnit.MILLISECONDS);
-        ReportScheduler reports = new ReportScheduler(metrics, feedback.rembMaxBitrate(),
-                feedback.rembMaxAge().toNanos());
         long reportMillis = Math.max(100, feedback.reportInterval().toMillis());
+        ReportScheduler reports = new ReportScheduler(metrics, TimeUnit.MILLISECONDS.toNanos(reportMillis),
+                feedback.rembMaxBitrate(), feedback.rembMaxAge().toNanos());
         timers.scheduleAtFixedRate(() -> {
             try {
                 Endpoint[] all = rooms.endpoints();

@@ -193,6 +193,27 @@ public final class EndpointStreams {
         return bps >= 0 && nowNanos - rembAtNanos <= maxAgeNanos ? bps : -1;
     }
 
+    /** Receiver reports the SFU sent this endpoint, and when the first went; the report thread's only. */
+    private int receiverReports;
+    private long firstReceiverReportNanos;
+
+    /** Counts a receiver report sent to this endpoint (report thread only). */
+    void receiverReportSent(long nowNanos) {
+        if (receiverReports++ == 0) {
+            firstReceiverReportNanos = nowNanos;
+        }
+    }
+
+    /** Receiver reports sent to this endpoint so far (report thread only). */
+    int receiverReports() {
+        return receiverReports;
+    }
+
+    /** When the first receiver report went to this endpoint (report thread only; meaningless before it). */
+    long firstReceiverReportNanos() {
+        return firstReceiverReportNanos;
+    }
+
     /** The one-byte header extension id the endpoint's answer gave abs-send-time, 0 when not negotiated. */
     public int absSendTimeId() {
         return absSendTimeId;

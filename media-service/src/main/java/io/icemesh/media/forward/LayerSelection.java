@@ -12,12 +12,13 @@ import io.icemesh.media.metrics.MediaMetrics;
  * ({@link SimulcastStream}).
  *
  * <p>Layers are ranked by the width of their last key frame when every active layer has shown one, else by the
- * publisher's a=simulcast order (lowest first, as browsers send it). The estimate is the subscriber's REMB split
- * evenly over the video streams it receives, as for the publisher's REMB. A layer above the current one is taken only
- * when its measured rate fits the estimate; the current one and those below stay while their rate is under
+ * publisher's a=simulcast order (lowest first, as browsers send it). A subscriber that asked for {@code low},
+ * {@code medium} or {@code high} gets that layer. One on {@code auto} (the default) follows its estimate: its REMB
+ * split evenly over the video streams it receives, as for the publisher's REMB. A layer above the current one is taken
+ * only when its measured rate fits the estimate; the current one and those below stay while their rate is under
  * {@link #KEEP_FACTOR} times it, because a receiver's estimate follows what it receives and would otherwise bounce the
- * subscriber down. Without an estimate the requested quality decides. The SFU sends no padding to probe for more:
- * after a congestion down-switch a subscriber climbs back only as its estimate grows past the next layer's rate.
+ * subscriber down. Without an estimate the best layer is taken. The SFU sends no padding to probe for more: after a
+ * congestion down-switch an {@code auto} subscriber climbs back only as its estimate grows past the next layer's rate.
  */
 public final class LayerSelection {
 
@@ -87,7 +88,10 @@ public final class LayerSelection {
             return -1;
         }
         int maxRank = Math.min(active - 1, quality.maxRank(active));
-        if (share < 0) {
+        if (share < 0 || quality != Quality.AUTO) {
+            // An explicit request is served as asked, whatever the estimate says: a receiver's REMB follows what it
+            // receives (libwebrtc never raises it above about 1.5 times the incoming rate plus 10 kbit/s without
+            // probing, and only by 8 % a second), so on q it could never show room for the layer asked for.
             return order[maxRank];
         }
         int currentRank = -1;

@@ -29,6 +29,7 @@ public final class ReportScheduler {
     private static final int MAX_SR_PER_COMPOUND = MAX_COMPOUND / RtcpWriter.SR_LENGTH;
 
     private final MediaMetrics metrics;
+    private final long intervalNanos;
     private final long rembCapBps;
     private final long rembMaxAgeNanos;
     private final byte[] buf = new byte[MAX_COMPOUND + RtcpWriter.rembLength(RtcpWriter.MAX_REPORT_BLOCKS)];
@@ -37,11 +38,13 @@ public final class ReportScheduler {
     private int[] videoStreams = new int[8];
 
     /**
+     * @param intervalNanos how often {@link #run} is called
      * @param rembCapBps the most the SFU ever tells a publisher it may send (bit/s); 0 sends no REMB
      * @param rembMaxAgeNanos subscriber estimates older than this are ignored
      */
-    public ReportScheduler(MediaMetrics metrics, long rembCapBps, long rembMaxAgeNanos) {
+    public ReportScheduler(MediaMetrics metrics, long intervalNanos, long rembCapBps, long rembMaxAgeNanos) {
         this.metrics = metrics;
+        this.intervalNanos = intervalNanos;
         this.rembCapBps = rembCapBps;
         this.rembMaxAgeNanos = rembMaxAgeNanos;
     }
@@ -59,8 +62,17 @@ public final class ReportScheduler {
     }
 
     private void receiverReport(Endpoint publisher, long nowNanos) {
-        IngressStream[] streams = publisher.streams().ingressStreams();
+        EndpointStreams state = publisher.streams();
+        IngressStream[] streams = state.ingressStreams();
         if (streams.length == 0) {
+            return;
+        }
+        if (state.receiverReports() == 1 && nowNanos - state.firstReceiverReportNanos() < intervalNanos * 3 / 2) {
+            // The second report waits one more interval. Chromium's send-side estimate takes its first loss report
+            // (the second receiver report: the first to give packet counts to compare) as "1.08 times the lowest
+            // target of the last second"; within that second the first REMB had lifted the target from Chromium's
+            // 300 kbit/s start, so a report one interval later pulled it back to about 350 kbit/s, and a simulcast
+            // publisher paused its top layer for 1-2 s (its subscribers on that layer froze).
             return;
         }
         int blocks = 0;
@@ -92,6 +104,7 @@ public final class ReportScheduler {
             at += RtcpWriter.remb(buf, at, Forwarder.SFU_RTCP_SSRC, remb, rembSsrcs, rembCount);
         }
         if (publisher.sendRtcp(buf, 0, at, Forwarder.SFU_RTCP_SSRC)) {
+            state.receiverReportSent(nowNanos);
             metrics.reportSent(MediaMetrics.Report.RR);
             if (rembCount > 0) {
                 metrics.reportSent(MediaMetrics.Report.REMB);

@@ -40,16 +40,24 @@ class LayerSelectionTest {
     }
 
     @Test
-    void theEstimateCapsTheLayerWithRoomToKeepTheCurrentOne() {
+    void onAutoTheEstimateCapsTheLayerWithRoomToKeepTheCurrentOne() {
         Layer[] l = layers(150_000, 500_000, 1_500_000);
-        assertEquals(1, LayerSelection.choose(l, Quality.HIGH, 600_000, -1, NOW), "f does not fit 600 kbit/s");
-        assertEquals(0, LayerSelection.choose(l, Quality.HIGH, 100_000, -1, NOW), "nothing fits: the lowest");
-        assertEquals(2, LayerSelection.choose(l, Quality.HIGH, 1_300_000, 2, NOW),
+        assertEquals(1, LayerSelection.choose(l, Quality.AUTO, 600_000, -1, NOW), "f does not fit 600 kbit/s");
+        assertEquals(0, LayerSelection.choose(l, Quality.AUTO, 100_000, -1, NOW), "nothing fits: the lowest");
+        assertEquals(2, LayerSelection.choose(l, Quality.AUTO, 1_300_000, 2, NOW),
                 "the current layer stays while its rate is within the margin of the estimate");
-        assertEquals(1, LayerSelection.choose(l, Quality.HIGH, 1_300_000, 1, NOW),
+        assertEquals(1, LayerSelection.choose(l, Quality.AUTO, 1_300_000, 1, NOW),
                 "but the estimate must carry a layer before the subscriber goes up to it");
-        assertEquals(1, LayerSelection.choose(l, Quality.HIGH, 1_100_000, 2, NOW), "congestion: down");
-        assertEquals(0, LayerSelection.choose(l, Quality.LOW, 5_000_000, -1, NOW), "the request is a ceiling");
+        assertEquals(1, LayerSelection.choose(l, Quality.AUTO, 1_100_000, 2, NOW), "congestion: down");
+    }
+
+    @Test
+    void anExplicitRequestIsServedWhateverTheEstimate() {
+        Layer[] l = layers(150_000, 500_000, 1_500_000);
+        // On q a browser's REMB stays near 1.5 x 150 kbit/s + 10 kbit/s: it could never show room for h or f.
+        assertEquals(2, LayerSelection.choose(l, Quality.HIGH, 235_000, 0, NOW), "asked for high, on q");
+        assertEquals(1, LayerSelection.choose(l, Quality.MEDIUM, 235_000, 0, NOW));
+        assertEquals(0, LayerSelection.choose(l, Quality.LOW, 5_000_000, 2, NOW));
     }
 
     @Test
