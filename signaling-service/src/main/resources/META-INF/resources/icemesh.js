@@ -391,10 +391,10 @@ export class IcemeshClient extends EventTarget {
   }
 
   /**
-   * SFU rooms: asks the SFU for a simulcast layer of what this client receives. Bandwidth still caps the layer.
+   * SFU rooms: asks the SFU for a simulcast layer of what this client receives; it is served as asked.
    * A refusal arrives later as an 'error' event (media-error).
    * @param {string} quality 'low', 'medium' or 'high' (the publisher's lowest, middle or highest layer), or 'auto'
-   *   (no request: bandwidth alone decides, the default)
+   *   (no request: the client's bandwidth estimate decides, the default)
    * @param {string} [trackId] the MediaStreamTrack.id of one received track; all received tracks when omitted
    * @throws {Error} before joining, in a P2P room, or for a quality or trackId signaling would refuse
    */
