@@ -20,9 +20,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Consent freshness (RFC 7675) for one ICE agent, run by the SFU rather than by ice4j: after ICE completes, a STUN
- * Binding request on the selected pair and each other pair ICE validated, every consent interval (randomised to 0.8-1.2 times it, section 5.1),
- * retransmitted every 500 ms until the next one is due; consent lasts as long as the last success response is younger
- * than the consent timeout (30 s in the RFC).
+ * Binding request on the selected pair and each other pair ICE validated, every consent interval (randomised to
+ * 0.8-1.2 times it, section 5.1), retransmitted until the next one is due; consent lasts as long as the last success
+ * response is younger than the consent timeout (30 s in the RFC).
  *
  * <p>Why not ice4j's own consent checks: its client transaction sends a request before it starts its retransmission
  * timer, so a response that arrives in between (well under a millisecond on a short path) cancels a timer not yet
@@ -33,7 +33,7 @@ import org.jboss.logging.Logger;
 final class ConsentChecks implements ResponseCollector {
 
     private static final Logger LOG = Logger.getLogger(ConsentChecks.class);
-    /** Retransmission interval of a check (section 5.1 follows RFC 5389's 500 ms RTO; no back-off beyond it). */
+    /** Retransmission interval of a check, at most (ice4j's first retransmissions of a transaction come sooner). */
     private static final int RETRANSMIT_MILLIS = 500;
 
     private final Agent agent;
