@@ -233,13 +233,10 @@ public final class Forwarder implements NodeContext.PacketSink {
                     keyframeStart, receivedNanos)) {
                 continue;
             }
-            out.set(scratch, 0, len);
-            int n = toKeys.protectRtp(out, outSsrc);
+            int n = protectAndSend(metrics, to, toKeys, out, len, outSsrc);
             if (n < 0) {
-                metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
                 continue;
             }
-            to.send(out.getBuffer(), out.getOffset(), n);
             metrics.rtpOut(n);
             EgressStream egress = streams.egress(outSsrc);
             if (egress == null) {
@@ -315,16 +312,29 @@ public final class Forwarder implements NodeContext.PacketSink {
                 continue;
             }
             segment.rewrite(out.getBuffer(), 0, len, len - (n - h), outSsrc);
-            out.set(out.getBuffer(), 0, len);
-            int m = keys.protectRtp(out, outSsrc);
+            int m = protectAndSend(metrics, to, keys, out, len, outSsrc);
             if (m < 0) {
-                metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
                 continue;
             }
-            to.send(out.getBuffer(), out.getOffset(), m);
             metrics.rtpOut(m);
             egress.sent(payload);
         }
+    }
+
+    /**
+     * Protects the first {@code length} bytes of {@code out}'s buffer (a plain RTP packet on {@code ssrc}) with
+     * {@code to}'s keys and sends them to it. Returns the length sent, or -1 when SRTP failed (counted as a drop).
+     */
+    static int protectAndSend(MediaMetrics metrics, Endpoint to, SrtpSession keys, PacketBuffer out, int length,
+            int ssrc) {
+        out.set(out.getBuffer(), 0, length);
+        int n = keys.protectRtp(out, ssrc);
+        if (n < 0) {
+            metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
+            return -1;
+        }
+        to.send(out.getBuffer(), out.getOffset(), n);
+        return n;
     }
 
     /**

@@ -131,13 +131,10 @@ final class Retransmitter {
             metrics.drop(MediaMetrics.Drop.MALFORMED);
             return Outcome.LIMITED;
         }
-        o.set(o.getBuffer(), 0, k);
-        int p = keys.protectRtp(o, rtxSsrc);
+        int p = Forwarder.protectAndSend(metrics, subscriber, keys, o, k, rtxSsrc);
         if (p < 0) {
-            metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
             return Outcome.LIMITED;
         }
-        subscriber.send(o.getBuffer(), o.getOffset(), p);
         metrics.rtxSent(p);
         return Outcome.SENT;
     }
