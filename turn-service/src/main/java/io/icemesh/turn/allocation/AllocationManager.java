@@ -1,5 +1,8 @@
 package io.icemesh.turn.allocation;
 
+import io.icemesh.stun.TurnRestCredential;
+import io.icemesh.turn.policy.KeyedQuota;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -8,14 +11,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Holds the allocations by 5-tuple, enforces the per-user and total quotas (RFC 8656 Section 7.2: 486 Allocation
- * Quota Reached), expires allocations, permissions and channels, and refuses new allocations while draining.
- * A quota slot is reserved before the relay port is bound, so concurrent Allocates cannot overshoot.
+ * Holds the allocations by 5-tuple, enforces the per-user, per-source and total quotas (RFC 8656 Section 7.2: 486
+ * Allocation Quota Reached), expires allocations, permissions and channels, and refuses new allocations while
+ * draining. A quota slot is reserved before the relay port is bound, so concurrent Allocates cannot overshoot.
+ *
+ * <p>The per-user quota counts the user a username stands for, not the username string: TURN REST usernames
+ * ({@code expiry:sessionId}) count against their session id, so fresh credentials minted for one session (each with a
+ * new expiry) share one quota. The per-source quota counts the client's IP address, whatever the user.
  */
 public final class AllocationManager {
 
     /** Whether a new allocation may be made. */
-    public enum Admission { OK, USER_QUOTA, TOTAL_QUOTA, DRAINING }
+    public enum Admission { OK, USER_QUOTA, SOURCE_QUOTA, TOTAL_QUOTA, DRAINING }
 
     /** Why an allocation ended. */
     public enum EndReason {
@@ -32,26 +39,42 @@ public final class AllocationManager {
         void ended(Allocation allocation, EndReason reason);
     }
 
-    private final int maxPerUser;
     private final int maxTotal;
     private final ConcurrentHashMap<FiveTuple, Allocation> byFiveTuple = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    private final KeyedQuota<String> perUser;
+    private final KeyedQuota<InetAddress> perSource;
     private final AtomicInteger reserved = new AtomicInteger();
     private final Object emptyMonitor = new Object();
     private volatile boolean draining;
     private volatile EndListener endListener = (a, r) -> { };
 
-    public AllocationManager(int maxPerUser, int maxTotal) {
-        this.maxPerUser = maxPerUser;
+    public AllocationManager(int maxPerUser, int maxPerSource, int maxTotal) {
+        this.perUser = new KeyedQuota<>(maxPerUser);
+        this.perSource = new KeyedQuota<>(maxPerSource);
         this.maxTotal = maxTotal;
+    }
+
+    /**
+     * The key a username's allocations are counted under: the user part of a TURN REST username
+     * ({@code expiry:user}), else the whole username (a static user, or a REST username without a user part).
+     */
+    public static String quotaKey(String username) {
+        int colon = username.indexOf(':');
+        if (colon > 0 && colon < username.length() - 1 && TurnRestCredential.expiryOf(username) >= 0) {
+            return "rest:" + username.substring(colon + 1);
+        }
+        return "user:" + username;
     }
 
     public void onEnd(EndListener listener) {
         this.endListener = listener;
     }
 
-    /** Reserves a quota slot for a user; the caller must {@link #release} it if the allocation is not made. */
-    public Admission reserve(String username) {
+    /**
+     * Reserves a quota slot for a user at a source address; the caller must {@link #release} it if the allocation is
+     * not made.
+     */
+    public Admission reserve(String username, InetAddress source) {
         if (draining) {
             return Admission.DRAINING;
         }
@@ -59,16 +82,12 @@ public final class AllocationManager {
             reserved.decrementAndGet();
             return Admission.TOTAL_QUOTA;
         }
-        boolean[] admitted = {false};
-        perUser.compute(username, (u, count) -> {
-            AtomicInteger c = count == null ? new AtomicInteger() : count;
-            if (c.get() < maxPerUser) {
-                c.incrementAndGet();
-                admitted[0] = true;
-            }
-            return c.get() == 0 ? null : c;
-        });
-        if (!admitted[0]) {
+        if (!perSource.take(source)) {
+            reserved.decrementAndGet();
+            return Admission.SOURCE_QUOTA;
+        }
+        if (!perUser.take(quotaKey(username))) {
+            perSource.give(source);
             reserved.decrementAndGet();
             return Admission.USER_QUOTA;
         }
@@ -76,8 +95,9 @@ public final class AllocationManager {
     }
 
     /** Gives a reserved slot back. */
-    public void release(String username) {
-        perUser.computeIfPresent(username, (u, c) -> c.decrementAndGet() <= 0 ? null : c);
+    public void release(String username, InetAddress source) {
+        perUser.give(quotaKey(username));
+        perSource.give(source);
         if (reserved.decrementAndGet() == 0) {
             synchronized (emptyMonitor) {
                 emptyMonitor.notifyAll();
@@ -108,7 +128,7 @@ public final class AllocationManager {
         if (relay != null) {
             relay.close();
         }
-        release(allocation.username());
+        release(allocation.username(), allocation.fiveTuple().client().getAddress());
         endListener.ended(allocation, reason);
         return true;
     }
@@ -116,7 +136,7 @@ public final class AllocationManager {
     /** Removes an allocation that never got its relay socket (no end event: it was never created). */
     public void abandon(Allocation allocation) {
         if (byFiveTuple.remove(allocation.fiveTuple(), allocation)) {
-            release(allocation.username());
+            release(allocation.username(), allocation.fiveTuple().client().getAddress());
         }
     }
 

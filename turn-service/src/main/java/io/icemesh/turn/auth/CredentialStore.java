@@ -7,27 +7,37 @@ import java.util.Map;
 
 /**
  * Finds the passwords a username may hold: a static user's password, or for TURN REST usernames the password under
- * each configured shared secret (the current one first, then previous ones, so secrets can rotate).
+ * each configured shared secret (the current one first, then previous ones, so secrets can rotate). A TURN REST
+ * username that has expired, or whose expiry lies further ahead than the longest lifetime allowed, holds none.
  */
 public final class CredentialStore {
 
     /** What a username lookup found. */
-    public enum Status { FOUND, UNKNOWN, EXPIRED }
+    public enum Status { FOUND, UNKNOWN, EXPIRED, LIFETIME_TOO_LONG }
 
     /** A lookup result: the status and the candidate passwords (empty unless FOUND). */
     public record Lookup(Status status, List<String> passwords) {
     }
 
+    /**
+     * Slack on the longest lifetime for clocks that disagree: whoever minted the credential (signaling, or a client
+     * such as coturn's uclient that mints exactly one day) may run a few minutes ahead of this node.
+     */
+    static final long CLOCK_SKEW_SECONDS = 300;
+
     private final Map<String, String> staticUsers;
     private final List<String> secrets;
+    private final long maxLifetimeSeconds;
 
     /**
      * @param staticUsers user name to password
      * @param secrets TURN REST shared secrets, current first; empty disables REST credentials
+     * @param maxLifetimeSeconds how far ahead a TURN REST expiry may lie (plus {@link #CLOCK_SKEW_SECONDS})
      */
-    public CredentialStore(Map<String, String> staticUsers, List<String> secrets) {
+    public CredentialStore(Map<String, String> staticUsers, List<String> secrets, long maxLifetimeSeconds) {
         this.staticUsers = Map.copyOf(staticUsers);
         this.secrets = List.copyOf(secrets);
+        this.maxLifetimeSeconds = maxLifetimeSeconds;
     }
 
     /** Looks a username up at time {@code nowSeconds} (Unix seconds). */
@@ -43,10 +53,27 @@ public final class CredentialStore {
         if (expiry < nowSeconds) {
             return new Lookup(Status.EXPIRED, List.of());
         }
+        if (expiry - nowSeconds > maxLifetimeSeconds + CLOCK_SKEW_SECONDS) {
+            return new Lookup(Status.LIFETIME_TOO_LONG, List.of());
+        }
+        return new Lookup(Status.FOUND, restPasswords(username));
+    }
+
+    /**
+     * The passwords to check a request's integrity with when only its nonce is stale: any credential this store
+     * would accept or has accepted (an expired one included), so the sender can be told apart from noise. Never
+     * used to grant anything.
+     */
+    public Lookup lookupForStaleNonce(String username, long nowSeconds) {
+        Lookup lookup = lookup(username, nowSeconds);
+        return lookup.status() == Status.EXPIRED ? new Lookup(Status.FOUND, restPasswords(username)) : lookup;
+    }
+
+    private List<String> restPasswords(String username) {
         List<String> candidates = new ArrayList<>(secrets.size());
         for (String secret : secrets) {
             candidates.add(TurnRestCredential.password(secret, username));
         }
-        return new Lookup(Status.FOUND, candidates);
+        return candidates;
     }
 }

@@ -13,7 +13,9 @@ import java.util.Arrays;
  * is challenged (401 with REALM, NONCE and PASSWORD-ALGORITHMS); a request missing USERNAME, REALM or NONCE is a 400;
  * a PASSWORD-ALGORITHMS that differs from the offer, or a PASSWORD-ALGORITHM not offered, is a 400; a stale or
  * forged nonce is a 438; an unknown or expired username or a wrong integrity is a 401.
- * When MESSAGE-INTEGRITY-SHA256 is present it is the one checked (Section 14.6).
+ * When MESSAGE-INTEGRITY-SHA256 is present it is the one checked (Section 14.6). A request with a stale (but
+ * genuine) nonce has its integrity checked too, so that the server can tell a client that knows the password from
+ * noise and answer it even while its address is rate limited.
  */
 public final class RequestAuthenticator {
 
@@ -23,6 +25,7 @@ public final class RequestAuthenticator {
     public static final String REASON_EXPIRED = "expired_credential";
     public static final String REASON_BAD_INTEGRITY = "bad_integrity";
     public static final String REASON_USERHASH = "userhash_unsupported";
+    public static final String REASON_LIFETIME_TOO_LONG = "credential_lifetime_too_long";
 
     /** Longest USERNAME accepted (RFC 8489 Section 14.3: fewer than 509 bytes). */
     public static final int MAX_USERNAME_BYTES = 508;
@@ -65,25 +68,44 @@ public final class RequestAuthenticator {
         if (algorithm == null) {
             return AuthResult.fail(StunErrorCode.BAD_REQUEST, REASON_BAD_REQUEST, username);
         }
-        if (nonces.check(nonce, client, nowSeconds) != NonceService.Validity.VALID) {
+        NonceService.Validity validity = nonces.check(nonce, client, nowSeconds);
+        if (validity == NonceService.Validity.INVALID) {
             return AuthResult.fail(StunErrorCode.STALE_NONCE, REASON_STALE_NONCE, username);
         }
-        CredentialStore.Lookup lookup = credentials.lookup(username, nowSeconds);
-        if (lookup.status() == CredentialStore.Status.EXPIRED) {
-            return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_EXPIRED, username);
+        CredentialStore.Lookup lookup = validity == NonceService.Validity.VALID ? credentials.lookup(username, nowSeconds)
+                : credentials.lookupForStaleNonce(username, nowSeconds);
+        if (validity == NonceService.Validity.STALE) {
+            byte[] key = verifiedKey(request, algorithm, username, lookup);
+            return key == null ? AuthResult.fail(StunErrorCode.STALE_NONCE, REASON_STALE_NONCE, username)
+                    : AuthResult.staleButSigned(username, key, request.integritySha256Offset() >= 0);
         }
-        if (lookup.status() == CredentialStore.Status.UNKNOWN) {
-            return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_UNKNOWN_USER, username);
+        switch (lookup.status()) {
+            case EXPIRED:
+                return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_EXPIRED, username);
+            case LIFETIME_TOO_LONG:
+                return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_LIFETIME_TOO_LONG, username);
+            case UNKNOWN:
+                return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_UNKNOWN_USER, username);
+            default:
+                break;
         }
+        byte[] key = verifiedKey(request, algorithm, username, lookup);
+        return key != null ? AuthResult.ok(username, key, request.integritySha256Offset() >= 0)
+                : AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_BAD_INTEGRITY, username);
+    }
+
+    /** The long-term key under which the request's integrity verifies, or null. */
+    private byte[] verifiedKey(StunMessage request, PasswordAlgorithm algorithm, String username,
+            CredentialStore.Lookup lookup) {
         boolean sha256 = request.integritySha256Offset() >= 0;
         for (String password : lookup.passwords()) {
             byte[] key = algorithm.key(username, realm, password);
             boolean ok = sha256 ? MessageIntegrity.verifySha256(request, key) : MessageIntegrity.verifySha1(request, key);
             if (ok) {
-                return AuthResult.ok(username, key, sha256);
+                return key;
             }
         }
-        return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, REASON_BAD_INTEGRITY, username);
+        return null;
     }
 
     /**

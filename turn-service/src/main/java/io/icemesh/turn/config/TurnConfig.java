@@ -106,6 +106,33 @@ public interface TurnConfig {
         /** Socket send buffer in bytes; the kernel caps it at net.core.wmem_max. */
         @WithDefault("4194304")
         int sendBufferBytes();
+
+        /**
+         * TCP and TLS client connections held at most, together; 0 means a quarter of the file descriptors the
+         * process may open, less a reserve for the admin port, Kafka and the JVM (the rest stays for relay sockets).
+         * At the cap a new connection evicts the oldest one that has not authenticated yet, or is refused.
+         */
+        @WithDefault("0")
+        int maxStreamConnections();
+
+        /** TCP and TLS client connections one source IP may hold; past it new ones are closed at once. */
+        @WithDefault("64")
+        int maxStreamConnectionsPerSource();
+
+        /**
+         * How long a TCP or TLS connection may take to send its first authenticated request (TLS handshake and
+         * the 401 round trip included); a connection that has not by then is closed.
+         */
+        @WithDefault("10s")
+        Duration streamAuthTimeout();
+
+        /**
+         * How long one STUN message or ChannelData frame may take to arrive in full on a TCP or TLS connection
+         * once its first byte came; a slower frame closes the connection (bytes dripped one at a time cannot hold
+         * it open).
+         */
+        @WithDefault("5s")
+        Duration streamFrameTimeout();
     }
 
     /** Relayed transport addresses. */
@@ -165,9 +192,16 @@ public interface TurnConfig {
         @WithDefault("false")
         boolean strictChannelRange();
 
-        /** Allocations one username may hold; past it 486. */
+        /**
+         * Allocations one user may hold; past it 486. A TURN REST username ({@code expiry:sessionId}) counts
+         * against its session id, whatever the expiry, so fresh credentials for the same session share the quota.
+         */
         @WithDefault("10")
         int maxPerUser();
+
+        /** Allocations one client IP address may hold, all users together; past it 486. */
+        @WithDefault("100")
+        int maxPerSource();
 
         /** Allocations this node holds at most; past it 486. Also the capacity announced. */
         @WithDefault("10000")
@@ -192,13 +226,36 @@ public interface TurnConfig {
         @WithDefault("true")
         boolean restCredentials();
 
-        /** Answers per second to unauthenticated requests (Binding, 401 challenges) per source IP. */
+        /**
+         * The furthest in the future a TURN REST credential's expiry may be; a username whose expiry is further
+         * away is refused (401), so that a leaked credential cannot be minted to live for years. Keep signaling's
+         * credential TTL below it.
+         */
+        @WithDefault("24h")
+        Duration maxCredentialLifetime();
+
+        /**
+         * Answers per second to unauthenticated UDP requests (Binding, 401 challenges) per source IP, all ports
+         * together: what bounds reflection towards a spoofed address. TCP and TLS answers are not limited (a
+         * stream's source cannot be spoofed).
+         */
         @WithDefault("50")
         int unauthenticatedRate();
 
-        /** Burst of answers to unauthenticated requests per source IP. */
+        /** Burst of answers to unauthenticated UDP requests per source IP. */
         @WithDefault("100")
         int unauthenticatedBurst();
+
+        /**
+         * Answers per second to unauthenticated UDP requests per source IP and port, within the per-IP budget, so
+         * one flooding socket cannot spend the budget of other clients behind the same address (a NAT).
+         */
+        @WithDefault("5")
+        int unauthenticatedPortRate();
+
+        /** Burst of answers to unauthenticated UDP requests per source IP and port. */
+        @WithDefault("10")
+        int unauthenticatedPortBurst();
     }
 
     /** Peer ACL; the built-in deny list always applies unless an allow entry covers the address. */

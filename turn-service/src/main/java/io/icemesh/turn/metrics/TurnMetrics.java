@@ -24,11 +24,23 @@ public final class TurnMetrics {
 
     /** Why an Allocate failed. */
     public enum AllocateFailure {
-        USER_QUOTA, TOTAL_QUOTA, DRAINING, NO_RELAY_PORT, BAD_REQUEST, UNSUPPORTED_TRANSPORT, ADDRESS_FAMILY, MISMATCH
+        USER_QUOTA, SOURCE_QUOTA, TOTAL_QUOTA, DRAINING, NO_RELAY_PORT, BAD_REQUEST, UNSUPPORTED_TRANSPORT, ADDRESS_FAMILY, MISMATCH
     }
 
     /** Why authentication failed (the 401 challenge round trip is not a failure). */
-    public enum AuthFailure { UNKNOWN_USER, EXPIRED_CREDENTIAL, BAD_INTEGRITY, STALE_NONCE, BAD_REQUEST, WRONG_CREDENTIALS }
+    public enum AuthFailure {
+        UNKNOWN_USER, EXPIRED_CREDENTIAL, CREDENTIAL_LIFETIME_TOO_LONG, BAD_INTEGRITY, STALE_NONCE, BAD_REQUEST,
+        WRONG_CREDENTIALS
+    }
+
+    /** Why a TCP or TLS connection was refused at accept. */
+    public enum StreamRefusal { PER_SOURCE, GLOBAL }
+
+    /** Why the server closed a TCP or TLS connection. */
+    public enum StreamClose { EVICTED, AUTH_TIMEOUT, FRAME_TIMEOUT, IDLE }
+
+    /** A STUN message the server takes no action on, by class. */
+    public enum Ignored { RESPONSE, INDICATION }
 
     private final Map<Direction, LongAdder> packets = new EnumMap<>(Direction.class);
     private final Map<Direction, LongAdder> bytes = new EnumMap<>(Direction.class);
@@ -39,6 +51,9 @@ public final class TurnMetrics {
     private final Map<String, Counter> malformed;
     private final Map<String, Counter> created;
     private final Map<String, Counter> ended;
+    private final Map<StreamRefusal, Counter> streamRefusals = new EnumMap<>(StreamRefusal.class);
+    private final Map<StreamClose, Counter> streamCloses = new EnumMap<>(StreamClose.class);
+    private final Map<Ignored, Counter> ignored = new EnumMap<>(Ignored.class);
     private final Counter aclDenials;
     private final Counter rateLimited;
 
@@ -68,6 +83,22 @@ public final class TurnMetrics {
         for (AuthFailure f : AuthFailure.values()) {
             authFailures.put(f, Counter.builder("icemesh.turn.auth.failures").tag("reason", label(f))
                     .description("Requests that failed authentication").register(registry));
+        }
+        for (StreamRefusal r : StreamRefusal.values()) {
+            streamRefusals.put(r, Counter.builder("icemesh.turn.stream.refused").tag("reason", label(r))
+                    .description("TCP/TLS connections closed at accept: per-source or global connection cap")
+                    .register(registry));
+        }
+        for (StreamClose c : StreamClose.values()) {
+            streamCloses.put(c, Counter.builder("icemesh.turn.stream.closed").tag("reason", label(c))
+                    .description("TCP/TLS connections the server closed: evicted at the global cap, no "
+                            + "authenticated request in time, a frame too slow, idle without an allocation")
+                    .register(registry));
+        }
+        for (Ignored i : Ignored.values()) {
+            ignored.put(i, Counter.builder("icemesh.turn.stun.ignored").tag("class", label(i))
+                    .description("STUN responses and indications (other than Send) sent to the server, ignored")
+                    .register(registry));
         }
         requests = byLabel(registry, "icemesh.turn.stun.requests", "method", "STUN/TURN requests received",
                 "binding", "allocate", "refresh", "create_permission", "channel_bind", "send", "other");
@@ -130,6 +161,26 @@ public final class TurnMetrics {
 
     public void allocationEnded(String reason) {
         ended.get(reason).increment();
+    }
+
+    public void streamRefused(StreamRefusal reason) {
+        streamRefusals.get(reason).increment();
+    }
+
+    public void streamClosed(StreamClose reason) {
+        streamCloses.get(reason).increment();
+    }
+
+    public void ignored(Ignored kind) {
+        ignored.get(kind).increment();
+    }
+
+    /** Registers the gauge of open TCP/TLS client connections. */
+    public static void streamConnectionsGauge(MeterRegistry registry, IntSupplier open, int limit) {
+        Gauge.builder("icemesh.turn.stream.connections", open::getAsInt)
+                .description("TCP/TLS client connections open now").register(registry);
+        Gauge.builder("icemesh.turn.stream.connections.limit", () -> limit)
+                .description("TCP/TLS client connections held at most").register(registry);
     }
 
     public void aclDenied() {

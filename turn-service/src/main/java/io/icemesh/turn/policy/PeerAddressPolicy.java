@@ -15,13 +15,14 @@ public final class PeerAddressPolicy {
     /**
      * Denied by default: unspecified, loopback, private (RFC 1918, RFC 6598 shared, unique local), link-local
      * (including the 169.254.169.254 metadata address), multicast, reserved, documentation, benchmarking, and the
-     * IPv6 forms that embed an IPv4 address (NAT64, 6to4, Teredo).
+     * IPv6 forms that embed an IPv4 address (mapped, translated, NAT64, 6to4, Teredo); the mapped, compatible and
+     * translated forms are also normalised to IPv4 first, so an allow entry for an IPv4 prefix covers them.
      */
     public static final List<String> DEFAULT_DENIED = List.of(
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
             "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
             "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-            "::/128", "::1/128", "::/96", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
+            "::/128", "::1/128", "::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
             "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20", "fc00::/7", "fe80::/10", "fec0::/10",
             "ff00::/8");
 

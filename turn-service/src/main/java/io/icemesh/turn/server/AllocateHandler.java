@@ -82,7 +82,8 @@ final class AllocateHandler {
         if (relays == null) {
             return;
         }
-        AllocationManager.Admission admission = allocations.reserve(auth.username());
+        AllocationManager.Admission admission = allocations.reserve(auth.username(),
+                client.fiveTuple().client().getAddress());
         if (admission != AllocationManager.Admission.OK) {
             refuse(request, client, auth, admission);
             return;
@@ -92,7 +93,7 @@ final class AllocateHandler {
         Allocation allocation = new Allocation(newId(), client.fiveTuple(), auth.username(), auth.key(),
                 request.transactionId(), now + TimeUnit.SECONDS.toNanos(lifetime), bandwidthBytesPerSecond, now);
         if (allocations.putIfAbsent(allocation) != null) {
-            allocations.release(auth.username());
+            allocations.release(auth.username(), client.fiveTuple().client().getAddress());
             fail(request, client, auth, StunErrorCode.ALLOCATION_MISMATCH, TurnMetrics.AllocateFailure.MISMATCH);
             return;
         }
@@ -153,6 +154,8 @@ final class AllocateHandler {
             }
             case USER_QUOTA -> fail(request, client, auth, StunErrorCode.ALLOCATION_QUOTA_REACHED,
                     TurnMetrics.AllocateFailure.USER_QUOTA);
+            case SOURCE_QUOTA -> fail(request, client, auth, StunErrorCode.ALLOCATION_QUOTA_REACHED,
+                    TurnMetrics.AllocateFailure.SOURCE_QUOTA);
             default -> fail(request, client, auth, StunErrorCode.ALLOCATION_QUOTA_REACHED,
                     TurnMetrics.AllocateFailure.TOTAL_QUOTA);
         }

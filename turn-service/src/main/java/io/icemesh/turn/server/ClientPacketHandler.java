@@ -102,6 +102,12 @@ final class ClientPacketHandler {
         } else if (messageClass == StunMessageType.CLASS_INDICATION && message.method() == StunMessageType.METHOD_SEND) {
             metrics.request("send");
             sendIndication(message, client);
+        } else if (messageClass == StunMessageType.CLASS_INDICATION) {
+            // Data indications and the like only ever go from server to client
+            metrics.ignored(TurnMetrics.Ignored.INDICATION);
+        } else {
+            // the server sends no requests, so a response to it answers nothing
+            metrics.ignored(TurnMetrics.Ignored.RESPONSE);
         }
     }
 

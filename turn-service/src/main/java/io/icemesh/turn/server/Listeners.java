@@ -1,6 +1,7 @@
 package io.icemesh.turn.server;
 
 import io.icemesh.turn.allocation.AllocationManager;
+import io.icemesh.turn.allocation.FiveTuple;
 import io.icemesh.turn.allocation.TransportProtocol;
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.netty.bootstrap.Bootstrap;
@@ -24,6 +25,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -40,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Listeners {
 
-    /** A stream connection that has no allocation after this long is closed. */
+    /** A stream connection that has no allocation and has been silent this long is closed. */
     static final int STREAM_IDLE_SECONDS = 30;
 
     private final boolean epoll = Epoll.isAvailable();
@@ -95,7 +97,8 @@ final class Listeners {
 
     /** Binds a TCP (sslContext null) or TLS listener; returns the bound port. */
     int bindStream(InetAddress address, int port, SslContext sslContext, ClientPacketHandler packets,
-            AllocationManager allocations, TurnMetrics metrics) throws InterruptedException {
+            AllocationManager allocations, TurnMetrics metrics, StreamConnectionLimits limits, StreamTimeouts timeouts)
+            throws InterruptedException {
         TransportProtocol transport = sslContext == null ? TransportProtocol.TCP : TransportProtocol.TLS;
         Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
@@ -105,13 +108,22 @@ final class Listeners {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        StreamClientConnection connection = new StreamClientConnection(ch,
+                                new FiveTuple(ch.remoteAddress(), ch.localAddress(), transport));
+                        if (!limits.admit(connection)) {
+                            ch.close();
+                            return;
+                        }
                         ChannelPipeline p = ch.pipeline();
                         p.addLast(new IdleStateHandler(0, 0, STREAM_IDLE_SECONDS, TimeUnit.SECONDS));
                         if (sslContext != null) {
-                            p.addLast(sslContext.newHandler(ch.alloc()));
+                            SslHandler tls = sslContext.newHandler(ch.alloc());
+                            tls.setHandshakeTimeout(timeouts.authNanos(), TimeUnit.NANOSECONDS);
+                            p.addLast(tls);
                         }
-                        p.addLast(new StunStreamFrameDecoder(metrics, transport.label()));
-                        p.addLast(new StreamClientHandler(packets, allocations, metrics, transport));
+                        p.addLast(new StunStreamFrameDecoder(metrics, transport.label(), timeouts.frameNanos()));
+                        p.addLast(new StreamClientHandler(packets, allocations, metrics, connection, limits,
+                                timeouts.authNanos()));
                     }
                 });
         Channel ch = b.bind(address, port).sync().channel();
@@ -123,6 +135,10 @@ final class Listeners {
             tlsPort = bound;
         }
         return bound;
+    }
+
+    /** The deadlines of a stream connection: its first authenticated request, and each frame. */
+    record StreamTimeouts(long authNanos, long frameNanos) {
     }
 
     int udpPort() {

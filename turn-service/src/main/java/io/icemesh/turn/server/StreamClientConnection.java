@@ -6,16 +6,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A TCP or TLS client connection. It holds at most one allocation, which ends when the connection closes
  * (RFC 8656 Section 3.1). When the socket's send queue is full, relayed data is dropped rather than queued.
+ * It holds a slot of the {@link StreamConnectionLimits} while open, and remembers whether a request on it has
+ * authenticated (until then it may be evicted, and it must authenticate within the auth timeout).
  */
 final class StreamClientConnection implements ClientConnection {
 
     private final Channel channel;
     private final FiveTuple fiveTuple;
+    private final AtomicBoolean slot = new AtomicBoolean();
     private volatile Allocation allocation;
+    private volatile boolean authenticated;
 
     StreamClientConnection(Channel channel, FiveTuple fiveTuple) {
         this.channel = channel;
@@ -50,6 +55,32 @@ final class StreamClientConnection implements ClientConnection {
     /** True when the socket can take more data now. */
     boolean isWritable() {
         return channel.isWritable();
+    }
+
+    @Override
+    public void authenticated() {
+        authenticated = true;
+    }
+
+    boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    void holdSlot() {
+        slot.set(true);
+    }
+
+    /** True when this call gave the slot up (it was held). */
+    boolean releaseSlot() {
+        return slot.compareAndSet(true, false);
+    }
+
+    boolean holdsSlot() {
+        return slot.get();
+    }
+
+    void close() {
+        channel.close();
     }
 
     @Override

@@ -2,46 +2,54 @@ package io.icemesh.turn.server;
 
 import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.AllocationManager;
-import io.icemesh.turn.allocation.FiveTuple;
-import io.icemesh.turn.allocation.TransportProtocol;
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One TCP or TLS client connection. Frames go to the {@link ClientPacketHandler}; when the connection closes its
- * allocation is deleted (RFC 8656 Section 3.1), and a connection idle without an allocation is closed.
+ * allocation is deleted (RFC 8656 Section 3.1) and its connection slot is given back. A connection with no
+ * authenticated request within the auth timeout is closed, and so is one idle without an allocation.
  */
 final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
     private final ClientPacketHandler packets;
     private final AllocationManager allocations;
     private final TurnMetrics metrics;
-    private final TransportProtocol transport;
-    private StreamClientConnection connection;
+    private final StreamClientConnection connection;
+    private final StreamConnectionLimits limits;
+    private final long authTimeoutNanos;
+    private ScheduledFuture<?> authDeadline;
 
     StreamClientHandler(ClientPacketHandler packets, AllocationManager allocations, TurnMetrics metrics,
-            TransportProtocol transport) {
+            StreamClientConnection connection, StreamConnectionLimits limits, long authTimeoutNanos) {
         this.packets = packets;
         this.allocations = allocations;
         this.metrics = metrics;
-        this.transport = transport;
+        this.connection = connection;
+        this.limits = limits;
+        this.authTimeoutNanos = authTimeoutNanos;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connection = new StreamClientConnection(ctx.channel(), new FiveTuple((InetSocketAddress) ctx.channel().remoteAddress(),
-                (InetSocketAddress) ctx.channel().localAddress(), transport));
+        authDeadline = ctx.executor().schedule(() -> {
+            if (!connection.isAuthenticated() && ctx.channel().isActive()) {
+                metrics.streamClosed(TurnMetrics.StreamClose.AUTH_TIMEOUT);
+                ctx.close();
+            }
+        }, authTimeoutNanos, TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof ByteBuf frame && connection != null) {
+        if (msg instanceof ByteBuf frame) {
             packets.onPacket(frame, connection);
         } else {
             ReferenceCountUtil.release(msg);
@@ -50,7 +58,8 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && (connection == null || connection.allocation() == null)) {
+        if (evt instanceof IdleStateEvent && connection.allocation() == null) {
+            metrics.streamClosed(TurnMetrics.StreamClose.IDLE);
             ctx.close();
         }
         ReferenceCountUtil.release(evt);
@@ -58,11 +67,13 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (connection != null) {
-            Allocation allocation = connection.allocation();
-            if (allocation != null) {
-                allocations.remove(allocation, AllocationManager.EndReason.DELETED);
-            }
+        if (authDeadline != null) {
+            authDeadline.cancel(false);
+        }
+        limits.release(connection);
+        Allocation allocation = connection.allocation();
+        if (allocation != null) {
+            allocations.remove(allocation, AllocationManager.EndReason.DELETED);
         }
         ctx.fireChannelInactive();
     }
@@ -71,7 +82,7 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // bad TLS records are malformed input; resets and other I/O errors are just the client going away
         if (cause instanceof io.netty.handler.codec.DecoderException) {
-            metrics.malformed(transport.label());
+            metrics.malformed(connection.transportLabel());
         }
         ctx.close();
     }

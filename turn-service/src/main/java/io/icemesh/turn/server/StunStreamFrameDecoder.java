@@ -8,24 +8,33 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Splits a TCP/TLS byte stream into STUN messages and ChannelData frames (RFC 8656 Section 12.5: over streams,
  * ChannelData is padded to 4 bytes, and the length fields frame both). A stream that starts anything else is
- * out of sync for good: it is counted and closed.
+ * out of sync for good: it is counted and closed. A frame must arrive in full within the frame timeout of its first
+ * byte, so a peer that drips bytes cannot hold a connection (and its descriptor) open.
  */
 final class StunStreamFrameDecoder extends ByteToMessageDecoder {
 
     private final TurnMetrics metrics;
     private final String transport;
+    private final long frameTimeoutNanos;
+    /** When the frame now waiting for more bytes began to arrive; 0 when none is. */
+    private long partialSince;
+    private ScheduledFuture<?> deadline;
 
-    StunStreamFrameDecoder(TurnMetrics metrics, String transport) {
+    StunStreamFrameDecoder(TurnMetrics metrics, String transport, long frameTimeoutNanos) {
         this.metrics = metrics;
         this.transport = transport;
+        this.frameTimeoutNanos = frameTimeoutNanos;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        boolean framed = false;
         while (in.readableBytes() >= ChannelData.HEADER_LENGTH) {
             int start = in.readerIndex();
             int first = in.getUnsignedByte(start);
@@ -42,9 +51,41 @@ final class StunStreamFrameDecoder extends ByteToMessageDecoder {
                 return;
             }
             if (in.readableBytes() < frame) {
-                return;
+                break;
             }
             out.add(in.readRetainedSlice(frame));
+            framed = true;
+        }
+        if (!in.isReadable()) {
+            partialSince = 0;
+        } else if (framed || partialSince == 0) {
+            partialSince = System.nanoTime();
+            if (deadline == null) {
+                deadline = ctx.executor().schedule(() -> checkDeadline(ctx), frameTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Runs on the channel's event loop: closes the connection if the waiting frame is past its time. */
+    private void checkDeadline(ChannelHandlerContext ctx) {
+        deadline = null;
+        if (partialSince == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = partialSince + frameTimeoutNanos - System.nanoTime();
+        if (left > 0) {
+            deadline = ctx.executor().schedule(() -> checkDeadline(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        metrics.streamClosed(TurnMetrics.StreamClose.FRAME_TIMEOUT);
+        ctx.close();
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
         }
     }
 }

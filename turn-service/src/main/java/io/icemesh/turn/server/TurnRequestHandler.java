@@ -16,7 +16,8 @@ import io.icemesh.stun.StunMessageType;
 /**
  * Handles STUN requests: Binding (RFC 8489 Section 18.2) and the authenticated TURN requests (RFC 8656),
  * after checking for unknown comprehension-required attributes (RFC 8489 Section 6.3.1). Answers that go to
- * unauthenticated sources pass the per-source rate limit first.
+ * unauthenticated UDP sources pass the per-source rate limit first; answers to requests signed with the user's key
+ * never wait for it.
  */
 final class TurnRequestHandler {
 
@@ -73,6 +74,7 @@ final class TurnRequestHandler {
         long nowSeconds = System.currentTimeMillis() / 1000;
         AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds);
         if (auth.authenticated()) {
+            client.authenticated();
             switch (request.method()) {
                 case StunMessageType.METHOD_ALLOCATE -> allocate.allocate(request, client, auth);
                 case StunMessageType.METHOD_REFRESH -> allocationRequests.refresh(request, client, auth);
@@ -93,13 +95,19 @@ final class TurnRequestHandler {
                 events.clientEvent(TurnEventType.AUTH_FAILED, client.fiveTuple(), auth.username(), auth.reason());
             }
         }
-        answerUnauthenticated(client, answer);
+        if (auth.signedByUser()) {
+            // only the nonce was stale: the sender knows the password, so it is answered whatever its address spent
+            client.send(answer);
+        } else {
+            answerUnauthenticated(client, answer);
+        }
     }
 
     private static TurnMetrics.AuthFailure failureOf(String reason) {
         return switch (reason) {
             case RequestAuthenticator.REASON_UNKNOWN_USER -> TurnMetrics.AuthFailure.UNKNOWN_USER;
             case RequestAuthenticator.REASON_EXPIRED -> TurnMetrics.AuthFailure.EXPIRED_CREDENTIAL;
+            case RequestAuthenticator.REASON_LIFETIME_TOO_LONG -> TurnMetrics.AuthFailure.CREDENTIAL_LIFETIME_TOO_LONG;
             case RequestAuthenticator.REASON_BAD_INTEGRITY -> TurnMetrics.AuthFailure.BAD_INTEGRITY;
             case RequestAuthenticator.REASON_STALE_NONCE -> TurnMetrics.AuthFailure.STALE_NONCE;
             case RequestAuthenticator.REASON_BAD_REQUEST, RequestAuthenticator.REASON_USERHASH ->
@@ -108,8 +116,13 @@ final class TurnRequestHandler {
         };
     }
 
+    /**
+     * Sends an answer to a request that did not authenticate. Over UDP it passes the reflection rate limit first; a
+     * TCP or TLS peer completed a handshake, so its address is real and its answers are bounded by the connection
+     * limits instead.
+     */
     private void answerUnauthenticated(ClientConnection client, byte[] answer) {
-        if (rateLimiter.allow(client.fiveTuple().client().getAddress(), System.nanoTime())) {
+        if (client.isStream() || rateLimiter.allow(client.fiveTuple().client(), System.nanoTime())) {
             client.send(answer);
         } else {
             metrics.rateLimited();

@@ -62,8 +62,19 @@ public class TurnServer {
 
     synchronized void start() throws Exception {
         TurnConfig.Allocations limits = config.allocation();
-        allocations = new AllocationManager(limits.maxPerUser(), limits.maxTotal());
+        TurnConfig.Listen listen = config.listen();
+        FileDescriptorBudget fds = FileDescriptorBudget.ofThisProcess(listen.maxStreamConnections(), limits.maxTotal());
+        if (fds.relaySockets() < limits.maxTotal()) {
+            LOG.warnf("allocation.max-total %d lowered to %d: the process may open %d file descriptors (raise "
+                    + "the limit, e.g. ulimit -n, to hold more)", limits.maxTotal(), fds.relaySockets(), fds.limit());
+        }
+        allocations = new AllocationManager(limits.maxPerUser(), limits.maxPerSource(), fds.relaySockets());
         metrics = new TurnMetrics(registry, allocations::active);
+        StreamConnectionLimits streamLimits = new StreamConnectionLimits(fds.streamConnections(),
+                listen.maxStreamConnectionsPerSource(), metrics);
+        TurnMetrics.streamConnectionsGauge(registry, streamLimits::open, streamLimits.maxTotal());
+        Listeners.StreamTimeouts timeouts = new Listeners.StreamTimeouts(listen.streamAuthTimeout().toNanos(),
+                listen.streamFrameTimeout().toNanos());
         FunctionCounter.builder("icemesh.turn.events.dropped", events, TurnEventPublisher::droppedCount)
                 .description("Kafka events dropped (buffer full, delivery failed, or failure-event rate limit)")
                 .register(registry);
@@ -75,13 +86,14 @@ public class TurnServer {
             config.previousSecrets().ifPresent(secrets::addAll);
         }
         RequestAuthenticator authenticator = new RequestAuthenticator(config.realm(),
-                new CredentialStore(config.users(), secrets), new NonceService(config.auth().nonceLifetime().toSeconds()));
+                new CredentialStore(config.users(), secrets, config.auth().maxCredentialLifetime().toSeconds()),
+                new NonceService(config.auth().nonceLifetime().toSeconds()));
         PeerAddressPolicy peers = new PeerAddressPolicy(entries(config.peers().allow()), entries(config.peers().deny()),
                 config.allowLoopbackPeers());
-        UnauthenticatedRateLimiter rateLimiter = new UnauthenticatedRateLimiter(config.auth().unauthenticatedRate(),
-                config.auth().unauthenticatedBurst());
+        TurnConfig.Auth auth = config.auth();
+        UnauthenticatedRateLimiter rateLimiter = new UnauthenticatedRateLimiter(auth.unauthenticatedRate(),
+                auth.unauthenticatedBurst(), auth.unauthenticatedPortRate(), auth.unauthenticatedPortBurst());
 
-        TurnConfig.Listen listen = config.listen();
         listeners = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
         InetAddress ipv4 = HostAddresses.ipv4(config.relay().ipv4Address());
         InetAddress ipv6 = HostAddresses.ipv6(config.relay().ipv6Address());
@@ -104,23 +116,26 @@ public class TurnServer {
             listeners.bindUdp(listenAddress, listen.udpPort(), new UdpListenerHandler(packets, allocations, metrics));
         }
         if (listen.tcp()) {
-            listeners.bindStream(listenAddress, listen.tcpPort(), null, packets, allocations, metrics);
+            listeners.bindStream(listenAddress, listen.tcpPort(), null, packets, allocations, metrics, streamLimits,
+                    timeouts);
         }
         if (listen.tls()) {
             listeners.bindStream(listenAddress, listen.tlsPort(), TlsContextFactory.create(config.tls()), packets,
-                    allocations, metrics);
+                    allocations, metrics, streamLimits, timeouts);
         }
         long sweepMillis = limits.sweepInterval().toMillis();
         lastTrafficNanos = System.nanoTime();
-        listeners.group().next().scheduleAtFixedRate(() -> sweep(rateLimiter), sweepMillis, sweepMillis,
+        listeners.group().next().scheduleAtFixedRate(() -> sweep(rateLimiter, streamLimits), sweepMillis, sweepMillis,
                 TimeUnit.MILLISECONDS);
         long announceMillis = config.events().announceInterval().toMillis();
         listeners.group().next().scheduleAtFixedRate(() -> announce(false), 0, announceMillis, TimeUnit.MILLISECONDS);
         LOG.infof("turn-service %s listening on %s udp:%d tcp:%d tls:%d (%s transport), relay %s%s ports %d-%d, "
-                        + "public %s, realm %s, loopback peers %s", config.nodeId(), listen.address(), udpPort(), tcpPort(),
-                tlsPort(), listeners.nativeTransport() ? "epoll" : "nio", ipv4.getHostAddress(),
+                        + "public %s, realm %s, loopback peers %s, at most %d allocations and %d TCP/TLS connections "
+                        + "(%d per source) of %d file descriptors", config.nodeId(), listen.address(), udpPort(),
+                tcpPort(), tlsPort(), listeners.nativeTransport() ? "epoll" : "nio", ipv4.getHostAddress(),
                 ipv6 == null ? "" : " and " + ipv6.getHostAddress(), config.relay().minPort(), config.relay().maxPort(),
-                publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied");
+                publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied",
+                fds.relaySockets(), fds.streamConnections(), listen.maxStreamConnectionsPerSource(), fds.limit());
     }
 
     private RelayPortAllocator relays(InetAddress address) {
@@ -132,11 +147,12 @@ public class TurnServer {
         return configured.stream().filter(s -> !s.isBlank() && !"none".equals(s)).toList();
     }
 
-    private void sweep(UnauthenticatedRateLimiter rateLimiter) {
+    private void sweep(UnauthenticatedRateLimiter rateLimiter, StreamConnectionLimits streamLimits) {
         try {
             long now = System.nanoTime();
             allocations.sweep(now);
             rateLimiter.evictIdle(now);
+            streamLimits.purge();
             if (now - lastTrafficNanos >= config.events().trafficInterval().toNanos()) {
                 lastTrafficNanos = now;
                 for (Allocation a : allocations.all()) {

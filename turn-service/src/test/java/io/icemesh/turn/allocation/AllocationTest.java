@@ -2,6 +2,7 @@ package io.icemesh.turn.allocation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -62,17 +63,21 @@ class AllocationTest {
         assertFalse(a.isExpired(600 * SEC));
     }
 
+    private static final InetAddress CLIENT = new InetSocketAddress("192.0.2.1", 1).getAddress();
+    private static final InetAddress OTHER_CLIENT = new InetSocketAddress("192.0.2.2", 1).getAddress();
+
     @Test
     void managerEnforcesQuotasAndExpires() {
-        AllocationManager m = new AllocationManager(2, 3);
+        AllocationManager m = new AllocationManager(2, 10, 3);
         List<String> ended = new ArrayList<>();
         m.onEnd((a, r) -> ended.add(a.id() + ":" + r.label()));
-        assertEquals(AllocationManager.Admission.OK, m.reserve("u"));
-        assertEquals(AllocationManager.Admission.OK, m.reserve("u"));
-        assertEquals(AllocationManager.Admission.USER_QUOTA, m.reserve("u"));
-        assertEquals(AllocationManager.Admission.OK, m.reserve("v"));
-        assertEquals(AllocationManager.Admission.TOTAL_QUOTA, m.reserve("w"));
-        m.release("v");
+        assertEquals(AllocationManager.Admission.OK, m.reserve("u", CLIENT));
+        assertEquals(AllocationManager.Admission.OK, m.reserve("u", CLIENT));
+        assertEquals(AllocationManager.Admission.USER_QUOTA, m.reserve("u", CLIENT));
+        assertEquals(AllocationManager.Admission.OK, m.reserve("v", CLIENT));
+        assertEquals(AllocationManager.Admission.TOTAL_QUOTA, m.reserve("w", CLIENT));
+        m.release("v", CLIENT);
+        m.release("u", CLIENT);
         Allocation a = allocation("u", 1);
         AtomicBoolean closed = new AtomicBoolean();
         a.attachRelay(new RelayEndpoint() {
@@ -93,8 +98,38 @@ class AllocationTest {
         assertEquals(List.of(a), m.sweep(600 * SEC));
         assertTrue(closed.get(), "the relay socket closes with the allocation");
         assertEquals(List.of("a1:expired"), ended);
-        assertEquals(AllocationManager.Admission.OK, m.reserve("u"), "the expired allocation gave its slot back");
+        assertEquals(AllocationManager.Admission.OK, m.reserve("u", CLIENT), "the expired allocation gave its slot back");
         m.startDraining();
-        assertEquals(AllocationManager.Admission.DRAINING, m.reserve("x"));
+        assertEquals(AllocationManager.Admission.DRAINING, m.reserve("x", CLIENT));
+    }
+
+    @Test
+    void restUsernamesOfOneSessionShareItsQuotaWhateverTheirExpiry() {
+        AllocationManager m = new AllocationManager(2, 100, 100);
+        assertEquals(AllocationManager.Admission.OK, m.reserve("1900000000:session-1", CLIENT));
+        assertEquals(AllocationManager.Admission.OK, m.reserve("1900000060:session-1", OTHER_CLIENT));
+        assertEquals(AllocationManager.Admission.USER_QUOTA, m.reserve("1900000120:session-1", CLIENT),
+                "a third credential minted for the same session counts against the same quota");
+        assertEquals(AllocationManager.Admission.OK, m.reserve("1900000120:session-2", CLIENT));
+        m.release("1900000000:session-1", CLIENT);
+        assertEquals(AllocationManager.Admission.OK, m.reserve("1900000180:session-1", CLIENT),
+                "a released slot comes back to the session, whichever username took it");
+        assertEquals(AllocationManager.quotaKey("1900000000"), AllocationManager.quotaKey("1900000000"));
+        assertNotEquals(AllocationManager.quotaKey("1900000000"), AllocationManager.quotaKey("1900000001"),
+                "a REST username without a user part is its own key");
+        assertNotEquals(AllocationManager.quotaKey("session-1"), AllocationManager.quotaKey("1:session-1"),
+                "a static user and a REST session of the same name do not share a quota");
+    }
+
+    @Test
+    void oneSourceAddressHasItsOwnQuota() {
+        AllocationManager m = new AllocationManager(10, 2, 100);
+        assertEquals(AllocationManager.Admission.OK, m.reserve("a", CLIENT));
+        assertEquals(AllocationManager.Admission.OK, m.reserve("b", CLIENT));
+        assertEquals(AllocationManager.Admission.SOURCE_QUOTA, m.reserve("c", CLIENT));
+        assertEquals(AllocationManager.Admission.OK, m.reserve("c", OTHER_CLIENT), "another address is not affected");
+        assertEquals(AllocationManager.Admission.OK, m.reserve("c", OTHER_CLIENT),
+                "a refusal for the source quota took no slot from the user");
+        assertEquals(4, m.reservedSlots());
     }
 }

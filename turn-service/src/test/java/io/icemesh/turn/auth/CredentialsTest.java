@@ -39,7 +39,7 @@ class CredentialsTest {
 
     @Test
     void storeFindsStaticUsersRestUsersAndRefusesExpired() {
-        CredentialStore store = new CredentialStore(Map.of("alice", "pw"), List.of("current", "previous"));
+        CredentialStore store = new CredentialStore(Map.of("alice", "pw"), List.of("current", "previous"), 86_400);
         assertEquals(List.of("pw"), store.lookup("alice", 100).passwords());
         CredentialStore.Lookup rest = store.lookup("200:bob", 100);
         assertEquals(CredentialStore.Status.FOUND, rest.status());
@@ -48,7 +48,7 @@ class CredentialsTest {
         assertEquals(CredentialStore.Status.EXPIRED, store.lookup("99:bob", 100).status());
         assertEquals(CredentialStore.Status.UNKNOWN, store.lookup("mallory", 100).status());
         assertEquals(CredentialStore.Status.UNKNOWN,
-                new CredentialStore(Map.of(), List.of()).lookup("200:bob", 100).status());
+                new CredentialStore(Map.of(), List.of(), 86_400).lookup("200:bob", 100).status());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.icemesh.turn.auth;
 import io.icemesh.stun.TurnRestCredential;
 import io.icemesh.stun.PasswordAlgorithm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.stun.StunAttributeType;
@@ -23,7 +24,7 @@ class RequestAuthenticatorTest {
 
     private final NonceService nonces = new NonceService(600);
     private final RequestAuthenticator auth = new RequestAuthenticator("icemesh",
-            new CredentialStore(Map.of("alice", "pw"), List.of("new-secret", "old-secret")), nonces);
+            new CredentialStore(Map.of("alice", "pw"), List.of("new-secret", "old-secret"), 86_400), nonces);
     private final InetAddress client = InetAddress.getLoopbackAddress();
 
     private StunMessage request(String user, String password, PasswordAlgorithm alg, boolean sha256, String nonce) {
@@ -84,10 +85,36 @@ class RequestAuthenticatorTest {
     }
 
     @Test
-    void answersStaleNonceWith438() {
+    void answersStaleNonceWith438AndTellsWhetherTheSenderKnewThePassword() throws Exception {
         String old = auth.nonceFor(client, NOW - 601);
         AuthResult r = auth.authenticate(request("alice", "pw", PasswordAlgorithm.MD5, false, old), client, NOW);
         assertEquals(StunErrorCode.STALE_NONCE, r.error());
+        assertTrue(r.signedByUser(), "a stale nonce on a correctly signed request is told apart from noise");
+        assertFalse(r.authenticated(), "a stale nonce never authenticates");
+        AuthResult guess = auth.authenticate(request("alice", "nope", PasswordAlgorithm.MD5, false, old), client, NOW);
+        assertEquals(StunErrorCode.STALE_NONCE, guess.error());
+        assertFalse(guess.signedByUser(), "a wrong password with a stale nonce is noise");
+        String forged = auth.nonceFor(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 9}), NOW);
+        AuthResult other = auth.authenticate(request("alice", "pw", PasswordAlgorithm.MD5, false, forged), client, NOW);
+        assertEquals(StunErrorCode.STALE_NONCE, other.error());
+        assertFalse(other.signedByUser(), "a nonce issued to another address is not checked further");
+    }
+
+    @Test
+    void refusesRestCredentialWhoseExpiryIsTooFarAhead() {
+        String user = "9999999999:session-1";
+        AuthResult r = auth.authenticate(request(user, TurnRestCredential.password("new-secret", user),
+                PasswordAlgorithm.MD5, false, auth.nonceFor(client, NOW)), client, NOW);
+        assertEquals(StunErrorCode.UNAUTHENTICATED, r.error());
+        assertEquals(RequestAuthenticator.REASON_LIFETIME_TOO_LONG, r.reason());
+        String inDay = (NOW + 86_400 + 300) + ":session-1";
+        assertTrue(auth.authenticate(request(inDay, TurnRestCredential.password("new-secret", inDay),
+                PasswordAlgorithm.MD5, false, auth.nonceFor(client, NOW)), client, NOW).authenticated(),
+                "an expiry at the longest lifetime plus the clock skew allowance is accepted");
+        String justOver = (NOW + 86_400 + 301) + ":session-1";
+        assertEquals(RequestAuthenticator.REASON_LIFETIME_TOO_LONG, auth.authenticate(request(justOver,
+                TurnRestCredential.password("new-secret", justOver), PasswordAlgorithm.MD5, false,
+                auth.nonceFor(client, NOW)), client, NOW).reason());
     }
 
     @Test

@@ -16,6 +16,8 @@ public class LoopbackPeersProfile implements QuarkusTestProfile {
                 "icemesh.turn.allow-loopback-peers", "true",
                 "icemesh.turn.allocation.max-per-user", "1000",
                 "icemesh.turn.auth.unauthenticated-rate", "10000",
-                "icemesh.turn.auth.unauthenticated-burst", "10000");
+                "icemesh.turn.auth.unauthenticated-burst", "10000",
+                "icemesh.turn.auth.unauthenticated-port-rate", "10000",
+                "icemesh.turn.auth.unauthenticated-port-burst", "10000");
     }
 }

@@ -24,7 +24,8 @@ class PeerAddressPolicyTest {
             "10.0.0.1", "172.16.5.5", "192.168.1.1", "100.64.0.1", "169.254.169.254", "fe80::1", "fc00::1",
             "fd12:3456::1", "224.0.0.1", "ff02::1", "255.255.255.255", "240.0.0.1", "192.0.2.1", "198.51.100.7",
             "203.0.113.9", "2001:db8::1", "64:ff9b::a00:1", "64:ff9b::7f00:1", "2002:7f00:1::1", "2001:0:4136:e378::1",
-            "198.18.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "::a00:1", "fec0::1"})
+            "198.18.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "::a00:1", "fec0::1", "::ffff:0:127.0.0.1",
+            "::ffff:0:10.0.0.1", "::ffff:0:169.254.169.254", "::ffff:0:0.0.0.0", "::ffff:0:224.0.0.1"})
     void refusesInternalAndSpecialPeers(String address) throws Exception {
         assertFalse(defaults.permits(ip(address)), address + " must be refused by default");
     }
@@ -55,12 +56,14 @@ class PeerAddressPolicyTest {
     }
 
     @Test
-    void normalisesMappedAndCompatibleForms() {
+    void normalisesMappedCompatibleAndTranslatedForms() {
         byte[] v4 = {(byte) 192, (byte) 168, 0, 1};
         byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 192, (byte) 168, 0, 1};
         byte[] compatible = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 192, (byte) 168, 0, 1};
         assertArrayEquals(v4, AddressNormalizer.normalize(mapped));
         assertArrayEquals(v4, AddressNormalizer.normalize(compatible));
+        byte[] translated = {0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 0, 0, (byte) 192, (byte) 168, 0, 1};
+        assertArrayEquals(v4, AddressNormalizer.normalize(translated), "RFC 2765 ::ffff:0:a.b.c.d");
         byte[] loopback6 = new byte[16];
         loopback6[15] = 1;
         assertArrayEquals(loopback6, AddressNormalizer.normalize(loopback6));

@@ -60,7 +60,7 @@ class DecoderFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void streamFramerIsTotal(byte[] input) {
         TurnMetrics metrics = new TurnMetrics(new SimpleMeterRegistry(), () -> 0);
-        EmbeddedChannel channel = new EmbeddedChannel(new StunStreamFrameDecoder(metrics, "tcp"));
+        EmbeddedChannel channel = new EmbeddedChannel(new StunStreamFrameDecoder(metrics, "tcp", 5_000_000_000L));
         try {
             int half = input.length / 2;
             channel.writeInbound(Unpooled.wrappedBuffer(input, 0, half));

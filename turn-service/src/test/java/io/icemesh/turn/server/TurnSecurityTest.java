@@ -56,13 +56,17 @@ class TurnSecurityTest {
             assertEquals("icemesh", answer.stringValue(StunAttributeType.REALM));
             assertTrue(answer.stringValue(StunAttributeType.NONCE).startsWith("obMatJos2"));
             assertTrue(answer.has(StunAttributeType.PASSWORD_ALGORITHMS));
-            // coturn 4.6.1 answers this 36-byte request (28 bytes + FINGERPRINT) with 104 bytes (96 + FINGERPRINT)
-            assertTrue(answer.bytes().length <= 104, "a 401 must be no larger than coturn's: " + answer.bytes().length);
+            // coturn 4.6.1 answers this 36-byte request (28 bytes + FINGERPRINT) with 104 bytes (96 + FINGERPRINT); we
+            // answer 92: no reason phrase, nothing the RFC does not ask for
+            assertEquals(92, answer.bytes().length, "a 401 as small as RFC 8489 allows");
+            assertEquals(4, answer.valueLength(answer.indexOf(StunAttributeType.ERROR_CODE)),
+                    "no reason phrase in an unauthenticated answer");
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1", "::ffff:127.0.0.1", "0.0.0.0", "10.0.0.1", "169.254.169.254", "fe80::1"})
+    @ValueSource(strings = {"127.0.0.1", "::ffff:127.0.0.1", "::ffff:0:127.0.0.1", "::ffff:0:10.0.0.1", "0.0.0.0",
+            "10.0.0.1", "169.254.169.254", "fe80::1"})
     void refusesPermissionToInternalPeersWith403(String peer) throws Exception {
         try (TurnTestClient c = alice()) {
             StunMessage allocated = c.allocate();
@@ -164,6 +168,67 @@ class TurnSecurityTest {
             assertEquals(401, code(c.allocate()), "expired credential");
         }
         assertTrue(registry.find("icemesh.turn.auth.failures").tag("reason", "expired_credential").counter().count() >= 1);
+    }
+
+    @Test
+    void freshCredentialsForOneSessionShareItsQuota() throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        List<TurnTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                // as if /api/ice-servers had been called again and again: each call a new expiry, one session
+                String user = (now + 600 + i) + ":session-quota";
+                TurnTestClient c = new TurnTestClient(server.udpPort(), user,
+                        TurnRestCredential.password("test-only-secret", user));
+                clients.add(c);
+                assertEquals(-1, code(c.allocate()), "allocation " + i + " is within the session's quota of 10");
+            }
+            String another = (now + 700) + ":session-quota";
+            TurnTestClient over = new TurnTestClient(server.udpPort(), another,
+                    TurnRestCredential.password("test-only-secret", another));
+            clients.add(over);
+            assertEquals(486, code(over.allocate()), "an eleventh credential of the same session is over its quota");
+            String otherSession = (now + 700) + ":session-other";
+            TurnTestClient other = new TurnTestClient(server.udpPort(), otherSession,
+                    TurnRestCredential.password("test-only-secret", otherSession));
+            clients.add(other);
+            assertEquals(-1, code(other.allocate()), "another session is not affected");
+        } finally {
+            for (TurnTestClient c : clients) {
+                c.refresh(0);
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void credentialWhoseExpiryIsTooFarAheadIsRefused() throws Exception {
+        double before = registry.find("icemesh.turn.auth.failures").tag("reason", "credential_lifetime_too_long")
+                .counter().count();
+        String user = "9999999999:session-forever";
+        try (TurnTestClient c = new TurnTestClient(server.udpPort(), user, TurnRestCredential.password("test-only-secret", user))) {
+            assertEquals(401, code(c.allocate()));
+        }
+        assertEquals(1, registry.find("icemesh.turn.auth.failures").tag("reason", "credential_lifetime_too_long")
+                .counter().count() - before, 0.0);
+    }
+
+    @Test
+    void responsesAndIndicationsSentToTheServerAreCountedNotAnswered() throws Exception {
+        double responses = registry.find("icemesh.turn.stun.ignored").tag("class", "response").counter().count();
+        double indications = registry.find("icemesh.turn.stun.ignored").tag("class", "indication").counter().count();
+        try (TurnTestClient c = alice()) {
+            c.sendRaw(StunMessageBuilder.of(StunMessageType.BINDING_SUCCESS, TurnTestClient.newTransactionId())
+                    .addXorAddress(StunAttributeType.XOR_MAPPED_ADDRESS, new InetSocketAddress("192.0.2.1", 1))
+                    .build());
+            c.sendRaw(StunMessageBuilder.of(StunMessageType.DATA_INDICATION, TurnTestClient.newTransactionId())
+                    .addXorAddress(StunAttributeType.XOR_PEER_ADDRESS, new InetSocketAddress("192.0.2.1", 1))
+                    .add(StunAttributeType.DATA, new byte[] {1, 2, 3, 4}).build());
+            assertNull(c.receive(), "nothing answers a response or a Data indication");
+        }
+        assertEquals(1, registry.find("icemesh.turn.stun.ignored").tag("class", "response").counter().count() - responses, 0.0);
+        assertEquals(1, registry.find("icemesh.turn.stun.ignored").tag("class", "indication").counter().count()
+                - indications, 0.0);
     }
 
     @Test

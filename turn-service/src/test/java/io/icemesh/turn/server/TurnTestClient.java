@@ -7,24 +7,29 @@ import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageBuilder;
 import io.icemesh.stun.StunMessageDecoder;
 import io.icemesh.stun.StunMessageType;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A small TURN client over UDP on loopback for tests, built on our codec: it does the 401 round trip, keeps the
- * realm and nonce, signs requests with MESSAGE-INTEGRITY (or -SHA256) and returns decoded answers.
+ * A small TURN client over UDP (or TCP, see {@link #tcp}) on loopback for tests, built on our codec: it does the 401
+ * round trip, keeps the realm and nonce, signs requests with MESSAGE-INTEGRITY (or -SHA256) and returns decoded
+ * answers.
  */
 final class TurnTestClient implements AutoCloseable {
 
     private static final int TIMEOUT_MS = 3000;
 
     final DatagramSocket socket;
+    /** The TCP connection when this client speaks TCP, else null. */
+    final Socket stream;
     private final InetSocketAddress server;
     String username;
     String password;
@@ -33,11 +38,29 @@ final class TurnTestClient implements AutoCloseable {
     boolean sha256;
 
     TurnTestClient(int port, String username, String password) throws IOException {
-        this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        this.socket.setSoTimeout(TIMEOUT_MS);
+        this(port, username, password, new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+                null);
+    }
+
+    private TurnTestClient(int port, String username, String password, DatagramSocket socket, Socket stream)
+            throws IOException {
+        this.socket = socket;
+        this.stream = stream;
+        if (socket != null) {
+            socket.setSoTimeout(TIMEOUT_MS);
+        }
         this.server = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         this.username = username;
         this.password = password;
+    }
+
+    /** A client on a TCP connection from {@code source} (any loopback address) to the server's TCP port. */
+    static TurnTestClient tcp(int port, String username, String password, InetAddress source) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(source, 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MS);
+        s.setSoTimeout(TIMEOUT_MS);
+        return new TurnTestClient(port, username, password, null, s);
     }
 
     static byte[] newTransactionId() {
@@ -51,11 +74,19 @@ final class TurnTestClient implements AutoCloseable {
     }
 
     void sendRaw(byte[] bytes) throws IOException {
+        if (stream != null) {
+            stream.getOutputStream().write(bytes);
+            stream.getOutputStream().flush();
+            return;
+        }
         socket.send(new DatagramPacket(bytes, bytes.length, server));
     }
 
     /** Receives the next STUN message, skipping other datagrams; null on timeout. */
     StunMessage receive() throws IOException {
+        if (stream != null) {
+            return receiveFromStream();
+        }
         byte[] buf = new byte[65536];
         while (true) {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -67,6 +98,27 @@ final class TurnTestClient implements AutoCloseable {
             StunMessage m = StunMessageDecoder.decode(buf, 0, p.getLength());
             if (m != null) {
                 return m;
+            }
+        }
+    }
+
+    /** Reads frames (STUN, or padded ChannelData) until a STUN message; null on timeout or when the server closed. */
+    private StunMessage receiveFromStream() throws IOException {
+        DataInputStream in = new DataInputStream(stream.getInputStream());
+        while (true) {
+            byte[] header = new byte[4];
+            try {
+                in.readFully(header);
+            } catch (SocketTimeoutException | java.io.EOFException e) {
+                return null;
+            }
+            int length = ((header[2] & 0xFF) << 8) | (header[3] & 0xFF);
+            boolean stun = (header[0] & 0xC0) == 0;
+            int rest = stun ? StunMessage.HEADER_LENGTH - 4 + length : (length + 3) & ~3;
+            byte[] frame = Arrays.copyOf(header, 4 + rest);
+            in.readFully(frame, 4, rest);
+            if (stun) {
+                return StunMessageDecoder.decode(frame);
             }
         }
     }
@@ -157,6 +209,15 @@ final class TurnTestClient implements AutoCloseable {
 
     @Override
     public void close() {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+        }
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException e) {
+                // closing a test connection; nothing to do
+            }
+        }
     }
 }

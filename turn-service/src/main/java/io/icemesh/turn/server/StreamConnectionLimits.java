@@ -1,0 +1,92 @@
+package io.icemesh.turn.server;
+
+import io.icemesh.turn.metrics.TurnMetrics;
+import io.icemesh.turn.policy.KeyedQuota;
+import java.net.InetAddress;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Caps TCP and TLS client connections per source IP and in all, so that connections nobody authenticates cannot
+ * take the file descriptors that UDP relays, honest TCP clients and the admin port need. At the global cap a new
+ * connection evicts the oldest one that has not authenticated yet (those are closed within the auth timeout anyway);
+ * when every connection is authenticated the new one is refused. Over the per-source cap it is refused at once.
+ *
+ * <p>Each connection holds one slot from {@link #admit} until {@link #release}, which may be called more than once.
+ * Unauthenticated connections wait in a queue in arrival order; connections that authenticated or closed are removed
+ * from it lazily (when met at its head, and by {@link #purge()}).
+ */
+final class StreamConnectionLimits {
+
+    private final int maxTotal;
+    private final TurnMetrics metrics;
+    private final AtomicInteger open = new AtomicInteger();
+    private final KeyedQuota<InetAddress> perSource;
+    private final Queue<StreamClientConnection> unauthenticated = new ConcurrentLinkedQueue<>();
+
+    StreamConnectionLimits(int maxTotal, int maxPerSource, TurnMetrics metrics) {
+        this.maxTotal = maxTotal;
+        this.perSource = new KeyedQuota<>(maxPerSource);
+        this.metrics = metrics;
+    }
+
+    /** Takes a slot for a new connection; false (and counted) when it must be closed. */
+    boolean admit(StreamClientConnection connection) {
+        InetAddress source = connection.fiveTuple().client().getAddress();
+        if (!perSource.take(source)) {
+            metrics.streamRefused(TurnMetrics.StreamRefusal.PER_SOURCE);
+            return false;
+        }
+        while (open.incrementAndGet() > maxTotal) {
+            open.decrementAndGet();
+            StreamClientConnection victim = oldestUnauthenticated();
+            if (victim == null) {
+                perSource.give(source);
+                metrics.streamRefused(TurnMetrics.StreamRefusal.GLOBAL);
+                return false;
+            }
+            if (release(victim)) {
+                metrics.streamClosed(TurnMetrics.StreamClose.EVICTED);
+                victim.close();
+            }
+        }
+        connection.holdSlot();
+        unauthenticated.add(connection);
+        return true;
+    }
+
+    /** Gives a connection's slot back; true the first time. */
+    boolean release(StreamClientConnection connection) {
+        if (!connection.releaseSlot()) {
+            return false;
+        }
+        open.decrementAndGet();
+        perSource.give(connection.fiveTuple().client().getAddress());
+        return true;
+    }
+
+    /** Drops connections that authenticated or closed from the eviction queue (called by the sweeper). */
+    void purge() {
+        unauthenticated.removeIf(c -> c.isAuthenticated() || !c.holdsSlot());
+    }
+
+    /** Connections open now. */
+    int open() {
+        return open.get();
+    }
+
+    int maxTotal() {
+        return maxTotal;
+    }
+
+    private StreamClientConnection oldestUnauthenticated() {
+        StreamClientConnection c;
+        while ((c = unauthenticated.poll()) != null) {
+            if (!c.isAuthenticated() && c.holdsSlot()) {
+                return c;
+            }
+        }
+        return null;
+    }
+}
