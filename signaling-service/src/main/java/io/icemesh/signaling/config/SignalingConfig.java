@@ -103,7 +103,11 @@ public interface SignalingConfig {
         @WithName("turn-secret")
         String turnSecret();
 
-        /** Lifetime of the TURN credentials handed out; the response's {@code ttl}. */
+        /**
+         * Lifetime of the TURN credentials handed out; the response's {@code ttl}. Keep it well below turn-service's
+         * {@code icemesh.turn.auth.max-credential-lifetime} (24h by default), which refuses credentials whose expiry
+         * is further away than that; a client asks again on reconnect, so minutes are enough.
+         */
         @WithDefault("10m")
         Duration credentialTtl();
 
