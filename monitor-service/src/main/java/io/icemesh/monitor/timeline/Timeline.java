@@ -25,6 +25,8 @@ final class Timeline {
     private static final String STATE_COMPLETED = "completed";
     private static final String STATE_FAILED = "failed";
     private static final String ICE_FAILED_TEXT = "ICE connection state failed";
+    /** TURN refusals kept per timeline, the most recent: the diagnosis names the last one. */
+    static final int MAX_TURN_FAILURES = 16;
 
     private final String sessionId;
     private final int maxEntries;
@@ -121,6 +123,9 @@ final class Timeline {
         if (t.type() == TurnEventType.ALLOCATION_CREATED) {
             turnAllocations++;
         } else if (t.type() == TurnEventType.AUTH_FAILED || t.type() == TurnEventType.REJECTED) {
+            if (turnFailures.size() == MAX_TURN_FAILURES) {
+                turnFailures.remove(0);
+            }
             turnFailures.add(new TimelineView.TurnFailure(t.type().name(), t.reason()));
         }
     }

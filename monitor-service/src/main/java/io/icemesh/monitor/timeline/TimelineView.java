@@ -21,7 +21,7 @@ import java.util.Set;
  * @param failureText the failure reason as reported, null unless failed
  * @param failureReason the bounded failure label, null unless failed
  * @param turnAllocations TURN allocations created for this session
- * @param turnFailures TURN refusals for this session, as "AUTH_FAILED: reason" texts
+ * @param turnFailures the last TURN refusals for this session (at most 16, oldest dropped first)
  * @param entries the stored entries in arrival order
  * @param entriesDropped entries not stored because the timeline was full
  */
