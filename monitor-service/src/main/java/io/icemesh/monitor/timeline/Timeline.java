@@ -40,6 +40,11 @@ final class Timeline {
     private Long gatheringMs;
     private Long connectedMs;
     private Long firstMediaMs;
+    /**
+     * Whether a session event arrived: only sessions that joined on signaling have them (signaling's own, the
+     * client's reports, media-service's). A timeline with TURN events alone is a credential in use without a join.
+     */
+    private boolean joined;
     private boolean failed;
     private boolean closed;
     private String failureText;
@@ -72,6 +77,7 @@ final class Timeline {
         TimelineEntry entry = new TimelineEntry(e.timestampMs(), e.elapsedMs(),
                 e.source().name().toLowerCase(Locale.ROOT), e.type().name().toLowerCase(Locale.ROOT), detailOf(e));
         store(entry, nowMs);
+        joined = true;
         if (roomId == null) {
             roomId = e.roomId();
         }
@@ -183,7 +189,10 @@ final class Timeline {
         if (connectedMs != null) {
             return closed ? "closed" : "connected";
         }
-        return closed ? "abandoned" : "connecting";
+        if (closed) {
+            return "abandoned";
+        }
+        return joined ? "connecting" : "unjoined";
     }
 
     /** An immutable copy. */

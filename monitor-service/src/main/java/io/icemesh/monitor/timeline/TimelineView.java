@@ -9,7 +9,8 @@ import java.util.Set;
  * @param sessionId the session
  * @param roomId its room, where known
  * @param peerId its peer, where known
- * @param status connecting, connected, failed, abandoned or closed
+ * @param status connecting, connected, failed, abandoned or closed; unjoined while only TURN events name the session
+ *     (its TURN credentials are in use, but it has not joined a room or reported ICE)
  * @param firstTimestampMs earliest event timestamp, epoch milliseconds
  * @param lastUpdateMs when the timeline last changed (monitor's clock), epoch milliseconds
  * @param gatheringMs gathering time, null until gathering completed

@@ -75,10 +75,15 @@ class TimelineStoreTest {
     }
 
     @Test
-    void anAuthenticatedAllocationMakesATimeline() {
+    void anAuthenticatedAllocationMakesATimelineThatIsUnjoinedUntilTheSessionJoins() {
         assertEquals(TimelineStore.TurnApplied.TIMELINE,
                 store.apply("s-alloc", TurnEvents.of(TurnEventType.ALLOCATION_CREATED, "s-alloc", null), 1));
-        assertEquals(1, store.view("s-alloc").orElseThrow().turnAllocations());
+        TimelineView v = store.view("s-alloc").orElseThrow();
+        assertEquals("unjoined", v.status(), "credentials in use without a join are not a session connecting");
+        assertEquals(1, v.turnAllocations());
+        store.apply(SessionEvent.builder(SessionEventType.PEER_JOINED, "s-alloc", EventSource.SIGNALING)
+                .timestampMs(2).build(), 2);
+        assertEquals("connecting", store.view("s-alloc").orElseThrow().status());
     }
 
     @Test

@@ -37,6 +37,16 @@ class TimelineTest {
     }
 
     @Test
+    void aTimelineOfTurnEventsAloneIsUnjoinedNotConnecting() {
+        Timeline turnOnly = new Timeline("t", 100);
+        turnOnly.apply(TurnEvents.of(TurnEventType.ALLOCATION_CREATED, "t", null), 0);
+        assertEquals("unjoined", turnOnly.view().status());
+        turnOnly.apply(SessionEvent.builder(SessionEventType.GATHERING_STARTED, "t", EventSource.CLIENT)
+                .timestampMs(1).build(), 1);
+        assertEquals("connecting", turnOnly.view().status(), "a client report means the session joined");
+    }
+
+    @Test
     void keepsOnlyTheLastTurnRefusals() {
         for (int i = 0; i < 300; i++) {
             timeline.apply(TurnEvents.of(TurnEventType.AUTH_FAILED, "s", "bad_integrity " + i), i);

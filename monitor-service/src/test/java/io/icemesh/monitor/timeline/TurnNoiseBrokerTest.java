@@ -2,10 +2,15 @@ package io.icemesh.monitor.timeline;
 
 import static io.restassured.RestAssured.get;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.EventSource;
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
@@ -23,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * TURN events that are not sessions, through the real broker: Allocates with a wrong password and made-up TURN REST
- * usernames, and monitor's own TURN probe. They count in the TURN metrics; none is a session.
+ * usernames, monitor's own TURN probe, and credentials from {@code /api/ice-servers} used without a join. They count
+ * in the TURN metrics; none is a session connecting.
  */
 @QuarkusTest
 @WithTestResource(MonitorTestEnvironment.class)
@@ -80,6 +86,33 @@ class TurnNoiseBrokerTest {
         List<String> listed = get("/api/sessions?limit=1000").then().statusCode(200).extract().jsonPath()
                 .getList("sessionId", String.class);
         assertFalse(listed.contains(TurnAllocateProbe.PROBE_SESSION_ID), "the probe is not listed: " + listed);
+    }
+
+    @Test
+    void credentialsUsedWithoutAJoinAreUnjoinedUntilTheSessionJoins() {
+        String session = "ice-only-" + run;
+        String username = (t0 / 1000 + 600) + ":" + session;
+        try (EventProducer kafka = new EventProducer()) {
+            kafka.send(Topics.TURN_EVENTS, session, turn(TurnEventType.ALLOCATION_CREATED, username, null));
+            await().atMost(WAIT).untilAsserted(() -> get("/api/sessions/" + session).then().statusCode(200)
+                    .body("timeline.status", equalTo("unjoined"))
+                    .body("timeline.turnAllocations", equalTo(1))
+                    .body("diagnosis.verdict", equalTo("unjoined")));
+            get("/api/sessions?limit=1000").then().statusCode(200)
+                    .body("find { it.sessionId == '" + session + "' }.status", equalTo("unjoined"))
+                    .body("find { it.sessionId == '" + session + "' }.verdict", equalTo("unjoined"));
+
+            // a refusal for a session that has a timeline still joins it, for the diagnosis
+            kafka.send(Topics.TURN_EVENTS, session, turn(TurnEventType.REJECTED, username, "peer_acl"));
+            await().atMost(WAIT).untilAsserted(() -> get("/api/sessions/" + session).then().statusCode(200)
+                    .body("timeline.turnFailures.reason", hasItem("peer_acl")));
+
+            kafka.send(Topics.SESSION_EVENTS, session, SessionEvent.builder(SessionEventType.PEER_JOINED, session,
+                    EventSource.SIGNALING).roomId("room-" + run).timestampMs(t0 + 1).build());
+            await().atMost(WAIT).untilAsserted(() -> get("/api/sessions/" + session).then().statusCode(200)
+                    .body("timeline.status", equalTo("connecting"))
+                    .body("diagnosis.verdict", equalTo("in_progress")));
+        }
     }
 
     private static void assertDelta(MetricsScrape before, MetricsScrape after, double delta, String name,
