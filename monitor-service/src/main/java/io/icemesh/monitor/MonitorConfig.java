@@ -42,6 +42,21 @@ public interface MonitorConfig {
         /** How often timelines older than {@link #maxAge()} are swept. */
         @WithDefault("10s")
         Duration sweepInterval();
+
+        /**
+         * How long a TURN refusal (AUTH_FAILED, REJECTED) naming a session with no timeline is held for that
+         * session's join, which comes on the other topic and can arrive later. A refusal never creates a timeline:
+         * its username is whatever the client sent.
+         */
+        @WithDefault("60s")
+        Duration refusalHold();
+
+        /**
+         * Most sessions whose refusals are held at once; past it the longest held go first. Bounds what made-up
+         * usernames cost (a few refusals each), apart from the timelines.
+         */
+        @WithDefault("1000")
+        int maxHeldRefusalSessions();
     }
 
     /** Slowness thresholds of the diagnosis. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.icemesh.signaling.config.SignalingConfig;
+import io.icemesh.signaling.limit.RateLimiter;
 import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -44,7 +45,8 @@ public class SignalingSocket {
 
     @OnOpen
     public String onOpen(WebSocketConnection connection) {
-        limits.put(connection.id(), new RateLimiter(config.protocol().maxMessagesPerSecond(), System.nanoTime()));
+        limits.put(connection.id(), RateLimiter.perSecond(config.protocol().maxMessagesPerSecond(),
+                System.nanoTime()));
         return json.createObjectNode().put("type", "hello").put("protocol", PROTOCOL_VERSION).toString();
     }
 

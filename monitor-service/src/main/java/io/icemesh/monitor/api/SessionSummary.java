@@ -8,7 +8,7 @@ import io.icemesh.monitor.timeline.TimelineView;
  *
  * @param sessionId the session
  * @param roomId its room, where known
- * @param status connecting, connected, failed, abandoned or closed
+ * @param status connecting, connected, failed, abandoned or closed; unjoined while only TURN events name it
  * @param firstTimestampMs earliest event, epoch milliseconds
  * @param lastUpdateMs last change, epoch milliseconds
  * @param gatheringMs gathering time
@@ -16,7 +16,7 @@ import io.icemesh.monitor.timeline.TimelineView;
  * @param timeToFirstMediaMs time to first media
  * @param selectedPair the selected pair, e.g. "host/host udp"
  * @param failureReason the bounded failure label
- * @param verdict ok, slow, failed or in_progress
+ * @param verdict ok, slow, failed, in_progress or unjoined
  * @param cause the diagnosis in plain words
  */
 public record SessionSummary(String sessionId, String roomId, String status, long firstTimestampMs,

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * <li>first media was slow after connecting;</li>
  * <li>otherwise, the healthy summary (or that it is still connecting).</li>
  * </ol>
+ * A session known from TURN events alone (its credentials allocated, but it never joined a room or reported ICE) is
+ * not a session in progress: its verdict is {@code unjoined}, and only a TURN refusal is named besides.
  */
 @ApplicationScoped
 public class Diagnoser {
@@ -44,6 +46,7 @@ public class Diagnoser {
             "bad_request", "400", "userhash_unsupported", "400", "stale_nonce", "438",
             "user_quota", "486", "total_quota", "486", "draining", "486", "peer_acl", "403");
     private static final int MAX_SUSPECTS_NAMED = 3;
+    private static final String UNJOINED = "unjoined";
 
     private final MonitorConfig.Diagnosis thresholds;
     private final ServerStatuses servers;
@@ -60,8 +63,15 @@ public class Diagnoser {
 
     public Diagnosis diagnose(TimelineView t) {
         List<String> findings = new ArrayList<>();
-        boolean slow = false;
         boolean noRelay = !t.candidateTypes().contains("relay");
+        if (UNJOINED.equals(t.status())) {
+            findings.add("TURN credentials in use (" + t.turnAllocations() + " allocation"
+                    + (t.turnAllocations() == 1 ? "" : "s") + "), but the session has not joined a room or"
+                    + " reported ICE");
+            turnRefusal(t, noRelay).ifPresent(findings::add);
+            return new Diagnosis(UNJOINED, findings.get(0), List.copyOf(findings));
+        }
+        boolean slow = false;
         turnRefusal(t, noRelay).ifPresent(findings::add);
         if (t.gatheringMs() != null && t.gatheringMs() > thresholds.slowGathering().toMillis()) {
             slow = true;

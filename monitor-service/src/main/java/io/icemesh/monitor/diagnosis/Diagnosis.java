@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What the timeline says about a session.
  *
- * @param verdict ok, slow, failed or in_progress
+ * @param verdict ok, slow, failed, in_progress, or unjoined for a session known from TURN events alone
  * @param cause the main finding in plain words
  * @param findings every finding, the cause first
  */

@@ -25,7 +25,7 @@ import java.util.Arrays;
  * then Refresh with LIFETIME 0 so that the probe leaves no allocation behind. Each probe uses a socket of its own,
  * so every probe is a new 5-tuple and never meets its previous allocation (437).
  */
-final class TurnAllocateProbe {
+public final class TurnAllocateProbe {
 
     /** What the probe found. */
     record Outcome(boolean allocated, long allocateRttNanos, String detail) {
@@ -35,8 +35,11 @@ final class TurnAllocateProbe {
     private static final byte[] UDP_TRANSPORT = {17, 0, 0, 0};
     /** Lifetime asked for the probe's allocation: the shortest sensible, in case the Refresh to 0 is lost. */
     private static final long PROBE_LIFETIME_SECONDS = 60;
-    /** User part of the probe's TURN REST username, so that turn-service's events name the probe. */
-    static final String PROBE_USER = "icemesh-monitor-probe";
+    /**
+     * The session id part of the probe's TURN REST username ({@code expiry:icemesh-monitor-probe}), so that
+     * turn-service's events name the probe: they count in the TURN metrics but make no session timeline.
+     */
+    public static final String PROBE_SESSION_ID = "icemesh-monitor-probe";
     private static final int RECEIVE_BUFFER = 1500;
     private static final int ALLOCATE_REQUEST = StunMessageType.of(StunMessageType.METHOD_ALLOCATE,
             StunMessageType.CLASS_REQUEST);
@@ -75,7 +78,8 @@ final class TurnAllocateProbe {
                 return new Outcome(false, 0, "TURN answered an unauthenticated Allocate with "
                         + (firstCode == 0 ? "success" : String.valueOf(firstCode)) + " instead of 401");
             }
-            String username = (System.currentTimeMillis() / 1000 + credentialLifetime.toSeconds()) + ":" + PROBE_USER;
+            String username = (System.currentTimeMillis() / 1000 + credentialLifetime.toSeconds()) + ":"
+                    + PROBE_SESSION_ID;
             byte[] key = PasswordAlgorithm.MD5.key(username, realm, TurnRestCredential.password(secret, username));
             long started = System.nanoTime();
             StunMessage allocated = exchange(channel, selector, authenticated(ALLOCATE_REQUEST, username, realm, nonce,

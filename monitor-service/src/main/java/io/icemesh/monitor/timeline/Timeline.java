@@ -25,6 +25,8 @@ final class Timeline {
     private static final String STATE_COMPLETED = "completed";
     private static final String STATE_FAILED = "failed";
     private static final String ICE_FAILED_TEXT = "ICE connection state failed";
+    /** TURN refusals kept per timeline, the most recent: the diagnosis names the last one. */
+    static final int MAX_TURN_FAILURES = 16;
 
     private final String sessionId;
     private final int maxEntries;
@@ -38,6 +40,11 @@ final class Timeline {
     private Long gatheringMs;
     private Long connectedMs;
     private Long firstMediaMs;
+    /**
+     * Whether a session event arrived: only sessions that joined on signaling have them (signaling's own, the
+     * client's reports, media-service's). A timeline with TURN events alone is a credential in use without a join.
+     */
+    private boolean joined;
     private boolean failed;
     private boolean closed;
     private String failureText;
@@ -70,6 +77,7 @@ final class Timeline {
         TimelineEntry entry = new TimelineEntry(e.timestampMs(), e.elapsedMs(),
                 e.source().name().toLowerCase(Locale.ROOT), e.type().name().toLowerCase(Locale.ROOT), detailOf(e));
         store(entry, nowMs);
+        joined = true;
         if (roomId == null) {
             roomId = e.roomId();
         }
@@ -121,6 +129,9 @@ final class Timeline {
         if (t.type() == TurnEventType.ALLOCATION_CREATED) {
             turnAllocations++;
         } else if (t.type() == TurnEventType.AUTH_FAILED || t.type() == TurnEventType.REJECTED) {
+            if (turnFailures.size() == MAX_TURN_FAILURES) {
+                turnFailures.remove(0);
+            }
             turnFailures.add(new TimelineView.TurnFailure(t.type().name(), t.reason()));
         }
     }
@@ -178,7 +189,10 @@ final class Timeline {
         if (connectedMs != null) {
             return closed ? "closed" : "connected";
         }
-        return closed ? "abandoned" : "connecting";
+        if (closed) {
+            return "abandoned";
+        }
+        return joined ? "connecting" : "unjoined";
     }
 
     /** An immutable copy. */

@@ -9,7 +9,8 @@ import java.util.Set;
  * @param sessionId the session
  * @param roomId its room, where known
  * @param peerId its peer, where known
- * @param status connecting, connected, failed, abandoned or closed
+ * @param status connecting, connected, failed, abandoned or closed; unjoined while only TURN events name the session
+ *     (its TURN credentials are in use, but it has not joined a room or reported ICE)
  * @param firstTimestampMs earliest event timestamp, epoch milliseconds
  * @param lastUpdateMs when the timeline last changed (monitor's clock), epoch milliseconds
  * @param gatheringMs gathering time, null until gathering completed
@@ -21,7 +22,7 @@ import java.util.Set;
  * @param failureText the failure reason as reported, null unless failed
  * @param failureReason the bounded failure label, null unless failed
  * @param turnAllocations TURN allocations created for this session
- * @param turnFailures TURN refusals for this session, as "AUTH_FAILED: reason" texts
+ * @param turnFailures the last TURN refusals for this session (at most 16, oldest dropped first)
  * @param entries the stored entries in arrival order
  * @param entriesDropped entries not stored because the timeline was full
  */

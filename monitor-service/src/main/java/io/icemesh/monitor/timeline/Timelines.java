@@ -5,6 +5,7 @@ import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.monitor.MonitorConfig;
 import io.icemesh.monitor.metrics.SessionMetrics;
+import io.icemesh.monitor.probe.TurnAllocateProbe;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +23,10 @@ import java.util.Optional;
 
 /**
  * Joins session and TURN events into per-session timelines and turns the milestones they reach into session
- * metrics. The entry point for consumers (events in) and the REST API (views out).
+ * metrics. The entry point for consumers (events in) and the REST API (views out). Timelines are made by sessions
+ * that joined on signaling (session events) and by authenticated TURN allocations; TURN refusals, which anyone can
+ * cause with any username, and monitor's own TURN probe make none. TURN events that join no timeline are counted by
+ * cause.
  */
 @Startup
 @ApplicationScoped
@@ -34,6 +38,17 @@ public class Timelines {
     private final long sweepMillis;
     private long sweepTimer = -1;
     private final Map<TimelineStore.Eviction, Counter> evictions = new EnumMap<>(TimelineStore.Eviction.class);
+    private final Map<Unjoined, Counter> unjoined = new EnumMap<>(Unjoined.class);
+
+    /** Why a TURN event joined no timeline; lower case, the counter's {@code cause} tag. */
+    enum Unjoined {
+        /** The username names no session: a static TURN user. */
+        STATIC_USER,
+        /** monitor's own authenticated TURN probe ({@link TurnAllocateProbe#PROBE_SESSION_ID}). */
+        PROBE,
+        /** A refusal naming a session that got no timeline while it was held (made up, or long gone). */
+        UNKNOWN_SESSION
+    }
 
     Timelines(MonitorConfig config, SessionMetrics metrics, MeterRegistry meters, Vertx vertx) {
         this.metrics = metrics;
@@ -45,11 +60,23 @@ public class Timelines {
                     .tag("cause", e.name().toLowerCase(Locale.ROOT))
                     .register(meters));
         }
+        for (Unjoined u : Unjoined.values()) {
+            unjoined.put(u, Counter.builder("icemesh.monitor.turn.events.unjoined")
+                    .description("TURN events that joined no session timeline: static TURN users, monitor's own"
+                            + " probe, refusals naming a session that has no timeline")
+                    .tag("cause", u.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
         MonitorConfig.Timelines t = config.timelines();
+        HeldRefusals held = new HeldRefusals(t.maxHeldRefusalSessions(), t.refusalHold().toMillis(),
+                refusals -> unjoined.get(Unjoined.UNKNOWN_SESSION).increment(refusals));
         store = new TimelineStore(t.maxSessions(), t.maxEntries(), t.maxAge().toMillis(),
-                (cause, count) -> evictions.get(cause).increment(count));
+                (cause, count) -> evictions.get(cause).increment(count), held);
         Gauge.builder("icemesh.monitor.timelines.active", store, TimelineStore::size)
                 .description("Session timelines held in memory")
+                .register(meters);
+        Gauge.builder("icemesh.monitor.turn.refusals.held", store, TimelineStore::heldSessions)
+                .description("Sessions with TURN refusals held for a timeline that does not exist (yet)")
                 .register(meters);
     }
 
@@ -68,14 +95,20 @@ public class Timelines {
         }
     }
 
-    /** Applies a TURN event to the timeline of the session its username names; returns false if it names none. */
-    public boolean apply(TurnEvent event) {
+    /**
+     * Applies a TURN event to the timeline of the session its username names. Events of static users and of
+     * monitor's own probe are counted as unjoined; a refusal joins only a timeline that exists, or one created for
+     * its session within the refusal hold, and is counted as unjoined otherwise.
+     */
+    public void apply(TurnEvent event) {
         String sessionId = event.sessionId() != null ? event.sessionId() : TurnEvent.sessionIdOf(event.username());
         if (sessionId == null) {
-            return false;
+            unjoined.get(Unjoined.STATIC_USER).increment();
+        } else if (TurnAllocateProbe.PROBE_SESSION_ID.equals(sessionId)) {
+            unjoined.get(Unjoined.PROBE).increment();
+        } else {
+            store.apply(sessionId, event, System.currentTimeMillis());
         }
-        store.apply(sessionId, event, System.currentTimeMillis());
-        return true;
     }
 
     public Optional<TimelineView> view(String sessionId) {

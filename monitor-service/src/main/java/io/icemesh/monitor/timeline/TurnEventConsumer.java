@@ -13,8 +13,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Consumes {@code icemesh.turn-events}: every event feeds the TURN metrics, and events whose username names a
- * session (TURN REST {@code expiry:sessionId}) join that session's timeline. Unreadable records are counted and
- * dropped.
+ * session (TURN REST {@code expiry:sessionId}) go to {@link Timelines}, which joins them to that session's timeline
+ * (refusals only to a timeline that exists). Unreadable records are counted and dropped.
  */
 @Startup
 @ApplicationScoped
@@ -25,7 +25,6 @@ public class TurnEventConsumer {
     private final Timelines timelines;
     private final TurnMetrics turnMetrics;
     private final Counter malformed;
-    private final Counter unjoined;
 
     TurnEventConsumer(Timelines timelines, TurnMetrics turnMetrics, MeterRegistry meters) {
         this.timelines = timelines;
@@ -33,9 +32,6 @@ public class TurnEventConsumer {
         malformed = Counter.builder("icemesh.monitor.events.malformed")
                 .description("Event records dropped because they could not be read")
                 .tag("topic", "turn-events")
-                .register(meters);
-        unjoined = Counter.builder("icemesh.monitor.turn.events.unjoined")
-                .description("TURN events whose username names no session (static TURN users)")
                 .register(meters);
     }
 
@@ -56,8 +52,6 @@ public class TurnEventConsumer {
             return;
         }
         turnMetrics.record(event);
-        if (!timelines.apply(event)) {
-            unjoined.increment();
-        }
+        timelines.apply(event);
     }
 }

@@ -90,6 +90,17 @@ class DiagnoserTest {
         assertEquals("connected in 60 ms over host/host udp; first media at 110 ms", d.cause());
     }
 
+    @Test
+    void aSessionKnownFromTurnAloneIsUnjoinedNotInProgress() {
+        TimelineView turnOnly = new TimelineView("s", null, null, "unjoined", 0, 0, null, null, null, Set.of(),
+                Set.of(), null, null, null, 1, List.of(), List.of(), 0);
+        Diagnosis d = diagnoser.diagnose(turnOnly);
+        assertEquals("unjoined", d.verdict());
+        assertEquals("TURN credentials in use (1 allocation), but the session has not joined a room or reported ICE",
+                d.cause());
+        assertEquals(List.of(d.cause()), d.findings());
+    }
+
     private static TimelineView view(String status, Long gathering, Long connected, Long media, Set<String> types,
             TimelineView.SelectedPair pair, List<TimelineView.TurnFailure> turnFailures) {
         boolean failed = status.equals("failed");

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.EventSource;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Realistic session streams through the real broker: a healthy host call, a relay call, a session whose gathering
- * waited 5 s on a STUN server that never answers, and a failed session whose TURN allocation got 401. Checks the
- * histograms on /q/metrics and the diagnosis on the REST API.
+ * waited 5 s on a STUN server that never answers, and a failed session whose TURN allocation got 401 (the 401
+ * arriving before the session's own events). Checks the histograms on /q/metrics and the diagnosis on the REST API.
  */
 @QuarkusTest
 @WithTestResource(MonitorTestEnvironment.class)
@@ -53,11 +54,17 @@ class SessionTimelinesBrokerTest {
         MetricsScrape before = MetricsScrape.now();
 
         try (EventProducer kafka = new EventProducer()) {
-            // a TURN 401 arrives first (turn-events), and joins the session through the TURN REST username
-            kafka.send(Topics.TURN_EVENTS, "alloc-" + refused, turn(TurnEventType.AUTH_FAILED, null, refused,
+            // A TURN 401 arrives first (turn-events, keyed by session id as turn-service keys it). A refusal proves
+            // no session, so it makes no timeline: it is held until the session's own events (below) make one, and
+            // then joins it through the TURN REST username, before the session fails.
+            kafka.send(Topics.TURN_EVENTS, refused, turn(TurnEventType.AUTH_FAILED, null, refused,
                     "Unauthorized: integrity check failed"));
-            await().atMost(WAIT).untilAsserted(() -> get("/api/sessions/" + refused).then().statusCode(200)
-                    .body("timeline.turnFailures.type", hasItem("AUTH_FAILED")));
+            await().atMost(WAIT).untilAsserted(() -> {
+                MetricsScrape now = MetricsScrape.now();
+                assertDelta(before, now, 1, "icemesh_monitor_turn_events_total", "type", "auth_failed");
+                assertTrue(now.value("icemesh_monitor_turn_refusals_held") >= 1, "the 401 is held for its session");
+            });
+            get("/api/sessions/" + refused).then().statusCode(404);
 
             send(kafka, host, ev(host, SessionEventType.GATHERING_STARTED, 0),
                     ev(host, SessionEventType.CANDIDATE_GATHERED, 1).candidateType("host").protocol("udp"),
@@ -115,6 +122,7 @@ class SessionTimelinesBrokerTest {
             assertDelta(before, after, 1, "icemesh_monitor_candidates_gathered_total", "type", "relay");
             assertDelta(before, after, 1, "icemesh_monitor_turn_events_total", "type", "allocation_created");
             assertDelta(before, after, 1, "icemesh_monitor_turn_events_total", "type", "auth_failed");
+            assertDelta(before, after, 0, "icemesh_monitor_turn_events_unjoined_total", "cause", "unknown_session");
         });
 
         get("/api/sessions/" + host).then().statusCode(200)
@@ -126,6 +134,7 @@ class SessionTimelinesBrokerTest {
                         + " gathered but the selected pair is relay/host udp"))
                 .body("timeline.turnAllocations", equalTo(1));
         get("/api/sessions/" + refused).then().statusCode(200)
+                .body("timeline.turnFailures.type", hasItem("AUTH_FAILED"))
                 .body("diagnosis.verdict", equalTo("failed"))
                 .body("diagnosis.cause", equalTo(
                         "no relay candidate: TURN answered 401 (Unauthorized: integrity check failed)"))

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.events.v1.TurnEventType;
 import io.icemesh.monitor.metrics.FailureReason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,26 @@ class TimelineTest {
         other.apply(SessionEvent.builder(SessionEventType.FAILED, "t", EventSource.SIGNALING)
                 .reason("DTLS handshake timed out").timestampMs(5).build(), 0);
         assertEquals(FailureReason.DTLS_FAILED, other.failureReason());
+    }
+
+    @Test
+    void aTimelineOfTurnEventsAloneIsUnjoinedNotConnecting() {
+        Timeline turnOnly = new Timeline("t", 100);
+        turnOnly.apply(TurnEvents.of(TurnEventType.ALLOCATION_CREATED, "t", null), 0);
+        assertEquals("unjoined", turnOnly.view().status());
+        turnOnly.apply(SessionEvent.builder(SessionEventType.GATHERING_STARTED, "t", EventSource.CLIENT)
+                .timestampMs(1).build(), 1);
+        assertEquals("connecting", turnOnly.view().status(), "a client report means the session joined");
+    }
+
+    @Test
+    void keepsOnlyTheLastTurnRefusals() {
+        for (int i = 0; i < 300; i++) {
+            timeline.apply(TurnEvents.of(TurnEventType.AUTH_FAILED, "s", "bad_integrity " + i), i);
+        }
+        List<TimelineView.TurnFailure> kept = timeline.view().turnFailures();
+        assertEquals(Timeline.MAX_TURN_FAILURES, kept.size());
+        assertEquals("bad_integrity 299", kept.get(kept.size() - 1).reason(), "the last one is kept for the diagnosis");
     }
 
     private List<Milestone> apply(SessionEventType type, long ts, Long elapsed) {

@@ -103,7 +103,11 @@ public interface SignalingConfig {
         @WithName("turn-secret")
         String turnSecret();
 
-        /** Lifetime of the TURN credentials handed out; the response's {@code ttl}. */
+        /**
+         * Lifetime of the TURN credentials handed out; the response's {@code ttl}. Keep it well below turn-service's
+         * {@code icemesh.turn.auth.max-credential-lifetime} (24h by default), which refuses credentials whose expiry
+         * is further away than that; a client asks again on reconnect, so minutes are enough.
+         */
         @WithDefault("10m")
         Duration credentialTtl();
 
@@ -120,5 +124,41 @@ public interface SignalingConfig {
         /** Whether to also hand out the servers that turn-service nodes announce on {@code icemesh.nodes}. */
         @WithDefault("true")
         boolean useAnnouncedNodes();
+
+        /** Limits on {@code GET /api/ice-servers}, which mints TURN credentials. */
+        RateLimit rateLimit();
+    }
+
+    /**
+     * Token buckets on {@code GET /api/ice-servers}: one per session (the token's {@code sid}; a token without one
+     * counts on its own) and one per client address. A request past either gets 429 with Retry-After.
+     */
+    interface RateLimit {
+        /** Requests one session may make at once: a client asks on join and again on each reconnect. */
+        @WithDefault("5")
+        int sessionBurst();
+
+        /** Requests a session's budget regains per minute after its burst. */
+        @WithDefault("3")
+        int sessionPerMinute();
+
+        /**
+         * Requests one client address may make at once, for all its sessions: many users can share one NAT address.
+         * IPv6 clients count per /64, the prefix one subscriber gets. Behind a reverse proxy, the client address is
+         * the proxy's unless Quarkus' {@code quarkus.http.proxy.*} forwarding is configured for it.
+         */
+        @WithDefault("100")
+        int sourceBurst();
+
+        /** Requests a client address's budget regains per minute after its burst. */
+        @WithDefault("60")
+        int sourcePerMinute();
+
+        /**
+         * Most sessions, and separately most addresses, tracked at once; past it the least recently seen is
+         * forgotten. A bucket that has refilled is forgotten anyway.
+         */
+        @WithDefault("50000")
+        int maxTrackedKeys();
     }
 }

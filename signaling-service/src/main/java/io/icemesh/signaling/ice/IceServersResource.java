@@ -2,43 +2,61 @@ package io.icemesh.signaling.ice;
 
 import io.icemesh.signaling.auth.RoomToken;
 import io.icemesh.signaling.auth.RoomTokens;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * {@code GET /api/ice-servers}: the ICE servers an authenticated session should use, best first, with TURN REST
  * credentials. The caller shows its room token as {@code Authorization: Bearer <token>}; without a valid one it
- * gets 401 and no credentials.
+ * gets 401 and no credentials. Each session and each client address has a budget of requests
+ * ({@link IceServersRateLimit}); past it the answer is 429 with Retry-After and no credentials.
  */
 @Path("/api/ice-servers")
 public class IceServersResource {
 
+    /** RFC 6585 section 4. */
+    private static final int TOO_MANY_REQUESTS = 429;
+
     private final RoomTokens tokens;
     private final IceServerDirectory directory;
+    private final IceServersRateLimit limit;
 
-    IceServersResource(RoomTokens tokens, IceServerDirectory directory) {
+    IceServersResource(RoomTokens tokens, IceServerDirectory directory, IceServersRateLimit limit) {
         this.tokens = tokens;
         this.directory = directory;
+        this.limit = limit;
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @Context HttpServerRequest request) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return unauthorized("send the room token as Authorization: Bearer <token>");
         }
+        String raw = authorization.substring(7).trim();
         RoomToken token;
         try {
-            token = tokens.verify(authorization.substring(7).trim());
+            token = tokens.verify(raw);
         } catch (RoomTokens.InvalidTokenException e) {
             return unauthorized(e.getMessage());
+        }
+        SocketAddress remote = request.remoteAddress();
+        Optional<IceServersRateLimit.Refusal> refusal = limit.acquire(IceServersRateLimit.sessionKey(token, raw),
+                IceServersRateLimit.sourceKey(remote == null ? null : remote.hostAddress()), System.nanoTime());
+        if (refusal.isPresent()) {
+            return rateLimited(refusal.get());
         }
         String sessionId = token.sessionId() != null ? token.sessionId() : UUID.randomUUID().toString();
         IceServerDirectory.IceServerList list = directory.listFor(sessionId);
@@ -51,6 +69,15 @@ public class IceServersResource {
         return Response.status(Response.Status.UNAUTHORIZED)
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"icemesh\"")
                 .entity(Map.of("error", "unauthorized", "message", reason))
+                .type(MediaType.APPLICATION_JSON).build();
+    }
+
+    private static Response rateLimited(IceServersRateLimit.Refusal refusal) {
+        String who = refusal.limit() == IceServersRateLimit.Limit.SESSION ? "this session" : "this address";
+        return Response.status(TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, refusal.retryAfterSeconds())
+                .entity(Map.of("error", "rate-limited", "message", "too many ICE server requests from " + who
+                        + "; retry after " + refusal.retryAfterSeconds() + " s"))
                 .type(MediaType.APPLICATION_JSON).build();
     }
 }

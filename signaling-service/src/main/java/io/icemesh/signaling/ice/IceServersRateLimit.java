@@ -1,0 +1,119 @@
+package io.icemesh.signaling.ice;
+
+import io.icemesh.signaling.auth.RoomToken;
+import io.icemesh.signaling.config.SignalingConfig;
+import io.icemesh.signaling.limit.KeyedRateLimiter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The two budgets of {@code GET /api/ice-servers}, which mints TURN credentials: one per session (a room token's
+ * {@code sid}; a token without one is its own session) and one per client address. A request takes from both or
+ * from neither, and each refusal is counted by the limit that refused it. Created at start-up so that its counters
+ * are exported, at zero, before the first refusal.
+ */
+@Startup
+@ApplicationScoped
+public class IceServersRateLimit {
+
+    /** Which budget refused a request; lower case, it is the counter's {@code limit} tag. */
+    public enum Limit { SESSION, SOURCE }
+
+    /** A refused request: the budget that refused it and whole seconds until it has room (Retry-After). */
+    public record Refusal(Limit limit, long retryAfterSeconds) {
+    }
+
+    /** IPv6 clients count per /64: one subscriber's prefix (RFC 6177), in which an address costs nothing to change. */
+    static final int IPV6_PREFIX_BYTES = 8;
+    /** Bytes of a token's SHA-256 kept as its key: enough to never collide, without keeping bearer tokens around. */
+    private static final int TOKEN_HASH_BYTES = 16;
+    private static final double SECONDS_PER_MINUTE = 60;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final KeyedRateLimiter sessions;
+    private final KeyedRateLimiter sources;
+    private final Map<Limit, Counter> refused = new EnumMap<>(Limit.class);
+
+    IceServersRateLimit(SignalingConfig config, MeterRegistry meters) {
+        SignalingConfig.RateLimit limits = config.ice().rateLimit();
+        sessions = new KeyedRateLimiter(limits.sessionBurst(), limits.sessionPerMinute() / SECONDS_PER_MINUTE,
+                limits.maxTrackedKeys());
+        sources = new KeyedRateLimiter(limits.sourceBurst(), limits.sourcePerMinute() / SECONDS_PER_MINUTE,
+                limits.maxTrackedKeys());
+        for (Limit l : Limit.values()) {
+            refused.put(l, Counter.builder("icemesh.signaling.ice_servers.rate_limited")
+                    .description("GET /api/ice-servers requests refused with 429, by the budget that refused them")
+                    .tag("limit", l.name().toLowerCase(Locale.ROOT))
+                    .register(meters));
+        }
+    }
+
+    /** Takes one request from the session's and the address's budgets; a refusal if either has none left. */
+    public Optional<Refusal> acquire(String sessionKey, String sourceKey, long nowNanos) {
+        long wait = sessions.tryAcquire(sessionKey, nowNanos);
+        if (wait > 0) {
+            return Optional.of(refuse(Limit.SESSION, wait));
+        }
+        wait = sources.tryAcquire(sourceKey, nowNanos);
+        if (wait > 0) {
+            sessions.refund(sessionKey);
+            return Optional.of(refuse(Limit.SOURCE, wait));
+        }
+        return Optional.empty();
+    }
+
+    /** The session budget's key: the token's session id, or a hash of a token that names none. */
+    public static String sessionKey(RoomToken token, String rawToken) {
+        if (token.sessionId() != null) {
+            return "sid:" + token.sessionId();
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(rawToken.getBytes(StandardCharsets.UTF_8));
+            return "jwt:" + HexFormat.of().formatHex(hash, 0, TOKEN_HASH_BYTES);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /** The address budget's key: an IPv4 address as it is, an IPv6 address by its /64 prefix. */
+    public static String sourceKey(String hostAddress) {
+        if (hostAddress == null || hostAddress.indexOf(':') < 0 || !startsLikeIpv6(hostAddress)) {
+            return String.valueOf(hostAddress);
+        }
+        try {
+            // a string that starts with a hex digit or colon and has a colon is parsed as a literal, never looked up
+            InetAddress address = InetAddress.getByName(hostAddress);
+            if (!(address instanceof Inet6Address)) {
+                return address.getHostAddress(); // IPv4-mapped
+            }
+            byte[] prefix = Arrays.copyOf(address.getAddress(), 16);
+            Arrays.fill(prefix, IPV6_PREFIX_BYTES, prefix.length, (byte) 0);
+            return InetAddress.getByAddress(prefix).getHostAddress() + "/64";
+        } catch (UnknownHostException e) {
+            return hostAddress;
+        }
+    }
+
+    private static boolean startsLikeIpv6(String s) {
+        return s.charAt(0) == ':' || Character.digit(s.charAt(0), 16) >= 0;
+    }
+
+    private Refusal refuse(Limit limit, long waitNanos) {
+        refused.get(limit).increment();
+        return new Refusal(limit, Math.max(1, (waitNanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
+    }
+}

@@ -1,0 +1,73 @@
+package io.icemesh.signaling.limit;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One {@link RateLimiter} per key (a session, a client address), bounded in memory. A bucket that has refilled
+ * completely acts exactly like a new one, so it is dropped once it is idle that long; past {@code maxKeys} the least
+ * recently used bucket is dropped too (that key starts over with a full burst, which only the busiest key set can
+ * cause). Thread-safe: each call holds one lock for a few map operations.
+ */
+public final class KeyedRateLimiter {
+
+    private final double burst;
+    private final double perSecond;
+    private final int maxKeys;
+    /** Access order: the least recently used bucket comes first. */
+    private final LinkedHashMap<String, RateLimiter> buckets = new LinkedHashMap<>(64, 0.75f, true);
+
+    public KeyedRateLimiter(int burst, double perSecond, int maxKeys) {
+        if (burst < 1 || perSecond <= 0 || maxKeys < 1) {
+            throw new IllegalArgumentException("a keyed rate limit needs a burst of at least 1, a positive rate and"
+                    + " room for a key, was " + burst + ", " + perSecond + "/s and " + maxKeys + " keys");
+        }
+        this.burst = burst;
+        this.perSecond = perSecond;
+        this.maxKeys = maxKeys;
+    }
+
+    /** Takes a token from {@code key}'s bucket; returns 0 if it had one, else nanoseconds until it will. */
+    public long tryAcquire(String key, long nowNanos) {
+        synchronized (buckets) {
+            RateLimiter bucket = buckets.get(key);
+            if (bucket == null) {
+                bucket = new RateLimiter(burst, perSecond, nowNanos);
+                buckets.put(key, bucket);
+            }
+            long wait = bucket.tryAcquire(nowNanos) ? 0 : Math.max(1, bucket.nanosUntilAvailable(nowNanos));
+            forgetIdle(nowNanos);
+            return wait;
+        }
+    }
+
+    /** Gives back the token a request took from {@code key}'s bucket before another limit refused it. */
+    public void refund(String key) {
+        synchronized (buckets) {
+            RateLimiter bucket = buckets.get(key);
+            if (bucket != null) {
+                bucket.refund();
+            }
+        }
+    }
+
+    /** Keys tracked now. */
+    public int size() {
+        synchronized (buckets) {
+            return buckets.size();
+        }
+    }
+
+    /** Drops full buckets from the least recently used end, and the least recently used ones past the bound. */
+    private void forgetIdle(long nowNanos) {
+        Iterator<Map.Entry<String, RateLimiter>> eldest = buckets.entrySet().iterator();
+        while (eldest.hasNext()) {
+            Map.Entry<String, RateLimiter> e = eldest.next();
+            if (buckets.size() <= maxKeys && !e.getValue().isFull(nowNanos)) {
+                return;
+            }
+            eldest.remove();
+        }
+    }
+}
