@@ -20,6 +20,12 @@ public final class StunMessageType {
     public static final int METHOD_CREATE_PERMISSION = 0x008;
     /** ChannelBind, RFC 8656 Section 12. */
     public static final int METHOD_CHANNEL_BIND = 0x009;
+    /** Connect (TCP allocations), RFC 6062 Section 6.1. */
+    public static final int METHOD_CONNECT = 0x00A;
+    /** ConnectionBind (TCP allocations), RFC 6062 Section 6.1. */
+    public static final int METHOD_CONNECTION_BIND = 0x00B;
+    /** ConnectionAttempt (indication only, TCP allocations), RFC 6062 Section 6.1. */
+    public static final int METHOD_CONNECTION_ATTEMPT = 0x00C;
 
     public static final int CLASS_REQUEST = 0b00;
     public static final int CLASS_INDICATION = 0b01;
@@ -70,6 +76,9 @@ public final class StunMessageType {
             case METHOD_DATA -> "data";
             case METHOD_CREATE_PERMISSION -> "create_permission";
             case METHOD_CHANNEL_BIND -> "channel_bind";
+            case METHOD_CONNECT -> "connect";
+            case METHOD_CONNECTION_BIND -> "connection_bind";
+            case METHOD_CONNECTION_ATTEMPT -> "connection_attempt";
             default -> "other";
         };
     }

@@ -39,6 +39,9 @@ public final class TurnMetrics {
     /** Why the server closed a TCP or TLS connection. */
     public enum StreamClose { EVICTED, AUTH_TIMEOUT, FRAME_TIMEOUT, IDLE }
 
+    /** What became of a TCP relay's peer connection (RFC 6062). */
+    public enum TcpOutcome { CONNECTED, CONNECT_FAILED, ACCEPTED, REFUSED, BOUND, BIND_TIMEOUT }
+
     /** A STUN message the server takes no action on, by class. */
     public enum Ignored { RESPONSE, INDICATION }
 
@@ -54,6 +57,7 @@ public final class TurnMetrics {
     private final Map<StreamRefusal, Counter> streamRefusals = new EnumMap<>(StreamRefusal.class);
     private final Map<StreamClose, Counter> streamCloses = new EnumMap<>(StreamClose.class);
     private final Map<Ignored, Counter> ignored = new EnumMap<>(Ignored.class);
+    private final Map<TcpOutcome, Counter> tcpConnections = new EnumMap<>(TcpOutcome.class);
     private final Counter aclDenials;
     private final Counter rateLimited;
 
@@ -100,8 +104,15 @@ public final class TurnMetrics {
                     .description("STUN responses and indications (other than Send) sent to the server, ignored")
                     .register(registry));
         }
+        for (TcpOutcome o : TcpOutcome.values()) {
+            tcpConnections.put(o, Counter.builder("icemesh.turn.tcp.connections").tag("outcome", label(o))
+                    .description("TCP relay peer connections (RFC 6062): connected by Connect or failed, accepted from "
+                            + "a permitted peer or refused, bound by ConnectionBind or timed out waiting")
+                    .register(registry));
+        }
         requests = byLabel(registry, "icemesh.turn.stun.requests", "method", "STUN/TURN requests received",
-                "binding", "allocate", "refresh", "create_permission", "channel_bind", "send", "other");
+                "binding", "allocate", "refresh", "create_permission", "channel_bind", "send", "connect",
+                "connection_bind", "other");
         malformed = byLabel(registry, "icemesh.turn.packets.malformed", "transport",
                 "Packets dropped because they did not decode", "udp", "tcp", "tls", "relay");
         created = byLabel(registry, "icemesh.turn.allocations.created", "transport", "Allocations created",
@@ -169,6 +180,10 @@ public final class TurnMetrics {
 
     public void streamClosed(StreamClose reason) {
         streamCloses.get(reason).increment();
+    }
+
+    public void tcpConnection(TcpOutcome outcome) {
+        tcpConnections.get(outcome).increment();
     }
 
     public void ignored(Ignored kind) {

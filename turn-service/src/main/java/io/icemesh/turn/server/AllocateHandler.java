@@ -11,6 +11,7 @@ import io.icemesh.stun.StunErrorCode;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageBuilder;
 import io.icemesh.stun.XorAddress;
+import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,13 +21,16 @@ import org.jboss.logging.Logger;
 /**
  * Allocate (RFC 8656 Section 7.2): checks the 5-tuple, REQUESTED-TRANSPORT, address family, reservation
  * attributes and quotas, binds a relay port, and answers with XOR-RELAYED-ADDRESS, LIFETIME and
- * XOR-MAPPED-ADDRESS. A retransmitted Allocate gets the success answer again.
+ * XOR-MAPPED-ADDRESS. A retransmitted Allocate gets the success answer again. REQUESTED-TRANSPORT UDP makes a UDP
+ * relay; TCP (RFC 6062, over a TCP or TLS control connection only) a listening TCP relay, the same quotas applying.
  */
 final class AllocateHandler {
 
     private static final Logger LOG = Logger.getLogger(AllocateHandler.class);
     /** REQUESTED-TRANSPORT protocol number for UDP (RFC 8656 Section 14.7). */
     static final int PROTOCOL_UDP = 17;
+    /** REQUESTED-TRANSPORT protocol number for TCP (RFC 6062 Section 5.1). */
+    static final int PROTOCOL_TCP = 6;
     /** Reason phrase while draining: clients see why and may try another server. */
     static final String DRAINING_REASON = "Server draining: try another TURN server";
 
@@ -38,10 +42,12 @@ final class AllocateHandler {
     private final long bandwidthBytesPerSecond;
     private final TurnMetrics metrics;
     private final TurnEventPublisher events;
+    private final TcpConnections tcpConnections;
 
     AllocateHandler(AllocationManager allocations, RelayPortAllocator ipv4Relays, RelayPortAllocator ipv6Relays,
             RelayAddressMapper addressMapper, LifetimePolicy lifetimes, long bandwidthBytesPerSecond,
-            TurnMetrics metrics, TurnEventPublisher events) {
+            TurnMetrics metrics, TurnEventPublisher events, TcpConnections tcpConnections) {
+        this.tcpConnections = tcpConnections;
         this.allocations = allocations;
         this.ipv4Relays = ipv4Relays;
         this.ipv6Relays = ipv6Relays;
@@ -68,9 +74,17 @@ final class AllocateHandler {
             fail(request, client, auth, StunErrorCode.BAD_REQUEST, TurnMetrics.AllocateFailure.BAD_REQUEST);
             return;
         }
-        if ((transport >>> 24) != PROTOCOL_UDP) {
+        long protocol = transport >>> 24;
+        if (protocol != PROTOCOL_UDP && protocol != PROTOCOL_TCP) {
             fail(request, client, auth, StunErrorCode.UNSUPPORTED_TRANSPORT_PROTOCOL,
                     TurnMetrics.AllocateFailure.UNSUPPORTED_TRANSPORT);
+            return;
+        }
+        boolean tcp = protocol == PROTOCOL_TCP;
+        if (tcp && (!client.isStream() || request.has(StunAttributeType.EVEN_PORT)
+                || request.has(StunAttributeType.DONT_FRAGMENT) || request.has(StunAttributeType.RESERVATION_TOKEN))) {
+            // RFC 6062 Section 5.1: a TCP allocation is asked for over TCP or TLS, without these attributes
+            fail(request, client, auth, StunErrorCode.BAD_REQUEST, TurnMetrics.AllocateFailure.BAD_REQUEST);
             return;
         }
         if (request.has(StunAttributeType.RESERVATION_TOKEN)) {
@@ -98,25 +112,40 @@ final class AllocateHandler {
             return;
         }
         client.attach(allocation);
-        UdpRelay relay = new UdpRelay(allocation, client, metrics);
-        allocation.attachRelay(relay);
-        relays.open(client.eventLoop(), relay, request.has(StunAttributeType.EVEN_PORT), channel -> {
-            InetSocketAddress local = (InetSocketAddress) channel.localAddress();
-            relay.bound(channel, addressMapper.advertised(local));
-            if (allocations.get(client.fiveTuple()) != allocation) {
-                channel.close();
-                return;
-            }
-            client.send(success(request, allocation, auth, lifetime));
-            metrics.allocationCreated(client.transportLabel());
-            events.allocationEvent(TurnEventType.ALLOCATION_CREATED, allocation, null, null);
-            LOG.debugf("allocation %s for %s relay %s lifetime %ds", allocation.id(), client.fiveTuple().clientText(),
-                    relay.address(), lifetime);
-        }, () -> {
+        Runnable noPort = () -> {
             allocations.abandon(allocation);
             client.attach(null);
             fail(request, client, auth, StunErrorCode.INSUFFICIENT_CAPACITY, TurnMetrics.AllocateFailure.NO_RELAY_PORT);
-        });
+        };
+        if (tcp) {
+            TcpRelay relay = new TcpRelay(allocation, client, tcpConnections, relays, metrics);
+            allocation.attachRelay(relay);
+            relays.openTcp(client.eventLoop(), relay.acceptor(), channel -> {
+                relay.bound(channel, addressMapper.advertised((InetSocketAddress) channel.localAddress()));
+                created(request, client, auth, allocation, channel, lifetime);
+            }, noPort);
+            return;
+        }
+        UdpRelay relay = new UdpRelay(allocation, client, metrics);
+        allocation.attachRelay(relay);
+        relays.open(client.eventLoop(), relay, request.has(StunAttributeType.EVEN_PORT), channel -> {
+            relay.bound(channel, addressMapper.advertised((InetSocketAddress) channel.localAddress()));
+            created(request, client, auth, allocation, channel, lifetime);
+        }, noPort);
+    }
+
+    /** The relay socket is bound: answer, count and announce, unless the allocation went meanwhile. */
+    private void created(StunMessage request, ClientConnection client, AuthResult auth, Allocation allocation,
+            Channel channel, long lifetime) {
+        if (allocations.get(client.fiveTuple()) != allocation) {
+            channel.close();
+            return;
+        }
+        client.send(success(request, allocation, auth, lifetime));
+        metrics.allocationCreated(client.transportLabel());
+        events.allocationEvent(TurnEventType.ALLOCATION_CREATED, allocation, null, null);
+        LOG.debugf("allocation %s for %s relay %s lifetime %ds", allocation.id(), client.fiveTuple().clientText(),
+                allocation.relay().address(), lifetime);
     }
 
     /** The relay family asked for (RFC 8656 Section 7.2 step 6), or null after answering 400/440. */

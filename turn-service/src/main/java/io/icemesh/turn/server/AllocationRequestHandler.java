@@ -121,7 +121,8 @@ final class AllocationRequestHandler {
         int channel = (int) (channelValue >>> 16);
         InetSocketAddress peer = XorAddress.decode(request, StunAttributeType.XOR_PEER_ADDRESS);
         boolean inRange = strictChannelRange ? ChannelData.isValidChannel(channel) : ChannelData.isLegacyChannel(channel);
-        if (channelValue < 0 || !inRange || peer == null) {
+        // channels carry datagrams: a TCP allocation has none (RFC 6062 Section 5: it uses ConnectionBind instead)
+        if (channelValue < 0 || !inRange || peer == null || !(allocation.relay() instanceof UdpRelay)) {
             LOG.debugf("ChannelBind from %s refused: channel 0x%x peer %s", client.fiveTuple().clientText(), channel, peer);
             client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
             return;
@@ -151,7 +152,7 @@ final class AllocationRequestHandler {
     }
 
     /** The allocation of the 5-tuple made with these credentials, or null after answering 437 or 441. */
-    private Allocation ownAllocation(StunMessage request, ClientConnection client, AuthResult auth) {
+    Allocation ownAllocation(StunMessage request, ClientConnection client, AuthResult auth) {
         Allocation allocation = client.allocation();
         if (allocation == null || allocation.relay() == null || allocation.relay().address() == null) {
             client.send(StunResponses.signedError(request, StunErrorCode.ALLOCATION_MISMATCH, auth));
@@ -166,7 +167,7 @@ final class AllocationRequestHandler {
     }
 
     /** ACL first (403), then the family must match the relay's (443). */
-    private boolean checkPeer(StunMessage request, ClientConnection client, AuthResult auth, Allocation allocation,
+    boolean checkPeer(StunMessage request, ClientConnection client, AuthResult auth, Allocation allocation,
             InetSocketAddress peer) {
         if (!peers.permits(peer.getAddress())) {
             metrics.aclDenied();

@@ -57,8 +57,7 @@ final class ClientPacketHandler {
             return;
         }
         Allocation allocation = client.allocation();
-        UdpRelay relay = allocation == null ? null : (UdpRelay) allocation.relay();
-        if (relay == null) {
+        if (allocation == null || !(allocation.relay() instanceof UdpRelay relay)) {
             dropRelayed(packet, TurnMetrics.DropReason.NO_ALLOCATION);
             return;
         }
@@ -114,8 +113,7 @@ final class ClientPacketHandler {
     /** Send indication (RFC 8656 Section 11.2): silently dropped unless allocation and permission exist. */
     private void sendIndication(StunMessage message, ClientConnection client) {
         Allocation allocation = client.allocation();
-        UdpRelay relay = allocation == null ? null : (UdpRelay) allocation.relay();
-        if (relay == null) {
+        if (allocation == null || !(allocation.relay() instanceof UdpRelay relay)) {
             metrics.dropped(TurnMetrics.DropReason.NO_ALLOCATION);
             return;
         }

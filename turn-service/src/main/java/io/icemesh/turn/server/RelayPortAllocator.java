@@ -1,21 +1,34 @@
 package io.icemesh.turn.server;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.Socket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Binds relay sockets on a port from the configured range (RFC 8656 Section 7.2), asynchronously on the client's
- * event loop: a random start, then the next ports, skipping ports in use, up to {@link #MAX_ATTEMPTS}.
+ * event loop: a random start, then the next ports, skipping ports in use, up to {@link #MAX_ATTEMPTS}. UDP relays
+ * bind a datagram socket; TCP relays (RFC 6062) a listening socket, from whose address outgoing connections to peers
+ * are made too (SO_REUSEPORT lets both hold the address with native epoll; with NIO the outgoing connection takes
+ * an ephemeral port).
  */
 final class RelayPortAllocator {
 
@@ -27,11 +40,14 @@ final class RelayPortAllocator {
      * buffer cache (32 KiB); a datagram that fills it may have been truncated and is dropped and counted.
      */
     static final int MAX_DATAGRAM = 16_384;
+    /** Pending peer connections a TCP relay's listening socket queues (peers of one allocation, a handful). */
+    static final int TCP_BACKLOG = 16;
 
     private final InetAddress bindAddress;
     private final int minPort;
     private final int maxPort;
     private final Class<? extends DatagramChannel> channelClass;
+    private final boolean epoll;
     private final int receiveBuffer;
     private final int sendBuffer;
 
@@ -41,6 +57,7 @@ final class RelayPortAllocator {
         this.minPort = minPort;
         this.maxPort = maxPort;
         this.channelClass = channelClass;
+        this.epoll = channelClass == EpollDatagramChannel.class;
         this.receiveBuffer = receiveBuffer;
         this.sendBuffer = sendBuffer;
     }
@@ -60,11 +77,47 @@ final class RelayPortAllocator {
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
         int span = maxPort - minPort + 1;
         int start = minPort + ThreadLocalRandom.current().nextInt(span);
-        attempt(bootstrap, start, 0, span, evenPort, onBound, onFailure);
+        attempt(bootstrap::bind, start, 0, span, evenPort, onBound, onFailure);
     }
 
-    private void attempt(Bootstrap bootstrap, int port, int tries, int span, boolean evenPort, Consumer<Channel> onBound,
-            Runnable onFailure) {
+    /**
+     * Opens a TCP relay's listening socket on {@code loop}, its accepted connections served by {@code acceptor} on
+     * the same loop; calls exactly one of the callbacks on that loop.
+     */
+    void openTcp(EventLoop loop, ChannelHandler acceptor, Consumer<Channel> onBound, Runnable onFailure) {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop, loop)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true).option(ChannelOption.SO_BACKLOG, TCP_BACKLOG)
+                .childOption(ChannelOption.TCP_NODELAY, true).childHandler(acceptor);
+        if (epoll) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        int span = maxPort - minPort + 1;
+        int start = minPort + ThreadLocalRandom.current().nextInt(span);
+        attempt(bootstrap::bind, start, 0, span, false, onBound, onFailure);
+    }
+
+    /** Connects from a TCP relay's address to a peer, on {@code loop}; the channel does not read until told to. */
+    ChannelFuture connectTcp(EventLoop loop, InetSocketAddress local, InetSocketAddress peer, int timeoutMillis) {
+        Bootstrap bootstrap = new Bootstrap().group(loop)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true).option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) throws Exception {
+                        // runs at registration, before the bind: Netty's socket channel config has no SO_REUSEPORT
+                        // option, so it is set on the descriptor
+                        if (ch instanceof EpollSocketChannel socket) {
+                            ((Socket) socket.fd()).setReusePort(true);
+                        }
+                    }
+                });
+        return epoll ? bootstrap.connect(peer, local) : bootstrap.connect(peer);
+    }
+
+    private void attempt(Function<InetSocketAddress, ChannelFuture> bind, int port, int tries, int span,
+            boolean evenPort, Consumer<Channel> onBound, Runnable onFailure) {
         if (tries >= MAX_ATTEMPTS || tries >= span) {
             onFailure.run();
             return;
@@ -74,12 +127,12 @@ final class RelayPortAllocator {
             p = p + 1 > maxPort ? minPort + (minPort & 1) : p + 1;
         }
         int chosen = p;
-        ChannelFuture future = bootstrap.bind(new InetSocketAddress(bindAddress, chosen));
+        ChannelFuture future = bind.apply(new InetSocketAddress(bindAddress, chosen));
         future.addListener(f -> {
             if (f.isSuccess()) {
                 onBound.accept(future.channel());
             } else {
-                attempt(bootstrap, chosen + (evenPort ? 2 : 1), tries + 1, span, evenPort, onBound, onFailure);
+                attempt(bind, chosen + (evenPort ? 2 : 1), tries + 1, span, evenPort, onBound, onFailure);
             }
         });
     }

@@ -5,7 +5,9 @@ import io.icemesh.turn.allocation.FiveTuple;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,6 +23,7 @@ final class StreamClientConnection implements ClientConnection {
     private final AtomicBoolean slot = new AtomicBoolean();
     private volatile Allocation allocation;
     private volatile boolean authenticated;
+    private volatile PeerConnection pipe;
 
     StreamClientConnection(Channel channel, FiveTuple fiveTuple) {
         this.channel = channel;
@@ -81,6 +84,31 @@ final class StreamClientConnection implements ClientConnection {
 
     void close() {
         channel.close();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** The peer connection this data connection is bound to (RFC 6062 ConnectionBind), or null. */
+    PeerConnection pipe() {
+        return pipe;
+    }
+
+    /**
+     * Turns this connection into a client data connection (RFC 6062 Section 5.4): from now on its bytes are the
+     * peer's stream, not STUN frames, so the framer and the idle timer leave the pipeline (bytes the framer holds
+     * pass on to the pipe). Runs on the connection's event loop, inside the read of the ConnectionBind.
+     */
+    void becomeDataConnection(PeerConnection peer) {
+        this.pipe = peer;
+        ChannelPipeline p = channel.pipeline();
+        if (p.get(IdleStateHandler.class) != null) {
+            p.remove(IdleStateHandler.class);
+        }
+        if (p.get(StunStreamFrameDecoder.class) != null) {
+            p.remove(StunStreamFrameDecoder.class);
+        }
     }
 
     @Override

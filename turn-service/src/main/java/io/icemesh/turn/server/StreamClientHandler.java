@@ -12,8 +12,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One TCP or TLS client connection. Frames go to the {@link ClientPacketHandler}; when the connection closes its
- * allocation is deleted (RFC 8656 Section 3.1) and its connection slot is given back. A connection with no
+ * One TCP or TLS client connection. Frames go to the {@link ClientPacketHandler}, or, on a data connection bound to a
+ * TCP relay's peer (RFC 6062), the bytes go to the peer as they are; when the connection closes its allocation is
+ * deleted (RFC 8656 Section 3.1) and its connection slot is given back. A connection with no
  * authenticated request within the auth timeout is closed, and so is one idle without an allocation.
  */
 final class StreamClientHandler extends ChannelInboundHandlerAdapter {
@@ -49,11 +50,25 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof ByteBuf frame) {
-            packets.onPacket(frame, connection);
-        } else {
+        if (!(msg instanceof ByteBuf bytes)) {
             ReferenceCountUtil.release(msg);
+            return;
         }
+        PeerConnection pipe = connection.pipe();
+        if (pipe != null) {
+            pipe.fromClient(bytes, ctx.channel());
+        } else {
+            packets.onPacket(bytes, connection);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        PeerConnection pipe = connection.pipe();
+        if (pipe != null) {
+            pipe.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.icemesh.turn.metrics.TurnMetrics;
 import io.icemesh.stun.ChannelData;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -15,9 +16,15 @@ import java.util.concurrent.TimeUnit;
  * Splits a TCP/TLS byte stream into STUN messages and ChannelData frames (RFC 8656 Section 12.5: over streams,
  * ChannelData is padded to 4 bytes, and the length fields frame both). A stream that starts anything else is
  * out of sync for good: it is counted and closed. A frame must arrive in full within the frame timeout of its first
- * byte, so a peer that drips bytes cannot hold a connection (and its descriptor) open.
+ * byte, so a peer that drips bytes cannot hold a connection (and its descriptor) open. Framing stops after a
+ * ConnectionBind request: if it succeeds this decoder leaves the pipeline and the bytes it still holds pass on as they
+ * are, in order (RFC 6062 Section 5.4).
  */
 final class StunStreamFrameDecoder extends ByteToMessageDecoder {
+
+    /** The message type of a ConnectionBind request (RFC 6062 Section 6.1). */
+    private static final int CONNECTION_BIND_REQUEST = StunMessageType.of(StunMessageType.METHOD_CONNECTION_BIND,
+            StunMessageType.CLASS_REQUEST);
 
     private final TurnMetrics metrics;
     private final String transport;
@@ -55,6 +62,11 @@ final class StunStreamFrameDecoder extends ByteToMessageDecoder {
             }
             out.add(in.readRetainedSlice(frame));
             framed = true;
+            if (in.getUnsignedShort(start) == CONNECTION_BIND_REQUEST) {
+                // what follows a ConnectionBind may be the peer's stream, not frames (clients need not wait for the
+                // answer): leave it here, so that it passes on whole and in order if the bind succeeds
+                break;
+            }
         }
         if (!in.isReadable()) {
             partialSince = 0;

@@ -25,12 +25,14 @@ final class TurnRequestHandler {
     private final UnauthenticatedRateLimiter rateLimiter;
     private final AllocateHandler allocate;
     private final AllocationRequestHandler allocationRequests;
+    private final TcpRequestHandler tcpRequests;
     private final TurnMetrics metrics;
     private final TurnEventPublisher events;
 
     TurnRequestHandler(RequestAuthenticator authenticator, UnauthenticatedRateLimiter rateLimiter,
-            AllocateHandler allocate, AllocationRequestHandler allocationRequests, TurnMetrics metrics,
-            TurnEventPublisher events) {
+            AllocateHandler allocate, AllocationRequestHandler allocationRequests, TcpRequestHandler tcpRequests,
+            TurnMetrics metrics, TurnEventPublisher events) {
+        this.tcpRequests = tcpRequests;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.allocate = allocate;
@@ -58,7 +60,8 @@ final class TurnRequestHandler {
         switch (method) {
             case StunMessageType.METHOD_BINDING -> binding(request, client);
             case StunMessageType.METHOD_ALLOCATE, StunMessageType.METHOD_REFRESH,
-                    StunMessageType.METHOD_CREATE_PERMISSION, StunMessageType.METHOD_CHANNEL_BIND ->
+                    StunMessageType.METHOD_CREATE_PERMISSION, StunMessageType.METHOD_CHANNEL_BIND,
+                    StunMessageType.METHOD_CONNECT, StunMessageType.METHOD_CONNECTION_BIND ->
                     authenticated(request, client);
             default -> answerUnauthenticated(client, StunResponses.error(request, StunErrorCode.BAD_REQUEST));
         }
@@ -79,6 +82,8 @@ final class TurnRequestHandler {
                 case StunMessageType.METHOD_ALLOCATE -> allocate.allocate(request, client, auth);
                 case StunMessageType.METHOD_REFRESH -> allocationRequests.refresh(request, client, auth);
                 case StunMessageType.METHOD_CREATE_PERMISSION -> allocationRequests.createPermission(request, client, auth);
+                case StunMessageType.METHOD_CONNECT -> tcpRequests.connect(request, client, auth);
+                case StunMessageType.METHOD_CONNECTION_BIND -> tcpRequests.connectionBind(request, client, auth);
                 default -> allocationRequests.channelBind(request, client, auth);
             }
             return;

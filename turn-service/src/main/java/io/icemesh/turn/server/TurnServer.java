@@ -102,13 +102,16 @@ public class TurnServer {
         RelayPortAllocator ipv4Relays = relays(ipv4);
         RelayPortAllocator ipv6Relays = ipv6 == null ? null : relays(ipv6);
         LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
+        TcpConnections tcpConnections = new TcpConnections();
+        io.micrometer.core.instrument.Gauge.builder("icemesh.turn.tcp.peer.connections", tcpConnections::size)
+                .description("TCP relay peer connections open now (RFC 6062), pending or bound").register(registry);
         AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays,
                 new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress), lifetimes,
-                limits.maxBytesPerSecond(), metrics, events);
+                limits.maxBytesPerSecond(), metrics, events, tcpConnections);
         AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
                 limits.permissionLifetime(), limits.channelLifetime(), limits.strictChannelRange(), metrics, events);
         TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
-                metrics, events);
+                new TcpRequestHandler(allocationRequests, tcpConnections, metrics), metrics, events);
         ClientPacketHandler packets = new ClientPacketHandler(requests, metrics);
 
         InetAddress listenAddress = HostAddresses.literal(listen.address());

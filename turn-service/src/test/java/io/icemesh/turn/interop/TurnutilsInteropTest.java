@@ -46,7 +46,10 @@ class TurnutilsInteropTest {
     private static final Pattern LOSS = Pattern.compile("Total lost packets (\\d+) \\(([0-9.]+)%\\)");
     private static final Pattern TOTALS = Pattern.compile("start_mclient: tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)\\s");
     private static final int CLIENTS = 5;
+    /** In client-to-client mode (-T) uclient runs clients in pairs, so it rounds -m up to an even number. */
+    private static final int C2C_CLIENTS = (CLIENTS + 1) / 2 * 2;
     private static final int MESSAGES = 100;
+    private static final int C2C_MESSAGES = C2C_CLIENTS * MESSAGES;
 
     @Inject
     TurnServer server;
@@ -89,6 +92,11 @@ class TurnutilsInteropTest {
 
     /** Asserts uclient sent and got back every message with 0 % loss. */
     private static void assertNoLoss(String output) {
+        assertNoLoss(output, CLIENTS * MESSAGES);
+    }
+
+    /** Asserts uclient sent {@code messages} and got back every one with 0 % loss. */
+    private static void assertNoLoss(String output, int messages) {
         Matcher loss = LOSS.matcher(output);
         assertTrue(loss.find(), "uclient printed no loss summary:\n" + output);
         assertEquals("0", loss.group(1), "lost packets:\n" + output);
@@ -100,7 +108,7 @@ class TurnutilsInteropTest {
             lastRecv = totals.group(2);
         }
         assertNotNull(last, "uclient printed no totals:\n" + output);
-        assertEquals(String.valueOf(CLIENTS * MESSAGES), last, "messages sent");
+        assertEquals(String.valueOf(messages), last, "messages sent");
         assertEquals(last, lastRecv, "every message came back through the relay");
     }
 
@@ -135,6 +143,22 @@ class TurnutilsInteropTest {
     @Test
     void sendIndicationsOverTlsLoseNothing() throws Exception {
         assertNoLoss(runUclient(server.tlsPort(), "-t", "-S", "-s", "-u", "alice", "-w", "alice-password"));
+    }
+
+    @Test
+    void tcpRelayBetweenTwoClientsLosesNothing() throws Exception {
+        // -T: RFC 6062 TCP allocations, client to client: the first client's Connect reaches the second client's
+        // relayed address, which announces it with ConnectionAttempt; both bind data connections with ConnectionBind
+        double bound = registry.find("icemesh.turn.tcp.connections").tag("outcome", "bound").counter().count();
+        assertNoLoss(runUclient(server.tcpPort(), "-T", "-u", "alice", "-w", "alice-password"), C2C_MESSAGES);
+        assertTrue(registry.find("icemesh.turn.tcp.connections").tag("outcome", "bound").counter().count() - bound
+                >= C2C_CLIENTS, "each pair bound a connected and an accepted peer connection");
+    }
+
+    @Test
+    void tcpRelayWithRestCredentialsLosesNothing() throws Exception {
+        assertNoLoss(runUclient(server.tcpPort(), "-T", "-W", "test-only-secret", "-u", "uclient-tcp-relay"),
+                C2C_MESSAGES);
     }
 
     @Test

@@ -100,7 +100,10 @@ class Ipv6RelayTest {
             assertEquals(400, ErrorCodeAttribute.codeOf(dual));
             StunMessage tcp = c.signedTransact(StunMessageType.METHOD_ALLOCATE,
                     b -> b.addUint32(StunAttributeType.REQUESTED_TRANSPORT, 6L << 24));
-            assertEquals(442, ErrorCodeAttribute.codeOf(tcp), "TCP relay (RFC 6062) is not offered");
+            assertEquals(400, ErrorCodeAttribute.codeOf(tcp), "a TCP relay (RFC 6062) is asked for over TCP or TLS");
+            StunMessage other = c.signedTransact(StunMessageType.METHOD_ALLOCATE,
+                    b -> b.addUint32(StunAttributeType.REQUESTED_TRANSPORT, 132L << 24));
+            assertEquals(442, ErrorCodeAttribute.codeOf(other), "SCTP relays are not offered");
         }
     }
 }

@@ -79,6 +79,21 @@ class TurnSecurityTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "10.0.0.1", "169.254.169.254", "::ffff:0:10.0.0.1"})
+    void refusesTcpConnectToInternalPeersWith403(String peer) throws Exception {
+        // the server's answer only: a refused Connect opens no connection anywhere
+        try (TurnTestClient c = TurnTestClient.tcp(server.tcpPort(), "alice", "alice-password",
+                java.net.InetAddress.getLoopbackAddress())) {
+            c.challenge();
+            assertEquals(-1, code(c.signedTransact(StunMessageType.METHOD_ALLOCATE,
+                    b -> b.addUint32(StunAttributeType.REQUESTED_TRANSPORT, 6L << 24))), "a TCP allocation");
+            InetSocketAddress target = new InetSocketAddress(java.net.InetAddress.getByName(peer), 80);
+            assertEquals(403, code(c.signedTransact(StunMessageType.METHOD_CONNECT,
+                    b -> b.addXorAddress(StunAttributeType.XOR_PEER_ADDRESS, target))), "Connect to " + peer);
+        }
+    }
+
     @Test
     void bindingReturnsTheClientsAddress() throws Exception {
         try (TurnTestClient c = alice()) {

@@ -54,6 +54,33 @@ final class TurnTestClient implements AutoCloseable {
         this.password = password;
     }
 
+    /**
+     * A client on a TLS connection to the server's TLS port. The test trusts any certificate: the server's is
+     * self-signed, and what is tested is TURN over the TLS stream, not the certificate.
+     */
+    static TurnTestClient tls(int port, String username, String password) throws Exception {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(
+                InetAddress.getLoopbackAddress(), port);
+        s.setSoTimeout(TIMEOUT_MS);
+        s.startHandshake();
+        return new TurnTestClient(port, username, password, null, s);
+    }
+
     /** A client on a TCP connection from {@code source} (any loopback address) to the server's TCP port. */
     static TurnTestClient tcp(int port, String username, String password, InetAddress source) throws IOException {
         Socket s = new Socket();
