@@ -2,6 +2,7 @@ package io.icemesh.turn.allocation;
 
 import io.icemesh.stun.TurnRestCredential;
 import io.icemesh.turn.policy.KeyedQuota;
+import io.icemesh.turn.policy.SourcePrefix;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The per-user quota counts the user a username stands for, not the username string: TURN REST usernames
  * ({@code expiry:sessionId}) count against their session id, so fresh credentials minted for one session (each with a
- * new expiry) share one quota. The per-source quota counts the client's IP address, whatever the user.
+ * new expiry) share one quota. The per-source quota counts the client's IP address (an IPv6 client's /64),
+ * whatever the user.
  */
 public final class AllocationManager {
 
@@ -82,12 +84,12 @@ public final class AllocationManager {
             reserved.decrementAndGet();
             return Admission.TOTAL_QUOTA;
         }
-        if (!perSource.take(source)) {
+        if (!perSource.take(SourcePrefix.of(source))) {
             reserved.decrementAndGet();
             return Admission.SOURCE_QUOTA;
         }
         if (!perUser.take(quotaKey(username))) {
-            perSource.give(source);
+            perSource.give(SourcePrefix.of(source));
             reserved.decrementAndGet();
             return Admission.USER_QUOTA;
         }
@@ -97,7 +99,7 @@ public final class AllocationManager {
     /** Gives a reserved slot back. */
     public void release(String username, InetAddress source) {
         perUser.give(quotaKey(username));
-        perSource.give(source);
+        perSource.give(SourcePrefix.of(source));
         if (reserved.decrementAndGet() == 0) {
             synchronized (emptyMonitor) {
                 emptyMonitor.notifyAll();

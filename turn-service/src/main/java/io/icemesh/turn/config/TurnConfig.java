@@ -120,8 +120,9 @@ public interface TurnConfig {
         int maxStreamConnectionsPerSource();
 
         /**
-         * How long a TCP or TLS connection may take to send its first authenticated request (TLS handshake and
-         * the 401 round trip included); a connection that has not by then is closed.
+         * How long a TCP or TLS connection may take to make an allocation, or to bind as a TCP relay's data
+         * connection (TLS handshake and the 401 round trip included); a connection that has not by then is closed.
+         * Until then it may also be evicted at the connection cap.
          */
         @WithDefault("10s")
         Duration streamAuthTimeout();

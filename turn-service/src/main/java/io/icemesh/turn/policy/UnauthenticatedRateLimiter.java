@@ -15,7 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the per-IP bucket, so other clients' challenges still get answered. A flooder that rotates ports can still spend
  * the per-IP budget; clients that hold a nonce are answered anyway (authenticated requests are not limited here).
  *
- * <p>The number of tracked sources is bounded; past it new sources share one overflow bucket. Idle ones are evicted
+ * <p>An IPv6 source counts by its /64 ({@link SourcePrefix}), so a spoofer rotating addresses within a victim's
+ * prefix gets one budget, not one per address. The number of tracked sources is bounded: past it new source
+ * addresses share one overflow bucket, and new source ports are not limited per port (only per address), so that an
+ * attacker who fills the port table does not put every new client into one shared bucket. Idle buckets are evicted
  * by {@link #evictIdle(long)}.
  */
 public final class UnauthenticatedRateLimiter {
@@ -40,7 +43,8 @@ public final class UnauthenticatedRateLimiter {
 
     /** True when an answer to {@code source} may be sent now. */
     public boolean allow(InetSocketAddress source, long nowNanos) {
-        return perPort.allow(source, nowNanos) && perAddress.allow(source.getAddress(), nowNanos);
+        return perPort.allow(source, nowNanos, true) && perAddress.allow(SourcePrefix.of(source.getAddress()), nowNanos,
+                false);
     }
 
     /** Forgets sources idle for longer than it takes their bucket to refill. */
@@ -67,10 +71,14 @@ public final class UnauthenticatedRateLimiter {
             this.overflow = new TokenBucket(ratePerSecond * 10, burst * 10, nowNanos);
         }
 
-        boolean allow(K key, long nowNanos) {
+        /** @param passWhenFull whether a new key is let through (rather than into the overflow bucket) when full */
+        boolean allow(K key, long nowNanos, boolean passWhenFull) {
             TokenBucket bucket = buckets.get(key);
             if (bucket == null) {
                 if (buckets.size() >= MAX_TRACKED_SOURCES) {
+                    if (passWhenFull) {
+                        return true;
+                    }
                     synchronized (overflow) {
                         return overflow.tryTake(1, nowNanos);
                     }

@@ -34,10 +34,6 @@ public interface ClientConnection {
     /** Remembers the allocation (stream connections hold at most one); a no-op where lookup is by 5-tuple. */
     void attach(Allocation allocation);
 
-    /** Told when a request on this connection authenticated (stream connections then leave the eviction queue). */
-    default void authenticated() {
-    }
-
     /** Metric label of the transport: udp, tcp or tls. */
     default String transportLabel() {
         return fiveTuple().transport().label();

@@ -5,15 +5,17 @@ import java.lang.management.OperatingSystemMXBean;
 
 /**
  * How the process's file descriptors are shared, so that no one kind of socket can take them all: every TCP or TLS
- * client connection and every relay socket is one descriptor. A reserve stays for the admin HTTP port, Kafka, the
- * JVM's own files and the listeners; of the rest, a quarter may go to stream connections (unless configured) and the
- * remainder to relay sockets, which caps the allocations this node accepts.
+ * client connection, every relay socket and every TCP relay's peer connection is one descriptor. A reserve stays for
+ * the admin HTTP port, Kafka, the JVM's own files and the listeners; of the rest, a quarter may go to client stream
+ * connections (unless configured), half as many to TCP relays' peer connections, and the remainder to relay sockets,
+ * which caps the allocations this node accepts.
  *
  * @param limit the process's descriptor limit (RLIMIT_NOFILE), or -1 when unknown
  * @param streamConnections TCP/TLS client connections held at most
+ * @param peerConnections TCP relay peer connections (RFC 6062) held at most
  * @param relaySockets relay sockets (allocations) held at most
  */
-record FileDescriptorBudget(long limit, int streamConnections, int relaySockets) {
+record FileDescriptorBudget(long limit, int streamConnections, int peerConnections, int relaySockets) {
 
     /**
      * Descriptors kept for everything but client connections and relays: the admin HTTP server and its clients,
@@ -33,14 +35,16 @@ record FileDescriptorBudget(long limit, int streamConnections, int relaySockets)
      */
     static FileDescriptorBudget of(long limit, int configuredStreams, int configuredAllocations) {
         if (limit <= 0) {
-            return new FileDescriptorBudget(limit, configuredStreams > 0 ? configuredStreams : 10_000,
-                    configuredAllocations);
+            int streams = configuredStreams > 0 ? configuredStreams : 10_000;
+            return new FileDescriptorBudget(limit, streams, Math.max(1, streams / 2), configuredAllocations);
         }
         long usable = Math.max(0, limit - RESERVED);
         long streams = configuredStreams > 0 ? Math.min(configuredStreams, usable / 2)
                 : usable / STREAM_SHARE_DIVISOR;
-        long relays = Math.min(configuredAllocations, usable - streams);
-        return new FileDescriptorBudget(limit, (int) Math.max(1, streams), (int) Math.max(1, relays));
+        long peers = streams / 2;
+        long relays = Math.min(configuredAllocations, usable - streams - peers);
+        return new FileDescriptorBudget(limit, (int) Math.max(1, streams), (int) Math.max(1, peers),
+                (int) Math.max(1, relays));
     }
 
     /** The budget of this process. */

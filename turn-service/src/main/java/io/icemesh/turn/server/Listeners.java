@@ -137,7 +137,7 @@ final class Listeners {
         return bound;
     }
 
-    /** The deadlines of a stream connection: its first authenticated request, and each frame. */
+    /** The deadlines of a stream connection: its allocation (or ConnectionBind), and each frame. */
     record StreamTimeouts(long authNanos, long frameNanos) {
     }
 

@@ -2,7 +2,9 @@ package io.icemesh.turn.server;
 
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -15,13 +17,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * One TCP connection between a TCP allocation's relayed address and a peer (RFC 6062 Section 5), and, once a client
  * data connection has bound it with ConnectionBind, the byte pipe between the two. Until it is bound the peer's
  * bytes are not read (the kernel's buffer and TCP's window hold them); a connection not bound within
- * {@link #BIND_TIMEOUT_SECONDS} is closed (Section 5.3). Either side closing closes the other. Each side stops
- * reading while the other cannot take more (writability), so a slow reader slows the sender instead of filling memory.
+ * {@link #BIND_TIMEOUT_SECONDS} is closed (Section 5.3). Either side closing closes the other once what was already
+ * written to it has gone out.
+ *
+ * <p>Back-pressure: each side reads only while the other can take more. The two channels may live on different
+ * event loops, so a side's reading is always decided on its own loop, from the other side's writability at that
+ * moment; every change of writability asks again, so the last decision always sees the last change.
  */
 final class PeerConnection extends ChannelInboundHandlerAdapter {
 
     /** How long a connection waits for its ConnectionBind (RFC 6062 Section 5.2 and 5.3: 30 seconds). */
     static final long BIND_TIMEOUT_SECONDS = 30;
+    /** How long a closing side may take to send what was written to it before it is closed regardless. */
+    static final long DRAIN_SECONDS = 10;
 
     /** Where the connection is in its life. */
     enum State { PENDING, BOUND, CLOSED }
@@ -67,41 +75,42 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
 
     /** Binds a client data connection; false when the connection is no longer waiting for one. */
     boolean bind(Channel client) {
+        // set before the state changes, so that a close racing this bind sees the client and closes it too
+        clientChannel = client;
         if (!state.compareAndSet(State.PENDING, State.BOUND)) {
             return false;
         }
-        clientChannel = client;
-        if (bindTimer != null) {
-            bindTimer.cancel(false);
+        ScheduledFuture<?> timer = bindTimer;
+        if (timer != null) {
+            timer.cancel(false);
         }
         client.closeFuture().addListener(f -> close());
         metrics.tcpConnection(TurnMetrics.TcpOutcome.BOUND);
-        // read the peer only once the ConnectionBind answer is out: this runs inside the client loop's read, and
-        // the peer's first bytes are written to the client through a task on that same loop
-        client.eventLoop().execute(() -> peerChannel.config().setAutoRead(client.isWritable()));
+        // start reading the peer in a later task, so that the ConnectionBind answer goes out first
+        peerChannel.eventLoop().execute(() -> decideReading(peerChannel, client));
         return true;
     }
 
-    /** Bytes from the client data connection, to the peer; takes ownership of {@code data}. */
+    /** Bytes from the client data connection, to the peer; takes ownership of {@code data}. Client loop. */
     void fromClient(ByteBuf data, Channel client) {
         int length = data.readableBytes();
         peerChannel.writeAndFlush(data, peerChannel.voidPromise());
         relay.allocation().countToPeer(length);
         metrics.relayed(TurnMetrics.Direction.TO_PEER, length);
         if (!peerChannel.isWritable()) {
-            client.config().setAutoRead(false);
+            decideReading(client, peerChannel);
         }
     }
 
-    /** The client data connection's writability changed: read the peer only while the client can take more. */
-    void clientWritabilityChanged(boolean writable) {
-        peerChannel.config().setAutoRead(writable && state.get() == State.BOUND);
+    /** The client data connection's writability changed (client loop): decide the peer's reading on its loop. */
+    void clientWritabilityChanged(Channel client) {
+        peerChannel.eventLoop().execute(() -> decideReading(peerChannel, client));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel client = clientChannel;
-        if (!(msg instanceof ByteBuf data) || client == null) {
+        if (!(msg instanceof ByteBuf data) || client == null || state.get() != State.BOUND) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -110,7 +119,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         relay.allocation().countFromPeer(length);
         metrics.relayed(TurnMetrics.Direction.TO_CLIENT, length);
         if (!client.isWritable()) {
-            ctx.channel().config().setAutoRead(false);
+            decideReading(peerChannel, client);
         }
     }
 
@@ -118,9 +127,14 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Channel client = clientChannel;
         if (client != null) {
-            client.config().setAutoRead(ctx.channel().isWritable());
+            client.eventLoop().execute(() -> decideReading(client, peerChannel));
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /** On {@code reader}'s loop: it reads while the connection is bound and {@code writer} can take more. */
+    private void decideReading(Channel reader, Channel writer) {
+        reader.config().setAutoRead(state.get() == State.BOUND && writer.isWritable());
     }
 
     @Override
@@ -135,19 +149,31 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         close();
     }
 
-    /** Closes both sides and forgets the connection. */
+    /** Closes both sides (each once what was written to it has gone out) and forgets the connection. */
     void close() {
         if (state.getAndSet(State.CLOSED) == State.CLOSED) {
             return;
         }
-        if (bindTimer != null) {
-            bindTimer.cancel(false);
+        ScheduledFuture<?> timer = bindTimer;
+        if (timer != null) {
+            timer.cancel(false);
         }
         relay.forget(this);
-        peerChannel.close();
-        Channel client = clientChannel;
-        if (client != null) {
-            client.close();
+        closeAfterFlush(peerChannel);
+        closeAfterFlush(clientChannel);
+    }
+
+    private static void closeAfterFlush(Channel channel) {
+        if (channel == null) {
+            return;
         }
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, DRAIN_SECONDS, TimeUnit.SECONDS);
     }
 }

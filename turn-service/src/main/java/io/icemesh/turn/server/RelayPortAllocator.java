@@ -19,6 +19,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.Socket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -28,7 +30,8 @@ import java.util.function.Function;
  * event loop: a random start, then the next ports, skipping ports in use, up to {@link #MAX_ATTEMPTS}. UDP relays
  * bind a datagram socket; TCP relays (RFC 6062) a listening socket, from whose address outgoing connections to peers
  * are made too (SO_REUSEPORT lets both hold the address with native epoll; with NIO the outgoing connection takes
- * an ephemeral port).
+ * an ephemeral port). Because SO_REUSEPORT would also let a second listener bind a port another allocation listens
+ * on, the TCP relay ports this process holds are kept in a set and never bound twice.
  */
 final class RelayPortAllocator {
 
@@ -48,6 +51,8 @@ final class RelayPortAllocator {
     private final int maxPort;
     private final Class<? extends DatagramChannel> channelClass;
     private final boolean epoll;
+    /** TCP relay ports listening now (SO_REUSEPORT does not refuse a second listener, so this set does). */
+    private final Set<Integer> tcpPorts = ConcurrentHashMap.newKeySet();
     private final int receiveBuffer;
     private final int sendBuffer;
 
@@ -94,7 +99,21 @@ final class RelayPortAllocator {
         }
         int span = maxPort - minPort + 1;
         int start = minPort + ThreadLocalRandom.current().nextInt(span);
-        attempt(bootstrap::bind, start, 0, span, false, onBound, onFailure);
+        attempt(address -> {
+            int port = address.getPort();
+            if (!tcpPorts.add(port)) {
+                return null;
+            }
+            ChannelFuture future = bootstrap.bind(address);
+            future.addListener(f -> {
+                if (f.isSuccess()) {
+                    future.channel().closeFuture().addListener(c -> tcpPorts.remove(port));
+                } else {
+                    tcpPorts.remove(port);
+                }
+            });
+            return future;
+        }, start, 0, span, false, onBound, onFailure);
     }
 
     /** Connects from a TCP relay's address to a peer, on {@code loop}; the channel does not read until told to. */
@@ -116,6 +135,7 @@ final class RelayPortAllocator {
         return epoll ? bootstrap.connect(peer, local) : bootstrap.connect(peer);
     }
 
+    /** Tries ports from {@code port} on; {@code bind} returns the bind's future, or null for a port to skip. */
     private void attempt(Function<InetSocketAddress, ChannelFuture> bind, int port, int tries, int span,
             boolean evenPort, Consumer<Channel> onBound, Runnable onFailure) {
         if (tries >= MAX_ATTEMPTS || tries >= span) {
@@ -128,6 +148,10 @@ final class RelayPortAllocator {
         }
         int chosen = p;
         ChannelFuture future = bind.apply(new InetSocketAddress(bindAddress, chosen));
+        if (future == null) {
+            attempt(bind, chosen + (evenPort ? 2 : 1), tries + 1, span, evenPort, onBound, onFailure);
+            return;
+        }
         future.addListener(f -> {
             if (f.isSuccess()) {
                 onBound.accept(future.channel());

@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A TCP or TLS client connection. It holds at most one allocation, which ends when the connection closes
  * (RFC 8656 Section 3.1). When the socket's send queue is full, relayed data is dropped rather than queued.
- * It holds a slot of the {@link StreamConnectionLimits} while open, and remembers whether a request on it has
- * authenticated (until then it may be evicted, and it must authenticate within the auth timeout).
+ * It holds a slot of the {@link StreamConnectionLimits} while open. It is settled while it holds an allocation or
+ * is a bound data connection (RFC 6062); until then it may be evicted, and it must settle within the auth timeout:
+ * a request that merely authenticates (a Binding, a refused Refresh) does not settle it.
  */
 final class StreamClientConnection implements ClientConnection {
 
@@ -22,7 +23,6 @@ final class StreamClientConnection implements ClientConnection {
     private final FiveTuple fiveTuple;
     private final AtomicBoolean slot = new AtomicBoolean();
     private volatile Allocation allocation;
-    private volatile boolean authenticated;
     private volatile PeerConnection pipe;
 
     StreamClientConnection(Channel channel, FiveTuple fiveTuple) {
@@ -60,13 +60,9 @@ final class StreamClientConnection implements ClientConnection {
         return channel.isWritable();
     }
 
-    @Override
-    public void authenticated() {
-        authenticated = true;
-    }
-
-    boolean isAuthenticated() {
-        return authenticated;
+    /** True while the connection holds an allocation or is a bound data connection. */
+    boolean isSettled() {
+        return allocation != null || pipe != null;
     }
 
     void holdSlot() {

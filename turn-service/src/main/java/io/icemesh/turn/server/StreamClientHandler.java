@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * One TCP or TLS client connection. Frames go to the {@link ClientPacketHandler}, or, on a data connection bound to a
  * TCP relay's peer (RFC 6062), the bytes go to the peer as they are; when the connection closes its allocation is
  * deleted (RFC 8656 Section 3.1) and its connection slot is given back. A connection with no
- * authenticated request within the auth timeout is closed, and so is one idle without an allocation.
+ * allocation (or bound data connection) within the auth timeout is closed, and so is one idle without an allocation.
  */
 final class StreamClientHandler extends ChannelInboundHandlerAdapter {
 
@@ -40,7 +40,7 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         authDeadline = ctx.executor().schedule(() -> {
-            if (!connection.isAuthenticated() && ctx.channel().isActive()) {
+            if (!connection.isSettled() && ctx.channel().isActive()) {
                 metrics.streamClosed(TurnMetrics.StreamClose.AUTH_TIMEOUT);
                 ctx.close();
             }
@@ -66,7 +66,7 @@ final class StreamClientHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         PeerConnection pipe = connection.pipe();
         if (pipe != null) {
-            pipe.clientWritabilityChanged(ctx.channel().isWritable());
+            pipe.clientWritabilityChanged(ctx.channel());
         }
         ctx.fireChannelWritabilityChanged();
     }

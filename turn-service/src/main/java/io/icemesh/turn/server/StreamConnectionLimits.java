@@ -2,6 +2,7 @@ package io.icemesh.turn.server;
 
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.icemesh.turn.policy.KeyedQuota;
+import io.icemesh.turn.policy.SourcePrefix;
 import java.net.InetAddress;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -10,11 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Caps TCP and TLS client connections per source IP and in all, so that connections nobody authenticates cannot
  * take the file descriptors that UDP relays, honest TCP clients and the admin port need. At the global cap a new
- * connection evicts the oldest one that has not authenticated yet (those are closed within the auth timeout anyway);
- * when every connection is authenticated the new one is refused. Over the per-source cap it is refused at once.
+ * connection evicts the oldest one that is not settled (holds no allocation and is no bound data connection: those
+ * are closed within the auth timeout anyway); when every connection is settled the new one is refused. Over the per-source cap it is refused at once.
  *
  * <p>Each connection holds one slot from {@link #admit} until {@link #release}, which may be called more than once.
- * Unauthenticated connections wait in a queue in arrival order; connections that authenticated or closed are removed
+ * Unsettled connections wait in a queue in arrival order; connections that settled or closed are removed
  * from it lazily (when met at its head, and by {@link #purge()}).
  */
 final class StreamConnectionLimits {
@@ -23,7 +24,7 @@ final class StreamConnectionLimits {
     private final TurnMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private final KeyedQuota<InetAddress> perSource;
-    private final Queue<StreamClientConnection> unauthenticated = new ConcurrentLinkedQueue<>();
+    private final Queue<StreamClientConnection> unsettled = new ConcurrentLinkedQueue<>();
 
     StreamConnectionLimits(int maxTotal, int maxPerSource, TurnMetrics metrics) {
         this.maxTotal = maxTotal;
@@ -33,14 +34,14 @@ final class StreamConnectionLimits {
 
     /** Takes a slot for a new connection; false (and counted) when it must be closed. */
     boolean admit(StreamClientConnection connection) {
-        InetAddress source = connection.fiveTuple().client().getAddress();
+        InetAddress source = SourcePrefix.of(connection.fiveTuple().client().getAddress());
         if (!perSource.take(source)) {
             metrics.streamRefused(TurnMetrics.StreamRefusal.PER_SOURCE);
             return false;
         }
         while (open.incrementAndGet() > maxTotal) {
             open.decrementAndGet();
-            StreamClientConnection victim = oldestUnauthenticated();
+            StreamClientConnection victim = oldestUnsettled();
             if (victim == null) {
                 perSource.give(source);
                 metrics.streamRefused(TurnMetrics.StreamRefusal.GLOBAL);
@@ -52,7 +53,7 @@ final class StreamConnectionLimits {
             }
         }
         connection.holdSlot();
-        unauthenticated.add(connection);
+        unsettled.add(connection);
         return true;
     }
 
@@ -62,13 +63,13 @@ final class StreamConnectionLimits {
             return false;
         }
         open.decrementAndGet();
-        perSource.give(connection.fiveTuple().client().getAddress());
+        perSource.give(SourcePrefix.of(connection.fiveTuple().client().getAddress()));
         return true;
     }
 
-    /** Drops connections that authenticated or closed from the eviction queue (called by the sweeper). */
+    /** Drops connections that settled or closed from the eviction queue (called by the sweeper). */
     void purge() {
-        unauthenticated.removeIf(c -> c.isAuthenticated() || !c.holdsSlot());
+        unsettled.removeIf(c -> c.isSettled() || !c.holdsSlot());
     }
 
     /** Connections open now. */
@@ -80,10 +81,10 @@ final class StreamConnectionLimits {
         return maxTotal;
     }
 
-    private StreamClientConnection oldestUnauthenticated() {
+    private StreamClientConnection oldestUnsettled() {
         StreamClientConnection c;
-        while ((c = unauthenticated.poll()) != null) {
-            if (!c.isAuthenticated() && c.holdsSlot()) {
+        while ((c = unsettled.poll()) != null) {
+            if (!c.isSettled() && c.holdsSlot()) {
                 return c;
             }
         }

@@ -2,19 +2,41 @@ package io.icemesh.turn.server;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
- * The peer data connections of every TCP allocation on this node, by CONNECTION-ID (RFC 6062 Section 6.2.1), so
- * that a ConnectionBind arriving on any new client connection finds its peer connection. Ids are random, so a
- * client cannot guess another allocation's pending connection; the ConnectionBind must also carry the allocation's
- * credentials.
+ * The peer connections of every TCP allocation on this node: by CONNECTION-ID (RFC 6062 Section 6.2.1), so that a
+ * ConnectionBind arriving on any new client connection finds its peer connection, and counted against a cap from
+ * the file descriptor budget (each is a socket). Ids are random, so a client cannot guess another allocation's
+ * pending connection; the ConnectionBind must also carry the allocation's credentials.
  */
 final class TcpConnections {
 
+    private final int max;
+    private final AtomicInteger reserved = new AtomicInteger();
     private final ConcurrentHashMap<Integer, PeerConnection> byId = new ConcurrentHashMap<>();
 
-    /** Registers a connection under a new id; returns the id. */
-    int register(java.util.function.IntFunction<PeerConnection> create) {
+    TcpConnections(int max) {
+        this.max = max;
+    }
+
+    /** Takes a place for a peer socket about to be opened or accepted; false at the cap. */
+    boolean reserve() {
+        if (reserved.incrementAndGet() > max) {
+            reserved.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives a reserved place back (the socket failed, or its connection is gone). */
+    void unreserve() {
+        reserved.decrementAndGet();
+    }
+
+    /** Registers a connection (whose place is reserved) under a new id; returns the connection. */
+    PeerConnection register(IntFunction<PeerConnection> create) {
         while (true) {
             int id = ThreadLocalRandom.current().nextInt();
             if (id == 0 || byId.containsKey(id)) {
@@ -22,7 +44,7 @@ final class TcpConnections {
             }
             PeerConnection connection = create.apply(id);
             if (byId.putIfAbsent(id, connection) == null) {
-                return id;
+                return connection;
             }
         }
     }
@@ -31,12 +53,15 @@ final class TcpConnections {
         return byId.get(id);
     }
 
+    /** Forgets a connection and gives its place back. */
     void remove(PeerConnection connection) {
-        byId.remove(connection.id(), connection);
+        if (byId.remove(connection.id(), connection)) {
+            unreserve();
+        }
     }
 
-    /** Peer data connections open now. */
+    /** Peer sockets open or opening now. */
     int size() {
-        return byId.size();
+        return reserved.get();
     }
 }

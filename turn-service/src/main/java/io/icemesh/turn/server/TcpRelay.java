@@ -26,20 +26,24 @@ final class TcpRelay implements RelayEndpoint {
 
     /** How long a Connect may take before 447 (RFC 6062 Section 5.2: at least 30 seconds). */
     static final int CONNECT_TIMEOUT_MILLIS = 30_000;
-    /** Peer connections one allocation may hold, connecting, pending or bound; past it Connect gets 508. */
-    static final int MAX_CONNECTIONS = 64;
+    /**
+     * Peer connections one allocation may hold, connecting, pending or bound; past it Connect gets 508 and peers are
+     * refused. Node-wide, peer sockets are also capped by the file descriptor budget ({@link TcpConnections}).
+     */
+    static final int MAX_CONNECTIONS = 32;
 
     /** Why a Connect could not start. */
     enum ConnectStart { STARTED, ALREADY_EXISTS, FULL }
 
-    private static final Object CONNECTING = new Object();
+    /** The mark of a peer whose accepted connection is being set up (within one task of the control loop). */
+    private static final Object ACCEPTING = new Object();
 
     private final Allocation allocation;
     private final ClientConnection control;
     private final TcpConnections registry;
     private final RelayPortAllocator sockets;
     private final TurnMetrics metrics;
-    /** Per peer: {@link #CONNECTING} while a Connect is under way, then its {@link PeerConnection}. */
+    /** Per peer: the connecting channel while a Connect is under way, then its {@link PeerConnection}. */
     private final ConcurrentHashMap<InetSocketAddress, Object> byPeer = new ConcurrentHashMap<>();
     private volatile Channel listener;
     private volatile InetSocketAddress advertised;
@@ -91,18 +95,20 @@ final class TcpRelay implements RelayEndpoint {
      * connection's loop, unless the call does not return {@link ConnectStart#STARTED}.
      */
     ConnectStart connect(InetSocketAddress peer, IntConsumer onConnected, Runnable onFailed) {
-        if (byPeer.size() >= MAX_CONNECTIONS) {
-            return ConnectStart.FULL;
-        }
-        if (byPeer.putIfAbsent(peer, CONNECTING) != null) {
+        if (byPeer.containsKey(peer)) {
             return ConnectStart.ALREADY_EXISTS;
+        }
+        if (closed || byPeer.size() >= MAX_CONNECTIONS || !registry.reserve()) {
+            return ConnectStart.FULL;
         }
         ChannelFuture future = sockets.connectTcp(control.eventLoop(),
                 (InetSocketAddress) listener.localAddress(), peer, CONNECT_TIMEOUT_MILLIS);
+        Channel ch = future.channel();
+        byPeer.put(peer, ch);
         future.addListener(done -> {
-            Channel ch = future.channel();
             if (!done.isSuccess() || closed) {
-                byPeer.remove(peer, CONNECTING);
+                byPeer.remove(peer, ch);
+                registry.unreserve();
                 ch.close();
                 metrics.tcpConnection(TurnMetrics.TcpOutcome.CONNECT_FAILED);
                 onFailed.run();
@@ -120,7 +126,13 @@ final class TcpRelay implements RelayEndpoint {
         InetSocketAddress peer = ch.remoteAddress();
         ch.config().setAutoRead(false);
         if (closed || !allocation.hasPermission(peer.getAddress(), System.nanoTime())
-                || byPeer.size() >= MAX_CONNECTIONS || byPeer.putIfAbsent(peer, CONNECTING) != null) {
+                || byPeer.size() >= MAX_CONNECTIONS || byPeer.putIfAbsent(peer, ACCEPTING) != null) {
+            metrics.tcpConnection(TurnMetrics.TcpOutcome.REFUSED);
+            ch.close();
+            return;
+        }
+        if (!registry.reserve()) {
+            byPeer.remove(peer, ACCEPTING);
             metrics.tcpConnection(TurnMetrics.TcpOutcome.REFUSED);
             ch.close();
             return;
@@ -133,10 +145,9 @@ final class TcpRelay implements RelayEndpoint {
                 .addXorAddress(StunAttributeType.XOR_PEER_ADDRESS, peer).addFingerprint().build());
     }
 
-    /** Registers a peer connection under a new id, in place of the peer's CONNECTING mark; closes it if it is gone. */
+    /** Registers a peer connection under a new id, in place of the peer's mark; closes it if it is gone already. */
     private PeerConnection open(Channel ch, InetSocketAddress peer) {
-        int id = registry.register(i -> new PeerConnection(i, this, peer, ch, metrics));
-        PeerConnection connection = registry.get(id);
+        PeerConnection connection = registry.register(i -> new PeerConnection(i, this, peer, ch, metrics));
         byPeer.put(peer, connection);
         ch.pipeline().addLast(connection);
         connection.awaitBind();
@@ -152,18 +163,26 @@ final class TcpRelay implements RelayEndpoint {
         registry.remove(connection);
     }
 
+    /**
+     * Ends the relay when its allocation ends (from any thread): the work runs on the control connection's loop, where
+     * connects and accepts run, so none of them can slip in after it.
+     */
     @Override
     public void close() {
         closed = true;
-        Channel l = listener;
-        if (l != null) {
-            l.close();
-        }
-        for (Object o : byPeer.values()) {
-            if (o instanceof PeerConnection connection) {
-                connection.close();
+        control.eventLoop().execute(() -> {
+            Channel l = listener;
+            if (l != null) {
+                l.close();
             }
-        }
+            for (Object o : byPeer.values()) {
+                if (o instanceof PeerConnection connection) {
+                    connection.close();
+                } else if (o instanceof Channel connecting) {
+                    connecting.close();
+                }
+            }
+        });
     }
 
     private static byte[] newTransactionId() {

@@ -77,7 +77,6 @@ final class TurnRequestHandler {
         long nowSeconds = System.currentTimeMillis() / 1000;
         AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds);
         if (auth.authenticated()) {
-            client.authenticated();
             switch (request.method()) {
                 case StunMessageType.METHOD_ALLOCATE -> allocate.allocate(request, client, auth);
                 case StunMessageType.METHOD_REFRESH -> allocationRequests.refresh(request, client, auth);

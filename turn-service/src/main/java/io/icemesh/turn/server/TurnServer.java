@@ -102,7 +102,7 @@ public class TurnServer {
         RelayPortAllocator ipv4Relays = relays(ipv4);
         RelayPortAllocator ipv6Relays = ipv6 == null ? null : relays(ipv6);
         LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
-        TcpConnections tcpConnections = new TcpConnections();
+        TcpConnections tcpConnections = new TcpConnections(fds.peerConnections());
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.tcp.peer.connections", tcpConnections::size)
                 .description("TCP relay peer connections open now (RFC 6062), pending or bound").register(registry);
         AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays,
@@ -134,11 +134,12 @@ public class TurnServer {
         listeners.group().next().scheduleAtFixedRate(() -> announce(false), 0, announceMillis, TimeUnit.MILLISECONDS);
         LOG.infof("turn-service %s listening on %s udp:%d tcp:%d tls:%d (%s transport), relay %s%s ports %d-%d, "
                         + "public %s, realm %s, loopback peers %s, at most %d allocations and %d TCP/TLS connections "
-                        + "(%d per source) of %d file descriptors", config.nodeId(), listen.address(), udpPort(),
+                        + "(%d per source) and %d TCP relay peer connections of %d file descriptors", config.nodeId(), listen.address(), udpPort(),
                 tcpPort(), tlsPort(), listeners.nativeTransport() ? "epoll" : "nio", ipv4.getHostAddress(),
                 ipv6 == null ? "" : " and " + ipv6.getHostAddress(), config.relay().minPort(), config.relay().maxPort(),
                 publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied",
-                fds.relaySockets(), fds.streamConnections(), listen.maxStreamConnectionsPerSource(), fds.limit());
+                fds.relaySockets(), fds.streamConnections(), listen.maxStreamConnectionsPerSource(), fds.peerConnections(),
+                fds.limit());
     }
 
     private RelayPortAllocator relays(InetAddress address) {

@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 class FileDescriptorBudgetTest {
 
     @Test
-    void streamsGetAQuarterOfWhatIsLeftAfterTheReserveAndRelaysTheRest() {
+    void streamsGetAQuarterOfWhatIsLeftAfterTheReservePeersAnEighthAndRelaysTheRest() {
         FileDescriptorBudget b = FileDescriptorBudget.of(20_000, 0, 10_000);
         assertEquals((20_000 - FileDescriptorBudget.RESERVED) / 4, b.streamConnections());
+        assertEquals(b.streamConnections() / 2, b.peerConnections());
         assertEquals(10_000, b.relaySockets(), "the configured allocation cap fits");
     }
 
@@ -18,8 +19,10 @@ class FileDescriptorBudgetTest {
     void aSmallLimitLowersTheAllocationCapSoThatStreamsAndRelaysTogetherFit() {
         FileDescriptorBudget b = FileDescriptorBudget.of(1_024, 0, 10_000);
         assertEquals(192, b.streamConnections());
-        assertEquals(1_024 - FileDescriptorBudget.RESERVED - 192, b.relaySockets());
-        assertTrue(b.streamConnections() + b.relaySockets() + FileDescriptorBudget.RESERVED <= 1_024);
+        assertEquals(96, b.peerConnections());
+        assertEquals(1_024 - FileDescriptorBudget.RESERVED - 192 - 96, b.relaySockets());
+        assertTrue(b.streamConnections() + b.peerConnections() + b.relaySockets() + FileDescriptorBudget.RESERVED
+                <= 1_024);
     }
 
     @Test

@@ -9,17 +9,22 @@ import io.icemesh.turn.allocation.TransportProtocol;
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Relay ports: a taken port is skipped, and a full range fails cleanly (508 upstream). */
+/** Relay ports: a taken port is skipped, a full range fails cleanly (508 upstream), TCP relays never share one. */
 class RelayPortAllocatorTest {
 
     private static UdpRelay relay() {
@@ -53,6 +58,41 @@ class RelayPortAllocatorTest {
                 assertEquals("failed", full.get(5, TimeUnit.SECONDS), "both ports taken");
                 channel.close().sync();
             }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void tcpRelayListenersNeverShareAPortThoughTheyUseReusePort() throws Exception {
+        assertTrue(Epoll.isAvailable(), "native epoll, where TCP relays use SO_REUSEPORT: " + Epoll.unavailabilityCause());
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        try {
+            int low;
+            try (ServerSocket probe = new ServerSocket(0, 1, loopback)) {
+                low = probe.getLocalPort();
+            }
+            // a range of one port: SO_REUSEPORT would let a second listener bind it, the allocator must not
+            RelayPortAllocator ports = new RelayPortAllocator(loopback, low, low, EpollDatagramChannel.class, 65536,
+                    65536);
+            EventLoop loop = group.next();
+            CompletableFuture<Object> first = new CompletableFuture<>();
+            loop.execute(() -> ports.openTcp(loop, new ChannelInboundHandlerAdapter(), first::complete,
+                    () -> first.complete("failed")));
+            Object bound = first.get(5, TimeUnit.SECONDS);
+            assertTrue(bound instanceof Channel, "the port is free: " + bound);
+            CompletableFuture<Object> second = new CompletableFuture<>();
+            loop.execute(() -> ports.openTcp(loop, new ChannelInboundHandlerAdapter(), second::complete,
+                    () -> second.complete("failed")));
+            assertEquals("failed", second.get(5, TimeUnit.SECONDS), "a port another relay listens on is not bound again");
+            ((Channel) bound).close().sync();
+            CompletableFuture<Object> third = new CompletableFuture<>();
+            loop.execute(() -> ports.openTcp(loop, new ChannelInboundHandlerAdapter(), third::complete,
+                    () -> third.complete("failed")));
+            Object again = third.get(5, TimeUnit.SECONDS);
+            assertTrue(again instanceof Channel, "a closed relay's port is free again: " + again);
+            ((Channel) again).close().sync();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }

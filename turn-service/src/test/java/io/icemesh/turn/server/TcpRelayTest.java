@@ -157,6 +157,42 @@ class TcpRelayTest {
     }
 
     @Test
+    void aPeerThatClosesRightAfterAWriteHasEveryByteDeliveredFirst() throws Exception {
+        int size = 8 * 1024 * 1024;
+        try (ServerSocket blaster = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread writer = new Thread(() -> {
+                try (Socket s = blaster.accept()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int sent = 0; sent < size; sent += chunk.length) {
+                        s.getOutputStream().write(chunk);
+                    }
+                } catch (IOException e) {
+                    // the test fails on the count below
+                }
+            }, "tcp-blaster-peer");
+            writer.start();
+            try (TurnTestClient c = control()) {
+                assertEquals(-1, code(allocate(c, TCP)));
+                StunMessage connected = c.signedTransact(StunMessageType.METHOD_CONNECT, b -> b.addXorAddress(
+                        StunAttributeType.XOR_PEER_ADDRESS,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), blaster.getLocalPort())));
+                assertEquals(-1, code(connected));
+                try (TurnTestClient data = bind(c, connected.value(StunAttributeType.CONNECTION_ID), -1)) {
+                    data.stream.setSoTimeout(10_000);
+                    InputStream in = data.stream.getInputStream();
+                    byte[] buffer = new byte[64 * 1024];
+                    long received = 0;
+                    for (int n; (n = in.read(buffer)) >= 0; ) {
+                        received += n;
+                    }
+                    assertEquals(size, received, "the peer's close waits for its bytes to reach the client");
+                }
+            }
+            writer.join();
+        }
+    }
+
+    @Test
     void peerConnectingToTheRelayedAddressIsAnnouncedAndBound() throws Exception {
         try (TurnTestClient c = control()) {
             StunMessage allocated = allocate(c, TCP);
