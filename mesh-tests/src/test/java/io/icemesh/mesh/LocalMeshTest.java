@@ -41,6 +41,11 @@ class LocalMeshTest {
             }
             assertTrue(mesh.get("signaling", "/q/health/ready").body().contains("Kafka connection health check"),
                     "readiness includes Kafka");
+            for (var port : mesh.ports.entrySet()) {
+                // read from the kernel's socket table: nothing is sent to a non-loopback address to find out
+                assertEquals(List.of("127.0.0.1"), Mesh.listeningAddresses(port.getValue()),
+                        port.getKey() + " port " + port.getValue() + " listens on loopback only");
+            }
 
             Mesh.Result again = mesh.run("up", "-d");
             assertNotEquals(0, again.exitCode(), "a second up must fail");

@@ -144,6 +144,40 @@ final class Mesh implements AutoCloseable {
         throw new IllegalStateException("cannot find the icemesh checkout above " + Path.of("").toAbsolutePath());
     }
 
+    /**
+     * The local addresses TCP sockets listen on at {@code port}, from /proc/net/tcp and /proc/net/tcp6 (the kernel's
+     * own table; "0.0.0.0" or "::" means every interface).
+     */
+    static List<String> listeningAddresses(int port) throws IOException {
+        List<String> addresses = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                // columns: sl local_address rem_address st ...; st 0A is LISTEN
+                if (f.length < 4 || !"0A".equals(f[3]) || !f[1].contains(":")) {
+                    continue;
+                }
+                String[] local = f[1].split(":");
+                if (Integer.parseInt(local[1], 16) == port) {
+                    addresses.add(procAddress(local[0]));
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** A /proc/net/tcp address: 32-bit words in host (little-endian) byte order. */
+    private static String procAddress(String hex) throws IOException {
+        byte[] bytes = new byte[hex.length() / 2];
+        for (int word = 0; word < bytes.length / 4; word++) {
+            for (int b = 0; b < 4; b++) {
+                int at = word * 8 + (3 - b) * 2;
+                bytes[word * 4 + b] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
+            }
+        }
+        return InetAddress.getByAddress(bytes).getHostAddress();
+    }
+
     static boolean portInUse(int port) {
         try (var s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);
