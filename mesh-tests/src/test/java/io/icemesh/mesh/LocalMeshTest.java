@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,6 +74,51 @@ class LocalMeshTest {
             }
             assertNotEquals(0, mesh.run("status").exitCode(), "status after down reports nothing running");
         }
+    }
+
+    @Test
+    void oneComponentRestartsOrStopsAloneAndPurgeForgetsEarlierRuns() throws Exception {
+        try (Mesh mesh = new Mesh()) {
+            Mesh.Result up = mesh.run("up", "-d", "signaling", "monitor");
+            assertEquals(0, up.exitCode(), "./icemesh up -d signaling monitor failed:\n" + up.output());
+            long signaling = pid(mesh, "signaling");
+            long monitor = pid(mesh, "monitor");
+            long kafka = pid(mesh, "kafka");
+
+            Mesh.Result restart = mesh.run("restart", "signaling");
+            assertEquals(0, restart.exitCode(), restart.output());
+            assertNotEquals(signaling, pid(mesh, "signaling"), "signaling runs as a new process");
+            assertEquals(monitor, pid(mesh, "monitor"), "monitor was left alone");
+            assertEquals(200, mesh.get("signaling", "/q/health/ready").statusCode());
+
+            Mesh.Result broker = mesh.run("restart", "kafka");
+            assertEquals(0, broker.exitCode(), broker.output());
+            assertNotEquals(kafka, pid(mesh, "kafka"), "the broker runs as a new process");
+            assertEquals(monitor, pid(mesh, "monitor"), "the services stay up while the broker restarts");
+            double before = peerJoined(mesh);
+            joinRoom(mesh.ports.get("signaling"), "after-broker-restart");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .untilAsserted(() -> assertEquals(before + 1, peerJoined(mesh),
+                            "events flow through the restarted broker"));
+
+            Mesh.Result down = mesh.run("down", "monitor");
+            assertEquals(0, down.exitCode(), down.output());
+            assertFalse(ProcessHandle.of(monitor).map(ProcessHandle::isAlive).orElse(false), "monitor stopped");
+            assertFalse(Mesh.portInUse(mesh.ports.get("monitor")), "monitor's port is free");
+            assertEquals(200, mesh.get("signaling", "/q/health/ready").statusCode(), "signaling still serves");
+
+            assertNotEquals(0, mesh.run("down", "signaling", "--purge").exitCode(),
+                    "--purge only goes with stopping everything");
+            assertTrue(Files.isDirectory(mesh.home.resolve("kafka")), "the broker keeps its data between runs");
+            Mesh.Result purge = mesh.run("down", "--purge");
+            assertEquals(0, purge.exitCode(), purge.output());
+            assertFalse(Files.exists(mesh.home.resolve("kafka")), "--purge deletes the broker's data");
+            assertNothingLeft(mesh);
+        }
+    }
+
+    private static long pid(Mesh mesh, String name) throws Exception {
+        return Long.parseLong(Files.readString(mesh.home.resolve("run").resolve(name + ".pid")).trim());
     }
 
     @Test
