@@ -153,3 +153,5 @@ if (params.get('room')) $('room').value = params.get('room');
 if (params.get('user')) $('user').value = params.get('user');
 if (params.get('relay') === '1') $('relay').checked = true;
 if (params.get('mode') === 'sfu') $('mode').value = 'sfu';
+// ?join=1 joins without a click (links, kiosks), once the fields above are filled and valid
+if (params.get('join') === '1') $('join').requestSubmit();

@@ -121,6 +121,28 @@ class ChromiumCallTest {
         }
     }
 
+    @Test
+    void theWebClientChecksRoomAndNameAndJoinsFromALink() throws Exception {
+        String room = "link-" + UUID.randomUUID().toString().substring(0, 8);
+        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+        try (Browser page = new Browser()) {
+            page.driver.get(base);
+            String valid = "const f = document.getElementById(arguments[0]); f.value = arguments[1];"
+                    + " return f.checkValidity();";
+            assertEquals(Boolean.FALSE, page.js(valid, "room", "bad room!"), "a room with a space and ! is refused");
+            assertEquals(Boolean.FALSE, page.js(valid, "user", "a/b"), "a name with a slash is refused");
+            assertEquals(Boolean.TRUE, page.js(valid, "room", "good-room_1.x"), "letters, digits, . _ - pass");
+
+            page.driver.get(base + "?room=" + room + "&user=kiosk&join=1");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(Boolean.TRUE,
+                    page.js("return window.icemeshClient != null && !document.getElementById('leave-button').disabled"),
+                    "joined from the link without a click; status: "
+                            + page.driver.findElement(By.id("status")).getText()));
+        }
+        var icon = mesh.get("signaling", "/favicon.ico");
+        assertEquals(200, icon.statusCode(), "/favicon.ico exists");
+    }
+
     /** Runs a two-page call; returns page A's timeline of its connection to B. */
     private Map<String, Object> call(boolean relay) throws Exception {
         String room = "chromium-" + UUID.randomUUID().toString().substring(0, 8);
