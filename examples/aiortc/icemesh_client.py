@@ -91,7 +91,7 @@ class Peer:
         self.peer_id = peer_id
         self.t0 = time.monotonic()
         self.timeline = {"peerId": peer_id, "gatheringMs": None, "connectedMs": None, "firstFrameMs": None,
-                         "localType": None, "remoteType": None}
+                         "localType": None, "remoteType": None, "protocol": None}
         self.received = {}  # remote track -> frames decoded (video) or received (audio)
         self.pc = RTCPeerConnection(client.configuration)
         self.pc.addTrack(VideoStreamTrack())
@@ -109,8 +109,11 @@ class Peer:
         if state == "completed" and self.timeline["connectedMs"] is None:
             self.timeline["connectedMs"] = self.ms()
             self.selected_pair()
-            await self.client.report({"event": "selected-pair", "t": self.ms(), "local": self.timeline["localType"],
-                                      "remote": self.timeline["remoteType"]})
+            entry = {"event": "selected-pair", "t": self.ms(), "local": self.timeline["localType"],
+                     "remote": self.timeline["remoteType"]}
+            if self.timeline.get("protocol") in ("udp", "tcp"):
+                entry["protocol"] = self.timeline["protocol"]
+            await self.client.report(entry)
 
     def selected_pair(self):
         for t in self.pc.getTransceivers():
@@ -119,6 +122,7 @@ class Peer:
             if pair:
                 self.timeline["localType"] = pair.local_candidate.type
                 self.timeline["remoteType"] = pair.remote_candidate.type
+                self.timeline["protocol"] = pair.local_candidate.transport.lower()
                 return
 
     def on_track(self, track):

@@ -12,6 +12,10 @@ public final class CandidateLabels {
     public static final Set<String> PROTOCOLS = Set.of("udp", "tcp", "tls");
     /** Label for anything outside those sets. */
     public static final String UNKNOWN = "unknown";
+    /** Every candidate type label, unknown included. */
+    public static final Set<String> TYPE_LABELS = Set.of("host", "srflx", "prflx", "relay", UNKNOWN);
+    /** Every protocol label, unknown included. */
+    public static final Set<String> PROTOCOL_LABELS = Set.of("udp", "tcp", "tls", UNKNOWN);
 
     private CandidateLabels() {
     }

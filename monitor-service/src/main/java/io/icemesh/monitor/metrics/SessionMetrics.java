@@ -30,8 +30,6 @@ public class SessionMetrics {
     private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
     private final Map<String, Counter> pairs = new HashMap<>();
     private final Map<String, Counter> candidates = new HashMap<>();
-    private final Counter unknownPair;
-    private final Counter unknownCandidate;
 
     SessionMetrics(MeterRegistry meters) {
         gathering = sessionTimer("icemesh.monitor.gathering.duration", "ICE gathering time per session", meters);
@@ -56,16 +54,17 @@ public class SessionMetrics {
                     .register(meters));
         }
         registerPairsAndCandidates(meters);
-        String u = CandidateLabels.UNKNOWN;
-        unknownPair = pairCounter(u, u, u, meters);
-        unknownCandidate = candidateCounter(u, u, meters);
     }
 
+    /**
+     * Every combination of the bounded label values, unknown included, so that what a client did report is kept when
+     * something else is missing (aiortc reports no protocol: its pairs still count under their types).
+     */
     private void registerPairsAndCandidates(MeterRegistry meters) {
-        for (String protocol : CandidateLabels.PROTOCOLS) {
-            for (String local : CandidateLabels.TYPES) {
+        for (String protocol : CandidateLabels.PROTOCOL_LABELS) {
+            for (String local : CandidateLabels.TYPE_LABELS) {
                 candidates.put(local + protocol, candidateCounter(local, protocol, meters));
-                for (String remote : CandidateLabels.TYPES) {
+                for (String remote : CandidateLabels.TYPE_LABELS) {
                     pairs.put(local + remote + protocol, pairCounter(local, remote, protocol, meters));
                 }
             }
@@ -115,15 +114,14 @@ public class SessionMetrics {
         failures.get(reason).increment();
     }
 
-    /** Counts a gathered candidate; one with an unknown type or protocol counts under "unknown" labels. */
+    /** Counts a gathered candidate; an unknown type or protocol counts as "unknown", the other label stays. */
     public void candidate(String type, String protocol) {
-        candidates.getOrDefault(CandidateLabels.type(type) + CandidateLabels.protocol(protocol), unknownCandidate)
-                .increment();
+        candidates.get(CandidateLabels.type(type) + CandidateLabels.protocol(protocol)).increment();
     }
 
-    /** Counts a selected pair; a pair with unknown types or protocol is counted under "unknown" labels. */
+    /** Counts a selected pair; each unknown type or protocol counts as "unknown", the known labels stay. */
     public void selectedPair(String localType, String remoteType, String protocol) {
-        pairs.getOrDefault(CandidateLabels.type(localType) + CandidateLabels.type(remoteType)
-                + CandidateLabels.protocol(protocol), unknownPair).increment();
+        pairs.get(CandidateLabels.type(localType) + CandidateLabels.type(remoteType)
+                + CandidateLabels.protocol(protocol)).increment();
     }
 }
