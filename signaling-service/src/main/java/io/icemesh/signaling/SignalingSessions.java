@@ -19,6 +19,7 @@ import io.icemesh.signaling.ice.IceServerDirectory;
 import io.icemesh.signaling.media.MediaGateway;
 import io.icemesh.signaling.media.MediaNodes;
 import io.icemesh.signaling.media.QualityRequest;
+import io.icemesh.signaling.relay.RelayMessage;
 import io.icemesh.signaling.report.ClientReports;
 import io.icemesh.signaling.room.Peer;
 import io.icemesh.signaling.room.RoomRegistry;
@@ -172,13 +173,14 @@ public class SignalingSessions {
     }
 
     /** SFU relay: the client's offer goes to media-service, whose answer comes back from "sfu". */
-    private Reply relayToSfu(String type, JsonNode msg, Peer from) {
-        if (!SFU.equals(msg.path("to").asText(""))) {
+    private Reply relayToSfu(RelayMessage msg, Peer from) {
+        String type = msg.type();
+        if (!SFU.equals(msg.to())) {
             return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + SFU + "\"");
         }
         switch (type) {
             case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
-                    msg.path("sdp").asText("")).whenComplete((reply, failure) -> {
+                    msg.sdp()).whenComplete((reply, failure) -> {
                         if (failure != null) {
                             from.reply(errorJson("media-timeout", failure.getMessage()));
                         } else if (reply.type() != MediaReplyType.ANSWER) {
@@ -189,7 +191,7 @@ public class SignalingSessions {
                         }
                     });
             case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
-                    msg.path("sdp").asText(""));
+                    msg.sdp());
             default -> {
                 // media-service gathers nothing from trickled candidates: it learns the client's address from the
                 // client's connectivity checks (peer-reflexive), so candidates for the SFU are accepted and dropped.
@@ -279,22 +281,26 @@ public class SignalingSessions {
         return Reply.of(json.createObjectNode().put("type", "left"));
     }
 
-    Reply relay(String type, JsonNode msg, WebSocketConnection connection) {
+    Reply relay(String type, JsonNode raw, WebSocketConnection connection) {
         Peer from = byConnection.get(connection.id());
         if (from == null) {
             return Reply.error("not-joined", "join a room before sending " + type);
         }
-        if (from.mediaNode() != null) {
-            return relayToSfu(type, msg, from);
+        RelayMessage msg;
+        try {
+            msg = RelayMessage.parse(type, raw);
+        } catch (RelayMessage.BadRelayMessageException e) {
+            return Reply.error("bad-message", e.getMessage());
         }
-        String to = msg.path("to").asText("");
+        if (from.mediaNode() != null) {
+            return relayToSfu(msg, from);
+        }
+        String to = msg.to();
         Peer target = rooms.find(from.room(), to).orElse(null);
         if (target == null || target == from) {
             return Reply.error("unknown-peer", "no other peer \"" + to + "\" in room \"" + from.room() + "\"");
         }
-        ObjectNode out = ((ObjectNode) msg.deepCopy()).put("from", from.peerId());
-        out.remove("to");
-        target.deliver(out);
+        target.deliver(msg.body().put("from", from.peerId()));
         if (!"candidate".equals(type)) {
             SessionEventType kind = "offer".equals(type) ? SessionEventType.OFFER_RELAYED
                     : SessionEventType.ANSWER_RELAYED;

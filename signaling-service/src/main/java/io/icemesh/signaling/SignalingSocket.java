@@ -7,20 +7,28 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.icemesh.signaling.config.SignalingConfig;
 import io.icemesh.signaling.limit.RateLimiter;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.quarkus.runtime.Startup;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The signaling WebSocket at {@code /ws}: parses and limits messages, then hands them to {@link SignalingSessions}.
- * Every bad message gets an {@code error} reply with a code; the socket stays open. Protocol:
- * docs/signaling-protocol.md.
+ * Every bad message gets an {@code error} reply with a code; the socket stays open, except after a message so large
+ * that the transport stopped reading it ({@code quarkus.websockets-next.server.max-message-size}): that one gets
+ * {@code too-large} and the socket closes with 1009. Protocol: docs/signaling-protocol.md.
  */
 @Startup
 @WebSocket(path = "/ws")
@@ -29,16 +37,26 @@ public class SignalingSocket {
     /** Version of the message protocol, sent in {@code hello}. */
     public static final int PROTOCOL_VERSION = 1;
 
+    /** Close reason after a message the transport stopped reading: the protocol's error code. */
+    static final CloseReason TOO_LARGE = new CloseReason(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "too-large");
+
+    private static final Logger LOG = Logger.getLogger(SignalingSocket.class);
+
     private final ObjectMapper json;
     private final SignalingSessions sessions;
     private final SignalingConfig config;
+    private final TooLargeMessages tooLarge;
     private final Counter rejected;
     private final Map<String, RateLimiter> limits = new ConcurrentHashMap<>();
+    /** Connections closing after an oversized message: what Vert.x still hands over from them is ignored. */
+    private final Set<String> closing = ConcurrentHashMap.newKeySet();
 
-    SignalingSocket(ObjectMapper json, SignalingSessions sessions, SignalingConfig config, MeterRegistry meters) {
+    SignalingSocket(ObjectMapper json, SignalingSessions sessions, SignalingConfig config, TooLargeMessages tooLarge,
+            MeterRegistry meters) {
         this.json = json;
         this.sessions = sessions;
         this.config = config;
+        this.tooLarge = tooLarge;
         this.rejected = Counter.builder("icemesh.signaling.messages.rejected")
                 .description("WebSocket messages refused with an error reply").register(meters);
     }
@@ -52,12 +70,17 @@ public class SignalingSocket {
 
     @OnTextMessage
     public String onMessage(String text, WebSocketConnection connection) {
+        if (closing.contains(connection.id())) {
+            // The rest of a message the transport gave up on: Vert.x starts a new message from its later frames.
+            return null;
+        }
         RateLimiter limit = limits.get(connection.id());
         if (limit != null && !limit.tryAcquire(System.nanoTime())) {
             return error("too-many", "more than " + config.protocol().maxMessagesPerSecond() + " messages a second");
         }
         if (text.length() > config.protocol().maxMessageBytes()
                 || text.getBytes(StandardCharsets.UTF_8).length > config.protocol().maxMessageBytes()) {
+            tooLarge.refused();
             return error("too-large", "message exceeds " + config.protocol().maxMessageBytes() + " bytes");
         }
         JsonNode msg;
@@ -91,8 +114,50 @@ public class SignalingSocket {
         return reply.message().toString();
     }
 
+    /**
+     * Vert.x refuses a message past {@code quarkus.websockets-next.server.max-message-size} with an
+     * IllegalStateException and stops reading it; the client is told {@code too-large} and the socket closed. Any
+     * other IllegalStateException is handled as Quarkus would without this method: logged with its stack trace, and
+     * the socket closed with 1011.
+     */
+    @OnError
+    public Uni<Void> onIllegalState(IllegalStateException failure, WebSocketConnection connection) {
+        return TooLargeMessages.isOversized(failure) ? refuseOversized(failure, connection)
+                : unexpected(failure, connection);
+    }
+
+    /**
+     * Netty refuses a frame past {@code quarkus.websockets-next.server.max-frame-size} and has already closed the
+     * socket with 1009; only the log line and the count are left to do.
+     */
+    @OnError
+    public Uni<Void> onCorruptedFrame(CorruptedWebSocketFrameException failure, WebSocketConnection connection) {
+        return TooLargeMessages.isOversized(failure) ? refuseOversized(failure, connection)
+                : unexpected(failure, connection);
+    }
+
+    private Uni<Void> refuseOversized(Throwable failure, WebSocketConnection connection) {
+        if (!closing.add(connection.id())) {
+            return Uni.createFrom().voidItem();
+        }
+        tooLarge.refusedByTransport(connection.id(), failure);
+        if (connection.isClosed()) {
+            return Uni.createFrom().voidItem();
+        }
+        String reply = error("too-large", "message exceeds " + config.protocol().maxMessageBytes()
+                + " bytes; the socket closes");
+        return connection.sendText(reply).onFailure().recoverWithNull()
+                .chain(() -> connection.close(TOO_LARGE)).onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> unexpected(Throwable failure, WebSocketConnection connection) {
+        LOG.errorf(failure, "unexpected failure on WebSocket %s", connection.id());
+        return connection.close(CloseReason.INTERNAL_SERVER_ERROR).onFailure().recoverWithNull();
+    }
+
     @OnClose
     public void onClose(WebSocketConnection connection) {
+        closing.remove(connection.id());
         limits.remove(connection.id());
         sessions.dropped(connection);
     }

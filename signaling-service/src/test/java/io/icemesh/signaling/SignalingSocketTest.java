@@ -93,7 +93,7 @@ class SignalingSocketTest {
             c.send(joinMessage(uniqueRoom("bad")));
             c.next("joined");
             assertEquals("already-joined", c.send(joinMessage("x")).next("error").get("code").asText());
-            assertEquals("unknown-peer", c.send("{\"type\":\"answer\",\"to\":\"nobody\"}").next("error").get("code")
+            assertEquals("unknown-peer", c.send("{\"type\":\"answer\",\"to\":\"nobody\",\"sdp\":\"v=0\"}").next("error").get("code")
                     .asText());
             assertEquals("wrong-mode", c.send("{\"type\":\"ice-restart\",\"to\":\"sfu\"}").next("error").get("code")
                     .asText());

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -14,9 +15,14 @@ import java.util.concurrent.TimeUnit;
 /** A plain JDK WebSocket client for tests: sends text, queues every message it receives. */
 final class WsClient implements AutoCloseable {
 
+    /** How the server closed the socket: the status code and reason of its close frame. */
+    record Closed(int code, String reason) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Closed> closed = new CompletableFuture<>();
     private final WebSocket socket;
 
     private WsClient(URI uri) {
@@ -38,6 +44,17 @@ final class WsClient implements AutoCloseable {
                         ws.request(1);
                         return null;
                     }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                        closed.complete(new Closed(statusCode, reason));
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(WebSocket ws, Throwable error) {
+                        closed.completeExceptionally(error);
+                    }
                 }).join();
     }
 
@@ -49,6 +66,31 @@ final class WsClient implements AutoCloseable {
     WsClient send(String text) {
         socket.sendText(text, true).join();
         return this;
+    }
+
+    /**
+     * Sends without waiting for the send to complete: for a message the server may refuse by closing the socket
+     * while it is still being written.
+     */
+    WsClient sendAndForget(String text) {
+        socket.sendText(text, true).exceptionally(e -> null);
+        return this;
+    }
+
+    /** The next message of any type; fails after {@code seconds}. */
+    JsonNode nextAny(int seconds) throws InterruptedException {
+        JsonNode msg = received.poll(seconds, TimeUnit.SECONDS);
+        if (msg == null) {
+            throw new AssertionError("no message within " + seconds + " s");
+        }
+        return msg;
+    }
+
+    /** The server's close frame; fails after {@code seconds}. */
+    Closed awaitClose(int seconds) throws Exception {
+        return closed.orTimeout(seconds, TimeUnit.SECONDS).exceptionally(e -> {
+            throw new AssertionError("the server did not close the socket within " + seconds + " s", e);
+        }).get();
     }
 
     /** The next message of the given type, skipping others; fails after 10 s. */
