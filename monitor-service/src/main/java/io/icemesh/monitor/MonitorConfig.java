@@ -39,6 +39,15 @@ public interface MonitorConfig {
         @WithDefault("256")
         int maxEntries();
 
+        /**
+         * A session that has neither connected, failed nor closed, and has had no event for this long, ends as
+         * abandoned (status {@code abandoned}; counted in the abandoned outcome when it had joined). Sessions known
+         * from TURN events alone (credentials used, no join) end the same way instead of looking like calls still
+         * connecting until {@link #maxAge()}.
+         */
+        @WithDefault("2m")
+        Duration abandonAfter();
+
         /** How often timelines older than {@link #maxAge()} are swept. */
         @WithDefault("10s")
         Duration sweepInterval();

@@ -161,6 +161,18 @@ final class Timeline {
                 0));
     }
 
+    /**
+     * Ends a session that went quiet before connecting, failing or closing (no event for {@code afterMs}) as
+     * abandoned; true when it did now, and it had joined (so it counts as an abandoned outcome).
+     */
+    boolean abandonIfIdle(long nowMs, long afterMs) {
+        if (closed || failed || connectedMs != null || nowMs - lastUpdateMs <= afterMs) {
+            return false;
+        }
+        closed = true;
+        return joined;
+    }
+
     private void close(List<Milestone> reached) {
         if (!closed && connectedMs == null && !failed) {
             reached.add(new Milestone(Milestone.Kind.ABANDONED, 0));

@@ -115,6 +115,22 @@ final class TimelineStore {
         }
     }
 
+    /**
+     * Ends as abandoned the sessions idle for {@code afterMs} that never connected, failed or closed; returns how many
+     * of them had joined.
+     */
+    int abandonIdle(long nowMs, long afterMs) {
+        int abandoned = 0;
+        synchronized (bySession) {
+            for (Timeline t : bySession.values()) {
+                if (t.abandonIfIdle(nowMs, afterMs)) {
+                    abandoned++;
+                }
+            }
+        }
+        return abandoned;
+    }
+
     /** Drops timelines not updated since {@code nowMs - maxAge}, and refusals held too long; returns the timelines. */
     int expire(long nowMs) {
         int dropped = 0;

@@ -36,6 +36,7 @@ public class Timelines {
     private final SessionMetrics metrics;
     private final Vertx vertx;
     private final long sweepMillis;
+    private final long abandonAfterMillis;
     private long sweepTimer = -1;
     private final Map<TimelineStore.Eviction, Counter> evictions = new EnumMap<>(TimelineStore.Eviction.class);
     private final Map<Unjoined, Counter> unjoined = new EnumMap<>(Unjoined.class);
@@ -54,6 +55,7 @@ public class Timelines {
         this.metrics = metrics;
         this.vertx = vertx;
         this.sweepMillis = config.timelines().sweepInterval().toMillis();
+        this.abandonAfterMillis = config.timelines().abandonAfter().toMillis();
         for (TimelineStore.Eviction e : TimelineStore.Eviction.values()) {
             evictions.put(e, Counter.builder("icemesh.monitor.timelines.evicted")
                     .description("Timelines dropped from memory: capacity (least recently updated) or age")
@@ -120,7 +122,16 @@ public class Timelines {
     }
 
     void start(@Observes StartupEvent started) {
-        sweepTimer = vertx.setPeriodic(sweepMillis, id -> store.expire(System.currentTimeMillis()));
+        sweepTimer = vertx.setPeriodic(sweepMillis, id -> sweep(System.currentTimeMillis()));
+    }
+
+    /** Ends sessions gone quiet as abandoned, then drops timelines past their age. */
+    void sweep(long nowMs) {
+        int abandoned = store.abandonIdle(nowMs, abandonAfterMillis);
+        for (int i = 0; i < abandoned; i++) {
+            metrics.outcome(SessionMetrics.Outcome.ABANDONED);
+        }
+        store.expire(nowMs);
     }
 
     void stop(@Observes ShutdownEvent stopping) {

@@ -117,6 +117,20 @@ class TimelineStoreTest {
         assertEquals(1, refusalsDropped[0]);
     }
 
+    @Test
+    void aSessionThatWentQuietBeforeConnectingEndsAsAbandoned() {
+        long after = 120_000;
+        store.apply(event("quiet"), 1);
+        store.apply("turn-only", TurnEvents.of(TurnEventType.ALLOCATION_CREATED, "turn-only", null), 1);
+        assertEquals(0, store.abandonIdle(1 + after, after), "not idle for longer than the limit yet");
+        assertEquals("connecting", store.view("quiet").orElseThrow().status());
+        assertEquals(1, store.abandonIdle(2 + after, after), "the joined session counts as an abandoned outcome");
+        assertEquals("abandoned", store.view("quiet").orElseThrow().status());
+        assertEquals("abandoned", store.view("turn-only").orElseThrow().status(),
+                "credentials used without a join end the same way, not counted as a call");
+        assertEquals(0, store.abandonIdle(3 + after, after), "a session is abandoned once");
+    }
+
     private static SessionEvent event(String session) {
         return SessionEvent.builder(SessionEventType.CANDIDATE_GATHERED, session, EventSource.CLIENT)
                 .candidateType("host").protocol("udp").timestampMs(0).build();
