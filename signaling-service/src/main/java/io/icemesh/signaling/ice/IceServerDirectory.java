@@ -19,8 +19,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The one place that builds ICE server lists. Sources: servers configured by hand and the URLs that turn-service
- * nodes announce; monitor's health events remove unhealthy URLs and rank the rest by measured round trip. Without
- * any health data the configured order holds (then announced nodes, least loaded first).
+ * nodes announce; monitor's health events remove unhealthy URLs and rank the rest by measured round trip, ahead of
+ * URLs never measured ({@link IceServerOrder}). Without any health data the configured order holds (then announced
+ * nodes, least loaded first). Monitor probes the configured servers because {@link IceConfigAnnouncer} announces
+ * them on {@code icemesh.nodes}.
  */
 @ApplicationScoped
 public class IceServerDirectory {
@@ -56,7 +58,11 @@ public class IceServerDirectory {
     public record IceServerList(List<IceServer> iceServers, long ttlSeconds, Instant expiresAt) {
     }
 
+    /** A turn node's announcement, or a tombstone; other kinds (media, signaling's own list) do not apply here. */
     public void onNode(String nodeId, NodeAnnouncement announcement) {
+        if (announcement != null && announcement.kind() != NodeKind.TURN) {
+            return;
+        }
         if (announcement == null) {
             if (nodes.remove(nodeId) != null) {
                 LOG.infof("node %s withdrawn", nodeId);
@@ -88,6 +94,18 @@ public class IceServerDirectory {
                     : new IceServer(entry.urls(), null, null));
         }
         return new IceServerList(List.copyOf(out), config.ice().credentialTtl().toSeconds(), expiresAt);
+    }
+
+    /** The configured URLs that are ICE server URLs, in order, without duplicates: what monitor must probe. */
+    public List<String> configuredUrls() {
+        Set<String> out = new LinkedHashSet<>();
+        for (String url : config.ice().servers().orElse(List.of())) {
+            IceUrl parsed = IceUrl.parse(url);
+            if (parsed != null) {
+                out.add(parsed.url());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Configured URLs in order, then URLs of live TURN nodes, least loaded first; duplicates and bad URLs dropped. */

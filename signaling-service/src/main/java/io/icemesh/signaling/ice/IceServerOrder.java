@@ -3,15 +3,19 @@ package io.icemesh.signaling.ice;
 import io.icemesh.events.v1.ServerHealth;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Orders candidate ICE server URLs into RTCIceServer entries: unhealthy URLs out, measured healthy ones first by
- * median RTT, unmeasured ones after in their given order; one entry per STUN URL (at most a few), one per TURN host
- * with all its URLs. Pure: the health verdicts come in as a function.
+ * median RTT, never-measured ones after them in their given order. One entry per STUN URL (at most a few), one per
+ * TURN host with all its URLs, placed where its best URL ranks, so the entries read best first whatever their scheme.
+ * A URL without a verdict never goes before a measured one, neither among the entries nor inside a TURN entry.
+ * Pure: the health verdicts come in as a function.
  */
 final class IceServerOrder {
 
@@ -29,35 +33,54 @@ final class IceServerOrder {
      */
     static List<Entry> order(List<IceUrl> candidates, Function<String, ServerHealth> health, int maxStunUrls) {
         List<IceUrl> measured = new ArrayList<>();
-        List<IceUrl> unknown = new ArrayList<>();
+        List<IceUrl> unmeasured = new ArrayList<>();
         for (IceUrl url : candidates) {
             ServerHealth h = health.apply(url.url());
             if (h == null) {
-                unknown.add(url);
+                unmeasured.add(url);
             } else if (h.healthy()) {
                 measured.add(url);
             }
         }
         measured.sort(Comparator.comparingDouble(u -> rtt(health.apply(u.url()))));
-        measured.addAll(unknown);
-        List<Entry> out = new ArrayList<>();
+        Set<String> measuredUrls = new HashSet<>();
+        measured.forEach(u -> measuredUrls.add(u.url()));
+        List<IceUrl> ranked = new ArrayList<>(measured);
+        ranked.addAll(unmeasured);
+
+        List<List<String>> entries = new ArrayList<>();
+        List<Boolean> turn = new ArrayList<>();
+        Map<String, List<String>> turnByHost = new HashMap<>();
         int stun = 0;
-        Map<String, List<String>> turnByHost = new LinkedHashMap<>();
-        for (IceUrl url : measured) {
+        for (IceUrl url : ranked) {
             if (url.isTurn()) {
-                turnByHost.computeIfAbsent(url.host(), h -> new ArrayList<>()).add(url.url());
+                List<String> urls = turnByHost.get(url.host());
+                if (urls == null) {
+                    urls = new ArrayList<>();
+                    turnByHost.put(url.host(), urls);
+                    entries.add(urls);
+                    turn.add(true);
+                }
+                urls.add(url.url());
             } else if (stun < maxStunUrls) {
-                out.add(new Entry(List.of(url.url()), false));
+                entries.add(List.of(url.url()));
+                turn.add(false);
                 stun++;
             }
         }
-        // Within one TURN server, transports keep their preference order (UDP, then TCP, then TLS) whatever their
-        // probe times: a TCP connect and a STUN round trip do not compare, and clients such as aiortc 1.4 use only
-        // the first TURN URL they are given.
-        turnByHost.values().forEach(urls -> {
-            urls.sort(Comparator.comparingInt(IceServerOrder::transportRank));
-            out.add(new Entry(List.copyOf(urls), true));
-        });
+        // Within one TURN server, measured URLs first, then transports in their preference order (UDP, then TCP,
+        // then TLS) whatever their probe times: a TCP connect and a STUN round trip do not compare, and clients such
+        // as aiortc 1.4 use only the first TURN URL they are given, which must not be one nobody has measured.
+        Comparator<String> inServer = Comparator.<String>comparingInt(u -> measuredUrls.contains(u) ? 0 : 1)
+                .thenComparingInt(IceServerOrder::transportRank);
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            List<String> urls = new ArrayList<>(entries.get(i));
+            if (turn.get(i)) {
+                urls.sort(inServer);
+            }
+            out.add(new Entry(List.copyOf(urls), turn.get(i)));
+        }
         return out;
     }
 
