@@ -34,15 +34,18 @@ final class IceServerOrder {
     static List<Entry> order(List<IceUrl> candidates, Function<String, ServerHealth> health, int maxStunUrls) {
         List<IceUrl> measured = new ArrayList<>();
         List<IceUrl> unmeasured = new ArrayList<>();
+        // One look at each verdict: they may change while the list is built, and the sort needs stable keys.
+        Map<String, Double> rttOf = new HashMap<>();
         for (IceUrl url : candidates) {
             ServerHealth h = health.apply(url.url());
             if (h == null) {
                 unmeasured.add(url);
             } else if (h.healthy()) {
                 measured.add(url);
+                rttOf.put(url.url(), rtt(h));
             }
         }
-        measured.sort(Comparator.comparingDouble(u -> rtt(health.apply(u.url()))));
+        measured.sort(Comparator.comparingDouble(u -> rttOf.get(u.url())));
         Set<String> measuredUrls = new HashSet<>();
         measured.forEach(u -> measuredUrls.add(u.url()));
         List<IceUrl> ranked = new ArrayList<>(measured);
