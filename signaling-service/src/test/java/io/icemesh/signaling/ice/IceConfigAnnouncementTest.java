@@ -47,13 +47,13 @@ class IceConfigAnnouncementTest {
             consumer.subscribe(List.of(Topics.NODES));
             await("an announcement keyed " + IceConfigAnnouncer.nodeIdOf(CONFIGURED) + " on " + Topics.NODES)
                     .atMost(Duration.ofSeconds(30)).until(() -> {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (IceConfigAnnouncer.nodeIdOf(CONFIGURED).equals(r.key())) {
-                        found.set(r);
-                    }
-                }
-                return found.get() != null;
-            });
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            if (IceConfigAnnouncer.nodeIdOf(CONFIGURED).equals(r.key())) {
+                                found.set(r);
+                            }
+                        }
+                        return found.get() != null;
+                    });
         }
         ConsumerRecord<String, byte[]> record = found.get();
         NodeAnnouncement announcement = new EventDeserializer.NodeAnnouncements().deserialize(Topics.NODES,
