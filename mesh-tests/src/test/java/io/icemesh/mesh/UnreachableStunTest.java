@@ -34,8 +34,9 @@ class UnreachableStunTest {
             long slow = before.get("gatheringMs").asLong();
             assertTrue(slow >= 4000, "aiortc waits for the silent STUN server (about 5 s), took " + slow + " ms");
 
-            // ./icemesh up adds monitor to the running mesh.
-            Mesh.Result monitor = mesh.run(Map.of("ICEMESH_MONITOR_PROBE_SERVERS", dead), "up", "-d", "monitor");
+            // ./icemesh up adds monitor to the running mesh. Its own probe list stays empty: it learns the server
+            // from signaling's announcement of its configured servers on icemesh.nodes.
+            Mesh.Result monitor = mesh.run("up", "-d", "monitor");
             assertEquals(0, monitor.exitCode(), monitor.output());
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode after = Aiortc.run(mesh.root, signaling, "--gather-only", "--room", "seed");

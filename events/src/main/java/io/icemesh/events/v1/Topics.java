@@ -16,7 +16,10 @@ public final class Topics {
     public static final String MEDIA_REPLIES = "icemesh.media-replies";
     /** Probe results per ICE server URL (compacted); key: server URL. */
     public static final String SERVER_HEALTH = "icemesh.server-health";
-    /** Node announcements of turn and media nodes (compacted); key: node id. */
+    /**
+     * Announcements of turn and media nodes, and of the ICE servers signaling is configured with (compacted); key:
+     * node id.
+     */
     public static final String NODES = "icemesh.nodes";
 
     private Topics() {

@@ -85,6 +85,17 @@ class EventSerdeTest {
     }
 
     @Test
+    void signalingIceConfigAnnouncementSurvivesARoundTripWithoutAnAddress() {
+        NodeAnnouncement sent = new NodeAnnouncement(EventSchema.VERSION, "signaling-ice-config-0123456789ab",
+                NodeKind.SIGNALING, null, java.util.List.of("stun:127.0.0.1:3478", "turn:127.0.0.1:3478"), 0, 0,
+                false, 42);
+        byte[] json = serializer.serialize(Topics.NODES, sent);
+        assertFalse(new String(json, StandardCharsets.UTF_8).contains("publicAddress"));
+        assertEquals(sent, new EventDeserializer.NodeAnnouncements().deserialize(Topics.NODES, json));
+        assertEquals("io.icemesh.node.signaling.v1", EventSchema.cloudEventType("node", NodeKind.SIGNALING));
+    }
+
+    @Test
     void namesCloudEventTypesAfterKindTypeAndVersion() {
         SessionEvent e = SessionEvent.builder(SessionEventType.PEER_JOINED, "s", EventSource.SIGNALING).build();
         assertEquals("io.icemesh.session.peer_joined.v1", e.cloudEventType());

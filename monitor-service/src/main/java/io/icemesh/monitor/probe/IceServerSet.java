@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The ICE server URLs to probe: the configured ones, then those announced by turn and media nodes. A node's URLs
+ * The ICE server URLs to probe: the configured ones, then those announced on {@code icemesh.nodes} by turn and media
+ * nodes and by signaling (kind SIGNALING: the servers it is configured to hand out), so every server signaling may
+ * hand out is probed whatever monitor's own list holds. An announcement's URLs replace that node's earlier ones, and
  * leave the set when it sends a tombstone or has not announced within the TTL. Thread-safe.
  */
 final class IceServerSet {

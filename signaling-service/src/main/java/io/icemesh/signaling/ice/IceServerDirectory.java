@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +19,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The one place that builds ICE server lists. Sources: servers configured by hand and the URLs that turn-service
- * nodes announce; monitor's health events remove unhealthy URLs and rank the rest by measured round trip. Without
- * any health data the configured order holds (then announced nodes, least loaded first).
+ * nodes announce; monitor's health events remove unhealthy URLs and rank the rest by measured round trip, ahead of
+ * URLs never measured ({@link IceServerOrder}). Without any health data the configured order holds (then announced
+ * nodes, least loaded first). Monitor probes the configured servers because {@link IceConfigAnnouncer} announces
+ * them on {@code icemesh.nodes}.
  */
 @ApplicationScoped
 public class IceServerDirectory {
@@ -57,7 +58,11 @@ public class IceServerDirectory {
     public record IceServerList(List<IceServer> iceServers, long ttlSeconds, Instant expiresAt) {
     }
 
+    /** A turn node's announcement, or a tombstone; other kinds (media, signaling's own list) do not apply here. */
     public void onNode(String nodeId, NodeAnnouncement announcement) {
+        if (announcement != null && announcement.kind() != NodeKind.TURN) {
+            return;
+        }
         if (announcement == null) {
             if (nodes.remove(nodeId) != null) {
                 LOG.infof("node %s withdrawn", nodeId);
@@ -79,29 +84,28 @@ public class IceServerDirectory {
 
     public IceServerList listFor(String sessionId) {
         Instant now = clock.instant();
-        List<IceUrl> ranked = rank(candidates(now), now);
         Instant expiresAt = now.plus(config.ice().credentialTtl());
         TurnRestCredentials.Credential credential =
                 TurnRestCredentials.issue(config.ice().turnSecret(), sessionId, expiresAt);
         List<IceServer> out = new ArrayList<>();
-        int stun = 0;
-        Map<String, List<String>> turnByHost = new LinkedHashMap<>();
-        for (IceUrl url : ranked) {
-            if (url.isTurn()) {
-                turnByHost.computeIfAbsent(url.host(), h -> new ArrayList<>()).add(url.url());
-            } else if (stun < config.ice().maxStunUrls()) {
-                out.add(new IceServer(List.of(url.url()), null, null));
-                stun++;
+        for (IceServerOrder.Entry entry : IceServerOrder.order(candidates(now), url -> fresh(url, now),
+                config.ice().maxStunUrls())) {
+            out.add(entry.turn() ? new IceServer(entry.urls(), credential.username(), credential.password())
+                    : new IceServer(entry.urls(), null, null));
+        }
+        return new IceServerList(List.copyOf(out), config.ice().credentialTtl().toSeconds(), expiresAt);
+    }
+
+    /** The configured URLs that are ICE server URLs, in order, without duplicates: what monitor must probe. */
+    public List<String> configuredUrls() {
+        Set<String> out = new LinkedHashSet<>();
+        for (String url : config.ice().servers().orElse(List.of())) {
+            IceUrl parsed = IceUrl.parse(url);
+            if (parsed != null) {
+                out.add(parsed.url());
             }
         }
-        // Within one TURN server, transports keep their preference order (UDP, then TCP, then TLS) whatever their
-        // probe times: a TCP connect and a STUN round trip do not compare, and clients such as aiortc 1.4 use only
-        // the first TURN URL they are given.
-        turnByHost.values().forEach(urls -> {
-            urls.sort(Comparator.comparingInt(IceServerDirectory::transportRank));
-            out.add(new IceServer(List.copyOf(urls), credential.username(), credential.password()));
-        });
-        return new IceServerList(List.copyOf(out), config.ice().credentialTtl().toSeconds(), expiresAt);
+        return List.copyOf(out);
     }
 
     /** Configured URLs in order, then URLs of live TURN nodes, least loaded first; duplicates and bad URLs dropped. */
@@ -130,32 +134,10 @@ public class IceServerDirectory {
         }
     }
 
-    /** Unhealthy URLs out; measured healthy ones first by median RTT; unmeasured ones after, in their given order. */
-    private List<IceUrl> rank(List<IceUrl> candidates, Instant now) {
-        List<IceUrl> measured = new ArrayList<>();
-        List<IceUrl> unknown = new ArrayList<>();
-        for (IceUrl url : candidates) {
-            ServerHealth h = health.get(url.url());
-            boolean fresh = h != null && Instant.ofEpochMilli(h.checkedAtMs()).plus(HEALTH_EXPIRY).isAfter(now);
-            if (!fresh) {
-                unknown.add(url);
-            } else if (h.healthy()) {
-                measured.add(url);
-            }
-        }
-        measured.sort(Comparator.comparingDouble(u -> rtt(health.get(u.url()))));
-        measured.addAll(unknown);
-        return measured;
-    }
-
-    private static int transportRank(String url) {
-        IceUrl parsed = IceUrl.parse(url);
-        String transport = parsed == null ? null : parsed.transport();
-        return "udp".equals(transport) ? 0 : "tcp".equals(transport) ? 1 : 2;
-    }
-
-    private static double rtt(ServerHealth h) {
-        return h.rttP50Ms() == null ? Double.MAX_VALUE : h.rttP50Ms();
+    /** The URL's verdict, or null when it has none or only one older than {@link #HEALTH_EXPIRY}. */
+    private ServerHealth fresh(String url, Instant now) {
+        ServerHealth h = health.get(url);
+        return h != null && Instant.ofEpochMilli(h.checkedAtMs()).plus(HEALTH_EXPIRY).isAfter(now) ? h : null;
     }
 
     private static double loadRatio(NodeAnnouncement n) {
