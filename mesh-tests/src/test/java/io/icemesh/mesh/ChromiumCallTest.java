@@ -90,7 +90,22 @@ class ChromiumCallTest {
                 assertTrue(peer.get("firstFrameMs").isNumber(), "aiortc received Chromium's video: " + result);
                 System.out.printf("aiortc <-> chromium call: aiortc connected %s ms, first frame %s ms%n",
                         peer.get("connectedMs"), peer.get("firstFrameMs"));
+                assertEquals("udp", peer.path("protocol").asText(), "aiortc knows its pair's protocol: " + result);
             }
+            // both clients reported their selected pair with its protocol; monitor keeps every label (aiortc's pair
+            // used to count as unknown/unknown/unknown)
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                var sessions = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        mesh.get("monitor", "/api/sessions?limit=200").body());
+                List<String> pairs = new java.util.ArrayList<>();
+                for (var session : sessions) {
+                    if (room.equals(session.path("roomId").asText())) {
+                        pairs.add(session.path("selectedPair").asText());
+                    }
+                }
+                assertEquals(2, pairs.stream().filter(p -> p.matches("(host|srflx|prflx|relay)/(host|srflx|prflx|relay)"
+                        + " udp")).count(), "both sessions' pairs with types and protocol: " + pairs);
+            });
         }
     }
 

@@ -102,16 +102,20 @@ class TurnutilsInteropTest {
         Matcher loss = LOSS.matcher(output);
         assertTrue(loss.find(), "uclient printed no loss summary:\n" + output);
         assertEquals("0", loss.group(1), "lost packets:\n" + output);
+        int[] totals = lastTotals(output);
+        assertEquals(messages, totals[0], "messages sent");
+        assertEquals(totals[0], totals[1], "every message came back through the relay");
+    }
+
+    /** uclient's last totals line: messages sent and received. */
+    private static int[] lastTotals(String output) {
         Matcher totals = TOTALS.matcher(output);
-        String last = null;
-        String lastRecv = null;
+        int[] last = null;
         while (totals.find()) {
-            last = totals.group(1);
-            lastRecv = totals.group(2);
+            last = new int[] {Integer.parseInt(totals.group(1)), Integer.parseInt(totals.group(2))};
         }
         assertNotNull(last, "uclient printed no totals:\n" + output);
-        assertEquals(String.valueOf(messages), last, "messages sent");
-        assertEquals(last, lastRecv, "every message came back through the relay");
+        return last;
     }
 
     private double relayed(String direction) {
@@ -180,16 +184,9 @@ class TurnutilsInteropTest {
         double toPeer = relayedBytes("to_peer");
         double toClient = relayedBytes("to_client");
         String output = run.output();
-        Matcher totals = TOTALS.matcher(output);
-        String sent = null;
-        String received = null;
-        while (totals.find()) {
-            sent = totals.group(1);
-            received = totals.group(2);
-        }
-        assertNotNull(sent, "uclient printed no totals:\n" + output);
-        assertEquals(String.valueOf(C2C_MESSAGES), sent, "messages sent:\n" + output);
-        assertTrue(Integer.parseInt(received) >= C2C_MESSAGES * 99 / 100, "messages received by uclient's count:\n"
+        int[] totals = lastTotals(output);
+        assertEquals(C2C_MESSAGES, totals[0], "messages sent:\n" + output);
+        assertTrue(totals[1] >= C2C_MESSAGES * 99 / 100, "messages received by uclient's count:\n"
                 + output);
         long bytes = (long) C2C_MESSAGES * MESSAGE_BYTES;
         assertEquals(bytes, relayedBytes("to_peer") - toPeer, 0.0, "bytes the clients sent, relayed to peer connections");
