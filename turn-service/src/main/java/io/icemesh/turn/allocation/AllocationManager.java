@@ -84,12 +84,13 @@ public final class AllocationManager {
             reserved.decrementAndGet();
             return Admission.TOTAL_QUOTA;
         }
-        if (!perSource.take(SourcePrefix.of(source))) {
+        InetAddress sourceKey = SourcePrefix.of(source);
+        if (!perSource.take(sourceKey)) {
             reserved.decrementAndGet();
             return Admission.SOURCE_QUOTA;
         }
         if (!perUser.take(quotaKey(username))) {
-            perSource.give(SourcePrefix.of(source));
+            perSource.give(sourceKey);
             reserved.decrementAndGet();
             return Admission.USER_QUOTA;
         }

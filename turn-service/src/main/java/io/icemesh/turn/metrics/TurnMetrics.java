@@ -48,16 +48,16 @@ public final class TurnMetrics {
     private final Map<Direction, LongAdder> packets = new EnumMap<>(Direction.class);
     private final Map<Direction, LongAdder> bytes = new EnumMap<>(Direction.class);
     private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
-    private final Map<AllocateFailure, Counter> allocateFailures = new EnumMap<>(AllocateFailure.class);
-    private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+    private final Map<AllocateFailure, Counter> allocateFailures;
+    private final Map<AuthFailure, Counter> authFailures;
     private final Map<String, Counter> requests;
     private final Map<String, Counter> malformed;
     private final Map<String, Counter> created;
     private final Map<String, Counter> ended;
-    private final Map<StreamRefusal, Counter> streamRefusals = new EnumMap<>(StreamRefusal.class);
-    private final Map<StreamClose, Counter> streamCloses = new EnumMap<>(StreamClose.class);
-    private final Map<Ignored, Counter> ignored = new EnumMap<>(Ignored.class);
-    private final Map<TcpOutcome, Counter> tcpConnections = new EnumMap<>(TcpOutcome.class);
+    private final Map<StreamRefusal, Counter> streamRefusals;
+    private final Map<StreamClose, Counter> streamCloses;
+    private final Map<Ignored, Counter> ignored;
+    private final Map<TcpOutcome, Counter> tcpConnections;
     private final Counter aclDenials;
     private final Counter rateLimited;
 
@@ -80,36 +80,20 @@ public final class TurnMetrics {
             FunctionCounter.builder("icemesh.turn.relay.dropped", a, LongAdder::sum).tag("reason", label(r))
                     .description("Relayed packets dropped").register(registry);
         }
-        for (AllocateFailure f : AllocateFailure.values()) {
-            allocateFailures.put(f, Counter.builder("icemesh.turn.allocations.failed").tag("reason", label(f))
-                    .description("Allocate requests refused after authentication").register(registry));
-        }
-        for (AuthFailure f : AuthFailure.values()) {
-            authFailures.put(f, Counter.builder("icemesh.turn.auth.failures").tag("reason", label(f))
-                    .description("Requests that failed authentication").register(registry));
-        }
-        for (StreamRefusal r : StreamRefusal.values()) {
-            streamRefusals.put(r, Counter.builder("icemesh.turn.stream.refused").tag("reason", label(r))
-                    .description("TCP/TLS connections closed at accept: per-source or global connection cap")
-                    .register(registry));
-        }
-        for (StreamClose c : StreamClose.values()) {
-            streamCloses.put(c, Counter.builder("icemesh.turn.stream.closed").tag("reason", label(c))
-                    .description("TCP/TLS connections the server closed: evicted at the global cap, no "
-                            + "authenticated request in time, a frame too slow, idle without an allocation")
-                    .register(registry));
-        }
-        for (Ignored i : Ignored.values()) {
-            ignored.put(i, Counter.builder("icemesh.turn.stun.ignored").tag("class", label(i))
-                    .description("STUN responses and indications (other than Send) sent to the server, ignored")
-                    .register(registry));
-        }
-        for (TcpOutcome o : TcpOutcome.values()) {
-            tcpConnections.put(o, Counter.builder("icemesh.turn.tcp.connections").tag("outcome", label(o))
-                    .description("TCP relay peer connections (RFC 6062): connected by Connect or failed, accepted from "
-                            + "a permitted peer or refused, bound by ConnectionBind or timed out waiting")
-                    .register(registry));
-        }
+        allocateFailures = byEnum(registry, AllocateFailure.class, "icemesh.turn.allocations.failed", "reason",
+                "Allocate requests refused after authentication");
+        authFailures = byEnum(registry, AuthFailure.class, "icemesh.turn.auth.failures", "reason",
+                "Requests that failed authentication");
+        streamRefusals = byEnum(registry, StreamRefusal.class, "icemesh.turn.stream.refused", "reason",
+                "TCP/TLS connections closed at accept: per-source or global connection cap");
+        streamCloses = byEnum(registry, StreamClose.class, "icemesh.turn.stream.closed", "reason",
+                "TCP/TLS connections the server closed: evicted at the global cap, no allocation in time, a frame "
+                        + "too slow, idle without an allocation");
+        ignored = byEnum(registry, Ignored.class, "icemesh.turn.stun.ignored", "class",
+                "STUN responses and indications (other than Send) sent to the server, ignored");
+        tcpConnections = byEnum(registry, TcpOutcome.class, "icemesh.turn.tcp.connections", "outcome",
+                "TCP relay peer connections (RFC 6062): connected by Connect or failed, accepted from a permitted "
+                        + "peer or refused, bound by ConnectionBind or timed out waiting");
         requests = byLabel(registry, "icemesh.turn.stun.requests", "method", "STUN/TURN requests received",
                 "binding", "allocate", "refresh", "create_permission", "channel_bind", "send", "connect",
                 "connection_bind", "other");
@@ -132,6 +116,16 @@ public final class TurnMetrics {
             m.put(v, Counter.builder(name).tag(tag, v).description(description).register(registry));
         }
         return Map.copyOf(m);
+    }
+
+    /** One counter per value of an enum, the value's lower-case name as the tag. */
+    private static <E extends Enum<E>> Map<E, Counter> byEnum(MeterRegistry registry, Class<E> type, String name,
+            String tag, String description) {
+        Map<E, Counter> m = new EnumMap<>(type);
+        for (E e : type.getEnumConstants()) {
+            m.put(e, Counter.builder(name).tag(tag, label(e)).description(description).register(registry));
+        }
+        return m;
     }
 
     private static String label(Enum<?> e) {

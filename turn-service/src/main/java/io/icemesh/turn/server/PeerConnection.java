@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,6 +54,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
 
     int id() {
         return id;
+    }
+
+    /** The CONNECTION-ID attribute's value for this connection (RFC 6062 Section 6.2.1: 32 bits). */
+    byte[] connectionId() {
+        return ByteBuffer.allocate(4).putInt(id).array();
     }
 
     InetSocketAddress peer() {

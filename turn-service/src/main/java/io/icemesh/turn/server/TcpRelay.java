@@ -11,9 +11,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntConsumer;
+import java.util.function.Consumer;
 
 /**
  * The relayed transport address of a TCP allocation (RFC 6062): a listening TCP socket that peers connect to, and
@@ -94,7 +93,7 @@ final class TcpRelay implements RelayEndpoint {
      * Opens a connection to {@code peer} from the relayed address. Exactly one callback runs later, on the control
      * connection's loop, unless the call does not return {@link ConnectStart#STARTED}.
      */
-    ConnectStart connect(InetSocketAddress peer, IntConsumer onConnected, Runnable onFailed) {
+    ConnectStart connect(InetSocketAddress peer, Consumer<PeerConnection> onConnected, Runnable onFailed) {
         if (byPeer.containsKey(peer)) {
             return ConnectStart.ALREADY_EXISTS;
         }
@@ -116,7 +115,7 @@ final class TcpRelay implements RelayEndpoint {
             }
             PeerConnection connection = open(ch, peer);
             metrics.tcpConnection(TurnMetrics.TcpOutcome.CONNECTED);
-            onConnected.accept(connection.id());
+            onConnected.accept(connection);
         });
         return ConnectStart.STARTED;
     }
@@ -141,7 +140,7 @@ final class TcpRelay implements RelayEndpoint {
         metrics.tcpConnection(TurnMetrics.TcpOutcome.ACCEPTED);
         control.send(StunMessageBuilder.of(StunMessageType.of(StunMessageType.METHOD_CONNECTION_ATTEMPT,
                         StunMessageType.CLASS_INDICATION), newTransactionId())
-                .add(StunAttributeType.CONNECTION_ID, ByteBuffer.allocate(4).putInt(connection.id()).array())
+                .add(StunAttributeType.CONNECTION_ID, connection.connectionId())
                 .addXorAddress(StunAttributeType.XOR_PEER_ADDRESS, peer).addFingerprint().build());
     }
 

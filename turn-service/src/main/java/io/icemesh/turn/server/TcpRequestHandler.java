@@ -43,8 +43,8 @@ final class TcpRequestHandler {
             return;
         }
         TcpRelay.ConnectStart start = relay.connect(peer,
-                id -> client.send(StunResponses.sign(StunMessageBuilder.responseTo(request, true)
-                        .add(StunAttributeType.CONNECTION_ID, connectionId(id)), auth)),
+                connection -> client.send(StunResponses.sign(StunMessageBuilder.responseTo(request, true)
+                        .add(StunAttributeType.CONNECTION_ID, connection.connectionId()), auth)),
                 () -> client.send(StunResponses.signedError(request, StunErrorCode.CONNECTION_TIMEOUT_OR_FAILURE, auth)));
         switch (start) {
             case ALREADY_EXISTS -> client.send(StunResponses.signedError(request,
@@ -84,9 +84,5 @@ final class TcpRequestHandler {
         }
         client.send(StunResponses.sign(StunMessageBuilder.responseTo(request, true), auth));
         data.becomeDataConnection(peer);
-    }
-
-    private static byte[] connectionId(int id) {
-        return ByteBuffer.allocate(4).putInt(id).array();
     }
 }
