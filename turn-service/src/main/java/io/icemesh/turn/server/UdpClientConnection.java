@@ -44,7 +44,7 @@ final class UdpClientConnection implements ClientConnection {
 
     @Override
     public void send(ByteBuf message) {
-        listener.writeAndFlush(new DatagramPacket(message, fiveTuple.client()), listener.voidPromise());
+        WriteBatch.write(listener, new DatagramPacket(message, fiveTuple.client()));
     }
 
     @Override

@@ -66,7 +66,7 @@ final class UdpRelay extends ChannelInboundHandlerAdapter implements RelayEndpoi
             metrics.dropped(TurnMetrics.DropReason.QUEUE_FULL);
             return;
         }
-        c.writeAndFlush(new DatagramPacket(payload, peer), c.voidPromise());
+        WriteBatch.write(c, new DatagramPacket(payload, peer));
     }
 
     @Override
