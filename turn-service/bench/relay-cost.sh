@@ -9,15 +9,16 @@
 # Usage (root, from the repository root, nothing else running):
 #   turn-service/bench/relay-cost.sh [results-file]
 # Environment: LOADS="40000 120000 200000 300000" (relayed packets/s offered: both directions counted),
-#              MODES="cd1000 cd200 send200", SECONDS_PER_STEP=8, PROCS=3 (uclient processes), ALLOCS=1000.
+#              MODES="cd1000 cd200 send200", SECONDS_PER_STEP=8, PROCS=3 (uclient processes), ALLOCS=1000,
+#              ALLOC_ROUNDS=3, ICEMESH_TURN_JAR (another build of turn-service), ICEMESH_JAVA_OPTS.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BENCH="$ROOT/turn-service/bench"
-JAR="$ROOT/turn-service/target/quarkus-app/quarkus-run.jar"
+JAR="${ICEMESH_TURN_JAR:-$ROOT/turn-service/target/quarkus-app/quarkus-run.jar}"  # another build to compare: ICEMESH_TURN_JAR
 OUT="${1:-$ROOT/turn-service/target/relay-cost.txt}"
-LOADS="${LOADS:-40000 120000 200000 300000}"
-MODES="${MODES:-cd1000 cd200 send200}"
+LOADS="${LOADS-40000 120000 200000 300000}"
+MODES="${MODES-cd1000 cd200 send200}"
 SECONDS_PER_STEP="${SECONDS_PER_STEP:-8}"
 PROCS="${PROCS:-3}"
 ALLOCS="${ALLOCS:-1000}"
@@ -47,6 +48,16 @@ trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
+# CPU ticks of a process's threads, summed by thread name without its number ("turn-loop-2-", "C2_CompilerThre").
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do echo "$(tr ' ' _ < "$t/comm") $(awk '{print $14+$15}' "$t/stat")"; done 2>/dev/null |
+    awk '{sub(/[0-9]+$/, "", $1); a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
+# The three thread groups that used most CPU between two thread_ticks snapshots, in seconds.
+thread_delta() {
+  join "$1" "$2" | awk -v hz="$HZ" '{d = $3 - $2; if (d > 0) printf "%s %.2f\n", $1, d / hz}' | sort -k2 -rn | head -3 |
+    awk '{printf "%s%s=%s", sep, $1, $2; sep = ","}'
+}
 rcvbuf_errors() { awk '/^Udp:/ {n++; if (n==2) print $6}' /proc/net/snmp; }
 # Receive-queue drops of the sockets still open, summed by role: "listener relay peer" of the server on PORT
 # (its relay ports are RELAY_LO-RELAY_HI); uclient's own drops are the rest of the RcvbufErrors delta.
@@ -103,17 +114,21 @@ rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 : > "$OUT"
 report() { echo "$*" | tee -a "$OUT"; }
 report "# $(date -u +%FT%TZ) $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)," \
-  "netns $NS, turn-service $(git -C "$ROOT" rev-parse --short HEAD), JAVA_OPTS='${ICEMESH_JAVA_OPTS:-}'"
+  "netns $NS, turn-service $(git -C "$ROOT" rev-parse --short HEAD) jar=$JAR, JAVA_OPTS='${ICEMESH_JAVA_OPTS:-}'"
 
-# Allocation cost from the first one: PARALLEL 1, a fresh turn-service (nothing allocated yet), then coturn.
+# Allocation cost from the first one: PARALLEL 1, a fresh turn-service (nothing allocated yet), then coturn; then
+# the next ALLOCS, and so on for ALLOC_ROUNDS rounds.
+for round in $(seq 1 "${ALLOC_ROUNDS:-3}"); do
 for server in "turn-service $ICEMESH_PORT $ICEMESH_PID" "coturn $COTURN_PORT $COTURN_PID"; do
   set -- $server
-  t0=$(cpu_ticks "$3")
+  thread_ticks "$3" > "$LOGDIR/threads0"; t0=$(cpu_ticks "$3")
   result=$(/usr/bin/python3 "$BENCH/alloc_bench.py" "$2" $USER $PASS $REALM "$ALLOCS" 1)
-  t1=$(cpu_ticks "$3")
+  t1=$(cpu_ticks "$3"); thread_ticks "$3" > "$LOGDIR/threads1"
   n=$(echo "$result" | grep -o 'allocations=[0-9]*' | cut -d= -f2)
-  report "allocate server=$1 first=$ALLOCS $result server_cpu_s=$(echo "scale=2; ($t1 - $t0) / $HZ" | bc)" \
-    "cpu_us_per_allocation=$(echo "scale=1; ($t1 - $t0) * 1000000 / $HZ / $n" | bc) load=$(cut -d' ' -f1 /proc/loadavg)"
+  report "allocate server=$1 round=$round allocations_before=$(( (round - 1) * ALLOCS )) $result server_cpu_s=$(echo "scale=2; ($t1 - $t0) / $HZ" | bc)" \
+    "cpu_us_per_allocation=$(echo "scale=1; ($t1 - $t0) * 1000000 / $HZ / $n" | bc)" \
+    "threads=$(thread_delta "$LOGDIR/threads0" "$LOGDIR/threads1") load=$(cut -d' ' -f1 /proc/loadavg)"
+done
 done
 
 # One step: PROCS uclient processes against one server; offered = relayed packets/s (both directions).

@@ -66,7 +66,7 @@ public final class MessageIntegrity {
 
     private static byte[] hmac(String algorithm, byte[] message, int attributeOffset, int valueLength, byte[] key) {
         try {
-            Mac mac = Mac.getInstance(algorithm);
+            Mac mac = Crypto.mac(algorithm);
             mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, algorithm));
             int adjustedLength = attributeOffset - StunMessage.HEADER_LENGTH + 4 + valueLength;
             mac.update(message, 0, 2);

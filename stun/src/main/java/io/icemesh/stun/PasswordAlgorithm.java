@@ -41,7 +41,7 @@ public enum PasswordAlgorithm {
     public byte[] key(String username, String realm, String password) {
         try {
             String text = username + ":" + realm + ":" + SaslPrep.prepare(password);
-            return MessageDigest.getInstance(digest).digest(text.getBytes(StandardCharsets.UTF_8));
+            return Crypto.digest(digest).digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("digest unavailable in this JVM: " + digest, e);
         }

@@ -22,7 +22,7 @@ public final class TurnRestCredential {
     /** The password for a username under a shared secret. */
     public static String password(String secret, String username) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA1");
+            Mac mac = Crypto.mac("HmacSHA1");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
             return Base64.getEncoder().encodeToString(mac.doFinal(username.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {

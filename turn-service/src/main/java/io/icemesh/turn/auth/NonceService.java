@@ -1,5 +1,6 @@
 package io.icemesh.turn.auth;
 
+import io.icemesh.stun.Crypto;
 import java.net.InetAddress;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -83,7 +84,7 @@ public final class NonceService {
 
     private byte[] mac(byte[] body, InetAddress client) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = Crypto.mac("HmacSHA256");
             mac.init(key);
             mac.update(body, 0, TIMESTAMP_BYTES);
             mac.update(client.getAddress());
