@@ -1,0 +1,186 @@
+package io.icemesh.signaling.room;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * Bounded start-up: room snapshots on a compacted topic, so a new instance reads the latest snapshot of each room and
+ * only the room log after it, never the whole log.
+ *
+ * <p>Records (one partition, keyed): {@code room:<name>} holds {@code {partition, offset, room}}, the room's whole
+ * state after applying every record of its log partition before {@code offset} (or {@code removed: true}); and
+ * {@code checkpoint:<partition>} holds {@code {partition, offset}}: every room of that partition that changed before
+ * {@code offset} has a snapshot at an offset no older than its last change. A reader restores the room snapshots,
+ * reads each log partition from its checkpoint, and skips a room's records older than that room's snapshot (a pass
+ * cut short may leave room snapshots newer than the checkpoint).
+ *
+ * <p>One writer: the live instance with the smallest id writes, every {@code snapshot-interval}, the rooms that
+ * changed since its last pass (all rooms on its first pass as writer), then the checkpoints, then tombstones for rooms
+ * that ended (whose {@code removed} marker the checkpoint made unnecessary). All instances hold the same state at the
+ * same offsets, so which one writes does not matter for what is written.
+ */
+final class RoomSnapshots {
+
+    /** Largest room snapshot written (and the topic's max.message.bytes): 64 backlog messages of 64 KiB at most. */
+    static final int MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+
+    private static final Logger LOG = Logger.getLogger(RoomSnapshots.class);
+    private static final String ROOM = "room:";
+    private static final String CHECKPOINT = "checkpoint:";
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final RoomStateMachine state;
+    private final String topic;
+    private final Map<String, Long> skipBefore = new HashMap<>();
+    private final Map<String, Integer> partitionOf = new HashMap<>();
+    private final Map<Integer, Set<String>> dirty = new TreeMap<>();
+    private final List<TopicPartition> logPartitions = new ArrayList<>();
+    private boolean wasWriter;
+
+    RoomSnapshots(RoomStateMachine state, String topic) {
+        this.state = state;
+        this.topic = topic;
+    }
+
+    /**
+     * Restores the latest snapshots into the state, then assigns every room log partition (from its checkpoint) and
+     * the heartbeat topic (from its end) to the consumer. Returns the log's end offsets: caught up past them.
+     */
+    Map<TopicPartition, Long> load(KafkaConsumer<String, String> consumer, String logTopic, String instancesTopic) {
+        TopicPartition snap = new TopicPartition(topic, 0);
+        consumer.assign(List.of(snap));
+        consumer.seekToBeginning(List.of(snap));
+        long end = consumer.endOffsets(List.of(snap)).get(snap);
+        Map<String, JsonNode> rooms = new HashMap<>();
+        Map<Integer, Long> checkpoints = new HashMap<>();
+        while (consumer.position(snap) < end) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.key() == null) {
+                    continue;
+                }
+                if (r.key().startsWith(ROOM)) {
+                    String room = r.key().substring(ROOM.length());
+                    if (r.value() == null) {
+                        rooms.remove(room);
+                    } else {
+                        rooms.put(room, read(r.value()));
+                    }
+                } else if (r.key().startsWith(CHECKPOINT) && r.value() != null) {
+                    JsonNode c = read(r.value());
+                    checkpoints.put(c.path("partition").asInt(), c.path("offset").asLong());
+                }
+            }
+        }
+        rooms.forEach((room, s) -> {
+            if (s == null) {
+                return;
+            }
+            skipBefore.put(room, s.path("offset").asLong());
+            if (!s.path("removed").asBoolean(false)) {
+                state.restore(room, s.get("room"));
+                partitionOf.put(room, s.path("partition").asInt());
+            }
+        });
+        List<TopicPartition> all = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(logTopic)) {
+            logPartitions.add(new TopicPartition(logTopic, p.partition()));
+        }
+        all.addAll(logPartitions);
+        TopicPartition beats = new TopicPartition(instancesTopic, 0);
+        all.add(beats);
+        consumer.assign(all);
+        for (TopicPartition tp : logPartitions) {
+            Long from = checkpoints.get(tp.partition());
+            if (from != null) {
+                consumer.seek(tp, from);
+            } else {
+                consumer.seekToBeginning(List.of(tp));
+            }
+        }
+        consumer.seekToEnd(List.of(beats));
+        return consumer.endOffsets(logPartitions);
+    }
+
+    /** Whether a room's record at this offset is to be applied (false: its snapshot already holds it). */
+    boolean covers(String room, int partition, long offset) {
+        Long skip = skipBefore.get(room);
+        return skip == null || offset >= skip;
+    }
+
+    /** A record of this room was applied. */
+    void touched(String room, int partition) {
+        partitionOf.put(room, partition);
+        dirty.computeIfAbsent(partition, p -> new TreeSet<>()).add(room);
+    }
+
+    /** One snapshot pass at the consumer's current positions (every record before them applied). */
+    void pass(KafkaConsumer<String, String> consumer, boolean writer, Consumer<ProducerRecord<String, String>> out) {
+        if (!writer) {
+            dirty.clear();
+            wasWriter = false;
+            return;
+        }
+        Map<Integer, Set<String>> write = new TreeMap<>();
+        if (wasWriter) {
+            write.putAll(dirty);
+        } else {
+            partitionOf.forEach((room, p) -> write.computeIfAbsent(p, k -> new TreeSet<>()).add(room));
+        }
+        for (TopicPartition tp : logPartitions) {
+            long offset = consumer.position(tp);
+            boolean complete = true;
+            List<String> removed = new ArrayList<>();
+            for (String room : write.getOrDefault(tp.partition(), Set.of())) {
+                JsonNode snapshot = state.snapshot(room);
+                ObjectNode value = json.createObjectNode().put("partition", tp.partition()).put("offset", offset);
+                if (snapshot == null) {
+                    value.put("removed", true);
+                    removed.add(room);
+                    partitionOf.remove(room);
+                } else {
+                    value.set("room", snapshot);
+                }
+                String text = value.toString();
+                if (text.length() > MAX_SNAPSHOT_BYTES) {
+                    LOG.warnf("room %s is too large to snapshot (%d bytes); partition %d keeps its older checkpoint",
+                            room, text.length(), tp.partition());
+                    complete = false;
+                    continue;
+                }
+                out.accept(new ProducerRecord<>(topic, ROOM + room, text));
+            }
+            if (complete) {
+                out.accept(new ProducerRecord<>(topic, CHECKPOINT + tp.partition(), json.createObjectNode()
+                        .put("partition", tp.partition()).put("offset", offset).toString()));
+                removed.forEach(room -> out.accept(new ProducerRecord<>(topic, ROOM + room, null)));
+            }
+        }
+        dirty.clear();
+        wasWriter = true;
+    }
+
+    private JsonNode read(String value) {
+        try {
+            return json.readTree(value);
+        } catch (Exception e) {
+            LOG.warnf("unreadable room snapshot skipped: %s", e.getMessage());
+            return null;
+        }
+    }
+}
