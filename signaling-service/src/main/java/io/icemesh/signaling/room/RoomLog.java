@@ -90,6 +90,7 @@ public class RoomLog {
     private Thread reader;
     private Thread sender;
 
+    @jakarta.inject.Inject
     RoomLog(SignalingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
             MeterRegistry meters) {
         this.config = config.roomLog();
@@ -105,6 +106,22 @@ public class RoomLog {
                 .description("records that could not be read").register(meters);
         meters.gauge("icemesh.signaling.peers", state, RoomStateMachine::peerCount);
         meters.gauge("icemesh.signaling.rooms", state, RoomStateMachine::roomCount);
+    }
+
+    /**
+     * A room log reader and writer outside CDI, started: another signaling instance's view of the same log, for
+     * tests that need two instances in one JVM. {@link #stop()} ends it as a killed process would (no drain).
+     */
+    public static RoomLog standalone(SignalingConfig config, String bootstrapServers) {
+        RoomLog log = new RoomLog(config, bootstrapServers,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        log.onStart(null);
+        return log;
+    }
+
+    /** Stops reading, writing and heartbeating. */
+    public void stop() {
+        onStop(null);
     }
 
     public String instanceId() {
@@ -430,10 +447,10 @@ public class RoomLog {
     }
 
     /**
-     * The only thread that hands records to the producer, in the order they were submitted. A send the producer
-     * refused before taking the record (no metadata within max.block.ms: the broker is out) is retried here, and
-     * nothing after it has been sent yet, so the order holds; once the producer has it, its own idempotent retries
-     * take over.
+     * The only thread that hands records to the producer, in the order they were submitted. A record whose topic
+     * the producer has no metadata for (the broker is out: {@code partitionsFor} fails after max.block.ms) is
+     * retried here, and nothing after it has been sent yet, so the order holds; once the producer has it, its own
+     * idempotent retries take over.
      */
     private void sendLoop() {
         while (running || !outbox.isEmpty()) {
@@ -447,6 +464,10 @@ public class RoomLog {
             while (record != null) {
                 try {
                     String key = record.key();
+                    // The producer reports a topic missing from its metadata (the broker is out) through the
+                    // callback, after the records behind it may already be queued: asking first, on this one thread,
+                    // keeps the record here until it can go, and the order with it.
+                    producer.partitionsFor(record.topic());
                     producer.send(record, (meta, failure) -> {
                         if (failure != null) {
                             LOG.errorf("a room log record for %s was not written: %s", key, failure.getMessage());

@@ -1,0 +1,107 @@
+package io.icemesh.signaling;
+
+import static io.icemesh.signaling.TestTokens.joinMessage;
+import static io.icemesh.signaling.TestTokens.uniqueRoom;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.icemesh.broker.KafkaBroker;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broker goes away and comes back (stopped and restarted on the same ports and data, as a broker pod restarts):
+ * readiness turns DOWN within seconds instead of hanging, a join that needs the room log is refused at once with
+ * {@code unavailable}, relays sent meanwhile are delayed, not lost, and arrive in order once the broker is back.
+ */
+@QuarkusTest
+@WithTestResource(BrokerOutageTest.OwnBroker.class)
+class BrokerOutageTest {
+
+    /** A broker of this test class alone, which the test stops and starts again. */
+    public static class OwnBroker implements QuarkusTestResourceLifecycleManager {
+        static Path dir;
+        static int port;
+        static int controllerPort;
+        static KafkaBroker broker;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                dir = Files.createTempDirectory("icemesh-outage-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            port = KafkaBroker.freePort();
+            controllerPort = KafkaBroker.freePort();
+            broker = KafkaBroker.persistent(dir, port, controllerPort).start();
+            return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
+        }
+
+        static void restart() {
+            broker = KafkaBroker.persistent(dir, port, controllerPort).start();
+        }
+
+        @Override
+        public void stop() {
+            broker.close();
+        }
+    }
+
+    @TestHTTPResource("/ws")
+    URI ws;
+
+    @Test
+    void aBrokerOutageTurnsReadinessDownRefusesJoinsAtOnceAndDelaysRelaysWithoutLosingOrReorderingThem()
+            throws Exception {
+        String room = uniqueRoom("outage");
+        try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
+            a.send(joinMessage(room)).next("joined");
+            String bId = b.send(joinMessage(room)).next("joined").get("peerId").asText();
+            a.next("peer-joined");
+            a.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"before\"}");
+            long seq = b.next("offer").get("seq").asLong();
+
+            OwnBroker.broker.close();
+            // Other checks (SmallRye's channels) may turn DOWN sooner; the room log's own check is what refuses joins.
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
+                            .body("checks.find { it.name == 'signaling-room-log' }.status", equalTo("DOWN")));
+            try (WsClient c = WsClient.connect(ws)) {
+                c.next("hello");
+                JsonNode refused = c.send(joinMessage(room)).next("error");
+                assertEquals("unavailable", refused.get("code").asText(), refused.toString());
+            }
+            for (int i = 0; i < 3; i++) {
+                a.send("{\"type\":\"candidate\",\"to\":\"" + bId + "\",\"candidate\":{\"candidate\":\"during-" + i
+                        + "\"}}");
+            }
+
+            OwnBroker.restart();
+            for (int i = 0; i < 3; i++) {
+                JsonNode c = b.next("candidate", 60);
+                assertEquals("during-" + i, c.get("candidate").get("candidate").asText(), "in the order sent");
+                assertEquals(seq + 1 + i, c.get("seq").asLong(), "no gap, no duplicate");
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+            try (WsClient c = WsClient.connect(ws)) {
+                c.next("hello");
+                assertEquals(room, c.send(joinMessage(room)).next("joined").get("room").asText());
+            }
+        }
+    }
+}
