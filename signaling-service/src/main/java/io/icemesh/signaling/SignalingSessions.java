@@ -181,9 +181,15 @@ public class SignalingSessions implements RoomLog.Listener {
                     }
                     String request = UUID.randomUUID().toString();
                     log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
-                            applied -> joinApplied(connection, applied.outcome()),
-                            () -> send(connection, errorJson("unavailable",
-                                    "the room log did not answer in time; try again")));
+                            applied -> joinApplied(connection, applied.outcome()), () -> {
+                                // Undone in log order: the abandon follows the admit whenever that lands.
+                                log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                                media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(),
+                                        null);
+                                bound.remove(connection.id());
+                                send(connection, errorJson("unavailable",
+                                        "the room log did not answer in time; try again"));
+                            });
                 });
     }
 
@@ -494,6 +500,8 @@ public class SignalingSessions implements RoomLog.Listener {
             log.submit(new RoomCommand.Leave(j.self().room(), me, null, j.self().sessionId(), j.self().epoch()));
         } else if (command instanceof RoomCommand.Join && outcome instanceof Outcome.Pending p) {
             log.submit(new RoomCommand.Abandon(p.self().room(), me, p.self().sessionId()));
+        } else if (command instanceof RoomCommand.Admit && outcome instanceof Outcome.Joined j) {
+            log.submit(new RoomCommand.Leave(j.self().room(), me, null, j.self().sessionId(), j.self().epoch()));
         } else if (command instanceof RoomCommand.Resume && outcome instanceof Outcome.Resumed r) {
             log.submit(new RoomCommand.Disconnected(r.self().room(), me, r.self().sessionId(), r.self().epoch(),
                     System.currentTimeMillis()));

@@ -36,7 +36,8 @@ public interface SignalingConfig {
     RoomLog roomLog();
 
     /**
-     * The room log: one topic keyed by room that carries every room-changing command, read whole by every instance
+     * The room log (topic names as in {@code io.icemesh.events.v1.Topics}; literals here because deploy-tests compile
+     * this file on its own): one topic keyed by room that carries every room-changing command, read whole by every instance
      * (docs/architecture.md, "Signaling scales out").
      */
     interface RoomLog {

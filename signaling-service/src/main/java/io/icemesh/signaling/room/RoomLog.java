@@ -201,7 +201,6 @@ public class RoomLog {
         p.put("delivery.timeout.ms", "3600000");
         p.put("request.timeout.ms", "5000");
         p.put("max.block.ms", "1000");
-        p.put("max.request.size", String.valueOf(RoomSnapshots.MAX_SNAPSHOT_BYTES + 65536));
         p.put("client.id", instanceId + "-rooms");
         return p;
     }
@@ -218,7 +217,6 @@ public class RoomLog {
         c.put("auto.offset.reset", "earliest");
         c.put("fetch.min.bytes", "1");
         c.put("fetch.max.wait.ms", "50");
-        c.put("max.partition.fetch.bytes", String.valueOf(RoomSnapshots.MAX_SNAPSHOT_BYTES + 65536));
         c.put("client.id", instanceId + "-rooms-reader");
         return c;
     }
@@ -228,8 +226,7 @@ public class RoomLog {
             List<NewTopic> topics = List.of(
                     new NewTopic(config.topic(), config.partitions(), (short) -1)
                             .configs(Map.of("retention.ms", String.valueOf(config.retention().toMillis()))),
-                    new NewTopic(config.snapshotsTopic(), 1, (short) -1).configs(Map.of("cleanup.policy", "compact",
-                            "max.message.bytes", String.valueOf(RoomSnapshots.MAX_SNAPSHOT_BYTES + 65536))),
+                    new NewTopic(config.snapshotsTopic(), 1, (short) -1).configs(Map.of("cleanup.policy", "compact")),
                     new NewTopic(config.instancesTopic(), 1, (short) -1).configs(Map.of("retention.ms", "600000")));
             for (NewTopic t : topics) {
                 try {
@@ -257,6 +254,9 @@ public class RoomLog {
                 LOG.warnf("room log not reachable yet (%s); retrying", e.getMessage());
                 sleep(1000);
             }
+        }
+        if (consumer == null) {
+            return; // stopped before the broker was ever reached
         }
         long beat = config.heartbeatInterval().toMillis();
         timers.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
@@ -361,9 +361,14 @@ public class RoomLog {
         }
     }
 
+    /** Heartbeats go to partition 0, the one every instance reads, whatever partitions the topic has. */
     private void heartbeat() {
-        enqueue(config.instancesTopic(), instanceId, Map.of("instance", instanceId, "atMs",
-                System.currentTimeMillis()));
+        try {
+            outbox.add(new ProducerRecord<>(config.instancesTopic(), 0, instanceId, json.writeValueAsString(Map.of(
+                    "instance", instanceId, "atMs", System.currentTimeMillis()))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void onHeartbeat(String value) {
@@ -476,8 +481,13 @@ public class RoomLog {
                     record = null;
                 } catch (KafkaException e) {
                     if (!running) {
-                        LOG.warnf("room log record for %s dropped at shutdown: %s", record.key(), e.getMessage());
-                        break;
+                        // Shutting down with the broker out of reach: what is left cannot be written. Its sessions
+                        // are detached by the other instances (instance-gone) and wait for a resume.
+                        int left = outbox.size() + 1;
+                        outbox.clear();
+                        LOG.warnf("%d room log records dropped at shutdown, the broker is out of reach: %s", left,
+                                e.getMessage());
+                        return;
                     }
                     sleep(200);
                 }
@@ -487,12 +497,11 @@ public class RoomLog {
 
     /** Waits until everything submitted so far has been written, at most {@code timeout}. */
     public void flush(Duration timeout) {
+        // Only the outbox: producer.flush() would wait for the broker as long as delivery.timeout.ms (an hour) during
+        // an outage; what the producer holds goes out on close, within its own bound.
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!outbox.isEmpty() && System.nanoTime() < deadline) {
             sleep(20);
-        }
-        if (producer != null) {
-            producer.flush();
         }
     }
 

@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * Bounded start-up: room snapshots on a compacted topic, so a new instance reads the latest snapshot of each room and
  * only the room log after it, never the whole log.
  *
- * <p>Records (one partition, keyed): {@code room:<name>} holds {@code {partition, offset, room}}, the room's whole
+ * <p>Records (all on partition 0, whatever partitions the topic was created with; keyed): {@code room:<name>} holds {@code {partition, offset, room}}, the room's whole
  * state after applying every record of its log partition before {@code offset} (or {@code removed: true}); and
  * {@code checkpoint:<partition>} holds {@code {partition, offset}}: every room of that partition that changed before
  * {@code offset} has a snapshot at an offset no older than its last change. A reader restores the room snapshots,
@@ -37,8 +37,12 @@ import org.jboss.logging.Logger;
  */
 final class RoomSnapshots {
 
-    /** Largest room snapshot written (and the topic's max.message.bytes): 64 backlog messages of 64 KiB at most. */
-    static final int MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+    /**
+     * Largest room snapshot written: below the broker's default message.max.bytes (1 MiB), so that no topic or broker
+     * setting is needed. A larger room (its replay buffers full of large SDPs) keeps its partition's older checkpoint
+     * until it shrinks; start-up then reads more of the log.
+     */
+    static final int MAX_SNAPSHOT_BYTES = 900_000;
 
     private static final Logger LOG = Logger.getLogger(RoomSnapshots.class);
     private static final String ROOM = "room:";
@@ -157,18 +161,19 @@ final class RoomSnapshots {
                     value.set("room", snapshot);
                 }
                 String text = value.toString();
-                if (text.length() > MAX_SNAPSHOT_BYTES) {
+                int bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (bytes > MAX_SNAPSHOT_BYTES) {
                     LOG.warnf("room %s is too large to snapshot (%d bytes); partition %d keeps its older checkpoint",
-                            room, text.length(), tp.partition());
+                            room, bytes, tp.partition());
                     complete = false;
                     continue;
                 }
-                out.accept(new ProducerRecord<>(topic, ROOM + room, text));
+                out.accept(new ProducerRecord<>(topic, 0, ROOM + room, text));
             }
             if (complete) {
-                out.accept(new ProducerRecord<>(topic, CHECKPOINT + tp.partition(), json.createObjectNode()
+                out.accept(new ProducerRecord<>(topic, 0, CHECKPOINT + tp.partition(), json.createObjectNode()
                         .put("partition", tp.partition()).put("offset", offset).toString()));
-                removed.forEach(room -> out.accept(new ProducerRecord<>(topic, ROOM + room, null)));
+                removed.forEach(room -> out.accept(new ProducerRecord<>(topic, 0, ROOM + room, null)));
             }
         }
         dirty.clear();
