@@ -2,7 +2,9 @@ package io.icemesh.signaling;
 
 import static io.icemesh.signaling.TestTokens.joinMessage;
 import static io.icemesh.signaling.TestTokens.uniqueRoom;
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -37,7 +39,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,6 +134,32 @@ class SharedRoomsTest {
             JsonNode left = a.next("peer-left");
             assertEquals("left", left.get("reason").asText());
             assertEquals(3, left.get("seq").asLong());
+        }
+    }
+
+    @Test
+    void aRecordThatBreaksTheStateMachineIsSkippedOnEveryInstanceAndBothKeepReading() throws Exception {
+        String room = uniqueRoom("poison");
+        try (WsClient a = WsClient.connect(ws)) {
+            String aId = a.send(joinMessage(room)).next("joined").get("peerId").asText();
+            Outcome.Joined b = (Outcome.Joined) joinOnOther(room, "conn-p").outcome();
+            a.next("peer-joined");
+            // Parseable, but an instance-gone without its instance: applying it throws on every instance.
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    KafkaBrokerResource.broker().bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+                p.send(new ProducerRecord<>(config.roomLog().topic(), room,
+                        "{\"op\":\"instance-gone\",\"room\":\"" + room + "\",\"origin\":\"x\",\"atMs\":1}"))
+                        .get(10, TimeUnit.SECONDS);
+            }
+            a.send("{\"type\":\"offer\",\"to\":\"" + b.self().peerId() + "\",\"sdp\":\"after\"}");
+            JsonNode offer = next(inbox("conn-p"));
+            assertEquals("after", offer.get("sdp").asText(), "the second instance still reads the log");
+            other.submit(new RoomCommand.Relay(room, other.instanceId(), "conn-p", b.self().sessionId(), aId,
+                    "answer", JsonNodeFactory.instance.objectNode().put("type", "answer").put("sdp", "back")));
+            assertEquals("back", a.next("answer").get("sdp").asText(), "the application still reads the log");
+            assertTrue(app.readerAlive() && other.readerAlive());
+            given().get("/q/health/live").then().statusCode(200)
+                    .body("checks.find { it.name == 'signaling-room-log-reader' }.status", equalTo("UP"));
         }
     }
 

@@ -71,8 +71,12 @@ public class RoomLog {
     private final String bootstrapServers;
     private final String instanceId;
     private final RoomStateMachine state;
-    private final RoomSnapshots snapshots;
+    private volatile RoomSnapshots snapshots;
     private final Counter malformed;
+    private final Counter readerRestarts;
+    /** Per log partition, the offset up to which this instance handed applied records to its listener. */
+    private final Map<Integer, Long> delivered = new ConcurrentHashMap<>();
+    private boolean timersStarted;
     private final Map<String, Consumer<RoomStateMachine.Applied>> waiting = new ConcurrentHashMap<>();
     private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, Long> goneWritten = new ConcurrentHashMap<>();
@@ -86,7 +90,7 @@ public class RoomLog {
     private volatile long ownHeartbeatReadNanos;
     private final long startedNanos = System.nanoTime();
     private KafkaProducer<String, String> producer;
-    private KafkaConsumer<String, String> consumer;
+    private volatile KafkaConsumer<String, String> consumer;
     private Thread reader;
     private Thread sender;
 
@@ -103,7 +107,9 @@ public class RoomLog {
                 config.rooms().maxSfuPeers(), config.protocol().resumeBacklog(), config.protocol().maxReportEntries()));
         this.snapshots = new RoomSnapshots(state, this.config.snapshotsTopic());
         this.malformed = Counter.builder("icemesh.signaling.events.malformed").tag("topic", this.config.topic())
-                .description("records that could not be read").register(meters);
+                .description("records that could not be read or applied, skipped").register(meters);
+        this.readerRestarts = Counter.builder("icemesh.signaling.room-log.reader-restarts")
+                .description("times the room log reader failed and started over").register(meters);
         meters.gauge("icemesh.signaling.peers", state, RoomStateMachine::peerCount);
         meters.gauge("icemesh.signaling.rooms", state, RoomStateMachine::roomCount);
     }
@@ -244,12 +250,42 @@ public class RoomLog {
         }
     }
 
+    /**
+     * The reader: connects, restores the snapshots and applies the log. A record that cannot be applied (unreadable,
+     * or one the state machine throws on) is counted and skipped; it is the same record at the same offset on every
+     * instance, so every instance skips it. Any other failure (a Kafka timeout during start-up, a broker error)
+     * starts the reader over: readiness goes DOWN, the state is reloaded from the snapshots and the log, and records
+     * this instance had already delivered to its sockets are applied again without being delivered again.
+     */
     private void readLoop() {
         while (running) {
             try {
+                readOnce();
+            } catch (WakeupException e) {
+                return; // shutting down
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                caughtUp = false;
+                readerRestarts.increment();
+                LOG.errorf(e, "the room log reader of instance %s failed; it starts over from the snapshots",
+                        instanceId);
+                closeConsumer();
+                sleep(1000);
+            } finally {
+                if (!running) {
+                    closeConsumer();
+                }
+            }
+        }
+    }
+
+    private void readOnce() {
+        while (running && consumer == null) {
+            try {
                 createTopics();
                 consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new StringDeserializer());
-                break;
             } catch (KafkaException e) {
                 LOG.warnf("room log not reachable yet (%s); retrying", e.getMessage());
                 sleep(1000);
@@ -258,39 +294,54 @@ public class RoomLog {
         if (consumer == null) {
             return; // stopped before the broker was ever reached
         }
-        long beat = config.heartbeatInterval().toMillis();
-        timers.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
-        timers.scheduleAtFixedRate(this::findGoneInstances, beat, beat, TimeUnit.MILLISECONDS);
-        try {
-            Map<TopicPartition, Long> end = snapshots.load(consumer, config.topic(), config.instancesTopic());
-            LOG.infof("instance %s reading the room log from its snapshots (%d rooms)", instanceId, state.roomCount());
-            scheduleExpiries(state.away());
-            long lastSnapshot = System.nanoTime();
-            while (running) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.topic().equals(config.instancesTopic())) {
-                        onHeartbeat(r.value());
-                    } else {
-                        apply(r);
-                    }
-                }
-                if (!caughtUp && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                    caughtUp = true;
-                    LOG.infof("instance %s caught up with the room log: %d rooms, %d sessions", instanceId,
-                            state.roomCount(), state.peerCount());
-                }
-                if (System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
-                    lastSnapshot = System.nanoTime();
-                    snapshots.pass(consumer, isSnapshotWriter(), outbox::add);
+        if (!timersStarted) {
+            timersStarted = true;
+            long beat = config.heartbeatInterval().toMillis();
+            timers.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(this::findGoneInstances, beat, beat, TimeUnit.MILLISECONDS);
+        }
+        state.clear();
+        snapshots = new RoomSnapshots(state, config.snapshotsTopic());
+        Map<TopicPartition, Long> end = snapshots.load(consumer, config.topic(), config.instancesTopic());
+        LOG.infof("instance %s reading the room log from its snapshots (%d rooms)", instanceId, state.roomCount());
+        scheduleExpiries(state.away());
+        long lastSnapshot = System.nanoTime();
+        while (running) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.topic().equals(config.instancesTopic())) {
+                    onHeartbeat(r.value());
+                } else {
+                    apply(r);
                 }
             }
-        } catch (WakeupException e) {
-            // shutting down
-        } catch (RuntimeException e) {
-            LOG.error("the room log reader stopped", e);
-        } finally {
-            consumer.close();
+            if (!caughtUp && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                caughtUp = true;
+                LOG.infof("instance %s caught up with the room log: %d rooms, %d sessions", instanceId,
+                        state.roomCount(), state.peerCount());
+            }
+            if (System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
+                lastSnapshot = System.nanoTime();
+                snapshots.pass(consumer, isSnapshotWriter(), outbox::add);
+            }
         }
+    }
+
+    private void closeConsumer() {
+        KafkaConsumer<String, String> c = consumer;
+        consumer = null;
+        if (c != null) {
+            try {
+                c.close(Duration.ofSeconds(1));
+            } catch (RuntimeException e) {
+                LOG.debugf("closing the room log consumer: %s", e.getMessage());
+            }
+        }
+    }
+
+    /** Whether the reader thread runs (false once stopped, or if it died: liveness turns DOWN). */
+    public boolean readerAlive() {
+        Thread r = reader;
+        return r != null && r.isAlive();
     }
 
     private void apply(ConsumerRecord<String, String> r) {
@@ -298,16 +349,30 @@ public class RoomLog {
         try {
             command = json.readValue(r.value(), RoomCommand.class);
         } catch (Exception e) {
-            malformed.increment();
-            LOG.warnf("unreadable room log record at %s-%d@%d skipped: %s", r.topic(), r.partition(), r.offset(),
-                    e.getMessage());
+            skipped(r, e);
+            return;
+        }
+        if (command == null || command.room() == null || command.origin() == null) {
+            skipped(r, new IllegalArgumentException("no room or origin"));
             return;
         }
         if (!snapshots.covers(command.room(), r.partition(), r.offset())) {
             return;
         }
-        RoomStateMachine.Applied applied = state.apply(command);
+        RoomStateMachine.Applied applied;
+        try {
+            applied = state.apply(command);
+        } catch (RuntimeException e) {
+            skipped(r, e);
+            return;
+        }
         snapshots.touched(command.room(), r.partition());
+        // Applied again after the reader started over: this instance already delivered it.
+        boolean replayed = r.offset() < delivered.getOrDefault(r.partition(), -1L);
+        delivered.merge(r.partition(), r.offset() + 1, Math::max);
+        if (replayed) {
+            return;
+        }
         Consumer<RoomStateMachine.Applied> handler = null;
         String request = requestOf(command);
         if (request != null && instanceId.equals(command.origin())) {
@@ -326,6 +391,13 @@ public class RoomLog {
                 LOG.errorf(e, "handling room log record %s-%d@%d failed", r.topic(), r.partition(), r.offset());
             }
         }
+    }
+
+    /** A record no instance can apply: every instance skips the same one. */
+    private void skipped(ConsumerRecord<String, String> r, Exception e) {
+        malformed.increment();
+        LOG.warnf("malformed room log record at %s-%d@%d skipped: %s", r.topic(), r.partition(), r.offset(),
+                e.toString());
     }
 
     private static String requestOf(RoomCommand c) {
@@ -512,8 +584,9 @@ public class RoomLog {
             if (sender != null) {
                 sender.join(5000);
             }
-            if (consumer != null) {
-                consumer.wakeup();
+            KafkaConsumer<String, String> c = consumer;
+            if (c != null) {
+                c.wakeup();
             }
             if (reader != null) {
                 reader.join(5000);

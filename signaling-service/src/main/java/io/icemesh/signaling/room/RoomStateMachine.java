@@ -435,6 +435,13 @@ public final class RoomStateMachine {
 
     // ---- snapshots ----
 
+    /** Forgets every room (the reader starts over from the snapshots). */
+    public synchronized void clear() {
+        rooms.clear();
+        sessions.clear();
+        byResumeToken.clear();
+    }
+
     /** The room's whole state as JSON, or null if it does not exist. */
     public synchronized JsonNode snapshot(String room) {
         Room r = rooms.get(room);
