@@ -341,7 +341,20 @@ public class SignalingSessions implements RoomLog.Listener {
         }
         Outcome.Resumed resumed = (Outcome.Resumed) outcome;
         Member peer = resumed.self();
-        bound.put(connection.id(), new Binding(peer.sessionId(), peer.room(), peer.mode(), peer.epoch()));
+        Binding binding = new Binding(peer.sessionId(), peer.room(), peer.mode(), peer.epoch());
+        bound.put(connection.id(), binding);
+        if (!sockets.containsKey(connection.id()) || !connection.isOpen()) {
+            // The socket closed before the resume was applied (dropped() saw epoch 0 and wrote nothing): the session
+            // is written away again, so it waits for the next resume or expires, instead of a ghost this instance
+            // claims forever. Bound first, checked after: whichever of this and dropped() sees the other writes it.
+            if (bound.remove(connection.id(), binding)) {
+                log.submit(new RoomCommand.Disconnected(peer.room(), me, peer.sessionId(), peer.epoch(),
+                        System.currentTimeMillis()));
+            }
+            LOG.infof("session %s resumed on a socket that had already closed; it waits for a resume again",
+                    peer.sessionId());
+            return;
+        }
         LOG.infof("session %s resumed in room %s on %s (%d messages replayed)", peer.sessionId(), peer.room(), me,
                 resumed.missed().size());
         ObjectNode reply = json.createObjectNode().put("type", "resumed").put("room", peer.room())
@@ -436,7 +449,8 @@ public class SignalingSessions implements RoomLog.Listener {
 
     @Override
     public boolean holdsSocket(String connection) {
-        return connection != null && bound.containsKey(connection);
+        WebSocketConnection socket = connection == null ? null : sockets.get(connection);
+        return socket != null && socket.isOpen() && bound.containsKey(connection);
     }
 
     /** One applied record: deliveries to this instance's sockets, then what the writer of the record does. */

@@ -238,9 +238,11 @@ class SharedRoomsTest {
             String bId = b.send(joinMessage(room)).next("joined").get("peerId").asText();
             a.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"v=0\"}");
             b.next("offer");
-            await().atMost(Duration.ofSeconds(15)).until(() -> snapshotOf(room) != null);
-            JsonNode snapshot = snapshotOf(room);
-            assertEquals(2, snapshot.get("room").get("peers").size(), snapshot.toString());
+            // A pass may have caught the room between the two joins; a later one holds both.
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                JsonNode snapshot = snapshotOf(room);
+                return snapshot != null && snapshot.get("room").get("peers").size() == 2;
+            });
 
             RoomLog third = RoomLog.standalone(config, KafkaBrokerResource.broker().bootstrapServers());
             try {
