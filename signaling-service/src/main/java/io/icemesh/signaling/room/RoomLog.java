@@ -319,7 +319,10 @@ public class RoomLog {
                 LOG.infof("instance %s caught up with the room log: %d rooms, %d sessions", instanceId,
                         state.roomCount(), state.peerCount());
             }
-            if (System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
+            // Only an instance that has read the log up to date and hears the broker writes snapshots: before
+            // catch-up it would label restored rooms with a position it has not reached, and during an outage
+            // (heartbeats stale) every instance would think it is the writer.
+            if (caughtUp && ready() && System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
                 lastSnapshot = System.nanoTime();
                 snapshots.pass(consumer, isSnapshotWriter(), outbox::add);
             }

@@ -44,6 +44,9 @@ final class RoomSnapshots {
      */
     static final int MAX_SNAPSHOT_BYTES = 900_000;
 
+    /** A room unchanged for this many passes is written again (60 passes: 10 minutes at the default interval). */
+    static final long REFRESH_PASSES = 60;
+
     private static final Logger LOG = Logger.getLogger(RoomSnapshots.class);
     private static final String ROOM = "room:";
     private static final String CHECKPOINT = "checkpoint:";
@@ -55,6 +58,9 @@ final class RoomSnapshots {
     private final Map<String, Integer> partitionOf = new HashMap<>();
     private final Map<Integer, Set<String>> dirty = new TreeMap<>();
     private final List<TopicPartition> logPartitions = new ArrayList<>();
+    private final Map<String, Long> writtenAt = new HashMap<>();
+    private final Map<Integer, Long> checkpointOf = new HashMap<>();
+    private long passes;
     private boolean wasWriter;
 
     RoomSnapshots(RoomStateMachine state, String topic) {
@@ -109,10 +115,27 @@ final class RoomSnapshots {
         TopicPartition beats = new TopicPartition(instancesTopic, 0);
         all.add(beats);
         consumer.assign(all);
+        // A partition is read from its checkpoint, or from its oldest room snapshot if that is older: a snapshot
+        // written by a writer that was behind (two writers for a while, after an outage or a handover) may have
+        // landed after a newer one and the checkpoint, and the records after it are then needed. covers() skips
+        // whatever a room's snapshot holds already. Never before the log's start (what retention deleted is gone).
+        checkpointOf.putAll(checkpoints);
+        Map<Integer, Long> oldest = new HashMap<>();
+        rooms.values().forEach(s -> {
+            if (s != null && s.has("partition")) {
+                oldest.merge(s.path("partition").asInt(), s.path("offset").asLong(), Math::min);
+            }
+        });
+        Map<TopicPartition, Long> start = consumer.beginningOffsets(logPartitions);
         for (TopicPartition tp : logPartitions) {
             Long from = checkpoints.get(tp.partition());
             if (from != null) {
-                consumer.seek(tp, from);
+                long seek = Math.max(start.get(tp), Math.min(from, oldest.getOrDefault(tp.partition(), from)));
+                if (seek < from) {
+                    LOG.infof("partition %d is read from %d, the oldest room snapshot on it, before its checkpoint %d",
+                            tp.partition(), seek, from);
+                }
+                consumer.seek(tp, seek);
             } else {
                 consumer.seekToBeginning(List.of(tp));
             }
@@ -124,7 +147,13 @@ final class RoomSnapshots {
     /** Whether a room's record at this offset is to be applied (false: its snapshot already holds it). */
     boolean covers(String room, int partition, long offset) {
         Long skip = skipBefore.get(room);
-        return skip == null || offset >= skip;
+        if (skip == null) {
+            // No snapshot: the room is new since the checkpoint, or ended before it (its tombstone made the marker
+            // go). Its records before the checkpoint, read when a stale snapshot made the reader start earlier, are
+            // not applied: part of an ended room's history could leave a room that does not exist.
+            skip = checkpointOf.getOrDefault(partition, 0L);
+        }
+        return offset >= skip;
     }
 
     /** A record of this room was applied. */
@@ -140,9 +169,17 @@ final class RoomSnapshots {
             wasWriter = false;
             return;
         }
+        passes++;
         Map<Integer, Set<String>> write = new TreeMap<>();
         if (wasWriter) {
-            write.putAll(dirty);
+            dirty.forEach((p, set) -> write.computeIfAbsent(p, k -> new TreeSet<>()).addAll(set));
+            // Idle rooms are written again now and then, so no room snapshot stays far behind its checkpoint (a
+            // reader starts at the oldest one) and start-up keeps reading only minutes of log.
+            partitionOf.forEach((room, p) -> {
+                if (passes - writtenAt.getOrDefault(room, 0L) >= REFRESH_PASSES) {
+                    write.computeIfAbsent(p, k -> new TreeSet<>()).add(room);
+                }
+            });
         } else {
             partitionOf.forEach((room, p) -> write.computeIfAbsent(p, k -> new TreeSet<>()).add(room));
         }
@@ -169,6 +206,11 @@ final class RoomSnapshots {
                     continue;
                 }
                 out.accept(new ProducerRecord<>(topic, 0, ROOM + room, text));
+                if (snapshot == null) {
+                    writtenAt.remove(room);
+                } else {
+                    writtenAt.put(room, passes);
+                }
             }
             if (complete) {
                 out.accept(new ProducerRecord<>(topic, 0, CHECKPOINT + tp.partition(), json.createObjectNode()
