@@ -472,6 +472,24 @@ public class SignalingSessions implements RoomLog.Listener {
                 old.close().subscribe().with(ok -> { }, err -> { });
             }
         }
+        if (command instanceof RoomCommand.InstanceGone g && me.equals(g.instance())
+                && outcome instanceof Outcome.Detached d) {
+            // Another instance took this one for gone (it did not hear its heartbeats for a while): the log no longer
+            // gives these sessions to this instance's sockets. They are closed with resume-elsewhere, so each client
+            // resumes (here or elsewhere) with its place, replay included, instead of talking into a void.
+            java.util.Set<String> detached = new java.util.HashSet<>();
+            d.members().forEach(m -> detached.add(m.sessionId()));
+            bound.forEach((connection, b) -> {
+                if (detached.contains(b.sessionId()) && bound.remove(connection, b)) {
+                    WebSocketConnection socket = sockets.get(connection);
+                    if (socket != null) {
+                        socket.close(DRAINING).subscribe().with(ok -> { }, err -> { });
+                    }
+                }
+            });
+            LOG.warnf("instance %s was taken for gone: %d sessions in room %s closed with resume-elsewhere", me,
+                    detached.size(), g.room());
+        }
         if (handler != null) {
             handler.accept(applied);
         }

@@ -6,6 +6,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.broker.KafkaBroker;
@@ -21,6 +22,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.icemesh.signaling.auth.RoomMode;
+import io.icemesh.signaling.config.SignalingConfig;
+import io.icemesh.signaling.room.Member;
+import io.icemesh.signaling.room.Outcome;
+import io.icemesh.signaling.room.RoomCommand;
+import io.icemesh.signaling.room.RoomLog;
+import io.icemesh.signaling.room.RoomStateMachine;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The broker goes away and comes back (stopped and restarted on the same ports and data, as a broker pod restarts):
@@ -63,6 +79,75 @@ class BrokerOutageTest {
 
     @TestHTTPResource("/ws")
     URI ws;
+
+    @Inject
+    SignalingConfig config;
+
+    @Inject
+    RoomLog app;
+
+    @Test
+    void anOutageLongerThanTheInstanceTimeoutDetachesNobodyOnTheOtherInstance() throws Exception {
+        String room = uniqueRoom("long-outage");
+        RoomLog other = RoomLog.standalone(config, OwnBroker.broker.bootstrapServers());
+        BlockingQueue<JsonNode> toB = new LinkedBlockingQueue<>();
+        other.listen(new RoomLog.Listener() {
+            @Override
+            public void applied(RoomCommand command, RoomStateMachine.Applied applied,
+                    Consumer<RoomStateMachine.Applied> handler) {
+                applied.deliveries().stream().filter(d -> other.instanceId().equals(d.instance()))
+                        .forEach(d -> toB.add(readJson(d.text())));
+                if (handler != null) {
+                    handler.accept(applied);
+                }
+            }
+
+            @Override
+            public boolean holdsSocket(String connection) {
+                return "conn-b".equals(connection);
+            }
+        });
+        try (WsClient a = WsClient.connect(ws)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> other.ready() && app.ready());
+            String aId = a.send(joinMessage(room)).next("joined").get("peerId").asText();
+            String session = UUID.randomUUID().toString();
+            CompletableFuture<RoomStateMachine.Applied> joined = new CompletableFuture<>();
+            other.request("req-b", new RoomCommand.Join(room, other.instanceId(), "req-b", "conn-b", session,
+                    "peer-b", "b", RoomMode.P2P, "token-" + session, null, null, System.currentTimeMillis()),
+                    joined::complete, () -> joined.completeExceptionally(new AssertionError("join timed out")));
+            assertInstanceOf(Outcome.Joined.class, joined.get(10, TimeUnit.SECONDS).outcome());
+            a.next("peer-joined");
+
+            OwnBroker.broker.close();
+            // The outage lasts longer than the instance timeout: every heartbeat either instance holds goes stale.
+            await().pollDelay(config.roomLog().instanceTimeout().plusSeconds(1)).atMost(Duration.ofSeconds(20))
+                    .until(() -> !app.ready() && !other.ready());
+            OwnBroker.restart();
+            await().atMost(Duration.ofSeconds(60)).until(() -> app.ready() && other.ready());
+
+            a.send("{\"type\":\"offer\",\"to\":\"peer-b\",\"sdp\":\"after\"}");
+            JsonNode offer = toB.poll(30, TimeUnit.SECONDS);
+            assertEquals("after", offer == null ? null : offer.path("sdp").asText(), "b still holds its session");
+            other.submit(new RoomCommand.Relay(room, other.instanceId(), "conn-b", session, aId, "answer",
+                    JsonNodeFactory.instance.objectNode().put("type", "answer").put("sdp", "back")));
+            JsonNode next = a.nextAny(30);
+            assertEquals("answer", next.path("type").asText(), "no peer-left before b's answer: " + next);
+            // Past one more instance timeout of both being ready, b is still attached on both instances.
+            await().pollDelay(config.roomLog().instanceTimeout().plusSeconds(1)).atMost(Duration.ofSeconds(20))
+                    .until(() -> app.state().member(session).map(Member::attached).orElse(false)
+                            && other.state().member(session).map(Member::attached).orElse(false));
+        } finally {
+            other.stop();
+        }
+    }
+
+    private static JsonNode readJson(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError(text, e);
+        }
+    }
 
     @Test
     void aBrokerOutageTurnsReadinessDownRefusesJoinsAtOnceAndDelaysRelaysWithoutLosingOrReorderingThem()

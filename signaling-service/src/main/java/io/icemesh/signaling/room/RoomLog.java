@@ -88,6 +88,7 @@ public class RoomLog {
     private volatile boolean running;
     private volatile boolean caughtUp;
     private volatile long ownHeartbeatReadNanos;
+    private long readySinceNanos;
     private final long startedNanos = System.nanoTime();
     private KafkaProducer<String, String> producer;
     private volatile KafkaConsumer<String, String> consumer;
@@ -489,7 +490,20 @@ public class RoomLog {
         }
         long now = System.nanoTime();
         long timeout = config.instanceTimeout().toNanos();
-        if (now - startedNanos < timeout || !ready()) {
+        // Hearing the broker: the own heartbeat came back within half the shorter of stale-after and the instance
+        // timeout, so that an outage stops this instance from judging others before their heartbeats look stale.
+        long hearing = Math.min(config.staleAfter().toNanos(), timeout) / 2;
+        if (!caughtUp || now - ownHeartbeatReadNanos > hearing) {
+            readySinceNanos = 0;
+            return;
+        }
+        if (readySinceNanos == 0) {
+            readySinceNanos = now;
+        }
+        // Ready again (start-up, or the broker came back): the others' heartbeats are as old as the outage, and their
+        // producers may need a few more seconds to reconnect. Nobody is declared gone before one instance timeout
+        // of hearing the broker has passed.
+        if (now - startedNanos < timeout || now - readySinceNanos < timeout) {
             return;
         }
         Set<String> live = liveInstances();
