@@ -114,6 +114,11 @@ public class SignalingSessions implements RoomLog.Listener {
         return !draining && log.ready();
     }
 
+    /** Whether client commands are taken now: ready, and not too much waiting for the broker. */
+    private boolean accepting() {
+        return !draining && log.accepting();
+    }
+
     void opened(WebSocketConnection connection) {
         sockets.put(connection.id(), connection);
     }
@@ -131,7 +136,7 @@ public class SignalingSessions implements RoomLog.Listener {
         if (msg.hasNonNull("room") && !token.room().equals(msg.get("room").asText())) {
             return Reply.error("wrong-room", "the token admits to room \"" + token.room() + "\" only");
         }
-        if (!ready()) {
+        if (!accepting()) {
             return unavailable();
         }
         MediaNodes.Proposal proposal = null;
@@ -320,7 +325,7 @@ public class SignalingSessions implements RoomLog.Listener {
         if (peer == null) {
             return Reply.error("bad-resume", "unknown or expired resume token; join again");
         }
-        if (!ready()) {
+        if (!accepting()) {
             return unavailable();
         }
         String request = UUID.randomUUID().toString();
@@ -397,6 +402,9 @@ public class SignalingSessions implements RoomLog.Listener {
                 return Reply.error("not-joined", "the join is not complete yet");
             }
             return relayToSfu(msg, from, connection);
+        }
+        if (!accepting()) {
+            return unavailable();
         }
         log.submit(new RoomCommand.Relay(b.room(), me, connection.id(), b.sessionId(), msg.to(), type, msg.body()));
         return null;

@@ -64,6 +64,12 @@ public class RoomLog {
 
     private static final Logger LOG = Logger.getLogger(RoomLog.class);
 
+    /**
+     * Above this many bytes waiting for the broker, client commands (joins, resumes, relays) are refused with
+     * {@code unavailable}; what the instance itself must write (disconnects, leaves, expiries) still queues.
+     */
+    public static final long MAX_OUTBOX_BYTES = 8L * 1024 * 1024;
+
     private final ObjectMapper json = new ObjectMapper();
     private final SignalingConfig.RoomLog config;
     private final Duration resumeGrace;
@@ -82,6 +88,8 @@ public class RoomLog {
     private final Map<String, Long> goneWritten = new ConcurrentHashMap<>();
     private final Map<String, Long> expiriesScheduled = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<ProducerRecord<String, String>> outbox = new LinkedBlockingQueue<>();
+    /** Bytes of record values waiting in the outbox. */
+    private final java.util.concurrent.atomic.AtomicLong outboxBytes = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> new Thread(r, "room-log-timers"));
     private volatile Listener listener;
@@ -152,6 +160,20 @@ public class RoomLog {
     /** Whether this instance has read the log up to date and its own heartbeat came back recently. */
     public boolean ready() {
         return caughtUp && System.nanoTime() - ownHeartbeatReadNanos < config.staleAfter().toNanos();
+    }
+
+    /** Whether client commands are taken: the log is ready and the outbox is below {@link #MAX_OUTBOX_BYTES}. */
+    public boolean accepting() {
+        return ready() && outboxBytes.get() < MAX_OUTBOX_BYTES;
+    }
+
+    private void offer(ProducerRecord<String, String> record) {
+        outboxBytes.addAndGet(sizeOf(record));
+        outbox.add(record);
+    }
+
+    private static long sizeOf(ProducerRecord<String, String> record) {
+        return record.value() == null ? 0 : record.value().length();
     }
 
     /** Writes a command; nothing waits for it. */
@@ -325,7 +347,7 @@ public class RoomLog {
             // (heartbeats stale) every instance would think it is the writer.
             if (caughtUp && ready() && System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
                 lastSnapshot = System.nanoTime();
-                snapshots.pass(consumer, isSnapshotWriter(), outbox::add);
+                snapshots.pass(consumer, isSnapshotWriter(), this::offer);
             }
         }
     }
@@ -440,7 +462,10 @@ public class RoomLog {
     /** Heartbeats go to partition 0, the one every instance reads, whatever partitions the topic has. */
     private void heartbeat() {
         try {
-            outbox.add(new ProducerRecord<>(config.instancesTopic(), 0, instanceId, json.writeValueAsString(Map.of(
+            if (outboxBytes.get() >= MAX_OUTBOX_BYTES) {
+                return; // the broker is out and the outbox full: a heartbeat would say nothing new
+            }
+            offer(new ProducerRecord<>(config.instancesTopic(), 0, instanceId, json.writeValueAsString(Map.of(
                     "instance", instanceId, "atMs", System.currentTimeMillis()))));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
@@ -534,7 +559,7 @@ public class RoomLog {
 
     private void enqueue(String topic, String key, Object value) {
         try {
-            outbox.add(new ProducerRecord<>(topic, key, json.writeValueAsString(value)));
+            offer(new ProducerRecord<>(topic, key, json.writeValueAsString(value)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write " + value, e);
         }
@@ -551,6 +576,9 @@ public class RoomLog {
             ProducerRecord<String, String> record;
             try {
                 record = outbox.poll(100, TimeUnit.MILLISECONDS);
+                if (record != null) {
+                    outboxBytes.addAndGet(-sizeOf(record));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -574,6 +602,7 @@ public class RoomLog {
                         // are detached by the other instances (instance-gone) and wait for a resume.
                         int left = outbox.size() + 1;
                         outbox.clear();
+                        outboxBytes.set(0);
                         LOG.warnf("%d room log records dropped at shutdown, the broker is out of reach: %s", left,
                                 e.getMessage());
                         return;
