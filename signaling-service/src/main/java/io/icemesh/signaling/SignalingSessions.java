@@ -153,7 +153,7 @@ public class SignalingSessions implements RoomLog.Listener {
         RoomCommand.Join join = new RoomCommand.Join(token.room(), me, request, connection.id(), sessionId,
                 UUID.randomUUID().toString().substring(0, 8), token.subject(), token.mode(), newResumeToken(),
                 proposal == null ? null : proposal.node(), proposal == null ? null : proposal.replaces(),
-                System.currentTimeMillis());
+                System.currentTimeMillis(), rooms.limits());
         log.request(request, join, applied -> joinApplied(connection, applied.outcome()), () -> {
             bound.remove(connection.id());
             send(connection, errorJson("unavailable", "the room log did not answer in time; try again"));

@@ -35,11 +35,24 @@ public sealed interface RoomCommand {
     /**
      * A client joins on socket {@code connection} of instance {@code origin}. SFU rooms: {@code proposedNode} is the
      * media node the writer would place the room on; it is taken only if the room has no node yet, or if its node is
-     * {@code replacesNode} (the writer saw it gone).
+     * {@code replacesNode} (the writer saw it gone). {@code limits} are the writer's room limits: every replica
+     * decides the join (room size) and keeps the session's replay buffer and report budget by these, not by its own
+     * configuration, so instances with different settings (a rolling update) still agree.
      */
     record Join(String room, String origin, String request, String connection, String sessionId, String peerId,
-            String subject, RoomMode mode, String resumeToken, String proposedNode, String replacesNode, long atMs)
-            implements RoomCommand {
+            String subject, RoomMode mode, String resumeToken, String proposedNode, String replacesNode, long atMs,
+            RoomStateMachine.Limits limits) implements RoomCommand {
+
+        /**
+         * A join without limits of its own: every replica applies its configured ones (records written before the
+         * writer's limits were carried).
+         */
+        public Join(String room, String origin, String request, String connection, String sessionId, String peerId,
+                String subject, RoomMode mode, String resumeToken, String proposedNode, String replacesNode,
+                long atMs) {
+            this(room, origin, request, connection, sessionId, peerId, subject, mode, resumeToken, proposedNode,
+                    replacesNode, atMs, null);
+        }
     }
 
     /** The media node allocated an SFU peer's endpoint: the peer becomes visible to the room. */

@@ -48,6 +48,11 @@ public final class RoomStateMachine {
             .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
 
     private final Limits limits;
+
+    /** The limits this replica applies to joins that carry none. */
+    public Limits limits() {
+        return limits;
+    }
     private final Map<String, Room> rooms = new HashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
     private final Map<String, Session> byResumeToken = new HashMap<>();
@@ -75,6 +80,9 @@ public final class RoomStateMachine {
         long detachedAtMs;
         long seq;
         int reported;
+        /** The limits its join carried (0 in snapshots from before they were: the replica's own then). */
+        int replayBacklog;
+        int maxReportEntries;
         ArrayDeque<Sent> backlog = new ArrayDeque<>();
         LinkedHashSet<String> sfuRefs = new LinkedHashSet<>();
     }
@@ -125,7 +133,8 @@ public final class RoomStateMachine {
             return new Outcome.Refused("wrong-mode", "room \"" + j.room() + "\" is a " + room.mode.wireName()
                     + " room");
         }
-        int max = j.mode() == RoomMode.SFU ? limits.maxSfuPeers() : limits.maxPeers();
+        Limits l = j.limits() != null ? j.limits() : limits;
+        int max = j.mode() == RoomMode.SFU ? l.maxSfuPeers() : l.maxPeers();
         if (room != null && room.peers.size() >= max) {
             return new Outcome.Refused("room-full", "room \"" + j.room() + "\" already has " + max + " peers");
         }
@@ -155,6 +164,8 @@ public final class RoomStateMachine {
         s.joinedAtMs = j.atMs();
         s.admitted = j.mode() == RoomMode.P2P;
         s.epoch = 1;
+        s.replayBacklog = l.replayBacklog();
+        s.maxReportEntries = l.maxReportEntries();
         s.instance = j.origin();
         s.connection = j.connection();
         List<Member> others = admittedOthers(room, s);
@@ -301,9 +312,9 @@ public final class RoomStateMachine {
         if (s == null) {
             return new Outcome.Refused("not-joined", "join a room before reporting");
         }
-        if (s.reported + r.entries() > limits.maxReportEntries()) {
-            return new Outcome.Refused("too-many", "a session reports at most " + limits.maxReportEntries()
-                    + " entries");
+        int maxEntries = s.maxReportEntries > 0 ? s.maxReportEntries : limits.maxReportEntries();
+        if (s.reported + r.entries() > maxEntries) {
+            return new Outcome.Refused("too-many", "a session reports at most " + maxEntries + " entries");
         }
         s.reported += r.entries();
         return new Outcome.Accepted(member(s, rooms.get(s.room)), r.entries());
@@ -321,7 +332,8 @@ public final class RoomStateMachine {
     /** Numbers the message for the session, keeps it for a replay, and hands it to whoever holds the socket. */
     private void deliver(Session s, ObjectNode message, List<Delivery> out) {
         String text = message.put("seq", ++s.seq).toString();
-        if (s.backlog.size() >= limits.replayBacklog()) {
+        int backlog = s.replayBacklog > 0 ? s.replayBacklog : limits.replayBacklog();
+        while (!s.backlog.isEmpty() && s.backlog.size() >= backlog) {
             s.backlog.removeFirst();
         }
         s.backlog.addLast(new Sent(s.seq, text));

@@ -266,4 +266,31 @@ class RoomStateMachineTest {
         assertEquals(a.apply(resume), resumed);
         assertEquals(2, ((Outcome.Resumed) resumed.outcome()).missed().size(), "the offers before and after it");
     }
+
+    @Test
+    void replicasConfiguredDifferentlyFollowTheLimitsTheJoinCarries() throws Exception {
+        // A rolling update: one replica still has the old max-peers and backlog, the other the new ones.
+        RoomStateMachine old = new RoomStateMachine(new RoomStateMachine.Limits(2, 3, 4, 10));
+        RoomStateMachine updated = new RoomStateMachine(new RoomStateMachine.Limits(5, 3, 1, 10));
+        RoomStateMachine.Limits writer = new RoomStateMachine.Limits(2, 3, 2, 10);
+        List<Outcome> onOld = new ArrayList<>();
+        List<Outcome> onUpdated = new ArrayList<>();
+        for (String s : List.of("s1", "s2", "s3")) {
+            RoomCommand.Join j = p2p("r", "i1", s);
+            String wire = JSON.writeValueAsString(new RoomCommand.Join(j.room(), j.origin(), j.request(),
+                    j.connection(), j.sessionId(), j.peerId(), j.subject(), j.mode(), j.resumeToken(), null, null,
+                    j.atMs(), writer));
+            onOld.add(old.apply(JSON.readValue(wire, RoomCommand.class)).outcome());
+            onUpdated.add(updated.apply(JSON.readValue(wire, RoomCommand.class)).outcome());
+        }
+        assertEquals(onOld, onUpdated, "both decide the joins by the writer's limits");
+        assertInstanceOf(Outcome.Refused.class, onOld.get(2), "the writer's max-peers of 2");
+        for (int i = 0; i < 3; i++) {
+            String wire = JSON.writeValueAsString(offer("r", "i1", "s1", "peer-s2", "v" + i));
+            old.apply(JSON.readValue(wire, RoomCommand.class));
+            updated.apply(JSON.readValue(wire, RoomCommand.class));
+        }
+        assertEquals(old.snapshot("r"), updated.snapshot("r"), "the same replay buffers (the writer's backlog of 2)");
+        assertEquals(2, old.snapshot("r").get("peers").get("peer-s2").get("backlog").size());
+    }
 }
