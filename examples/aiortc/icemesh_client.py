@@ -197,6 +197,9 @@ class Client:
         self.ws = None
         self.configuration = None
         self.stop = asyncio.Event()
+        self.resume_token = None
+        self.last_seq = 0
+        self.switch = False
 
     async def send(self, msg):
         await self.ws.send(json.dumps(msg))
@@ -215,7 +218,9 @@ class Client:
         return self.peers[peer_id]
 
     async def run(self):
-        base = self.args.base.rstrip("/")
+        # --base may list several signaling instances (no load balancer): after a drop, resume on the next one.
+        bases = [b.strip().rstrip("/") for b in self.args.base.split(",") if b.strip()]
+        base = bases[0]
         token = self.args.token or http_json(base + "/api/dev/token", {"room": self.args.room,
                                                                         "user": self.args.user,
                                                                         "mode": self.args.mode})["token"]
@@ -228,25 +233,29 @@ class Client:
         # SIGTERM (or Ctrl-C) leaves the room cleanly and still prints the result.
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, self.stop.set)
-        async with websockets.connect(base.replace("http", "ws", 1) + "/ws") as ws:
-            self.ws = ws
-            await self.send({"type": "join", "token": token})
-            deadline = time.monotonic() + self.args.duration
-            self.tasks.append(asyncio.ensure_future(self.print_received()))
-            while time.monotonic() < deadline and not self.stop.is_set():
-                if self.args.exit_on_frame and self.first_frame.is_set():
-                    break
-                try:
-                    msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.2))
-                except asyncio.TimeoutError:
-                    continue
-                try:
-                    await self.on_message(msg)
-                except SystemExit:
-                    raise
-                except Exception as e:  # one bad message (or candidate) must not end the call
-                    print("could not handle %s: %r" % (msg.get("type"), e), file=sys.stderr, flush=True)
-            await self.send({"type": "leave"})
+        deadline = time.monotonic() + self.args.duration
+        self.tasks.append(asyncio.ensure_future(self.print_received()))
+        self.token = token
+        first = {"type": "join", "token": token}
+        index = 0
+        while time.monotonic() < deadline and not self.stop.is_set():
+            try:
+                async with websockets.connect(bases[index].replace("http", "ws", 1) + "/ws") as ws:
+                    self.ws = ws
+                    self.switch = False
+                    await self.send(first)
+                    if await self.serve(ws, deadline):
+                        await self.send({"type": "leave"})
+                        break
+            except (websockets.exceptions.ConnectionClosed, OSError) as e:
+                print("signaling connection lost (%r)" % e, file=sys.stderr, flush=True)
+            # The instance is gone, draining (1012 resume-elsewhere) or cannot reach room state: every instance
+            # shares the room, so resume on the next one with the last seq seen; the peer connections stay up.
+            if self.resume_token is None:
+                raise SystemExit("signaling closed before the join was answered")
+            index = (index + 1) % len(bases)
+            first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq}
+            await asyncio.sleep(0.2)
         received = self.received()
         for p in self.peers.values():
             await p.pc.close()
@@ -254,6 +263,28 @@ class Client:
             task.cancel()
         return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
                 "peers": [p.timeline for p in self.peers.values()], "received": received}
+
+    async def serve(self, ws, deadline):
+        """Handles messages until the deadline or a stop (True: leave the room) or until the socket must be
+        replaced (False)."""
+        while time.monotonic() < deadline and not self.stop.is_set():
+            if self.args.exit_on_frame and self.first_frame.is_set():
+                return True
+            if self.switch:
+                return False
+            try:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.2))
+            except asyncio.TimeoutError:
+                continue
+            if isinstance(msg.get("seq"), int):
+                self.last_seq = max(self.last_seq, msg["seq"])
+            try:
+                await self.on_message(msg)
+            except SystemExit:
+                raise
+            except Exception as e:  # one bad message (or candidate) must not end the call
+                print("could not handle %s: %r" % (msg.get("type"), e), file=sys.stderr, flush=True)
+        return True
 
     def received(self):
         return [r for p in self.peers.values() for r in p.received_list()]
@@ -276,7 +307,10 @@ class Client:
 
     async def on_message(self, msg):
         kind = msg.get("type")
-        if kind == "joined":
+        if kind == "resumed":
+            print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
+        elif kind == "joined":
+            self.resume_token = msg["resumeToken"]
             print(json.dumps({"joined": msg["room"], "mode": msg["mode"], "peerId": msg["peerId"]}), flush=True)
             if msg["mode"] == "sfu":
                 # One connection, to media-service: offer once; it offers from then on (we only answer).
@@ -297,13 +331,19 @@ class Client:
                 await gone.pc.close()
         elif kind == "error":
             print("signaling error: %s: %s" % (msg.get("code"), msg.get("message")), file=sys.stderr)
+            if msg.get("code") == "bad-resume":
+                await self.send({"type": "join", "token": self.token})  # the grace passed: join afresh
+            elif msg.get("code") == "unavailable" and self.resume_token is not None:
+                self.switch = True  # this instance cannot reach room state: resume on the next
             if not self.peers and msg.get("code") in ("unauthorized", "room-full", "wrong-room"):
                 raise SystemExit(2)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--base", default="http://127.0.0.1:8080", help="signaling-service base URL")
+    parser.add_argument("--base", default="http://127.0.0.1:8080",
+                        help="signaling-service base URL, or several (comma-separated) instances' URLs to resume on"
+                             " in turn after a drop; behind a load balancer its one address is enough")
     parser.add_argument("--room", default="lobby")
     parser.add_argument("--user", default="aiortc")
     parser.add_argument("--mode", choices=["p2p", "sfu"], default="p2p",

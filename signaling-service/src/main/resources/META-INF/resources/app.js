@@ -77,7 +77,9 @@ async function join(event) {
     // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
     const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
     // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
-    client = new IcemeshClient({ token, localStream, forceRelay: $('relay').checked, iceServers: override,
+    // signaling=<ws URL>,<ws URL>...: several signaling instances without a load balancer (./icemesh up --scale).
+    const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
+    client = new IcemeshClient({ token, url, localStream, forceRelay: $('relay').checked, iceServers: override,
       simulcast: params.get('simulcast') === '1' });
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);

@@ -244,7 +244,9 @@ export class IcemeshClient extends EventTarget {
   /**
    * @param {object} o
    * @param {string} o.token room token
-   * @param {string} [o.url] WebSocket URL, default ws(s)://<this host>/ws
+   * @param {string|string[]} [o.url] WebSocket URL, default ws(s)://<this host>/ws; or several signaling instances'
+   *   URLs: after a drop (an instance died, or closed the socket with 1012 resume-elsewhere while draining) the
+   *   client resumes on the next one. Behind a load balancer one URL is enough: reconnecting reaches a live instance.
    * @param {MediaStream} [o.localStream] what to send
    * @param {boolean} [o.forceRelay] iceTransportPolicy 'relay'
    * @param {RTCIceServer[]} [o.iceServers] use these instead of the list signaling hands out (for comparisons)
@@ -254,7 +256,9 @@ export class IcemeshClient extends EventTarget {
   constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false }) {
     super();
     this.token = token;
-    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    const urls = Array.isArray(url) ? url : [url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
+    this.urls = urls.length ? urls : [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
+    this.urlIndex = 0;
     this.localStream = localStream;
     this.forceRelay = forceRelay;
     this.simulcast = simulcast;
@@ -275,24 +279,26 @@ export class IcemeshClient extends EventTarget {
     });
   }
 
-  open(first) {
-    const ws = new WebSocket(this.url);
+  open(first, attempt = 0) {
+    const ws = new WebSocket(this.urls[this.urlIndex]);
     this.ws = ws;
     ws.onopen = () => ws.send(JSON.stringify(first));
     ws.onmessage = (e) => this.onMessage(JSON.parse(e.data));
     ws.onclose = () => {
       if (this.closed || ws !== this.ws) return;
-      this.reconnect(0);
+      // A resume that did not get through backs off; a socket that was serving starts over.
+      this.reconnect(first.type === 'resume' && !this.resumedOnce ? attempt + 1 : 0);
     };
   }
 
   reconnect(attempt) {
     const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)];
+    // Room state is shared by every signaling instance: resume on the next one (the one we had may be gone).
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    this.resumedOnce = false;
     setTimeout(() => {
       if (this.closed) return;
-      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq });
-      this.ws.addEventListener('close', () => { if (!this.closed && !this.resumedOnce) this.reconnect(attempt + 1); },
-        { once: true });
+      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq }, attempt);
     }, delay);
   }
 
@@ -383,6 +389,8 @@ export class IcemeshClient extends EventTarget {
       case 'error':
         if (this.onJoinFailed && !this.peerId) this.onJoinFailed(new Error(`${m.code}: ${m.message}`));
         if (m.code === 'bad-resume') this.open({ type: 'join', token: this.token });
+        // This instance cannot reach room state now: try the next one.
+        if (m.code === 'unavailable' && this.resumeToken && !this.resumedOnce && this.ws) this.ws.close();
         this.error(new Error(`${m.code}: ${m.message}`));
         break;
       default:

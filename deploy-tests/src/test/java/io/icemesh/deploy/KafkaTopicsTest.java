@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KafkaTopicsTest {
 
     /** The compacted topics (README's topic table, docs/architecture.md): the latest value per key is what counts. */
-    static final Set<String> COMPACTED = Set.of(Topics.SERVER_HEALTH, Topics.NODES);
+    static final Set<String> COMPACTED = Set.of(Topics.SERVER_HEALTH, Topics.NODES, Topics.SIGNALING_ROOM_SNAPSHOTS);
 
     static List<String> overlays() {
         return Kustomize.overlays();

@@ -291,11 +291,13 @@ class KubernetesManifestsTest {
             assertTrue(r.ofKind("HorizontalPodAutoscaler").isEmpty(), "dev runs single replicas");
             return;
         }
-        assertEquals(Set.of("turn-service", "media-service"), names(r.ofKind("PodDisruptionBudget")));
+        assertEquals(Set.of("turn-service", "media-service", "signaling-service"),
+                names(r.ofKind("PodDisruptionBudget")));
         assertTrue(names(r.ofKind("NetworkPolicy")).contains("default-deny-ingress"));
         boolean hostNetwork = Rendered.podSpec(r.workload("media-service").orElseThrow()).path("hostNetwork").asBoolean();
         // Behind one LoadBalancer a second media pod would break ICE, so only host networking autoscales media.
-        assertEquals(hostNetwork ? Set.of("media-service") : Set.of(), names(r.ofKind("HorizontalPodAutoscaler")));
+        assertEquals(hostNetwork ? Set.of("media-service", "signaling-service") : Set.of("signaling-service"),
+                names(r.ofKind("HorizontalPodAutoscaler")));
         if (hostNetwork) {
             JsonNode anti = Rendered.podSpec(r.workload("media-service").orElseThrow())
                     .at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/0/topologyKey");
@@ -304,6 +306,33 @@ class KubernetesManifestsTest {
         JsonNode pool = r.ofKind("KafkaNodePool").get(0);
         assertFalse(pool.at("/spec/template/pod/affinity/podAntiAffinity").isMissingNode(),
                 "Kafka brokers must not share a node in production");
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void signalingScalesOutBehindAServiceWithoutStickiness(String overlay) {
+        Rendered r = new Rendered(overlay);
+        JsonNode signaling = r.workload("signaling-service").orElseThrow();
+        boolean dev = overlay.equals("dev");
+        assertEquals(dev ? 2 : 3, signaling.at("/spec/replicas").asInt(), overlay + ": signaling replicas");
+        assertEquals("RollingUpdate", signaling.at("/spec/strategy/type").asText(),
+                "replicas are replaced one by one, their clients resuming on the others");
+        assertEquals(0, signaling.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt());
+        JsonNode service = r.find("Service", "signaling-service").orElseThrow();
+        assertEquals("None", service.at("/spec/sessionAffinity").asText(), "no session affinity");
+        JsonNode ingress = r.find("Ingress", "signaling-service").orElseThrow();
+        ingress.path("metadata").path("annotations").fieldNames().forEachRemaining(a -> assertFalse(
+                a.contains("affinity") || a.contains("sticky"), "the ingress pins clients to a replica: " + a));
+        if (dev) {
+            assertTrue(r.find("HorizontalPodAutoscaler", "signaling-service").isEmpty());
+            return;
+        }
+        JsonNode hpa = r.find("HorizontalPodAutoscaler", "signaling-service").orElseThrow();
+        assertEquals("signaling-service", hpa.at("/spec/scaleTargetRef/name").asText());
+        assertEquals(3, hpa.at("/spec/minReplicas").asInt(), "the HPA keeps the three replicas");
+        assertTrue(hpa.at("/spec/maxReplicas").asInt() > 3);
+        JsonNode pdb = r.find("PodDisruptionBudget", "signaling-service").orElseThrow();
+        assertEquals(1, pdb.at("/spec/maxUnavailable").asInt(), "one replica at a time is drained");
     }
 
     @ParameterizedTest

@@ -7,6 +7,7 @@ import io.icemesh.events.v1.NodeKind;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.media.config.MediaConfig;
+import io.icemesh.media.control.CommandAssignment;
 import io.icemesh.media.control.MediaPublisher;
 import io.icemesh.media.dtls.DtlsCertificate;
 import io.icemesh.media.endpoint.Endpoint;
@@ -58,6 +59,9 @@ public class MediaNode implements EndpointObserver {
 
     @Inject
     MediaPublisher publisher;
+
+    @Inject
+    CommandAssignment commandAssignment;
 
     @Inject
     MeterRegistry registry;
@@ -256,9 +260,15 @@ public class MediaNode implements EndpointObserver {
         return r == null ? 0 : r.endpointCount();
     }
 
+    /** The command consumer has its partitions: announce at once rather than at the next scheduled round. */
+    void commandsAssigned(@Observes CommandAssignment.Assigned event) {
+        announce();
+    }
+
     @Scheduled(every = "${icemesh.media.announce.interval:10s}", delayed = "1s")
     void announce() {
-        if (harvesters == null) {
+        if (harvesters == null || !commandAssignment.assigned()) {
+            // Not announced before commands can reach it: signaling places rooms only on announced nodes.
             return;
         }
         String pub = config.ice().publicAddress();

@@ -3,6 +3,7 @@ package io.icemesh.media;
 import static io.restassured.RestAssured.get;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +37,8 @@ class ControlOverKafkaTest {
 
     @Test
     void isReadyWithItsUdpPortBoundAndExportsMetrics() {
-        get("/q/health/ready").then().statusCode(200).body(containsString("media-udp"));
+        get("/q/health/ready").then().statusCode(200).body(containsString("media-udp"))
+                .body("checks.find { it.name == 'media-udp' }.data.commandPartitions", greaterThan(0));
         get("/q/metrics").then().statusCode(200).body(containsString("icemesh_media_endpoints"))
                 .body(containsString("icemesh_media_rtp_packets_total"));
     }

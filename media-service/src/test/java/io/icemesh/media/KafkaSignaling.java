@@ -46,6 +46,10 @@ final class KafkaSignaling implements AutoCloseable {
     KafkaSignaling(String roomId, String nodeId) {
         this.roomId = roomId;
         this.nodeId = nodeId;
+        // As signaling does, talk to the node once it is ready (announced): it reads commands from the latest offset
+        // once its consumer has partitions, so a command sent before then would be missed.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> io.restassured.RestAssured.get("/q/health/ready")
+                .then().statusCode(200));
         String bootstrap = KafkaBrokerResource.broker().bootstrapServers();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer());

@@ -40,7 +40,9 @@ class LocalMeshTest {
             for (String service : List.of("signaling", "turn", "monitor", "media")) {
                 assertEquals(200, mesh.get(service, "/q/health/ready").statusCode(), service + " is ready");
             }
-            assertTrue(mesh.get("signaling", "/q/health/ready").body().contains("Kafka connection health check"),
+            // signaling's readiness includes Kafka through its room log check (its own heartbeat read back from the
+            // broker); Quarkus' Kafka check is off there because it hung for 60 s with the broker gone.
+            assertTrue(mesh.get("signaling", "/q/health/ready").body().contains("signaling-room-log"),
                     "readiness includes Kafka");
             for (var port : mesh.ports.entrySet()) {
                 // read from the kernel's socket table: nothing is sent to a non-loopback address to find out

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icemesh.events.v1.EventSource;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.signaling.auth.RoomMode;
@@ -12,41 +15,53 @@ import io.icemesh.signaling.auth.RoomToken;
 import io.icemesh.signaling.auth.RoomTokens;
 import io.icemesh.signaling.config.SignalingConfig;
 import io.icemesh.signaling.events.SessionEventPublisher;
-import io.icemesh.events.v1.MediaCommandType;
-import io.icemesh.events.v1.MediaReply;
-import io.icemesh.events.v1.MediaReplyType;
 import io.icemesh.signaling.ice.IceServerDirectory;
 import io.icemesh.signaling.media.MediaGateway;
 import io.icemesh.signaling.media.MediaNodes;
 import io.icemesh.signaling.media.QualityRequest;
 import io.icemesh.signaling.relay.RelayMessage;
 import io.icemesh.signaling.report.ClientReports;
-import io.icemesh.signaling.room.Peer;
-import io.icemesh.signaling.room.RoomRegistry;
-import io.icemesh.signaling.room.RoomRegistry.JoinResult;
+import io.icemesh.signaling.room.Delivery;
+import io.icemesh.signaling.room.Member;
+import io.icemesh.signaling.room.Outcome;
+import io.icemesh.signaling.room.RoomCommand;
+import io.icemesh.signaling.room.RoomLog;
+import io.icemesh.signaling.room.RoomStateMachine;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Signaling sessions: join with a room token, resume after a dropped socket, relay, reports, leave. A dropped peer
+ * Signaling sessions on this instance's sockets: join with a room token, resume after a dropped socket, relay,
+ * reports, leave. Room state is not kept here: every change is a command on the room log ({@link RoomLog}), and what
+ * it did comes back when this instance applies it, so any instance can serve any peer of any room. A dropped peer
  * keeps its place for the resume grace time, then leaves for good.
  */
 @ApplicationScoped
-public class SignalingSessions {
+public class SignalingSessions implements RoomLog.Listener {
 
     private static final Logger LOG = Logger.getLogger(SignalingSessions.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** The pseudo peer id of media-service in an SFU room. */
     public static final String SFU = "sfu";
+    /**
+     * Close reason for sockets of an instance that shuts down: the client resumes on another instance. 1012 is
+     * "Service Restart" (IANA WebSocket close code registry).
+     */
+    public static final CloseReason DRAINING = new CloseReason(1012, "resume-elsewhere");
 
     /** A reply to the sender: a message, an error, or nothing ({@code null} reply). */
     public record Reply(ObjectNode message, String errorCode, String errorMessage) {
@@ -59,38 +74,57 @@ public class SignalingSessions {
         }
     }
 
+    /** A socket of this instance speaking for a session; {@code epoch} 0 until the log confirmed a resume. */
+    private record Binding(String sessionId, String room, RoomMode mode, long epoch) {
+    }
+
     private final ObjectMapper json;
     private final RoomTokens tokens;
-    private final RoomRegistry rooms;
+    private final RoomLog log;
+    private final RoomStateMachine rooms;
     private final IceServerDirectory iceServers;
     private final SessionEventPublisher events;
-    private final SignalingConfig config;
-    private final Vertx vertx;
     private final MediaNodes mediaNodes;
     private final MediaGateway media;
-    /** Connection id to the peer it speaks for. */
-    private final Map<String, Peer> byConnection = new ConcurrentHashMap<>();
-    private final Map<String, Integer> reportEntries = new ConcurrentHashMap<>();
+    private final String me;
+    /** Every open socket of this instance. */
+    private final Map<String, WebSocketConnection> sockets = new ConcurrentHashMap<>();
+    /** Sockets that speak for a session. */
+    private final Map<String, Binding> bound = new ConcurrentHashMap<>();
+    private volatile boolean draining;
 
-    SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomRegistry rooms, IceServerDirectory iceServers,
-            SessionEventPublisher events, SignalingConfig config, Vertx vertx, MediaNodes mediaNodes,
-            MediaGateway media, MeterRegistry meters) {
-        this.mediaNodes = mediaNodes;
-        this.media = media;
+    SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomLog log, IceServerDirectory iceServers,
+            SessionEventPublisher events, MediaNodes mediaNodes, MediaGateway media, MeterRegistry meters) {
         this.json = json;
         this.tokens = tokens;
-        this.rooms = rooms;
+        this.log = log;
+        this.rooms = log.state();
         this.iceServers = iceServers;
         this.events = events;
-        this.config = config;
-        this.vertx = vertx;
-        meters.gauge("icemesh.signaling.peers", rooms, RoomRegistry::peerCount);
-        meters.gauge("icemesh.signaling.rooms", rooms, RoomRegistry::roomCount);
-        meters.gauge("icemesh.signaling.connections", byConnection, Map::size);
+        this.mediaNodes = mediaNodes;
+        this.media = media;
+        this.me = log.instanceId();
+        log.listen(this);
+        media.onUnsolicited(this::onMediaMessage);
+        meters.gauge("icemesh.signaling.connections", sockets, Map::size);
+    }
+
+    /** Whether this instance takes sessions: the room log is current and it is not shutting down. */
+    public boolean ready() {
+        return !draining && log.ready();
+    }
+
+    /** Whether client commands are taken now: ready, and not too much waiting for the broker. */
+    private boolean accepting() {
+        return !draining && log.accepting();
+    }
+
+    void opened(WebSocketConnection connection) {
+        sockets.put(connection.id(), connection);
     }
 
     Reply join(JsonNode msg, WebSocketConnection connection) {
-        if (byConnection.containsKey(connection.id())) {
+        if (bound.containsKey(connection.id())) {
             return Reply.error("already-joined", "leave the current room before joining another");
         }
         RoomToken token;
@@ -102,78 +136,100 @@ public class SignalingSessions {
         if (msg.hasNonNull("room") && !token.room().equals(msg.get("room").asText())) {
             return Reply.error("wrong-room", "the token admits to room \"" + token.room() + "\" only");
         }
-        String node = null;
+        if (!accepting()) {
+            return unavailable();
+        }
+        MediaNodes.Proposal proposal = null;
         if (token.mode() == RoomMode.SFU) {
-            node = mediaNodes.place(token.room()).orElse(null);
-            if (node == null) {
+            proposal = mediaNodes.propose(token.room(), rooms.mediaNode(token.room()).orElse(null)).orElse(null);
+            if (proposal == null) {
                 return Reply.error("sfu-unavailable", "no media-service node can take room \"" + token.room()
                         + "\" now");
             }
         }
         String sessionId = token.sessionId() != null ? token.sessionId() : UUID.randomUUID().toString();
-        Peer peer = new Peer(UUID.randomUUID().toString().substring(0, 8), sessionId, token.subject(), token.room(),
-                token.mode(), newResumeToken(), connection, config.protocol().resumeBacklog(), node);
-        JoinResult result = rooms.join(peer);
-        if (result instanceof JoinResult.Refused refused) {
-            return Reply.error(refused.code(), refused.message());
+        String request = UUID.randomUUID().toString();
+        bound.put(connection.id(), new Binding(sessionId, token.room(), token.mode(), 1));
+        RoomCommand.Join join = new RoomCommand.Join(token.room(), me, request, connection.id(), sessionId,
+                UUID.randomUUID().toString().substring(0, 8), token.subject(), token.mode(), newResumeToken(),
+                proposal == null ? null : proposal.node(), proposal == null ? null : proposal.replaces(),
+                System.currentTimeMillis(), rooms.limits());
+        log.request(request, join, applied -> joinApplied(connection, applied.outcome()), () -> {
+            bound.remove(connection.id());
+            send(connection, errorJson("unavailable", "the room log did not answer in time; try again"));
+        });
+        return null;
+    }
+
+    private void joinApplied(WebSocketConnection connection, Outcome outcome) {
+        if (outcome instanceof Outcome.Refused r) {
+            bound.remove(connection.id());
+            send(connection, errorJson(r.code(), r.message()));
+        } else if (outcome instanceof Outcome.Joined j) {
+            send(connection, admitted(j.self(), j.others()).toString());
+        } else if (outcome instanceof Outcome.Pending p) {
+            allocateOnMediaNode(connection, p.self());
         }
-        byConnection.put(connection.id(), peer);
-        List<Peer> others = ((JoinResult.Joined) result).others();
-        if (node != null) {
-            allocateOnMediaNode(peer, others);
-            return null;
-        }
-        return Reply.of(admitted(peer, others));
     }
 
     /** SFU join: the endpoint must exist on the media node before the client hears "joined". */
-    private void allocateOnMediaNode(Peer peer, List<Peer> others) {
-        media.listen(peer.sessionId(), reply -> onMediaMessage(peer, reply));
+    private void allocateOnMediaNode(WebSocketConnection connection, Member peer) {
         media.request(MediaCommandType.ALLOCATE, peer.mediaNode(), peer.room(), peer.sessionId(), null)
                 .whenComplete((reply, failure) -> {
                     if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
                         String code = failure != null ? "media-timeout" : "media-error";
                         String why = failure != null ? failure.getMessage() : reply.reason();
-                        forgetSilently(peer);
-                        peer.reply(errorJson(code, why));
+                        log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                        bound.remove(connection.id());
+                        send(connection, errorJson(code, why));
                         return;
                     }
-                    peer.reply(admitted(peer, others).toString());
+                    String request = UUID.randomUUID().toString();
+                    log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
+                            applied -> joinApplied(connection, applied.outcome()), () -> {
+                                // Undone in log order: the abandon follows the admit whenever that lands.
+                                log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                                media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(),
+                                        null);
+                                bound.remove(connection.id());
+                                send(connection, errorJson("unavailable",
+                                        "the room log did not answer in time; try again"));
+                            });
                 });
     }
 
-    private ObjectNode admitted(Peer peer, List<Peer> others) {
-        String sessionId = peer.sessionId();
-        ObjectNode announcement = json.createObjectNode().put("type", "peer-joined").put("peerId", peer.peerId())
-                .put("user", peer.subject());
-        others.forEach(o -> o.deliver(announcement));
-        events.publish(SessionEvent.builder(SessionEventType.PEER_JOINED, sessionId, EventSource.SIGNALING)
-                .roomId(peer.room()).peerId(peer.peerId()).build());
-        LOG.infof("session %s joined room %s as %s (%d others)", sessionId, peer.room(), peer.peerId(),
-                others.size());
+    private ObjectNode admitted(Member peer, List<Member> others) {
         ObjectNode joined = json.createObjectNode().put("type", "joined").put("room", peer.room())
-                .put("mode", peer.mode().wireName()).put("peerId", peer.peerId()).put("sessionId", sessionId)
-                .put("resumeToken", peer.resumeToken());
+                .put("mode", peer.mode().wireName()).put("peerId", peer.peerId())
+                .put("sessionId", peer.sessionId()).put("resumeToken", peer.resumeToken());
         joined.set("peers", peerList(others));
-        addIceServers(joined, sessionId);
+        addIceServers(joined, peer.sessionId());
         return joined;
     }
 
-    /** media-service's own messages for this endpoint: a renegotiation offer, or the end of the endpoint. */
-    private void onMediaMessage(Peer peer, MediaReply reply) {
+    /**
+     * media-service's own messages for an endpoint. Every instance reads them; offers and ends go through the room
+     * log (numbered, replayed after a resume; the reference makes the copies of other instances no-ops), refusals go
+     * straight to the socket of the instance that holds it.
+     */
+    private void onMediaMessage(MediaReply reply, String ref) {
+        Member peer = rooms.member(reply.endpointId()).orElse(null);
+        if (peer == null) {
+            return;
+        }
         if (reply.type() == MediaReplyType.OFFER) {
-            peer.deliver(json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp()));
+            log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
+                    json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp())));
         } else if (reply.type() == MediaReplyType.ENDED) {
-            peer.deliver(json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason()));
-        } else if (reply.type() == MediaReplyType.ERROR) {
-            // A refused command that had no reply waiting (an answer, an ICE restart, a quality request): the
-            // client learns why.
-            peer.reply(errorJson("media-error", reply.reason()));
+            log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
+                    json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason())));
+        } else if (reply.type() == MediaReplyType.ERROR && me.equals(peer.instance())) {
+            sendTo(peer.connection(), errorJson("media-error", reply.reason()));
         }
     }
 
     /** SFU relay: the client's offer goes to media-service, whose answer comes back from "sfu". */
-    private Reply relayToSfu(RelayMessage msg, Peer from) {
+    private Reply relayToSfu(RelayMessage msg, Member from, WebSocketConnection connection) {
         String type = msg.type();
         if (!SFU.equals(msg.to())) {
             return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + SFU + "\"");
@@ -182,12 +238,13 @@ public class SignalingSessions {
             case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
                     msg.sdp()).whenComplete((reply, failure) -> {
                         if (failure != null) {
-                            from.reply(errorJson("media-timeout", failure.getMessage()));
+                            send(connection, errorJson("media-timeout", failure.getMessage()));
                         } else if (reply.type() != MediaReplyType.ANSWER) {
-                            from.reply(errorJson("media-error", reply.reason()));
+                            send(connection, errorJson("media-error", reply.reason()));
                         } else {
-                            from.deliver(json.createObjectNode().put("type", "answer").put("from", SFU)
-                                    .put("sdp", reply.sdp()));
+                            log.submit(new RoomCommand.SfuMessage(from.room(), me, from.sessionId(),
+                                    "answer:" + reply.requestId(), json.createObjectNode().put("type", "answer")
+                                            .put("from", SFU).put("sdp", reply.sdp())));
                         }
                     });
             case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
@@ -200,21 +257,31 @@ public class SignalingSessions {
         return null;
     }
 
+    /** The session this socket speaks for, as the room log has it now (empty before its join is applied). */
+    private Member memberOf(WebSocketConnection connection) {
+        Binding b = bound.get(connection.id());
+        return b == null ? null : rooms.member(b.sessionId()).orElse(null);
+    }
+
     /**
      * An SFU room's client asks media-service to restart ICE on its connection: the SFU then sends an offer with new
      * ICE credentials (the client never offers again in an SFU room). In a P2P room an ICE restart is a new offer.
      */
     Reply iceRestart(JsonNode msg, WebSocketConnection connection) {
-        Peer from = byConnection.get(connection.id());
-        if (from == null) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
             return Reply.error("not-joined", "join a room before sending ice-restart");
         }
-        if (from.mediaNode() == null) {
+        if (b.mode() != RoomMode.SFU) {
             return Reply.error("wrong-mode", "ice-restart is for SFU rooms; in a P2P room send a new offer with new"
                     + " ICE credentials to the peer");
         }
         if (!SFU.equals(msg.path("to").asText(SFU))) {
             return Reply.error("unknown-peer", "in an SFU room, send ice-restart to \"" + SFU + "\"");
+        }
+        Member from = memberOf(connection);
+        if (from == null) {
+            return Reply.error("not-joined", "the join is not complete yet");
         }
         media.tell(MediaCommandType.ICE_RESTART, from.mediaNode(), from.room(), from.sessionId(), null);
         return null;
@@ -225,11 +292,11 @@ public class SignalingSessions {
      * alone) of one track or of all it receives. P2P peers negotiate layers with each other, so there it is wrong-mode.
      */
     Reply setQuality(JsonNode msg, WebSocketConnection connection) {
-        Peer from = byConnection.get(connection.id());
-        if (from == null) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
             return Reply.error("not-joined", "join a room before sending set-quality");
         }
-        if (from.mediaNode() == null) {
+        if (b.mode() != RoomMode.SFU) {
             return Reply.error("wrong-mode", "set-quality is for SFU rooms");
         }
         if (!SFU.equals(msg.path("to").asText(SFU))) {
@@ -241,49 +308,86 @@ public class SignalingSessions {
         } catch (QualityRequest.BadQualityRequestException e) {
             return Reply.error("bad-message", e.getMessage());
         }
+        Member from = memberOf(connection);
+        if (from == null) {
+            return Reply.error("not-joined", "the join is not complete yet");
+        }
         media.setQuality(from.mediaNode(), from.room(), from.sessionId(), request);
         return null;
     }
 
     Reply resume(JsonNode msg, WebSocketConnection connection) {
-        if (byConnection.containsKey(connection.id())) {
+        if (bound.containsKey(connection.id())) {
             return Reply.error("already-joined", "this socket already speaks for a session");
         }
-        Peer peer = rooms.byResumeToken(msg.path("resumeToken").asText(null)).orElse(null);
+        String resumeToken = msg.path("resumeToken").asText(null);
+        Member peer = rooms.byResumeToken(resumeToken).orElse(null);
         if (peer == null) {
             return Reply.error("bad-resume", "unknown or expired resume token; join again");
         }
-        WebSocketConnection old = peer.connection();
-        if (old != null) {
-            byConnection.remove(old.id(), peer);
-            old.close().subscribe().with(ok -> { }, err -> { });
+        if (!accepting()) {
+            return unavailable();
         }
-        vertx.cancelTimer(peer.graceTimer());
-        List<String> missed = peer.attach(connection, msg.path("lastSeq").asLong(0));
-        byConnection.put(connection.id(), peer);
-        LOG.infof("session %s resumed in room %s (%d messages replayed)", peer.sessionId(), peer.room(),
-                missed.size());
-        ObjectNode resumed = json.createObjectNode().put("type", "resumed").put("room", peer.room())
-                .put("mode", peer.mode().wireName()).put("peerId", peer.peerId()).put("sessionId", peer.sessionId());
-        resumed.set("peers", peerList(rooms.others(peer)));
-        addIceServers(resumed, peer.sessionId());
-        // The resumed reply goes first; what the client missed follows in its original order.
-        connection.sendText(resumed.toString()).subscribe().with(ok -> missed.forEach(peer::resend), err -> { });
+        String request = UUID.randomUUID().toString();
+        bound.put(connection.id(), new Binding(peer.sessionId(), peer.room(), peer.mode(), 0));
+        log.request(request, new RoomCommand.Resume(peer.room(), me, request, connection.id(), resumeToken,
+                msg.path("lastSeq").asLong(0)), applied -> resumeApplied(connection, applied.outcome()), () -> {
+                    bound.remove(connection.id());
+                    send(connection, errorJson("unavailable", "the room log did not answer in time; try again"));
+                });
         return null;
     }
 
+    private void resumeApplied(WebSocketConnection connection, Outcome outcome) {
+        if (outcome instanceof Outcome.Refused r) {
+            bound.remove(connection.id());
+            send(connection, errorJson(r.code(), r.message()));
+            return;
+        }
+        Outcome.Resumed resumed = (Outcome.Resumed) outcome;
+        Member peer = resumed.self();
+        Binding binding = new Binding(peer.sessionId(), peer.room(), peer.mode(), peer.epoch());
+        bound.put(connection.id(), binding);
+        if (!sockets.containsKey(connection.id()) || !connection.isOpen()) {
+            // The socket closed before the resume was applied (dropped() saw epoch 0 and wrote nothing): the session
+            // is written away again, so it waits for the next resume or expires, instead of a ghost this instance
+            // claims forever. Bound first, checked after: whichever of this and dropped() sees the other writes it.
+            if (bound.remove(connection.id(), binding)) {
+                log.submit(new RoomCommand.Disconnected(peer.room(), me, peer.sessionId(), peer.epoch(),
+                        System.currentTimeMillis()));
+            }
+            LOG.infof("session %s resumed on a socket that had already closed; it waits for a resume again",
+                    peer.sessionId());
+            return;
+        }
+        LOG.infof("session %s resumed in room %s on %s (%d messages replayed)", peer.sessionId(), peer.room(), me,
+                resumed.missed().size());
+        ObjectNode reply = json.createObjectNode().put("type", "resumed").put("room", peer.room())
+                .put("mode", peer.mode().wireName()).put("peerId", peer.peerId()).put("sessionId", peer.sessionId());
+        reply.set("peers", peerList(resumed.others()));
+        addIceServers(reply, peer.sessionId());
+        // The resumed reply goes first; what the client missed follows in its original order, and later deliveries
+        // after it (this runs on the log's reader thread, before the next record is applied).
+        send(connection, reply.toString());
+        resumed.missed().forEach(text -> send(connection, text));
+    }
+
     Reply leave(WebSocketConnection connection) {
-        Peer peer = byConnection.remove(connection.id());
-        if (peer == null) {
+        Binding b = bound.remove(connection.id());
+        if (b == null) {
             return Reply.error("not-joined", "not in a room");
         }
-        depart(peer, "left");
-        return Reply.of(json.createObjectNode().put("type", "left"));
+        String request = UUID.randomUUID().toString();
+        log.request(request, new RoomCommand.Leave(b.room(), me, request, b.sessionId(), b.epoch()),
+                applied -> send(connection, json.createObjectNode().put("type", "left").toString()),
+                () -> send(connection, errorJson("unavailable", "the leave is written and takes effect once the"
+                        + " room log is reachable")));
+        return null;
     }
 
     Reply relay(String type, JsonNode raw, WebSocketConnection connection) {
-        Peer from = byConnection.get(connection.id());
-        if (from == null) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
             return Reply.error("not-joined", "join a room before sending " + type);
         }
         RelayMessage msg;
@@ -292,108 +396,199 @@ public class SignalingSessions {
         } catch (RelayMessage.BadRelayMessageException e) {
             return Reply.error("bad-message", e.getMessage());
         }
-        if (from.mediaNode() != null) {
-            return relayToSfu(msg, from);
+        if (b.mode() == RoomMode.SFU) {
+            Member from = memberOf(connection);
+            if (from == null) {
+                return Reply.error("not-joined", "the join is not complete yet");
+            }
+            return relayToSfu(msg, from, connection);
         }
-        String to = msg.to();
-        Peer target = rooms.find(from.room(), to).orElse(null);
-        if (target == null || target == from) {
-            return Reply.error("unknown-peer", "no other peer \"" + to + "\" in room \"" + from.room() + "\"");
+        if (!accepting()) {
+            return unavailable();
         }
-        target.deliver(msg.body().put("from", from.peerId()));
-        if (!"candidate".equals(type)) {
-            SessionEventType kind = "offer".equals(type) ? SessionEventType.OFFER_RELAYED
-                    : SessionEventType.ANSWER_RELAYED;
-            events.publish(SessionEvent.builder(kind, from.sessionId(), EventSource.SIGNALING)
-                    .roomId(from.room()).peerId(from.peerId())
-                    .elapsedMs(System.currentTimeMillis() - from.joinedAtMs()).build());
-        }
+        log.submit(new RoomCommand.Relay(b.room(), me, connection.id(), b.sessionId(), msg.to(), type, msg.body()));
         return null;
     }
 
     Reply report(JsonNode msg, WebSocketConnection connection) {
-        Peer peer = byConnection.get(connection.id());
+        Member peer = memberOf(connection);
         if (peer == null) {
             return Reply.error("not-joined", "join a room before reporting");
         }
         List<SessionEvent> reported;
         try {
-            reported = ClientReports.toEvents(msg.get("entries"), peer, config.protocol().maxReportEntries());
+            reported = ClientReports.toEvents(msg.get("entries"), peer, log.maxReportEntries());
         } catch (ClientReports.BadReportException e) {
             return Reply.error("bad-report", e.getMessage());
         }
-        int total = reportEntries.merge(peer.sessionId(), reported.size(), Integer::sum);
-        if (total > config.protocol().maxReportEntries()) {
-            reportEntries.merge(peer.sessionId(), -reported.size(), Integer::sum);
-            return Reply.error("too-many", "a session reports at most " + config.protocol().maxReportEntries()
-                    + " entries");
-        }
-        reported.forEach(events::publish);
-        return Reply.of(json.createObjectNode().put("type", "report-ack").put("accepted", reported.size()));
+        String request = UUID.randomUUID().toString();
+        log.request(request, new RoomCommand.Report(peer.room(), me, request, peer.sessionId(), reported.size()),
+                applied -> {
+                    if (applied.outcome() instanceof Outcome.Refused r) {
+                        send(connection, errorJson(r.code(), r.message()));
+                    } else {
+                        reported.forEach(events::publish);
+                        send(connection, json.createObjectNode().put("type", "report-ack")
+                                .put("accepted", reported.size()).toString());
+                    }
+                }, () -> send(connection, errorJson("unavailable", "the room log did not answer in time")));
+        return null;
     }
 
     Reply iceServers(WebSocketConnection connection) {
-        Peer peer = byConnection.get(connection.id());
-        if (peer == null) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
             return Reply.error("not-joined", "join a room first");
         }
         ObjectNode reply = json.createObjectNode().put("type", "ice-servers");
-        addIceServers(reply, peer.sessionId());
+        addIceServers(reply, b.sessionId());
         return Reply.of(reply);
     }
 
     /** The socket closed: an explicit leave already happened, or the peer now waits for a resume. */
     void dropped(WebSocketConnection connection) {
-        Peer peer = byConnection.remove(connection.id());
-        if (peer == null) {
+        sockets.remove(connection.id());
+        Binding b = bound.remove(connection.id());
+        if (b != null && b.epoch() > 0) {
+            log.submit(new RoomCommand.Disconnected(b.room(), me, b.sessionId(), b.epoch(),
+                    System.currentTimeMillis()));
+        }
+    }
+
+    @Override
+    public boolean holdsSocket(String connection) {
+        WebSocketConnection socket = connection == null ? null : sockets.get(connection);
+        return socket != null && socket.isOpen() && bound.containsKey(connection);
+    }
+
+    /** One applied record: deliveries to this instance's sockets, then what the writer of the record does. */
+    @Override
+    public void applied(RoomCommand command, RoomStateMachine.Applied applied,
+            Consumer<RoomStateMachine.Applied> handler) {
+        for (Delivery d : applied.deliveries()) {
+            if (me.equals(d.instance())) {
+                sendTo(d.connection(), d.text());
+            }
+        }
+        Outcome outcome = applied.outcome();
+        if (outcome instanceof Outcome.Resumed r && me.equals(r.previous().instance())
+                && !r.previous().connection().equals(r.self().connection())) {
+            // Resuming takes over from a socket this instance still holds.
+            WebSocketConnection old = sockets.get(r.previous().connection());
+            bound.remove(r.previous().connection());
+            if (old != null) {
+                old.close().subscribe().with(ok -> { }, err -> { });
+            }
+        }
+        if (command instanceof RoomCommand.InstanceGone g && me.equals(g.instance())
+                && outcome instanceof Outcome.Detached d) {
+            // Another instance took this one for gone (it did not hear its heartbeats for a while): the log no longer
+            // gives these sessions to this instance's sockets. They are closed with resume-elsewhere, so each client
+            // resumes (here or elsewhere) with its place, replay included, instead of talking into a void.
+            java.util.Set<String> detached = new java.util.HashSet<>();
+            d.members().forEach(m -> detached.add(m.sessionId()));
+            bound.forEach((connection, b) -> {
+                if (detached.contains(b.sessionId()) && bound.remove(connection, b)) {
+                    WebSocketConnection socket = sockets.get(connection);
+                    if (socket != null) {
+                        socket.close(DRAINING).subscribe().with(ok -> { }, err -> { });
+                    }
+                }
+            });
+            LOG.warnf("instance %s was taken for gone: %d sessions in room %s closed with resume-elsewhere", me,
+                    detached.size(), g.room());
+        }
+        if (handler != null) {
+            handler.accept(applied);
+        }
+        if (!me.equals(command.origin())) {
             return;
         }
-        long timer = vertx.setTimer(config.protocol().resumeGrace().toMillis(), id -> {
-            if (!peer.connected()) {
-                LOG.infof("session %s did not resume within %s", peer.sessionId(), config.protocol().resumeGrace());
-                depart(peer, "timeout");
+        // This instance wrote the record that took effect: it does the side effects, once for the whole mesh.
+        if (handler == null) {
+            undoIfAbandoned(command, outcome);
+        }
+        if (outcome instanceof Outcome.Joined j) {
+            Member peer = j.self();
+            events.publish(SessionEvent.builder(SessionEventType.PEER_JOINED, peer.sessionId(), EventSource.SIGNALING)
+                    .roomId(peer.room()).peerId(peer.peerId()).build());
+            LOG.infof("session %s joined room %s as %s on %s (%d others)", peer.sessionId(), peer.room(),
+                    peer.peerId(), me, j.others().size());
+        } else if (outcome instanceof Outcome.Left l) {
+            Member peer = l.self();
+            if (peer.mediaNode() != null) {
+                media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+            }
+            events.publish(SessionEvent.builder(SessionEventType.PEER_LEFT, peer.sessionId(), EventSource.SIGNALING)
+                    .roomId(peer.room()).peerId(peer.peerId()).reason(l.reason()).build());
+            LOG.infof("session %s left room %s (%s)", peer.sessionId(), peer.room(), l.reason());
+        } else if (outcome instanceof Outcome.Relayed r && command instanceof RoomCommand.Relay relay
+                && !"candidate".equals(relay.type())) {
+            SessionEventType kind = "offer".equals(relay.type()) ? SessionEventType.OFFER_RELAYED
+                    : SessionEventType.ANSWER_RELAYED;
+            events.publish(SessionEvent.builder(kind, r.from().sessionId(), EventSource.SIGNALING)
+                    .roomId(r.from().room()).peerId(r.from().peerId())
+                    .elapsedMs(System.currentTimeMillis() - r.from().joinedAtMs()).build());
+        } else if (outcome instanceof Outcome.Refused r && command instanceof RoomCommand.Relay relay) {
+            sendTo(relay.connection(), errorJson(r.code(), r.message()));
+        }
+    }
+
+    /** A join or resume applied after its client was told {@code unavailable}: it is undone. */
+    private void undoIfAbandoned(RoomCommand command, Outcome outcome) {
+        if (command instanceof RoomCommand.Join && outcome instanceof Outcome.Joined j) {
+            log.submit(new RoomCommand.Leave(j.self().room(), me, null, j.self().sessionId(), j.self().epoch()));
+        } else if (command instanceof RoomCommand.Join && outcome instanceof Outcome.Pending p) {
+            log.submit(new RoomCommand.Abandon(p.self().room(), me, p.self().sessionId()));
+        } else if (command instanceof RoomCommand.Admit && outcome instanceof Outcome.Joined j) {
+            log.submit(new RoomCommand.Leave(j.self().room(), me, null, j.self().sessionId(), j.self().epoch()));
+        } else if (command instanceof RoomCommand.Resume && outcome instanceof Outcome.Resumed r) {
+            log.submit(new RoomCommand.Disconnected(r.self().room(), me, r.self().sessionId(), r.self().epoch(),
+                    System.currentTimeMillis()));
+        }
+    }
+
+    /**
+     * SIGTERM drains: readiness goes DOWN, every session on this instance is written as disconnected (it keeps its
+     * place for the resume grace), and its socket is closed with {@code 1012 resume-elsewhere}, so the client resumes
+     * on another instance. Runs before the room log stops (observer priority), which then flushes what was written.
+     */
+    void drain(@Observes @Priority(10) ShutdownEvent event) {
+        draining = true;
+        long now = System.currentTimeMillis();
+        bound.forEach((connection, b) -> {
+            if (b.epoch() > 0) {
+                log.submit(new RoomCommand.Disconnected(b.room(), me, b.sessionId(), b.epoch(), now));
             }
         });
-        if (!peer.detachFrom(connection, timer)) {
-            vertx.cancelTimer(timer);
-        }
+        bound.clear();
+        sockets.values().forEach(c -> c.close(DRAINING).subscribe().with(ok -> { }, err -> { }));
+        log.flush(Duration.ofSeconds(3));
+        LOG.infof("instance %s drained: %d sockets closed with resume-elsewhere", me, sockets.size());
     }
 
-    private void depart(Peer peer, String reason) {
-        List<Peer> left = rooms.leave(peer);
-        if (peer.mediaNode() != null) {
-            media.forget(peer.sessionId());
-            media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
-            if (left.isEmpty()) {
-                mediaNodes.release(peer.room());
-            }
-        }
-        reportEntries.remove(peer.sessionId());
-        ObjectNode note = json.createObjectNode().put("type", "peer-left").put("peerId", peer.peerId())
-                .put("reason", reason);
-        left.forEach(o -> o.deliver(note));
-        events.publish(SessionEvent.builder(SessionEventType.PEER_LEFT, peer.sessionId(), EventSource.SIGNALING)
-                .roomId(peer.room()).peerId(peer.peerId()).reason(reason).build());
-        LOG.infof("session %s left room %s (%s)", peer.sessionId(), peer.room(), reason);
-    }
-
-    /** Undoes a join the media node did not confirm; nobody else heard of it yet, so nobody is told. */
-    private void forgetSilently(Peer peer) {
-        WebSocketConnection c = peer.connection();
+    private void sendTo(String connectionId, String text) {
+        WebSocketConnection c = connectionId == null ? null : sockets.get(connectionId);
         if (c != null) {
-            byConnection.remove(c.id(), peer);
+            send(c, text);
         }
-        media.forget(peer.sessionId());
-        if (rooms.leave(peer).isEmpty()) {
-            mediaNodes.release(peer.room());
+    }
+
+    private static void send(WebSocketConnection connection, String text) {
+        if (connection.isOpen()) {
+            connection.sendText(text).subscribe().with(ok -> { }, err -> { });
         }
+    }
+
+    private static Reply unavailable() {
+        return Reply.error("unavailable", "room state is out of reach (Kafka); try again or another instance");
     }
 
     private String errorJson(String code, String message) {
         return json.createObjectNode().put("type", "error").put("code", code).put("message", message).toString();
     }
 
-    private ArrayNode peerList(List<Peer> peers) {
+    private ArrayNode peerList(List<Member> peers) {
         ArrayNode list = json.createArrayNode();
         peers.forEach(p -> list.addObject().put("peerId", p.peerId()).put("user", p.subject()));
         return list;

@@ -63,6 +63,7 @@ public class SignalingSocket {
 
     @OnOpen
     public String onOpen(WebSocketConnection connection) {
+        sessions.opened(connection);
         limits.put(connection.id(), RateLimiter.perSecond(config.protocol().maxMessagesPerSecond(),
                 System.nanoTime()));
         return json.createObjectNode().put("type", "hello").put("protocol", PROTOCOL_VERSION).toString();

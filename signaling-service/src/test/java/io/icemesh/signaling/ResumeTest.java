@@ -47,6 +47,26 @@ class ResumeTest {
     }
 
     @Test
+    void aResumeWhoseSocketClosesBeforeItIsAppliedLeavesNoGhostTheSessionStillExpires() throws Exception {
+        String room = uniqueRoom("ghost");
+        try (WsClient a = WsClient.connect(ws)) {
+            a.send(joinMessage(room)).next("joined");
+            WsClient b = WsClient.connect(ws);
+            JsonNode bJoined = b.send(joinMessage(room)).next("joined");
+            a.next("peer-joined");
+            b.abort();
+            WsClient b2 = WsClient.connect(ws);
+            b2.next("hello");
+            // The socket goes while the resume is on its way through the room log.
+            b2.send("{\"type\":\"resume\",\"resumeToken\":\"" + bJoined.get("resumeToken").asText() + "\"}");
+            b2.abort();
+            JsonNode left = a.next("peer-left", 15);
+            assertEquals(bJoined.get("peerId").asText(), left.get("peerId").asText());
+            assertEquals("timeout", left.get("reason").asText(), "nobody holds the session: it expires");
+        }
+    }
+
+    @Test
     void aPeerThatDoesNotResumeLeavesAfterTheGraceTime() throws Exception {
         String room = uniqueRoom("gone");
         try (WsClient a = WsClient.connect(ws)) {

@@ -22,6 +22,16 @@ public final class Topics {
      */
     public static final String NODES = "icemesh.nodes";
 
+    /**
+     * signaling's room log: every command that changes a room, read whole by every signaling instance; key: room id.
+     * Internal to signaling (its JSON is not part of the v1 event records).
+     */
+    public static final String SIGNALING_ROOMS = "icemesh.signaling.rooms";
+    /** Snapshots of signaling's rooms and room log checkpoints (compacted); keys {@code room:<id>}, {@code checkpoint:<n>}. */
+    public static final String SIGNALING_ROOM_SNAPSHOTS = "icemesh.signaling.room-snapshots";
+    /** Heartbeats of signaling instances; key: instance id. */
+    public static final String SIGNALING_INSTANCES = "icemesh.signaling.instances";
+
     private Topics() {
     }
 }

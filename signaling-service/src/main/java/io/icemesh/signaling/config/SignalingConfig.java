@@ -11,6 +11,12 @@ import java.util.Optional;
 @ConfigMapping(prefix = "icemesh.signaling")
 public interface SignalingConfig {
 
+    /**
+     * This instance's id in the room log (where its sockets are, whose heartbeat stopped). Unset: a random one per
+     * start, so that a restarted process is never taken for the one before it.
+     */
+    Optional<String> instanceId();
+
     /** Room limits. */
     Rooms rooms();
 
@@ -25,6 +31,72 @@ public interface SignalingConfig {
 
     /** SFU rooms served by media-service. */
     Media media();
+
+    /** The room log on Kafka that every instance reads whole: how room state is shared between instances. */
+    RoomLog roomLog();
+
+    /**
+     * The room log (topic names as in {@code io.icemesh.events.v1.Topics}; literals here because deploy-tests compile
+     * this file on its own): one topic keyed by room that carries every room-changing command, read whole by every instance
+     * (docs/architecture.md, "Signaling scales out").
+     */
+    interface RoomLog {
+        /** The room log topic (created at start with {@code partitions} partitions if missing). */
+        @WithDefault("icemesh.signaling.rooms")
+        String topic();
+
+        /** Partitions of the room log when signaling creates it; rooms spread over them by key. */
+        @WithDefault("6")
+        int partitions();
+
+        /**
+         * How long the room log keeps records. A new instance starts from the latest snapshot, so this only has to
+         * cover a few snapshot intervals; an hour leaves room for an instance that is slow to start.
+         */
+        @WithDefault("1h")
+        Duration retention();
+
+        /** Compacted topic of room snapshots (one record per room, plus one checkpoint per log partition). */
+        @WithDefault("icemesh.signaling.room-snapshots")
+        String snapshotsTopic();
+
+        /** How often the snapshot writer (the live instance with the smallest id) writes the rooms that changed. */
+        @WithDefault("10s")
+        Duration snapshotInterval();
+
+        /** Topic of instance heartbeats (one partition, short retention). */
+        @WithDefault("icemesh.signaling.instances")
+        String instancesTopic();
+
+        /** How often each instance writes its heartbeat. */
+        @WithDefault("1s")
+        Duration heartbeatInterval();
+
+        /**
+         * An instance whose heartbeat is older than this is gone: live instances write {@code instance-gone} for
+         * the rooms where it held sockets, and those sessions wait for a resume.
+         */
+        @WithDefault("5s")
+        Duration instanceTimeout();
+
+        /**
+         * How long a join or resume waits for its own record to come back from the log before the client gets
+         * {@code unavailable}; a join applied later than that is undone with a leave.
+         */
+        @WithDefault("3s")
+        Duration requestTimeout();
+
+        /**
+         * Readiness is DOWN when this instance has not read its own heartbeat back for this long (the broker is
+         * out of reach); joins and resumes are then refused with {@code unavailable} at once.
+         */
+        @WithDefault("3s")
+        Duration staleAfter();
+
+        /** How long start-up waits for the room log to be read before it goes on with readiness DOWN. */
+        @WithDefault("15s")
+        Duration startupWait();
+    }
 
     /** SFU rooms. */
     interface Media {

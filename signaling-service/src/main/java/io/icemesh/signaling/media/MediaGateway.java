@@ -15,7 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -28,7 +28,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
  * in from {@code icemesh.media-replies}, both keyed by room. A command that expects a reply fails with
  * {@link MediaTimeoutException} when none comes within {@code icemesh.signaling.media.reply-timeout}; never a hang.
  * Messages media-service sends on its own (renegotiation offers, ended endpoints) and errors for commands that
- * expect no reply (answers, ICE restarts, quality requests) go to the endpoint's listener.
+ * expect no reply (answers, ICE restarts, quality requests) go to one handler; every instance reads every reply.
  */
 @ApplicationScoped
 public class MediaGateway {
@@ -41,7 +41,7 @@ public class MediaGateway {
     }
 
     private final Map<String, CompletableFuture<MediaReply>> pending = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<MediaReply>> listeners = new ConcurrentHashMap<>();
+    private volatile BiConsumer<MediaReply, String> unsolicited = (reply, ref) -> { };
 
     @Inject
     @Channel("media-commands")
@@ -88,13 +88,13 @@ public class MediaGateway {
                 room, endpoint, null, System.currentTimeMillis(), request.quality(), request.trackId()));
     }
 
-    /** Routes media-service's own messages for an endpoint (its session id) to {@code listener}. */
-    public void listen(String endpoint, Consumer<MediaReply> listener) {
-        listeners.put(endpoint, listener);
-    }
-
-    public void forget(String endpoint) {
-        listeners.remove(endpoint);
+    /**
+     * Routes media-service's own messages (renegotiation offers, ended endpoints, refusals of commands that expect
+     * no reply) to {@code handler}, with a reference to the record they came in ({@code partition:offset} of
+     * {@code icemesh.media-replies}) that is the same on every signaling instance.
+     */
+    public void onUnsolicited(BiConsumer<MediaReply, String> handler) {
+        this.unsolicited = handler;
     }
 
     @Incoming("media-replies")
@@ -110,10 +110,7 @@ public class MediaGateway {
         }
         if (reply.type() == MediaReplyType.OFFER || reply.type() == MediaReplyType.ENDED
                 || reply.type() == MediaReplyType.ERROR) {
-            Consumer<MediaReply> listener = listeners.get(reply.endpointId());
-            if (listener != null) {
-                listener.accept(reply);
-            }
+            unsolicited.accept(reply, "media-replies:" + record.partition() + ":" + record.offset());
         }
     }
 

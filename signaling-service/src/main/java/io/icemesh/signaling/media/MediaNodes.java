@@ -11,9 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * The media-service nodes signaling may place SFU rooms on, and where each room lives. A room stays on its node
- * while that node is announced; a new room goes to the live node with spare capacity that ranks highest for the
- * room's name (rendezvous hashing), so every signaling instance with the same view of the nodes picks the same node.
+ * The media-service nodes signaling may place SFU rooms on. Where each room lives is room state, in the room log; a
+ * room stays on its node while that node is announced; a new room goes to the live node with spare capacity that
+ * ranks highest for the room's name (rendezvous hashing), so instances with the same view of the nodes propose the
+ * same node, and the room log keeps the first proposal it applies.
  */
 @ApplicationScoped
 public class MediaNodes {
@@ -22,7 +23,6 @@ public class MediaNodes {
     static final Duration NODE_EXPIRY = Duration.ofSeconds(30);
 
     private final Map<String, NodeAnnouncement> nodes = new ConcurrentHashMap<>();
-    private final Map<String, String> roomToNode = new ConcurrentHashMap<>();
 
     public void onNode(String nodeId, NodeAnnouncement announcement) {
         if (announcement == null) {
@@ -32,33 +32,34 @@ public class MediaNodes {
         }
     }
 
-    /** The node serving the room, placing it if it has none or its node is gone; empty when no node can take it. */
-    public Optional<String> place(String room) {
-        long now = System.currentTimeMillis();
-        String node = roomToNode.compute(room, (r, current) -> {
-            if (current != null && live(nodes.get(current), now)) {
-                return current;
-            }
-            String best = null;
-            long bestScore = Long.MIN_VALUE;
-            for (NodeAnnouncement n : nodes.values()) {
-                if (!live(n, now) || n.draining() || n.load() >= n.capacity()) {
-                    continue;
-                }
-                long score = score(r, n.nodeId());
-                if (score > bestScore) {
-                    bestScore = score;
-                    best = n.nodeId();
-                }
-            }
-            return best;
-        });
-        return Optional.ofNullable(node);
+    /** Where a new SFU peer's room should be: its node, or the node to place it on (replacing a gone one). */
+    public record Proposal(String node, String replaces) {
     }
 
-    /** Forgets a room's placement once its last peer left. */
-    public void release(String room) {
-        roomToNode.remove(room);
+    /**
+     * The node a join should propose for an SFU room that the room log places on {@code current} (null: none yet).
+     * A live current node stays; otherwise the live, non-draining node with spare capacity that ranks highest for
+     * the room (rendezvous hashing), replacing the current one. Empty when no node can take the room. The room log
+     * takes the first proposal it applies, so every instance ends with the same node for the room.
+     */
+    public Optional<Proposal> propose(String room, String current) {
+        long now = System.currentTimeMillis();
+        if (current != null && live(nodes.get(current), now)) {
+            return Optional.of(new Proposal(current, null));
+        }
+        String best = null;
+        long bestScore = Long.MIN_VALUE;
+        for (NodeAnnouncement n : nodes.values()) {
+            if (!live(n, now) || n.draining() || n.load() >= n.capacity()) {
+                continue;
+            }
+            long score = score(room, n.nodeId());
+            if (score > bestScore) {
+                bestScore = score;
+                best = n.nodeId();
+            }
+        }
+        return best == null ? Optional.empty() : Optional.of(new Proposal(best, current));
     }
 
     private static boolean live(NodeAnnouncement n, long now) {

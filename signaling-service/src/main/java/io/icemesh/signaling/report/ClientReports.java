@@ -5,7 +5,7 @@ import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.signaling.ice.IceUrl;
-import io.icemesh.signaling.room.Peer;
+import io.icemesh.signaling.room.Member;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +48,7 @@ public final class ClientReports {
         }
     }
 
-    public static List<SessionEvent> toEvents(JsonNode entries, Peer peer, int maxEntries) throws BadReportException {
+    public static List<SessionEvent> toEvents(JsonNode entries, Member peer, int maxEntries) throws BadReportException {
         if (entries == null || !entries.isArray() || entries.isEmpty()) {
             throw new BadReportException("\"entries\" must be a non-empty array");
         }
@@ -62,7 +62,7 @@ public final class ClientReports {
         return out;
     }
 
-    private static SessionEvent toEvent(JsonNode e, int i, Peer peer) throws BadReportException {
+    private static SessionEvent toEvent(JsonNode e, int i, Member peer) throws BadReportException {
         if (!e.isObject()) {
             throw bad(i, "is not an object");
         }
