@@ -7,6 +7,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BENCH="$ROOT/turn-service/bench"
+# shellcheck source=servers.sh
+. "$BENCH/servers.sh"
 JAR="$ROOT/turn-service/target/quarkus-app/quarkus-run.jar"
 OUT="${1:-$ROOT/turn-service/target/relay-bench.txt}"
 ICEMESH_PORT=43478; ICEMESH_HTTP=48081; COTURN_PORT=44478; PEER_PORT=43480
@@ -25,23 +27,9 @@ done
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$1/stat"; }
 rcvbuf_errors() { awk '/^Udp:/ {n++; if (n==2) print $6}' /proc/net/snmp; }
 
-ICEMESH_TURN_SECRET=bench-secret ICEMESH_TURN_ALLOW_LOOPBACK_PEERS=true QUARKUS_HTTP_PORT=$ICEMESH_HTTP \
-ICEMESH_TURN_LISTEN_ADDRESS=127.0.0.1 ICEMESH_TURN_LISTEN_UDP_PORT=$ICEMESH_PORT ICEMESH_TURN_LISTEN_TCP_PORT=$ICEMESH_PORT \
-ICEMESH_TURN_LISTEN_TLS_PORT=45349 ICEMESH_TURN_RELAY_IPV4_ADDRESS=127.0.0.1 ICEMESH_TURN_RELAY_IPV6_ADDRESS=none \
-ICEMESH_TURN_RELAY_MIN_PORT=49152 ICEMESH_TURN_RELAY_MAX_PORT=57343 ICEMESH_TURN_USERS_BENCH=$PASS \
-ICEMESH_TURN_ALLOCATION_MAX_PER_USER=100000 ICEMESH_TURN_ALLOCATION_MAX_PER_SOURCE=100000 ICEMESH_TURN_ALLOCATION_MAX_TOTAL=100000 \
-ICEMESH_TURN_ALLOCATION_MAX_BYTES_PER_SECOND=0 \
-ICEMESH_TURN_AUTH_UNAUTHENTICATED_RATE=1000000 ICEMESH_TURN_AUTH_UNAUTHENTICATED_BURST=1000000 \
-ICEMESH_TURN_AUTH_UNAUTHENTICATED_PORT_RATE=1000000 ICEMESH_TURN_AUTH_UNAUTHENTICATED_PORT_BURST=1000000 \
-ICEMESH_TURN_DRAIN_GRACE=1s KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 QUARKUS_LOG_CATEGORY__ORG_APACHE_KAFKA__LEVEL=ERROR \
-  java -jar "$JAR" > "$ROOT/turn-service/target/bench-turn-service.log" 2>&1 &
-ICEMESH_PID=$!; PIDS+=("$ICEMESH_PID")
+start_turn_service "$ROOT/turn-service/target/bench-turn-service.log" 127.0.0.1:1
 
-turnserver -n --no-cli --no-tls --no-dtls --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port=$COTURN_PORT \
-  --min-port=57344 --max-port=65535 --allow-loopback-peers --lt-cred-mech --user=$USER:$PASS --realm=$REALM \
-  --relay-threads=2 --user-quota=0 --total-quota=0 --max-bps=0 --log-file=stdout --simple-log \
-  > "$ROOT/turn-service/target/bench-coturn.log" 2>&1 &
-COTURN_PID=$!; PIDS+=("$COTURN_PID")
+start_coturn "$ROOT/turn-service/target/bench-coturn.log"
 
 turnutils_peer -L 127.0.0.1 -p $PEER_PORT > /dev/null 2>&1 &
 PIDS+=("$!")

@@ -15,6 +15,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BENCH="$ROOT/turn-service/bench"
+# shellcheck source=servers.sh
+. "$BENCH/servers.sh"
 JAR="${ICEMESH_TURN_JAR:-$ROOT/turn-service/target/quarkus-app/quarkus-run.jar}"  # another build to compare: ICEMESH_TURN_JAR
 OUT="${1:-$ROOT/turn-service/target/relay-cost.txt}"
 LOADS="${LOADS-40000 120000 200000 300000}"
@@ -81,23 +83,9 @@ java -Xms128m -Xmx512m -cp "$BROKER_JAR:$ROOT/kafka-broker/target/lib/*" io.icem
 PIDS+=("$!")
 for i in $(seq 1 300); do grep -q '^READY ' "$ROOT/turn-service/target/cost-kafka.log" && break; sleep 0.2; done
 
-ICEMESH_TURN_SECRET=bench-secret ICEMESH_TURN_ALLOW_LOOPBACK_PEERS=true QUARKUS_HTTP_PORT=$ICEMESH_HTTP \
-ICEMESH_TURN_LISTEN_ADDRESS=127.0.0.1 ICEMESH_TURN_LISTEN_UDP_PORT=$ICEMESH_PORT ICEMESH_TURN_LISTEN_TCP_PORT=$ICEMESH_PORT \
-ICEMESH_TURN_LISTEN_TLS_PORT=45349 ICEMESH_TURN_RELAY_IPV4_ADDRESS=127.0.0.1 ICEMESH_TURN_RELAY_IPV6_ADDRESS=none \
-ICEMESH_TURN_RELAY_MIN_PORT=49152 ICEMESH_TURN_RELAY_MAX_PORT=57343 ICEMESH_TURN_USERS_BENCH=$PASS \
-ICEMESH_TURN_ALLOCATION_MAX_PER_USER=100000 ICEMESH_TURN_ALLOCATION_MAX_PER_SOURCE=100000 ICEMESH_TURN_ALLOCATION_MAX_TOTAL=100000 \
-ICEMESH_TURN_ALLOCATION_MAX_BYTES_PER_SECOND=0 \
-ICEMESH_TURN_AUTH_UNAUTHENTICATED_RATE=1000000 ICEMESH_TURN_AUTH_UNAUTHENTICATED_BURST=1000000 \
-ICEMESH_TURN_AUTH_UNAUTHENTICATED_PORT_RATE=1000000 ICEMESH_TURN_AUTH_UNAUTHENTICATED_PORT_BURST=1000000 \
-ICEMESH_TURN_DRAIN_GRACE=1s KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT QUARKUS_LOG_CATEGORY__ORG_APACHE_KAFKA__LEVEL=ERROR \
-  java ${ICEMESH_JAVA_OPTS:-} -jar "$JAR" > "$ROOT/turn-service/target/cost-turn-service.log" 2>&1 &
-ICEMESH_PID=$!; PIDS+=("$ICEMESH_PID")
+start_turn_service "$ROOT/turn-service/target/cost-turn-service.log" 127.0.0.1:$KAFKA_PORT
 
-turnserver -n --no-cli --no-tls --no-dtls --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port=$COTURN_PORT \
-  --min-port=57344 --max-port=65535 --allow-loopback-peers --lt-cred-mech --user=$USER:$PASS --realm=$REALM \
-  --relay-threads=2 --user-quota=0 --total-quota=0 --max-bps=0 --log-file=stdout --simple-log --no-stdout-log \
-  > "$ROOT/turn-service/target/cost-coturn.log" 2>&1 &
-COTURN_PID=$!; PIDS+=("$COTURN_PID")
+start_coturn "$ROOT/turn-service/target/cost-coturn.log" --no-stdout-log
 
 for p in $(seq 0 $((PROCS - 1))); do
   turnutils_peer -L 127.0.0.1 -p $((PEER_BASE + p)) > /dev/null 2>&1 &
