@@ -344,6 +344,14 @@ public class SignalingSessions implements RoomLog.Listener {
             send(connection, errorJson(r.code(), r.message()));
             return;
         }
+        if (outcome instanceof Outcome.Left) {
+            // The replay buffer no longer holds every message after the client's last seq: the session left (its
+            // peers saw peer-left), and the client joins again with its token.
+            bound.remove(connection.id());
+            send(connection, errorJson("bad-resume", "messages sent while you were away are no longer kept; join "
+                    + "again"));
+            return;
+        }
         Outcome.Resumed resumed = (Outcome.Resumed) outcome;
         Member peer = resumed.self();
         Binding binding = new Binding(peer.sessionId(), peer.room(), peer.mode(), peer.epoch());

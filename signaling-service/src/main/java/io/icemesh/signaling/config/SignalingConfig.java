@@ -138,6 +138,14 @@ public interface SignalingConfig {
         @WithDefault("64")
         int resumeBacklog();
 
+        /**
+         * Bytes of replay buffers one room keeps in all (as written in its snapshot); over it, the peer keeping the
+         * most drops its oldest message. A resume that needs a dropped message is refused with {@code bad-resume}
+         * and the client joins again. At most 524288, so that a room's snapshot fits one Kafka record.
+         */
+        @WithDefault("524288")
+        int roomReplayBytes();
+
         /** Client ICE report entries accepted per session; more are refused with {@code too-many}. */
         @WithDefault("200")
         int maxReportEntries();

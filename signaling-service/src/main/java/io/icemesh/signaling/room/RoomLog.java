@@ -80,6 +80,7 @@ public class RoomLog {
     private volatile RoomSnapshots snapshots;
     private final Counter malformed;
     private final Counter readerRestarts;
+    private final Counter gaps;
     /** Per log partition, the offset up to which this instance handed applied records to its listener. */
     private final Map<Integer, Long> delivered = new ConcurrentHashMap<>();
     private boolean timersStarted;
@@ -112,15 +113,41 @@ public class RoomLog {
         this.bootstrapServers = bootstrapServers;
         this.instanceId = config.instanceId().orElseGet(() -> "signaling-" + UUID.randomUUID().toString()
                 .substring(0, 8));
-        this.state = new RoomStateMachine(new RoomStateMachine.Limits(config.rooms().maxPeers(),
-                config.rooms().maxSfuPeers(), config.protocol().resumeBacklog(), config.protocol().maxReportEntries()));
+        RoomStateMachine.Limits limits = new RoomStateMachine.Limits(config.rooms().maxPeers(),
+                config.rooms().maxSfuPeers(), config.protocol().resumeBacklog(), config.protocol().maxReportEntries(),
+                config.protocol().roomReplayBytes());
+        checkSnapshotBound(limits);
+        this.state = new RoomStateMachine(limits);
         this.snapshots = new RoomSnapshots(state, this.config.snapshotsTopic());
         this.malformed = Counter.builder("icemesh.signaling.events.malformed").tag("topic", this.config.topic())
                 .description("records that could not be read or applied, skipped").register(meters);
         this.readerRestarts = Counter.builder("icemesh.signaling.room-log.reader-restarts")
                 .description("times the room log reader failed and started over").register(meters);
+        this.gaps = Counter.builder("icemesh.signaling.room-log.gaps")
+                .description("room log partitions read from later than their snapshots needed (retention deleted "
+                        + "the records between)").register(meters);
         meters.gauge("icemesh.signaling.peers", state, RoomStateMachine::peerCount);
         meters.gauge("icemesh.signaling.rooms", state, RoomStateMachine::roomCount);
+    }
+
+    /**
+     * Refuses limits under which a room's snapshot might not fit one Kafka record: that room's partition would keep
+     * an old checkpoint, and a new instance could need records that retention has deleted.
+     */
+    static void checkSnapshotBound(RoomStateMachine.Limits limits) {
+        int replay = limits.roomReplayBytes();
+        if (replay < 1 || replay > RoomStateMachine.MAX_ROOM_REPLAY_BYTES) {
+            throw new IllegalArgumentException("icemesh.signaling.protocol.room-replay-bytes must be between 1 and "
+                    + RoomStateMachine.MAX_ROOM_REPLAY_BYTES + ", not " + replay);
+        }
+        long bound = RoomStateMachine.snapshotBound(limits);
+        if (bound > RoomSnapshots.MAX_SNAPSHOT_BYTES) {
+            throw new IllegalArgumentException("with icemesh.signaling.rooms.max-peers " + limits.maxPeers()
+                    + ", max-sfu-peers " + limits.maxSfuPeers() + " and protocol.room-replay-bytes " + replay
+                    + " a room's snapshot may take " + bound + " bytes, more than the " + RoomSnapshots.MAX_SNAPSHOT_BYTES
+                    + " one Kafka record holds: lower room-replay-bytes by " + (bound - RoomSnapshots.MAX_SNAPSHOT_BYTES)
+                    + " or fewer peers (each takes up to " + RoomStateMachine.MAX_MEMBER_SNAPSHOT_BYTES + " bytes)");
+        }
     }
 
     /**
@@ -243,7 +270,9 @@ public class RoomLog {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", bootstrapServers);
         c.put("enable.auto.commit", "false");
-        c.put("auto.offset.reset", "earliest");
+        // Every position is set explicitly (snapshot checkpoints, the log's start or end). A position retention has
+        // deleted meanwhile is an error, not a silent jump: the reader starts over from the newer snapshots.
+        c.put("auto.offset.reset", "none");
         c.put("fetch.min.bytes", "1");
         c.put("fetch.max.wait.ms", "50");
         c.put("client.id", instanceId + "-rooms-reader");
@@ -326,6 +355,7 @@ public class RoomLog {
         state.clear();
         snapshots = new RoomSnapshots(state, config.snapshotsTopic());
         Map<TopicPartition, Long> end = snapshots.load(consumer, config.topic(), config.instancesTopic());
+        gaps.increment(snapshots.gaps());
         LOG.infof("instance %s reading the room log from its snapshots (%d rooms)", instanceId, state.roomCount());
         scheduleExpiries(state.away());
         long lastSnapshot = System.nanoTime();

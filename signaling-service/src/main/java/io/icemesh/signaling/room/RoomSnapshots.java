@@ -39,8 +39,9 @@ final class RoomSnapshots {
 
     /**
      * Largest room snapshot written: below the broker's default message.max.bytes (1 MiB), so that no topic or broker
-     * setting is needed. A larger room (its replay buffers full of large SDPs) keeps its partition's older checkpoint
-     * until it shrinks; start-up then reads more of the log.
+     * setting is needed. RoomLog refuses room limits under which a room's snapshot could be larger (its replay
+     * buffers are bounded in bytes per room); should one be larger anyway, its partition keeps its older checkpoint
+     * until it shrinks, and the size is logged.
      */
     static final int MAX_SNAPSHOT_BYTES = 900_000;
 
@@ -62,6 +63,8 @@ final class RoomSnapshots {
     private final Map<Integer, Long> checkpointOf = new HashMap<>();
     private long passes;
     private boolean wasWriter;
+    /** Log partitions whose needed records retention had already deleted when {@link #load} ran. */
+    private int gaps;
 
     RoomSnapshots(RoomStateMachine state, String topic) {
         this.state = state;
@@ -130,8 +133,16 @@ final class RoomSnapshots {
         for (TopicPartition tp : logPartitions) {
             Long from = checkpoints.get(tp.partition());
             if (from != null) {
-                long seek = Math.max(start.get(tp), Math.min(from, oldest.getOrDefault(tp.partition(), from)));
-                if (seek < from) {
+                long wanted = Math.min(from, oldest.getOrDefault(tp.partition(), from));
+                long seek = Math.max(start.get(tp), wanted);
+                if (wanted < seek) {
+                    // Cannot happen while a snapshot writer runs (every room's snapshot fits a record, so checkpoints
+                    // move on every pass): no instance ran for longer than the log's retention. The rooms whose
+                    // records are gone are stale; their sessions expire as their instances are found gone.
+                    gaps++;
+                    LOG.errorf("partition %d of the room log must be read from %d but starts at %d (retention "
+                            + "deleted the records between); rooms on it may be stale", tp.partition(), wanted, seek);
+                } else if (seek < from) {
                     LOG.infof("partition %d is read from %d, the oldest room snapshot on it, before its checkpoint %d",
                             tp.partition(), seek, from);
                 }
@@ -142,6 +153,11 @@ final class RoomSnapshots {
         }
         consumer.seekToEnd(List.of(beats));
         return consumer.endOffsets(logPartitions);
+    }
+
+    /** Log partitions that could not be read from where their snapshots needed (records deleted by retention). */
+    int gaps() {
+        return gaps;
     }
 
     /** Whether a room's record at this offset is to be applied (false: its snapshot already holds it). */

@@ -27,8 +27,39 @@ import java.util.TreeSet;
  */
 public final class RoomStateMachine {
 
-    /** Limits every instance must share (they decide joins and replays). */
-    public record Limits(int maxPeers, int maxSfuPeers, int replayBacklog, int maxReportEntries) {
+    /**
+     * Limits every instance must share (they decide joins and replays). {@code roomReplayBytes} bounds the replay
+     * buffers of a whole room, counted as the bytes they take in a snapshot, so that every room's snapshot fits one
+     * Kafka record ({@link #MAX_ROOM_REPLAY_BYTES}); 0 in records from before it was carried: the replica's own.
+     */
+    public record Limits(int maxPeers, int maxSfuPeers, int replayBacklog, int maxReportEntries, int roomReplayBytes) {
+
+        /** Limits without a room replay budget of their own (the replica's applies). */
+        public Limits(int maxPeers, int maxSfuPeers, int replayBacklog, int maxReportEntries) {
+            this(maxPeers, maxSfuPeers, replayBacklog, maxReportEntries, 0);
+        }
+    }
+
+    /** Largest room replay budget accepted (the snapshot bound below must hold as well). */
+    public static final int MAX_ROOM_REPLAY_BYTES = 512 * 1024;
+
+    /**
+     * Most bytes one session's fields other than its replay buffer take in a snapshot: its subject and session id
+     * come from a room token of at most {@code RoomTokens.MAX_TOKEN_CHARS} characters, the rest is short.
+     */
+    static final int MAX_MEMBER_SNAPSHOT_BYTES = 4096;
+
+    /** Most bytes one SFU reference takes in a snapshot ({@code answer:} and a UUID, quoted). */
+    static final int MAX_SFU_REF_SNAPSHOT_BYTES = 48;
+
+    /**
+     * The largest snapshot a room can have under these limits: its replay budget, its members, its SFU references
+     * and the room's own fields. RoomSnapshotSizeTest builds such a room and checks that it stays within this.
+     */
+    public static long snapshotBound(Limits limits) {
+        int peers = Math.max(limits.maxPeers(), limits.maxSfuPeers());
+        return (long) limits.roomReplayBytes() + (long) peers * MAX_MEMBER_SNAPSHOT_BYTES
+                + (long) SFU_REFS_KEPT * MAX_SFU_REF_SNAPSHOT_BYTES + 1024;
     }
 
     /** The outcome of one record and the numbered messages it produced, in order. */
@@ -39,13 +70,18 @@ public final class RoomStateMachine {
     public record Away(Member member, long detachedAtMs) {
     }
 
-    /** Duplicate SFU messages are recognised among this many of a session's latest ones. */
-    static final int SFU_REFS_KEPT = 256;
+    /**
+     * Duplicate SFU messages (every instance writes its copy of media-service's message) are recognised among this
+     * many of a room's latest ones. Per room, not per session, so that a room's snapshot is bounded whatever its size.
+     */
+    static final int SFU_REFS_KEPT = 1024;
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper SNAPSHOT_JSON = new ObjectMapper()
             .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
-            .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
+            .setVisibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            // A snapshot written by a newer build may carry fields this one does not know: they are left out.
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Limits limits;
 
@@ -84,13 +120,20 @@ public final class RoomStateMachine {
         int replayBacklog;
         int maxReportEntries;
         ArrayDeque<Sent> backlog = new ArrayDeque<>();
-        LinkedHashSet<String> sfuRefs = new LinkedHashSet<>();
+        /** The newest seq no longer kept for replay (0: nothing dropped yet); a resume from before it has a gap. */
+        long replayFloor;
+        /** Snapshot bytes of {@link #backlog} (recomputed on restore). */
+        transient long keptBytes;
     }
 
     static final class Room {
         String name;
         RoomMode mode;
         String node;
+        /** Replay budget of the whole room in snapshot bytes, from its first join (0: the replica's own). */
+        int replayBytes;
+        /** References of the latest SFU messages applied (to recognise the other instances' copies). */
+        LinkedHashSet<String> sfuRefs = new LinkedHashSet<>();
         /** Peer id to session, in join order. */
         LinkedHashMap<String, Session> peers = new LinkedHashMap<>();
     }
@@ -109,7 +152,7 @@ public final class RoomStateMachine {
         } else if (command instanceof RoomCommand.Disconnected d) {
             outcome = disconnected(d);
         } else if (command instanceof RoomCommand.Resume r) {
-            outcome = resume(r);
+            outcome = resume(r, out);
         } else if (command instanceof RoomCommand.Relay r) {
             outcome = relay(r, out);
         } else if (command instanceof RoomCommand.SfuMessage m) {
@@ -151,6 +194,7 @@ public final class RoomStateMachine {
             room = new Room();
             room.name = j.room();
             room.mode = j.mode();
+            room.replayBytes = l.roomReplayBytes();
             rooms.put(j.room(), room);
         }
         room.node = node;
@@ -257,10 +301,16 @@ public final class RoomStateMachine {
                 : new Outcome.Detached(detached, g.atMs());
     }
 
-    private Outcome resume(RoomCommand.Resume r) {
+    private Outcome resume(RoomCommand.Resume r, List<Delivery> out) {
         Session s = r.resumeToken() == null ? null : byResumeToken.get(r.resumeToken());
         if (s == null || !s.room.equals(r.room())) {
             return new Outcome.Refused("bad-resume", "unknown or expired resume token; join again");
+        }
+        if (r.lastSeq() < s.replayFloor) {
+            // Messages after the client's last seq were dropped from the replay buffer (too many, or the room's
+            // budget): a resume would hide the gap. The session leaves (its peers see peer-left) so that the client
+            // can join again at once; its writer answers bad-resume.
+            return depart(s, "resume-gap", out);
         }
         Room room = rooms.get(s.room);
         Member previous = member(s, room);
@@ -297,11 +347,12 @@ public final class RoomStateMachine {
         if (s == null) {
             return new Outcome.Ignored("no session " + m.sessionId());
         }
-        if (!s.sfuRefs.add(m.ref())) {
+        Room room = rooms.get(s.room);
+        if (!room.sfuRefs.add(m.ref())) {
             return new Outcome.Ignored("duplicate SFU message " + m.ref());
         }
-        if (s.sfuRefs.size() > SFU_REFS_KEPT) {
-            s.sfuRefs.remove(s.sfuRefs.iterator().next());
+        if (room.sfuRefs.size() > SFU_REFS_KEPT) {
+            room.sfuRefs.remove(room.sfuRefs.iterator().next());
         }
         deliver(s, m.message().deepCopy(), out);
         return new Outcome.Relayed(null, member(s, rooms.get(s.room)));
@@ -329,15 +380,69 @@ public final class RoomStateMachine {
         }
     }
 
-    /** Numbers the message for the session, keeps it for a replay, and hands it to whoever holds the socket. */
+    /**
+     * Numbers the message for the session, keeps it for a replay, and hands it to whoever holds the socket. The
+     * session keeps its last {@code replayBacklog} messages, and the room its budget of bytes: over it, the session
+     * keeping the most bytes (the first of them in join order) drops its oldest message.
+     */
     private void deliver(Session s, ObjectNode message, List<Delivery> out) {
         String text = message.put("seq", ++s.seq).toString();
         int backlog = s.replayBacklog > 0 ? s.replayBacklog : limits.replayBacklog();
         while (!s.backlog.isEmpty() && s.backlog.size() >= backlog) {
-            s.backlog.removeFirst();
+            dropOldest(s);
         }
         s.backlog.addLast(new Sent(s.seq, text));
+        s.keptBytes += snapshotBytes(text);
+        Room room = rooms.get(s.room);
+        long budget = room.replayBytes > 0 ? room.replayBytes : limits.roomReplayBytes();
+        if (budget > 0) {
+            long kept = 0;
+            for (Session p : room.peers.values()) {
+                kept += p.keptBytes;
+            }
+            while (kept > budget) {
+                Session largest = null;
+                for (Session p : room.peers.values()) {
+                    if (largest == null || p.keptBytes > largest.keptBytes) {
+                        largest = p;
+                    }
+                }
+                kept -= dropOldest(largest);
+            }
+        }
         out.add(new Delivery(s.sessionId, s.instance, s.connection, text));
+    }
+
+    private static long dropOldest(Session s) {
+        Sent dropped = s.backlog.removeFirst();
+        long bytes = snapshotBytes(dropped.text());
+        s.keptBytes -= bytes;
+        s.replayFloor = dropped.seq();
+        return bytes;
+    }
+
+    /**
+     * Bytes a replayed message takes in a room snapshot: the text as a JSON string in UTF-8 (quotes and backslashes
+     * escaped; a message's text is itself JSON, so it holds no raw control characters), plus its seq and field names.
+     */
+    static long snapshotBytes(String text) {
+        long bytes = 48; // {"seq":<up to 19 digits>,"text":""},
+
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                bytes += 2;
+            } else if (c < 0x20) {
+                bytes += 6;
+            } else if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800 || Character.isSurrogate(c)) {
+                bytes += 2;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     private static void detach(Session s, long atMs) {
@@ -477,6 +582,8 @@ public final class RoomStateMachine {
         for (Session s : r.peers.values()) {
             sessions.put(s.sessionId, s);
             byResumeToken.put(s.resumeToken, s);
+            s.keptBytes = 0;
+            s.backlog.forEach(sent -> s.keptBytes += snapshotBytes(sent.text()));
         }
     }
 }

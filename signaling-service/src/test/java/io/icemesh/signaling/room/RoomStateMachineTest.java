@@ -147,9 +147,78 @@ class RoomStateMachineTest {
             apply(offer("r", "i1", "s1", "peer-s2", "m" + i));
         }
         assertEquals(List.of("m3", "m4", "m5", "m6"), sdps(apply(new RoomCommand.Resume("r", "i1", "q", "c2",
-                "token-s2", 0))), "the buffer holds the latest 4");
+                "token-s2", 2))), "the buffer holds the latest 4; the client saw up to 2");
         assertEquals(List.of("m5", "m6"), sdps(apply(new RoomCommand.Resume("r", "i2", "q", "c3", "token-s2", 4))),
                 "seq 1..6 carry m1..m6; the client saw up to 4");
+    }
+
+    @Test
+    void aResumeThatNeedsAMessageNoLongerKeptLeavesTheRoomSoThatTheClientCanJoinAgain() throws Exception {
+        apply(p2p("r", "i1", "s1"));
+        apply(p2p("r", "i1", "s2"));
+        apply(new RoomCommand.Disconnected("r", "i1", "s2", 1, 0));
+        for (int i = 1; i <= 6; i++) {
+            apply(offer("r", "i1", "s1", "peer-s2", "m" + i));
+        }
+        // The buffer holds seq 3..6: a client that saw only seq 1 would miss seq 2 without knowing.
+        RoomStateMachine.Applied gap = apply(new RoomCommand.Resume("r", "i2", "q", "c2", "token-s2", 1));
+        Outcome.Left left = assertInstanceOf(Outcome.Left.class, gap.outcome());
+        assertEquals("resume-gap", left.reason());
+        assertEquals(1, gap.deliveries().size());
+        assertEquals("s1", gap.deliveries().get(0).sessionId());
+        assertEquals("peer-left", text(gap.deliveries().get(0)).get("type").asText());
+        assertEquals("resume-gap", text(gap.deliveries().get(0)).get("reason").asText());
+        assertInstanceOf(Outcome.Refused.class, apply(new RoomCommand.Resume("r", "i2", "q", "c3", "token-s2", 6))
+                .outcome(), "the token is gone with the session");
+        assertInstanceOf(Outcome.Joined.class, apply(p2p("r", "i2", "s2")).outcome(),
+                "the same session joins again at once (no session-in-use)");
+    }
+
+    @Test
+    void aRoomKeepsAtMostItsReplayBudgetInBytesAndThePeerKeepingTheMostDropsFirst() throws Exception {
+        RoomStateMachine.Limits budget = new RoomStateMachine.Limits(3, 3, 64, 10, 20_000);
+        RoomStateMachine x = new RoomStateMachine(budget);
+        RoomStateMachine y = new RoomStateMachine(budget);
+        java.util.function.Function<RoomCommand, RoomStateMachine.Applied> both = c -> {
+            try {
+                String wire = JSON.writeValueAsString(c);
+                RoomStateMachine.Applied onX = x.apply(JSON.readValue(wire, RoomCommand.class));
+                assertEquals(onX, y.apply(JSON.readValue(wire, RoomCommand.class)));
+                return onX;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        for (String s : List.of("s1", "s2", "s3")) {
+            both.apply(p2p("r", "i1", s));
+        }
+        // s3 gets small messages, s2 large ones full of characters a snapshot must escape.
+        both.apply(offer("r", "i1", "s1", "peer-s3", "small-1"));
+        String large = "\"quoted\" \\ ".repeat(300);
+        for (int i = 0; i < 20; i++) {
+            both.apply(offer("r", "i1", "s1", "peer-s2", large + i));
+        }
+        both.apply(offer("r", "i1", "s1", "peer-s3", "small-2"));
+        JsonNode snapshot = x.snapshot("r");
+        long replayBytes = 0;
+        for (JsonNode peer : snapshot.get("peers")) {
+            for (JsonNode sent : peer.get("backlog")) {
+                replayBytes += JSON.writeValueAsString(sent).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        + 1;
+            }
+        }
+        assertTrue(replayBytes <= 20_000, "replay buffers take " + replayBytes + " bytes in the snapshot");
+        assertTrue(replayBytes > 10_000, "the budget is used, not emptied: " + replayBytes);
+        assertEquals(2, snapshot.get("peers").get("peer-s3").get("backlog").size(), "the small buffer is untouched");
+        assertTrue(snapshot.get("peers").get("peer-s2").get("backlog").size() < 20);
+        // After a restore the replica counts the same bytes and drops the same messages.
+        RoomStateMachine restored = new RoomStateMachine(budget);
+        restored.restore("r", JSON.readTree(snapshot.toString()));
+        RoomCommand next = offer("r", "i1", "s1", "peer-s2", large + "next");
+        String wire = JSON.writeValueAsString(next);
+        restored.apply(JSON.readValue(wire, RoomCommand.class));
+        both.apply(next);
+        assertEquals(x.snapshot("r"), restored.snapshot("r"));
     }
 
     private static List<String> sdps(RoomStateMachine.Applied resumed) throws Exception {
