@@ -25,6 +25,11 @@ import java.util.Optional;
  * {@code sid}; a token without one is its own session) and one per client address. A request takes from both or
  * from neither, and each refusal is counted by the limit that refused it. Created at start-up so that its counters
  * are exported, at zero, before the first refusal.
+ *
+ * <p>The budgets are the mesh's, not each instance's: behind a load balancer a client's requests spread over the
+ * live signaling instances, so each instance charges a request as many tokens as there are live instances (their
+ * heartbeats on the room log). A client spread evenly gets the configured budget in all; one that always reaches
+ * the same instance gets less, never more.
  */
 @Startup
 @ApplicationScoped
@@ -47,8 +52,15 @@ public class IceServersRateLimit {
     private final KeyedRateLimiter sessions;
     private final KeyedRateLimiter sources;
     private final Map<Limit, Counter> refused = new EnumMap<>(Limit.class);
+    private final java.util.function.IntSupplier liveInstances;
 
-    IceServersRateLimit(SignalingConfig config, MeterRegistry meters) {
+    @jakarta.inject.Inject
+    IceServersRateLimit(SignalingConfig config, MeterRegistry meters, io.icemesh.signaling.room.RoomLog log) {
+        this(config, meters, () -> log.liveInstances().size());
+    }
+
+    IceServersRateLimit(SignalingConfig config, MeterRegistry meters, java.util.function.IntSupplier liveInstances) {
+        this.liveInstances = liveInstances;
         SignalingConfig.RateLimit limits = config.ice().rateLimit();
         sessions = new KeyedRateLimiter(limits.sessionBurst(), limits.sessionPerMinute() / SECONDS_PER_MINUTE,
                 limits.maxTrackedKeys());
@@ -64,13 +76,14 @@ public class IceServersRateLimit {
 
     /** Takes one request from the session's and the address's budgets; a refusal if either has none left. */
     public Optional<Refusal> acquire(String sessionKey, String sourceKey, long nowNanos) {
-        long wait = sessions.tryAcquire(sessionKey, nowNanos);
+        int cost = Math.max(1, liveInstances.getAsInt());
+        long wait = sessions.tryAcquire(sessionKey, nowNanos, cost);
         if (wait > 0) {
             return Optional.of(refuse(Limit.SESSION, wait));
         }
-        wait = sources.tryAcquire(sourceKey, nowNanos);
+        wait = sources.tryAcquire(sourceKey, nowNanos, cost);
         if (wait > 0) {
-            sessions.refund(sessionKey);
+            sessions.refund(sessionKey, cost);
             return Optional.of(refuse(Limit.SOURCE, wait));
         }
         return Optional.empty();

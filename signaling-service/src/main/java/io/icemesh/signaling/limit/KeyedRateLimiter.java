@@ -30,13 +30,22 @@ public final class KeyedRateLimiter {
 
     /** Takes a token from {@code key}'s bucket; returns 0 if it had one, else nanoseconds until it will. */
     public long tryAcquire(String key, long nowNanos) {
+        return tryAcquire(key, nowNanos, 1);
+    }
+
+    /**
+     * Takes {@code cost} tokens (capped at the burst, so a request can always be served once the bucket is full)
+     * from {@code key}'s bucket; returns 0 if it had them, else nanoseconds until it will.
+     */
+    public long tryAcquire(String key, long nowNanos, double cost) {
+        double take = Math.min(cost, burst);
         synchronized (buckets) {
             RateLimiter bucket = buckets.get(key);
             if (bucket == null) {
                 bucket = new RateLimiter(burst, perSecond, nowNanos);
                 buckets.put(key, bucket);
             }
-            long wait = bucket.tryAcquire(nowNanos) ? 0 : Math.max(1, bucket.nanosUntilAvailable(nowNanos));
+            long wait = bucket.tryAcquire(nowNanos, take) ? 0 : Math.max(1, bucket.nanosUntilAvailable(nowNanos, take));
             forgetIdle(nowNanos);
             return wait;
         }
@@ -44,10 +53,15 @@ public final class KeyedRateLimiter {
 
     /** Gives back the token a request took from {@code key}'s bucket before another limit refused it. */
     public void refund(String key) {
+        refund(key, 1);
+    }
+
+    /** Gives back the {@code cost} tokens a request took (as capped by {@link #tryAcquire(String, long, double)}). */
+    public void refund(String key, double cost) {
         synchronized (buckets) {
             RateLimiter bucket = buckets.get(key);
             if (bucket != null) {
-                bucket.refund();
+                bucket.refund(Math.min(cost, burst));
             }
         }
     }

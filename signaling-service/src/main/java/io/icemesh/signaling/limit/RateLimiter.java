@@ -33,9 +33,14 @@ public final class RateLimiter {
 
     /** Takes a token if there is one. */
     public boolean tryAcquire(long nowNanos) {
+        return tryAcquire(nowNanos, 1);
+    }
+
+    /** Takes {@code cost} tokens (at most the burst) if there are that many. */
+    public boolean tryAcquire(long nowNanos, double cost) {
         refill(nowNanos);
-        if (tokens >= 1) {
-            tokens -= 1;
+        if (tokens >= cost) {
+            tokens -= cost;
             return true;
         }
         return false;
@@ -43,13 +48,23 @@ public final class RateLimiter {
 
     /** Nanoseconds from {@code nowNanos} until a token is there; 0 when one is there now. */
     public long nanosUntilAvailable(long nowNanos) {
+        return nanosUntilAvailable(nowNanos, 1);
+    }
+
+    /** Nanoseconds from {@code nowNanos} until {@code cost} tokens are there; 0 when they are there now. */
+    public long nanosUntilAvailable(long nowNanos, double cost) {
         refill(nowNanos);
-        return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / perNano);
+        return tokens >= cost ? 0 : (long) Math.ceil((cost - tokens) / perNano);
     }
 
     /** Gives back a token taken for a request that was then refused for another reason. */
     public void refund() {
-        tokens = Math.min(burst, tokens + 1);
+        refund(1);
+    }
+
+    /** Gives back {@code cost} tokens taken for a request that was then refused for another reason. */
+    public void refund(double cost) {
+        tokens = Math.min(burst, tokens + cost);
     }
 
     /** Whether the bucket is full at {@code nowNanos}: it then acts exactly like a new one. */
