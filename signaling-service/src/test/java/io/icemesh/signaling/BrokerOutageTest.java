@@ -87,6 +87,58 @@ class BrokerOutageTest {
     @Inject
     RoomLog app;
 
+    @Inject
+    io.icemesh.signaling.events.SessionEventPublisher events;
+
+    @Test
+    void sessionEventsPublishedAroundAnOutageAllArriveOnceItEndsInTheOrderPublished() throws Exception {
+        String session = "outage-events-" + UUID.randomUUID();
+        int before = 20;
+        int during = 200;
+        for (int i = 0; i < before; i++) {
+            events.publish(io.icemesh.events.v1.SessionEvent.builder(
+                    io.icemesh.events.v1.SessionEventType.OFFER_RELAYED, session,
+                    io.icemesh.events.v1.EventSource.SIGNALING).elapsedMs((long) i).build());
+        }
+        // The broker goes away while events are still in flight, and more are published while it is away.
+        OwnBroker.broker.close();
+        for (int i = before; i < before + during; i++) {
+            events.publish(io.icemesh.events.v1.SessionEvent.builder(
+                    io.icemesh.events.v1.SessionEventType.OFFER_RELAYED, session,
+                    io.icemesh.events.v1.EventSource.SIGNALING).elapsedMs((long) i).build());
+            if (i == before + during / 2) {
+                // Long enough for a producer whose metadata requests time out to fail sends, were it to.
+                await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+            }
+        }
+        OwnBroker.restart();
+        java.util.List<Long> seen = new java.util.ArrayList<>();
+        Map<String, Object> props = Map.of("bootstrap.servers", OwnBroker.broker.bootstrapServers(),
+                "auto.offset.reset", "earliest", "group.id", "outage-events-" + UUID.randomUUID());
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(java.util.List.of("icemesh.session-events"));
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (session.equals(r.key())) {
+                        seen.add(io.icemesh.events.v1.EventJson.MAPPER.readTree(r.value()).path("elapsedMs")
+                                .asLong());
+                    }
+                }
+                return seen.size() >= before + during;
+            });
+            consumer.poll(Duration.ofSeconds(1)).forEach(r -> {
+                if (session.equals(r.key())) {
+                    seen.add(-1L);
+                }
+            });
+        }
+        java.util.List<Long> expected = java.util.stream.LongStream.range(0, before + during).boxed().toList();
+        assertEquals(expected, seen, "every event once, in the order published");
+    }
+
     @Test
     void anOutageLongerThanTheInstanceTimeoutDetachesNobodyOnTheOtherInstance() throws Exception {
         String room = uniqueRoom("long-outage");
