@@ -332,7 +332,13 @@ class Client:
         elif kind == "error":
             print("signaling error: %s: %s" % (msg.get("code"), msg.get("message")), file=sys.stderr)
             if msg.get("code") == "bad-resume":
-                await self.send({"type": "join", "token": self.token})  # the grace passed: join afresh
+                # The session is gone from the room (the grace passed, or messages it missed are no longer kept):
+                # its peers saw it leave, so the old connections are closed and it joins afresh, offering to all.
+                for gone in list(self.peers.values()):
+                    await gone.pc.close()
+                self.peers.clear()
+                self.last_seq = 0
+                await self.send({"type": "join", "token": self.token})
             elif msg.get("code") == "unavailable" and self.resume_token is not None:
                 self.switch = True  # this instance cannot reach room state: resume on the next
             if not self.peers and msg.get("code") in ("unauthorized", "room-full", "wrong-room"):

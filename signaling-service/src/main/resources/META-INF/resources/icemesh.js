@@ -302,6 +302,19 @@ export class IcemeshClient extends EventTarget {
     }, delay);
   }
 
+  /**
+   * The session is gone from the room (its resume grace passed, or messages it missed are no longer kept): every
+   * link is closed (the others saw it leave) and the client joins again, as a newcomer that offers to everyone.
+   */
+  rejoin() {
+    for (const peerId of [...this.links.keys()]) this.drop(peerId);
+    this.resumeToken = null;
+    this.lastSeq = 0;
+    const old = this.ws;
+    this.open({ type: 'join', token: this.token });
+    if (old) old.close();
+  }
+
   send(msg) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
@@ -388,9 +401,9 @@ export class IcemeshClient extends EventTarget {
         break;
       case 'error':
         if (this.onJoinFailed && !this.peerId) this.onJoinFailed(new Error(`${m.code}: ${m.message}`));
-        if (m.code === 'bad-resume') this.open({ type: 'join', token: this.token });
-        // This instance cannot reach room state now: try the next one.
-        if (m.code === 'unavailable' && this.resumeToken && !this.resumedOnce && this.ws) this.ws.close();
+        if (m.code === 'bad-resume') this.rejoin();
+        // This instance cannot reach room state now (a resume, or a message while serving): resume on the next one.
+        if (m.code === 'unavailable' && this.resumeToken && this.ws) this.ws.close();
         this.error(new Error(`${m.code}: ${m.message}`));
         break;
       default:
