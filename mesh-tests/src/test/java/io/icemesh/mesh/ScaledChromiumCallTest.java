@@ -2,6 +2,7 @@ package io.icemesh.mesh;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -10,30 +11,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 
 /**
- * Two Chromium pages on two signaling instances (./icemesh up --scale signaling=2) call each other through the web
- * client; the instance of one page is killed mid-call and the page resumes on the other while video keeps decoding.
+ * Clients on different signaling instances of one mesh ({@code ./icemesh up --scale signaling=3}): two Chromium pages
+ * call each other through the web client; an SFU room's pages are on two instances; aiortc on one instance calls a
+ * Chromium page on another, and aiortc's instance drains (SIGTERM) mid-call; a page's instance is killed (SIGKILL)
+ * mid-call. After a drain or a kill the client resumes on another instance by itself while video keeps decoding.
+ * The two tests that stop an instance each stop their own (instances 2 and 1), and run last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScaledChromiumCallTest {
 
     private Mesh mesh;
     private int first;
     private int second;
+    private int third;
 
     @BeforeAll
     void startMesh() throws Exception {
         mesh = new Mesh();
         Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d", "--scale",
-                "signaling=2");
-        assertEquals(0, up.exitCode(), "./icemesh up -d --scale signaling=2 failed:\n" + up.output());
+                "signaling=3");
+        assertEquals(0, up.exitCode(), "./icemesh up -d --scale signaling=3 failed:\n" + up.output());
         first = mesh.ports.get("signaling");
         second = first + 100;
+        third = first + 200;
     }
 
     @AfterAll
@@ -44,6 +54,7 @@ class ScaledChromiumCallTest {
     }
 
     @Test
+    @Order(1)
     void pagesOnTwoInstancesCallEachOtherThroughTurnWhenRelayOnly() throws Exception {
         String room = "scaled-relay-" + UUID.randomUUID().toString().substring(0, 8);
         try (Browser a = new Browser(); Browser b = new Browser()) {
@@ -58,6 +69,56 @@ class ScaledChromiumCallTest {
     }
 
     @Test
+    @Order(2)
+    void anSfuRoomWhosePagesAreOnTwoInstancesForwardsEachToTheOther() throws Exception {
+        String room = "scaled-sfu-" + UUID.randomUUID().toString().substring(0, 8);
+        try (SfuPage a = SfuPage.join(first, room, "on-0", ""); SfuPage b = SfuPage.join(second, room, "on-1", "")) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, "a decodes b: " + a.diagnostics());
+                assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, "b decodes a: " + b.diagnostics());
+            });
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aiortcOnOneInstanceCallsAPageOnAnotherAndResumesByItselfWhenItsInstanceDrains() throws Exception {
+        String room = "scaled-drain-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Browser page = new Browser()) {
+            open(page, first, room, "");
+            await().atMost(Duration.ofSeconds(30)).until(() -> page.js("return window.icemeshSession") != null);
+            // aiortc joins on instance 2 and lists instance 0 to resume on.
+            try (Aiortc client = Aiortc.start(mesh.root, third, "--base", "http://127.0.0.1:" + third
+                    + ",http://127.0.0.1:" + first, "--room", room, "--user", "aiortc", "--duration", "120")) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video; aiortc stderr: "
+                            + client.stderr());
+                    assertTrue(aiortcFrames(client) > 0, "aiortc decodes Chromium's video: "
+                            + client.latest("received") + "\n" + client.stderr());
+                });
+                long pid = Long.parseLong(Files.readString(mesh.home.resolve("run").resolve("signaling-2.pid")).trim());
+                ProcessHandle instance = ProcessHandle.of(pid).orElseThrow();
+                instance.destroy(); // SIGTERM: the instance drains
+                instance.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertNotNull(client.latest("resumed"),
+                        "aiortc resumed on instance 0 by itself; stderr:\n" + client.stderr()));
+                long pageFrames = framesDecoded(page);
+                long aiortcFrames = aiortcFrames(client);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertTrue(framesDecoded(page) > pageFrames + 30, "the page keeps decoding aiortc's video");
+                    assertTrue(aiortcFrames(client) > aiortcFrames + 30, "aiortc keeps decoding the page's video");
+                });
+                assertEquals(1L, ((Number) page.js("return document.querySelectorAll('figure[data-peer]').length"))
+                        .longValue(), "the page never saw aiortc leave (peer-left removes its tile)");
+                assertTrue(client.stderr().contains("signaling connection lost"), client.stderr());
+            }
+            String log = Files.readString(mesh.home.resolve("logs").resolve("signaling-2.log"));
+            assertTrue(log.contains("drained: "), "instance 2 drained its sockets on SIGTERM:\n" + tail(log));
+        }
+    }
+
+    @Test
+    @Order(4)
     void aPageWhoseInstanceIsKilledResumesOnTheOtherAndTheCallGoesOn() throws Exception {
         String room = "scaled-kill-" + UUID.randomUUID().toString().substring(0, 8);
         try (Browser a = new Browser(); Browser b = new Browser()) {
@@ -96,7 +157,25 @@ class ScaledChromiumCallTest {
         }
     }
 
-    /** Opens the web client on one instance, listing both instances (this one first), and joins. */
+    /** Frames aiortc decoded so far from every remote video track, by its latest "received" line. */
+    private static long aiortcFrames(Aiortc client) {
+        com.fasterxml.jackson.databind.JsonNode line = client.latest("received");
+        long frames = 0;
+        if (line != null) {
+            for (com.fasterxml.jackson.databind.JsonNode track : line.get("received")) {
+                if ("video".equals(track.path("kind").asText())) {
+                    frames += track.path("frames").asLong();
+                }
+            }
+        }
+        return frames;
+    }
+
+    private static String tail(String log) {
+        return log.substring(Math.max(0, log.length() - 3000));
+    }
+
+    /** Opens the web client on one instance, listing it and instance 0 or 1 (this one first), and joins. */
     private void open(Browser page, int port, String room, String extra) {
         int other = port == first ? second : first;
         page.driver.get("http://127.0.0.1:" + port + "/?room=" + room + extra + "&signaling=ws://127.0.0.1:" + port

@@ -71,9 +71,14 @@ final class SfuPage implements AutoCloseable {
 
     /** Opens the web client with extra page options ({@code &simulcast=1}, ...) and joins the SFU room. */
     static SfuPage join(Mesh mesh, String room, String user, String options) throws Exception {
+        return join(mesh.ports.get("signaling"), room, user, options);
+    }
+
+    /** Opens the web client of the signaling instance on {@code port} and joins the SFU room there. */
+    static SfuPage join(int port, String room, String user, String options) throws Exception {
         SfuPage page = new SfuPage(user, new Browser());
         try {
-            page.browser.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?mode=sfu&room=" + room
+            page.browser.driver.get("http://127.0.0.1:" + port + "/?mode=sfu&room=" + room
                     + "&user=" + user + options);
             page.browser.driver.findElement(By.id("join-button")).click();
             await().atMost(JOIN).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertNotNull(
