@@ -45,6 +45,17 @@ public class CommandAssignment implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> assignment) {
+        // With no committed offset, "latest" is looked up at the first fetch, after this returns: a record written
+        // between then and now would be skipped although the node already said it was ready. Asking for each position
+        // here (on the polling thread, as a rebalance listener may) fixes "latest" before readiness turns UP.
+        for (TopicPartition tp : assignment) {
+            try {
+                consumer.position(tp);
+            } catch (RuntimeException e) {
+                LOG.warnf("%s: position of %s not resolved at assignment (%s); it is at the first fetch", "media commands",
+                        tp, e.getMessage());
+            }
+        }
         partitions = assignment.size();
         LOG.infof("media commands: %d partitions assigned", partitions);
         if (partitions > 0) {

@@ -20,6 +20,9 @@ public class MediaReplyAssignment implements KafkaConsumerRebalanceListener {
     /** The name the channel's {@code consumer-rebalance-listener.name} refers to. */
     public static final String NAME = "media-replies-assignment";
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(
+            MediaReplyAssignment.class);
+
     private volatile int partitions;
 
     public boolean assigned() {
@@ -32,6 +35,17 @@ public class MediaReplyAssignment implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> assignment) {
+        // With no committed offset, "latest" is looked up at the first fetch, after this returns: a record written
+        // between then and now would be skipped although the node already said it was ready. Asking for each position
+        // here (on the polling thread, as a rebalance listener may) fixes "latest" before readiness turns UP.
+        for (TopicPartition tp : assignment) {
+            try {
+                consumer.position(tp);
+            } catch (RuntimeException e) {
+                LOG.warnf("%s: position of %s not resolved at assignment (%s); it is at the first fetch", "media replies",
+                        tp, e.getMessage());
+            }
+        }
         partitions = assignment.size();
     }
 
