@@ -214,10 +214,12 @@ class BrokerOutageTest {
             long seq = b.next("offer").get("seq").asLong();
 
             OwnBroker.broker.close();
-            // Other checks (SmallRye's channels) may turn DOWN sooner; the room log's own check is what refuses joins.
+            // The check may turn DOWN sooner for media-replies (its partitions revoked); the room log's own state is
+            // what refuses joins at once (before that, a join is written and, landing after the outage, undone).
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
                     .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
-                            .body("checks.find { it.name == 'signaling-room-log' }.status", equalTo("DOWN")));
+                            .body("checks.find { it.name == 'signaling-room-log' }.status", equalTo("DOWN"))
+                            .body("checks.find { it.name == 'signaling-room-log' }.data.roomLog", equalTo(false)));
             try (WsClient c = WsClient.connect(ws)) {
                 c.next("hello");
                 JsonNode refused = c.send(joinMessage(room)).next("error");
