@@ -35,7 +35,7 @@ turnutils_peer -L 127.0.0.1 -p $PEER_PORT > /dev/null 2>&1 &
 PIDS+=("$!")
 
 for i in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$ICEMESH_HTTP/q/health/live" >/dev/null 2>&1 && break
+  curl -sf "http://127.0.0.1:$ICEMESH_HTTP/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.2
 done
 

@@ -93,7 +93,7 @@ for p in $(seq 0 $((PROCS - 1))); do
 done
 
 for i in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$ICEMESH_HTTP/q/health/live" >/dev/null 2>&1 && break
+  curl -sf "http://127.0.0.1:$ICEMESH_HTTP/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.2
 done
 

@@ -65,6 +65,9 @@ public interface TurnConfig {
     /** Graceful shutdown. */
     Drain drain();
 
+    /** Warming up the allocation path before the node turns ready. */
+    WarmUp warmUp();
+
     /** Where the server listens for clients. */
     interface Listen {
         /** The address the listeners bind (0.0.0.0 serves every interface; dev profile uses 127.0.0.1). */
@@ -299,5 +302,20 @@ public interface TurnConfig {
         /** How long shutdown waits for allocations to end before closing them. */
         @WithDefault("30s")
         Duration grace();
+    }
+
+    /**
+     * Before its listeners open, the node runs allocations against a private copy of its server on loopback (a
+     * per-boot credential, no events, no metrics, nothing a client can reach), so that the JIT compiles the
+     * allocation path before the first client pays for it. Readiness waits for it.
+     */
+    interface WarmUp {
+        /** Allocations to run (401 challenge, Allocate, CreatePermission, ChannelBind, Refresh 0); 0 turns it off. */
+        @WithDefault("5000")
+        int allocations();
+
+        /** The warm-up stops after this long, whatever it has done. */
+        @WithDefault("30s")
+        java.time.Duration maxDuration();
     }
 }

@@ -57,6 +57,9 @@ public class TurnEventPublisher {
     @Inject
     TurnConfig config;
 
+    /** A publisher that builds events as usual and sends none (the warm-up's private server). */
+    private boolean silent;
+
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
     private final TokenBucket failureEvents = new TokenBucket(FAILURE_EVENTS_PER_SECOND, FAILURE_EVENTS_PER_SECOND,
@@ -70,6 +73,14 @@ public class TurnEventPublisher {
             source = s;
         }
         return s;
+    }
+
+    /** A publisher outside CDI that sends nothing: for the warm-up's private server, whose events are not real. */
+    public static TurnEventPublisher silent(TurnConfig config) {
+        TurnEventPublisher publisher = new TurnEventPublisher();
+        publisher.config = config;
+        publisher.silent = true;
+        return publisher;
     }
 
     /** An event about an allocation (created, refreshed, expired, deleted, permission, channel, traffic). */
@@ -107,6 +118,9 @@ public class TurnEventPublisher {
 
     /** Publishes a node announcement keyed by node id. */
     public void announce(NodeAnnouncement announcement) {
+        if (silent) {
+            return;
+        }
         OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder().withId(UUID.randomUUID().toString())
                 .withType(EventSchema.cloudEventType("node", announcement.kind())).withSource(source()).build();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
@@ -128,6 +142,9 @@ public class TurnEventPublisher {
     }
 
     private void send(String key, TurnEvent event) {
+        if (silent) {
+            return;
+        }
         if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
             inFlight.decrementAndGet();
             dropped.increment();

@@ -7,7 +7,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
-/** Live while the listeners are open, or while draining (a draining node is alive, just not ready). */
+/**
+ * Live while the listeners are open, while the JIT warm-up runs before they open, or while draining (a warming or
+ * draining node is alive, just not ready).
+ */
 @Liveness
 @ApplicationScoped
 public class TurnLivenessCheck implements HealthCheck {
@@ -17,6 +20,6 @@ public class TurnLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("turn-server").status(server.listening() || server.draining()).build();
+        return HealthCheckResponse.named("turn-server").status(server.listening() || server.warmingUp() || server.draining()).build();
     }
 }

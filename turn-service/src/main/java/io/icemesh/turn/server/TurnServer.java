@@ -22,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,8 @@ public class TurnServer {
     private volatile TurnMetrics metrics;
     private volatile InetAddress publicAddress;
     private volatile boolean stopped;
+    private volatile int warmedUp;
+    private volatile boolean warmingUp;
     private long lastTrafficNanos;
 
     void onStart(@Observes StartupEvent event) throws Exception {
@@ -61,6 +64,14 @@ public class TurnServer {
     }
 
     synchronized void start() throws Exception {
+        if (config.warmUp().allocations() > 0) {
+            warmingUp = true;
+            try {
+                warmUp();
+            } finally {
+                warmingUp = false;
+            }
+        }
         TurnConfig.Allocations limits = config.allocation();
         TurnConfig.Listen listen = config.listen();
         FileDescriptorBudget fds = FileDescriptorBudget.ofThisProcess(listen.maxStreamConnections(), limits.maxTotal());
@@ -79,6 +90,9 @@ public class TurnServer {
                 .description("Kafka events dropped (buffer full, delivery failed, or failure-event rate limit)")
                 .register(registry);
         allocations.onEnd(this::allocationEnded);
+        io.micrometer.core.instrument.Gauge.builder("icemesh.turn.warm_up.allocations", this, TurnServer::warmedUp)
+                .description("allocations the JIT warm-up ran on a private loopback server before the listeners "
+                        + "opened (not counted anywhere else)").register(registry);
 
         List<String> secrets = new ArrayList<>();
         if (config.auth().restCredentials()) {
@@ -101,18 +115,12 @@ public class TurnServer {
         publicAddress = HostAddresses.AUTO.equals(publicSetting) ? ipv4 : HostAddresses.literal(publicSetting);
         RelayPortAllocator ipv4Relays = relays(ipv4);
         RelayPortAllocator ipv6Relays = ipv6 == null ? null : relays(ipv6);
-        LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
         TcpConnections tcpConnections = new TcpConnections(fds.peerConnections());
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.tcp.peer.connections", tcpConnections::size)
                 .description("TCP relay peer connections open now (RFC 6062), pending or bound").register(registry);
-        AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays,
-                new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress), lifetimes,
-                limits.maxBytesPerSecond(), metrics, events, tcpConnections);
-        AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
-                limits.permissionLifetime(), limits.channelLifetime(), limits.strictChannelRange(), metrics, events);
-        TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
-                new TcpRequestHandler(allocationRequests, tcpConnections, metrics), metrics, events);
-        ClientPacketHandler packets = new ClientPacketHandler(requests, metrics);
+        ClientPacketHandler packets = handlers(allocations, metrics, events, authenticator, rateLimiter, peers,
+                ipv4Relays, ipv6Relays, new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress),
+                tcpConnections);
 
         InetAddress listenAddress = HostAddresses.literal(listen.address());
         if (listen.udp()) {
@@ -140,6 +148,70 @@ public class TurnServer {
                 publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied",
                 fds.relaySockets(), fds.streamConnections(), listen.maxStreamConnectionsPerSource(), fds.peerConnections(),
                 fds.limit());
+    }
+
+    /** The request handling of one server: the same for the node and for its warm-up. */
+    private ClientPacketHandler handlers(AllocationManager allocations, TurnMetrics metrics, TurnEventPublisher events,
+            RequestAuthenticator authenticator, UnauthenticatedRateLimiter rateLimiter, PeerAddressPolicy peers,
+            RelayPortAllocator ipv4Relays, RelayPortAllocator ipv6Relays, RelayAddressMapper addressMapper,
+            TcpConnections tcpConnections) {
+        TurnConfig.Allocations limits = config.allocation();
+        LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
+        AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays, addressMapper, lifetimes,
+                limits.maxBytesPerSecond(), metrics, events, tcpConnections);
+        AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
+                limits.permissionLifetime(), limits.channelLifetime(), limits.strictChannelRange(), metrics, events);
+        TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
+                new TcpRequestHandler(allocationRequests, tcpConnections, metrics), metrics, events);
+        return new ClientPacketHandler(requests, metrics);
+    }
+
+    /**
+     * Runs allocations against a private server on loopback before the node's own listeners open, so that the JIT
+     * has compiled the allocation path before the first client: the same handler classes, wired as above, but with
+     * a credential made up for this boot only, events built and not sent, metrics on a registry of its own, and no
+     * rate limit or quota in its way. Its sockets are closed before the node listens; a client cannot reach it (it
+     * binds 127.0.0.1 on an ephemeral port and knows no real credential). Readiness follows the node's listeners,
+     * so it waits for this.
+     */
+    private void warmUp() throws Exception {
+        TurnConfig.WarmUp settings = config.warmUp();
+        long started = System.nanoTime();
+        byte[] random = new byte[16];
+        new java.security.SecureRandom().nextBytes(random);
+        String password = java.util.HexFormat.of().formatHex(random);
+        String user = "icemesh-warm-up-" + password.substring(0, 8);
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        AllocationManager allocations = new AllocationManager(Integer.MAX_VALUE, Integer.MAX_VALUE, 64);
+        TurnMetrics metrics = new TurnMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                allocations::active);
+        RequestAuthenticator authenticator = new RequestAuthenticator(config.realm(),
+                new CredentialStore(java.util.Map.of(user, password), List.of(), 0),
+                new NonceService(config.auth().nonceLifetime().toSeconds()));
+        UnauthenticatedRateLimiter unlimited = new UnauthenticatedRateLimiter(1e9, 1e9, 1e9, 1e9);
+        // Its one peer is its own socket on loopback, to which nothing is sent (permissions and channels only).
+        PeerAddressPolicy peers = new PeerAddressPolicy(List.of(), List.of(), true);
+        Listeners warm = new Listeners(1, config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
+        try {
+            RelayPortAllocator relays = new RelayPortAllocator(loopback, config.relay().minPort(),
+                    config.relay().maxPort(), warm.datagramChannelClass(), config.listen().receiveBufferBytes(),
+                    config.listen().sendBufferBytes());
+            ClientPacketHandler packets = handlers(allocations, metrics, TurnEventPublisher.silent(config),
+                    authenticator, unlimited, peers, relays, null, new RelayAddressMapper(null),
+                    new TcpConnections(16));
+            int port = warm.bindUdp(loopback, 0, new UdpListenerHandler(packets, allocations, metrics));
+            WarmUpClient.Result result = new WarmUpClient(new InetSocketAddress(loopback, port), user, password,
+                    config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
+            warmedUp = result.allocations();
+            LOG.infof("warm-up: %d allocations on a private loopback server in %d ms (%d failed)",
+                    result.allocations(), (System.nanoTime() - started) / 1_000_000, result.failures());
+        } catch (RuntimeException | java.io.IOException e) {
+            LOG.warnf("warm-up stopped early (%s); the node starts anyway", e.toString());
+        } finally {
+            allocations.closeAll();
+            warm.closeListeners();
+            warm.shutdown();
+        }
     }
 
     private RelayPortAllocator relays(InetAddress address) {
@@ -228,6 +300,16 @@ public class TurnServer {
         allocations.closeAll();
         listeners.closeListeners();
         listeners.shutdown();
+    }
+
+    /** True while the JIT warm-up runs, before the listeners open. */
+    public boolean warmingUp() {
+        return warmingUp;
+    }
+
+    /** Allocations the warm-up ran before the listeners opened. */
+    public int warmedUp() {
+        return warmedUp;
     }
 
     /** The bound UDP port, or -1. */
