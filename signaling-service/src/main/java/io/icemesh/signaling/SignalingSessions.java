@@ -141,7 +141,8 @@ public class SignalingSessions implements RoomLog.Listener {
         }
         MediaNodes.Proposal proposal = null;
         if (token.mode() == RoomMode.SFU) {
-            proposal = mediaNodes.propose(token.room(), rooms.mediaNode(token.room()).orElse(null)).orElse(null);
+            proposal = mediaNodes.propose(token.room(), rooms.mediaNode(token.room()).orElse(null),
+                    rooms.sessionsByNode()).orElse(null);
             if (proposal == null) {
                 return Reply.error("sfu-unavailable", "no media-service node can take room \"" + token.room()
                         + "\" now");

@@ -12,9 +12,11 @@ import java.util.zip.CRC32C;
 
 /**
  * The media-service nodes signaling may place SFU rooms on. Where each room lives is room state, in the room log; a
- * room stays on its node while that node is announced; a new room goes to the live node with spare capacity that
- * ranks highest for the room's name (rendezvous hashing), so instances with the same view of the nodes propose the
- * same node, and the room log keeps the first proposal it applies.
+ * room stays on its node while that node is announced; a new room goes to the least loaded live node with spare
+ * capacity: load is the SFU sessions the room log places on the node (every instance holds every room, so a room
+ * placed a moment ago counts at once, on every instance), relative to the capacity the node announces. Nodes equally
+ * loaded are ranked for the room's name (rendezvous hashing), so instances with the same view propose the same node;
+ * the room log keeps the first proposal it applies.
  */
 @ApplicationScoped
 public class MediaNodes {
@@ -42,19 +44,25 @@ public class MediaNodes {
      * the room (rendezvous hashing), replacing the current one. Empty when no node can take the room. The room log
      * takes the first proposal it applies, so every instance ends with the same node for the room.
      */
-    public Optional<Proposal> propose(String room, String current) {
+    public Optional<Proposal> propose(String room, String current, Map<String, Integer> placed) {
         long now = System.currentTimeMillis();
         if (current != null && live(nodes.get(current), now)) {
             return Optional.of(new Proposal(current, null));
         }
         String best = null;
+        double bestLoad = Double.MAX_VALUE;
         long bestScore = Long.MIN_VALUE;
         for (NodeAnnouncement n : nodes.values()) {
-            if (!live(n, now) || n.draining() || n.load() >= n.capacity()) {
+            // The node's own count may be ahead of the log (endpoints of rooms being torn down), or behind it (rooms
+            // placed since its last announcement): the larger one is what it holds.
+            int load = Math.max(n.load(), placed.getOrDefault(n.nodeId(), 0));
+            if (!live(n, now) || n.draining() || n.capacity() <= 0 || load >= n.capacity()) {
                 continue;
             }
+            double relative = (double) load / n.capacity();
             long score = score(room, n.nodeId());
-            if (score > bestScore) {
+            if (relative < bestLoad || (relative == bestLoad && score > bestScore)) {
+                bestLoad = relative;
                 bestScore = score;
                 best = n.nodeId();
             }

@@ -542,6 +542,17 @@ public final class RoomStateMachine {
         return list;
     }
 
+    /** SFU sessions per media node, over every room placed on one (waiting or admitted, attached or away). */
+    public synchronized Map<String, Integer> sessionsByNode() {
+        Map<String, Integer> map = new HashMap<>();
+        for (Room r : rooms.values()) {
+            if (r.node != null) {
+                map.merge(r.node, r.peers.size(), Integer::sum);
+            }
+        }
+        return map;
+    }
+
     public synchronized int roomCount() {
         return rooms.size();
     }

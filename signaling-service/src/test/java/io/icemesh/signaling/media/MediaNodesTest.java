@@ -1,0 +1,91 @@
+package io.icemesh.signaling.media;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.NodeAnnouncement;
+import io.icemesh.events.v1.NodeKind;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** SFU room placement: least loaded by the room log's count, equal loads by rendezvous hashing, never a full node. */
+class MediaNodesTest {
+
+    private static NodeAnnouncement node(String id, int capacity, int load, boolean draining, long atMs) {
+        return new NodeAnnouncement(EventSchema.VERSION, id, NodeKind.MEDIA, "127.0.0.1", List.of(), capacity, load,
+                draining, atMs);
+    }
+
+    @Test
+    void newRoomsGoToTheLeastLoadedNodeCountingWhatTheRoomLogPlacedSinceTheNodesLastAnnouncement() {
+        MediaNodes nodes = new MediaNodes();
+        long now = System.currentTimeMillis();
+        nodes.onNode("a", node("a", 100, 0, false, now));
+        nodes.onNode("b", node("b", 100, 0, false, now));
+        Map<String, Integer> placed = new HashMap<>();
+        // Forty rooms of two, placed one after another as the room log would (both nodes still announce load 0).
+        for (int i = 0; i < 40; i++) {
+            String chosen = nodes.propose("room-" + i, null, placed).orElseThrow().node();
+            placed.merge(chosen, 2, Integer::sum);
+        }
+        assertEquals(40, placed.get("a"), "spread evenly: " + placed);
+        assertEquals(40, placed.get("b"), "spread evenly: " + placed);
+    }
+
+    @Test
+    void loadIsRelativeToCapacityAndTheNodesOwnCountWinsWhenItIsHigher() {
+        MediaNodes nodes = new MediaNodes();
+        long now = System.currentTimeMillis();
+        nodes.onNode("small", node("small", 10, 0, false, now));
+        nodes.onNode("large", node("large", 100, 0, false, now));
+        assertEquals("large", nodes.propose("r", null, Map.of("small", 2, "large", 10)).orElseThrow().node(),
+                "2 of 10 is more loaded than 10 of 100");
+        nodes.onNode("large", node("large", 100, 90, false, now));
+        assertEquals("small", nodes.propose("r", null, Map.of("small", 2, "large", 10)).orElseThrow().node(),
+                "the node says it holds 90");
+    }
+
+    @Test
+    void equallyLoadedNodesAreRankedForTheRoomSoEveryInstanceProposesTheSameOne() {
+        MediaNodes one = new MediaNodes();
+        MediaNodes two = new MediaNodes();
+        long now = System.currentTimeMillis();
+        for (String id : List.of("a", "b", "c")) {
+            one.onNode(id, node(id, 50, 0, false, now));
+        }
+        for (String id : List.of("c", "b", "a")) {
+            two.onNode(id, node(id, 50, 0, false, now));
+        }
+        int differentNodes = 0;
+        String previous = null;
+        for (int i = 0; i < 20; i++) {
+            String room = "room-" + i;
+            String chosen = one.propose(room, null, Map.of()).orElseThrow().node();
+            assertEquals(chosen, two.propose(room, null, Map.of()).orElseThrow().node(), room);
+            if (!chosen.equals(previous)) {
+                differentNodes++;
+            }
+            previous = chosen;
+        }
+        assertTrue(differentNodes > 1, "rooms are not all ranked to one node");
+    }
+
+    @Test
+    void aFullDrainingOrSilentNodeTakesNoRoomAndALiveCurrentNodeKeepsItsRoom() {
+        MediaNodes nodes = new MediaNodes();
+        long now = System.currentTimeMillis();
+        nodes.onNode("full", node("full", 4, 0, false, now));
+        nodes.onNode("draining", node("draining", 100, 0, true, now));
+        nodes.onNode("silent", node("silent", 100, 0, false, now - MediaNodes.NODE_EXPIRY.toMillis() - 1000));
+        assertTrue(nodes.propose("r", null, Map.of("full", 4)).isEmpty(), "no node can take a room");
+        nodes.onNode("open", node("open", 100, 99, false, now));
+        assertEquals("open", nodes.propose("r", null, Map.of("full", 4)).orElseThrow().node());
+        MediaNodes.Proposal kept = nodes.propose("r", "full", Map.of("full", 4)).orElseThrow();
+        assertEquals("full", kept.node(), "a room stays on its live node, full or not");
+        MediaNodes.Proposal moved = nodes.propose("r", "silent", Map.of()).orElseThrow();
+        assertEquals("silent", moved.replaces(), "a room on a silent node is placed anew");
+    }
+}
