@@ -81,11 +81,56 @@ class ScaledSignalingTest {
         }
     }
 
+    @Test
+    void scaledMediaRunsTwoNodesAndNewSfuRoomsGoToTheLeastLoaded() throws Exception {
+        try (Mesh mesh = new Mesh()) {
+            Mesh.Result up = mesh.run("up", "-d", "--scale", "media=2", "signaling", "media");
+            assertEquals(0, up.exitCode(), "./icemesh up -d --scale media=2 signaling media failed:\n" + up.output());
+            int media0 = mesh.ports.get("media");
+            int media1 = media0 + 100;
+            Mesh.Result status = mesh.run("status");
+            List<String> lines = status.output().lines().toList();
+            assertTrue(lines.stream().anyMatch(l -> l.matches("media\\s+running\\s+\\d+\\s+" + media0 + "\\s+ready")),
+                    status.output());
+            assertTrue(lines.stream().anyMatch(l -> l.matches("media-1\\s+running\\s+\\d+\\s+" + media1
+                    + "\\s+ready")), status.output());
+
+            int signaling = mesh.ports.get("signaling");
+            // Two SFU rooms joined one after the other: the second goes to the node the first did not take.
+            try (Client a = Client.connect(signaling); Client b = Client.connect(signaling)) {
+                a.join(token(signaling, "scaled-media-a-" + System.nanoTime(), "sfu"));
+                b.join(token(signaling, "scaled-media-b-" + System.nanoTime(), "sfu"));
+                assertEquals(1.0, endpoints(media0), "node 0 holds one endpoint");
+                assertEquals(1.0, endpoints(media1), "node 1 holds the other");
+            }
+            Mesh.Result down = mesh.run("down");
+            assertEquals(0, down.exitCode(), down.output());
+            assertEquals(List.of(), mesh.recordedPids(), "no instance is left recorded");
+            assertFalse(Mesh.portInUse(media1), "media instance 1 stopped");
+        }
+    }
+
+    /** The icemesh_media_endpoints gauge of the media node on this HTTP port. */
+    private static double endpoints(int port) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^icemesh_media_endpoints(\\{[^}]*\\})? (\\S+)$")
+                .matcher(body);
+        assertTrue(m.find(), "icemesh_media_endpoints on port " + port);
+        return Double.parseDouble(m.group(2));
+    }
+
     private static String token(int port, String room) throws Exception {
+        return token(port, room, "p2p");
+    }
+
+    private static String token(int port, String room, String mode) throws Exception {
         HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/api/dev/token"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"room\":\"" + room + "\",\"user\":\"mesh\"}")).build(),
+                .POST(HttpRequest.BodyPublishers.ofString("{\"room\":\"" + room + "\",\"user\":\"mesh\",\"mode\":\""
+                        + mode + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, reply.statusCode(), reply.body());
         return JSON.readTree(reply.body()).get("token").asText();
