@@ -57,6 +57,8 @@ public class TurnEventPublisher {
     @Inject
     TurnConfig config;
 
+    private static final io.icemesh.events.v1.EventSerializer SILENT_SERIALIZER = new io.icemesh.events.v1.EventSerializer();
+
     /** A publisher that builds events as usual and sends none (the warm-up's private server). */
     private boolean silent;
 
@@ -142,9 +144,6 @@ public class TurnEventPublisher {
     }
 
     private void send(String key, TurnEvent event) {
-        if (silent) {
-            return;
-        }
         if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
             inFlight.decrementAndGet();
             dropped.increment();
@@ -162,6 +161,13 @@ public class TurnEventPublisher {
             LOG.warnf("turn event %s for %s not delivered: %s", event.type(), key, failure.getMessage());
             return CompletableFuture.completedFuture(null);
         });
+        if (silent) {
+            // Everything a real event costs but the hand-over to Kafka: built, wrapped and serialized as the
+            // producer would (so that the warm-up compiles the JSON writer too), then dropped.
+            SILENT_SERIALIZER.serialize("icemesh.turn-events", event);
+            inFlight.decrementAndGet();
+            return;
+        }
         try {
             turnEvents.send(message);
         } catch (RuntimeException e) {
