@@ -23,7 +23,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Holds N signaling sessions open (rooms of two, each joined with its own room token) and reports what one
  * signaling-service instance spends on them: heap after a full GC, and process RSS, before and after.
  *
- *   java bench/WsLoad.java <signalingPort> <signalingPid> <jwtSecretFile> <sessions>...
+ *   java bench/WsLoad.java <signalingPort> <signalingPid> <jwtSecretFile> [--replica PORT:PID] <sessions>...
  */
 public class WsLoad {
 
@@ -31,14 +31,29 @@ public class WsLoad {
         int port = Integer.parseInt(args[0]);
         long pid = Long.parseLong(args[1]);
         String secret = Files.readString(Path.of(args[2])).trim();
+        int first = 3;
+        // --replica PORT:PID: another signaling instance on the same room log, which holds every room's state but
+        // none of these sockets; its heap and RSS are measured beside the instance that holds them.
+        int replicaPort = -1;
+        long replicaPid = -1;
+        if (args.length > first + 1 && args[first].equals("--replica")) {
+            String[] pp = args[first + 1].split(":");
+            replicaPort = Integer.parseInt(pp[0]);
+            replicaPid = Long.parseLong(pp[1]);
+            first += 2;
+        }
         HttpClient http = HttpClient.newHttpClient();
         List<WebSocket> open = new ArrayList<>();
-        System.out.println("| sessions held | heap after GC (MiB) | RSS (MiB) | heap per session (KiB) | RSS per session (KiB) | join rate (/s) |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| sessions held | heap after GC (MiB) | RSS (MiB) | heap per session (KiB) | RSS per session (KiB) | join rate (/s) |"
+                + (replicaPid > 0 ? " replica heap (MiB) | replica RSS (MiB) | replica heap per session (KiB) | sessions in replica's state |" : ""));
+        System.out.println("|---|---|---|---|---|---|" + (replicaPid > 0 ? "---|---|---|---|" : ""));
         double heap0 = heapAfterGc(http, port, pid);
         double rss0 = rssMiB(pid);
-        System.out.printf("| 0 | %.1f | %.1f | | | |%n", heap0, rss0);
-        for (int i = 3; i < args.length; i++) {
+        double replicaHeap0 = replicaPid > 0 ? heapAfterGc(http, replicaPort, replicaPid) : 0;
+        double replicaRss0 = replicaPid > 0 ? rssMiB(replicaPid) : 0;
+        System.out.printf("| 0 | %.1f | %.1f | | | |%s%n", heap0, rss0,
+                replicaPid > 0 ? String.format(" %.1f | %.1f | | |", replicaHeap0, replicaRss0) : "");
+        for (int i = first; i < args.length; i++) {
             int target = Integer.parseInt(args[i]);
             int add = target - open.size();
             long start = System.nanoTime();
@@ -46,8 +61,14 @@ public class WsLoad {
             double seconds = (System.nanoTime() - start) / 1e9;
             double heap = heapAfterGc(http, port, pid);
             double rss = rssMiB(pid);
-            System.out.printf("| %d | %.1f | %.1f | %.2f | %.2f | %.0f |%n", open.size(), heap, rss,
-                    (heap - heap0) * 1024 / open.size(), (rss - rss0) * 1024 / open.size(), add / seconds);
+            String replica = "";
+            if (replicaPid > 0) {
+                double rh = heapAfterGc(http, replicaPort, replicaPid);
+                replica = String.format(" %.1f | %.1f | %.2f | %.0f |", rh, rssMiB(replicaPid),
+                        (rh - replicaHeap0) * 1024 / open.size(), gauge(http, replicaPort, "icemesh_signaling_peers"));
+            }
+            System.out.printf("| %d | %.1f | %.1f | %.2f | %.2f | %.0f |%s%n", open.size(), heap, rss,
+                    (heap - heap0) * 1024 / open.size(), (rss - rss0) * 1024 / open.size(), add / seconds, replica);
         }
         for (WebSocket ws : open) {
             ws.abort();
@@ -73,7 +94,9 @@ public class WsLoad {
                                 if (s.contains("\"type\":\"joined\"")) {
                                     joined.countDown();
                                 } else if (s.contains("\"type\":\"error\"")) {
-                                    failed.incrementAndGet();
+                                    if (failed.incrementAndGet() <= 3) {
+                                        System.err.println("join refused: " + s);
+                                    }
                                     joined.countDown();
                                 }
                                 ws.request(1);
@@ -116,6 +139,14 @@ public class WsLoad {
             sum += Double.parseDouble(m.group(1));
         }
         return sum / (1024 * 1024);
+    }
+
+    /** A gauge's value from an instance's /q/metrics. */
+    static double gauge(HttpClient http, int port, String name) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(2)) : -1;
     }
 
     static double rssMiB(long pid) throws Exception {
