@@ -322,6 +322,13 @@ class Client:
             await self.peer(msg["from"]).on_description(kind, msg["sdp"])
         elif kind == "candidate":
             await self.peer(msg["from"]).on_candidate(msg.get("candidate"))
+        elif kind == "sfu-moved":
+            # The room moved to another media node: a new connection to the SFU, offered as at join.
+            print(json.dumps({"sfuMoved": msg.get("reason")}), flush=True)
+            old = self.peers.pop(SFU, None)
+            if old:
+                await old.pc.close()
+            await self.peer(SFU).offer()
         elif kind == "sfu-ended":
             print("the SFU ended this connection: %s" % msg.get("reason"), file=sys.stderr, flush=True)
             self.stop.set()

@@ -372,6 +372,14 @@ export class IcemeshClient extends EventTarget {
         if (m.mode === 'sfu') this.link(SFU);
         else for (const p of m.peers) this.link(p.peerId);
         break;
+      case 'sfu-moved':
+        // The room moved to another media node (the old one drains or is gone): a new connection to the SFU, which
+        // offers as at join, with receive sections for the peers already there.
+        this.peersAtJoin = m.peers || 0;
+        this.drop(SFU);
+        this.link(SFU);
+        this.dispatchEvent(new CustomEvent('sfu-moved', { detail: { reason: m.reason } }));
+        break;
       case 'sfu-ended':
         this.drop(SFU);
         this.error(new Error(`the SFU ended this connection: ${m.reason}`));

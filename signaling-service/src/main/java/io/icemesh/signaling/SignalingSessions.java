@@ -218,6 +218,9 @@ public class SignalingSessions implements RoomLog.Listener {
         if (peer == null) {
             return;
         }
+        if (reply.nodeId() != null && peer.mediaNode() != null && !reply.nodeId().equals(peer.mediaNode())) {
+            return; // the room moved: the old node's offers and ends are about a connection the client dropped
+        }
         if (reply.type() == MediaReplyType.OFFER) {
             log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
                     json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp())));
@@ -507,6 +510,10 @@ public class SignalingSessions implements RoomLog.Listener {
             LOG.warnf("instance %s was taken for gone: %d sessions in room %s closed with resume-elsewhere", me,
                     detached.size(), g.room());
         }
+        if (outcome instanceof Outcome.Moved moved) {
+            moved.members().stream().filter(m -> me.equals(m.instance()) && m.admitted()).forEach(m -> moveEndpoint(
+                    moved, m));
+        }
         if (handler != null) {
             handler.accept(applied);
         }
@@ -541,6 +548,34 @@ public class SignalingSessions implements RoomLog.Listener {
         } else if (outcome instanceof Outcome.Refused r && command instanceof RoomCommand.Relay relay) {
             sendTo(relay.connection(), errorJson(r.code(), r.message()));
         }
+    }
+
+    /**
+     * A session of a moved room whose socket this instance holds: an endpoint on the new node, then the client is
+     * told to connect again ({@code sfu-moved}: it drops its SFU connection and offers anew, to the new node through
+     * signaling), and the old node's endpoint is ended.
+     */
+    private void moveEndpoint(Outcome.Moved moved, Member m) {
+        WebSocketConnection socket = sockets.get(m.connection());
+        media.request(MediaCommandType.ALLOCATE, moved.to(), m.room(), m.sessionId(), null)
+                .whenComplete((reply, failure) -> {
+                    media.tell(MediaCommandType.END, moved.from(), m.room(), m.sessionId(), null);
+                    if (socket == null) {
+                        return;
+                    }
+                    if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                        send(socket, errorJson(failure != null ? "media-timeout" : "media-error",
+                                "the room moved to another media node, which did not take this peer: "
+                                        + (failure != null ? failure.getMessage() : reply.reason())));
+                        return;
+                    }
+                    int others = (int) rooms.members(m.room()).stream()
+                            .filter(o -> !o.sessionId().equals(m.sessionId())).count();
+                    send(socket, json.createObjectNode().put("type", "sfu-moved").put("reason", moved.reason())
+                            .put("peers", others).toString());
+                    LOG.infof("session %s of room %s moved from media node %s to %s (%s)", m.sessionId(), m.room(),
+                            moved.from(), moved.to(), moved.reason());
+                });
     }
 
     /** A join or resume applied after its client was told {@code unavailable}: it is undone. */

@@ -28,7 +28,9 @@ public class MediaNodes {
 
     public void onNode(String nodeId, NodeAnnouncement announcement) {
         if (announcement == null) {
-            nodes.remove(nodeId);
+            // A tombstone: the node is gone for good. It stays known as gone, so that rooms still on it move.
+            nodes.computeIfPresent(nodeId, (id, n) -> new NodeAnnouncement(n.schemaVersion(), n.nodeId(), n.kind(),
+                    n.publicAddress(), n.iceUrls(), n.capacity(), n.load(), true, 0));
         } else if (announcement.kind() == NodeKind.MEDIA) {
             nodes.put(announcement.nodeId(), announcement);
         }
@@ -49,10 +51,41 @@ public class MediaNodes {
         if (current != null && live(nodes.get(current), now)) {
             return Optional.of(new Proposal(current, null));
         }
+        return best(room, null, placed, now).map(node -> new Proposal(node, current));
+    }
+
+    /** Why rooms must leave a node: {@code node-draining} or {@code node-gone}. */
+    public record Leaving(String reason) {
+    }
+
+    /**
+     * Whether rooms on {@code node} must move, and why: the node announces that it drains, or its announcements
+     * stopped for {@link #NODE_EXPIRY}. Null when it serves, or when this instance never heard of it.
+     */
+    public Leaving leaving(String node) {
+        NodeAnnouncement n = nodes.get(node);
+        if (n == null) {
+            return null;
+        }
+        if (!live(n, System.currentTimeMillis())) {
+            return new Leaving("node-gone");
+        }
+        return n.draining() ? new Leaving("node-draining") : null;
+    }
+
+    /** The node to move a room on {@code from} to: the least loaded other live node with spare capacity. */
+    public Optional<String> moveTarget(String room, String from, Map<String, Integer> placed) {
+        return best(room, from, placed, System.currentTimeMillis());
+    }
+
+    private Optional<String> best(String room, String exclude, Map<String, Integer> placed, long now) {
         String best = null;
         double bestLoad = Double.MAX_VALUE;
         long bestScore = Long.MIN_VALUE;
         for (NodeAnnouncement n : nodes.values()) {
+            if (n.nodeId().equals(exclude)) {
+                continue;
+            }
             // The node's own count may be ahead of the log (endpoints of rooms being torn down), or behind it (rooms
             // placed since its last announcement): the larger one is what it holds.
             int load = Math.max(n.load(), placed.getOrDefault(n.nodeId(), 0));
@@ -67,7 +100,7 @@ public class MediaNodes {
                 best = n.nodeId();
             }
         }
-        return best == null ? Optional.empty() : Optional.of(new Proposal(best, current));
+        return Optional.ofNullable(best);
     }
 
     private static boolean live(NodeAnnouncement n, long now) {

@@ -47,4 +47,8 @@ public sealed interface Outcome {
     /** Nothing changed: a duplicate or a command about a session that is gone or moved on. */
     record Ignored(String why) implements Outcome {
     }
+
+    /** An SFU room is now on node {@code to}: its sessions ({@code members}) need an endpoint there. */
+    record Moved(String room, String from, String to, String reason, List<Member> members) implements Outcome {
+    }
 }

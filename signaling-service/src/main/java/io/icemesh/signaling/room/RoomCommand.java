@@ -23,7 +23,8 @@ import io.icemesh.signaling.auth.RoomMode;
     @JsonSubTypes.Type(value = RoomCommand.SfuMessage.class, name = "sfu-message"),
     @JsonSubTypes.Type(value = RoomCommand.Expire.class, name = "expire"),
     @JsonSubTypes.Type(value = RoomCommand.InstanceGone.class, name = "instance-gone"),
-    @JsonSubTypes.Type(value = RoomCommand.Report.class, name = "report")})
+    @JsonSubTypes.Type(value = RoomCommand.Report.class, name = "report"),
+    @JsonSubTypes.Type(value = RoomCommand.MoveRoom.class, name = "move-room")})
 public sealed interface RoomCommand {
 
     /** The room: the record's key. */
@@ -99,5 +100,12 @@ public sealed interface RoomCommand {
 
     /** A session reported {@code entries} ICE timeline entries; the state machine keeps the per-session budget. */
     record Report(String room, String origin, String request, String sessionId, int entries) implements RoomCommand {
+    }
+
+    /**
+     * An SFU room moves from media node {@code from} (draining, or gone) to {@code to}. Ignored unless the room is
+     * still on {@code from}, so a second instance's move of the same room is a no-op.
+     */
+    record MoveRoom(String room, String origin, String from, String to, String reason) implements RoomCommand {
     }
 }

@@ -531,7 +531,16 @@ public class RoomLog {
     }
 
     private boolean isSnapshotWriter() {
-        return instanceId.equals(liveInstances().iterator().next());
+        return isLeader();
+    }
+
+    /**
+     * Whether this instance is the one that decides for the whole mesh what no client asks for (snapshots, moving
+     * rooms off a media node): the live instance with the smallest id, once it reads the log up to date. Two may
+     * think so for a moment (a heartbeat late); what they write is idempotent.
+     */
+    public boolean isLeader() {
+        return caughtUp && ready() && instanceId.equals(liveInstances().iterator().next());
     }
 
     /**

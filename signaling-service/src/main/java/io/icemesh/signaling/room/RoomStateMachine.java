@@ -161,6 +161,8 @@ public final class RoomStateMachine {
             outcome = expire(e, out);
         } else if (command instanceof RoomCommand.InstanceGone g) {
             outcome = instanceGone(g);
+        } else if (command instanceof RoomCommand.MoveRoom m) {
+            outcome = moveRoom(m);
         } else {
             outcome = report((RoomCommand.Report) command);
         }
@@ -299,6 +301,31 @@ public final class RoomStateMachine {
         }
         return detached.isEmpty() ? new Outcome.Ignored("no session of " + g.instance() + " in " + g.room())
                 : new Outcome.Detached(detached, g.atMs());
+    }
+
+    private Outcome moveRoom(RoomCommand.MoveRoom m) {
+        Room room = rooms.get(m.room());
+        if (room == null || room.node == null || !room.node.equals(m.from()) || m.to() == null
+                || m.to().equals(m.from())) {
+            return new Outcome.Ignored("room " + m.room() + " is not on " + m.from());
+        }
+        room.node = m.to();
+        List<Member> members = new ArrayList<>();
+        for (Session s : room.peers.values()) {
+            members.add(member(s, room));
+        }
+        return new Outcome.Moved(m.room(), m.from(), m.to(), m.reason(), members);
+    }
+
+    /** SFU rooms by the media node they are on (rooms sorted). */
+    public synchronized Map<String, Set<String>> roomsByNode() {
+        Map<String, Set<String>> map = new HashMap<>();
+        for (Room r : rooms.values()) {
+            if (r.node != null) {
+                map.computeIfAbsent(r.node, k -> new TreeSet<>()).add(r.name);
+            }
+        }
+        return map;
     }
 
     private Outcome resume(RoomCommand.Resume r, List<Delivery> out) {

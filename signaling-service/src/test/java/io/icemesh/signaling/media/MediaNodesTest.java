@@ -88,4 +88,23 @@ class MediaNodesTest {
         MediaNodes.Proposal moved = nodes.propose("r", "silent", Map.of()).orElseThrow();
         assertEquals("silent", moved.replaces(), "a room on a silent node is placed anew");
     }
+
+    @Test
+    void roomsLeaveADrainingSilentOrTombstonedNodeForTheLeastLoadedOtherButNotANodeNeverHeardOf() {
+        MediaNodes nodes = new MediaNodes();
+        long now = System.currentTimeMillis();
+        nodes.onNode("a", node("a", 100, 0, false, now));
+        nodes.onNode("b", node("b", 100, 0, false, now));
+        nodes.onNode("c", node("c", 100, 0, false, now));
+        assertEquals(null, nodes.leaving("a"), "a serves");
+        assertEquals(null, nodes.leaving("unknown"), "a node this instance never heard of is left alone");
+        nodes.onNode("a", node("a", 100, 4, true, now));
+        assertEquals("node-draining", nodes.leaving("a").reason());
+        assertEquals("c", nodes.moveTarget("r", "a", Map.of("a", 4, "b", 2)).orElseThrow(), "b holds more than c");
+        nodes.onNode("b", node("b", 100, 0, false, now - MediaNodes.NODE_EXPIRY.toMillis() - 1000));
+        assertEquals("node-gone", nodes.leaving("b").reason());
+        nodes.onNode("c", null);
+        assertEquals("node-gone", nodes.leaving("c").reason(), "a tombstoned node is gone, not forgotten");
+        assertTrue(nodes.moveTarget("r", "a", Map.of()).isEmpty(), "no node left to take the room");
+    }
 }

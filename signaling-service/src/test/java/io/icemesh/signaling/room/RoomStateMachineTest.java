@@ -362,4 +362,26 @@ class RoomStateMachineTest {
         assertEquals(old.snapshot("r"), updated.snapshot("r"), "the same replay buffers (the writer's backlog of 2)");
         assertEquals(2, old.snapshot("r").get("peers").get("peer-s2").get("backlog").size());
     }
+
+    @Test
+    void aMoveTakesTheRoomToItsNewNodeOnceAndNewJoinsFollowIt() throws Exception {
+        apply(join("r", "i1", "s1", RoomMode.SFU, "node-a"));
+        apply(new RoomCommand.Admit("r", "i1", "adm-1", "s1"));
+        apply(join("r", "i2", "s2", RoomMode.SFU, "node-a"));
+        apply(new RoomCommand.Admit("r", "i2", "adm-2", "s2"));
+        Outcome.Moved moved = assertInstanceOf(Outcome.Moved.class,
+                apply(new RoomCommand.MoveRoom("r", "i1", "node-a", "node-b", "node-draining")).outcome());
+        assertEquals("node-b", moved.to());
+        assertEquals(List.of("s1", "s2"), moved.members().stream().map(Member::sessionId).toList());
+        assertEquals("node-b", moved.members().get(0).mediaNode(), "members carry the new node");
+        assertEquals(java.util.Optional.of("node-b"), a.mediaNode("r"));
+        // A second instance's move of the same room, written before it saw the first, changes nothing.
+        assertInstanceOf(Outcome.Ignored.class,
+                apply(new RoomCommand.MoveRoom("r", "i2", "node-a", "node-c", "node-draining")).outcome());
+        assertEquals(java.util.Optional.of("node-b"), b.mediaNode("r"));
+        assertEquals(java.util.Map.of("node-b", java.util.Set.of("r")), a.roomsByNode());
+        // A joiner that still proposed the old node lands on the room's node.
+        apply(join("r", "i1", "s3", RoomMode.SFU, "node-a"));
+        assertEquals("node-b", a.member("s3").orElseThrow().mediaNode());
+    }
 }

@@ -1,0 +1,89 @@
+package io.icemesh.signaling.media;
+
+import io.icemesh.signaling.room.RoomCommand;
+import io.icemesh.signaling.room.RoomLog;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Moves SFU rooms off a media node that drains or is gone. Once a second the leader instance (see
+ * {@link RoomLog#isLeader()}) looks at the rooms each node holds; for a node that announces draining, or whose
+ * announcements stopped ({@link MediaNodes#NODE_EXPIRY}), it writes a {@code move-room} record per room, to the least
+ * loaded other node. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
+ * clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not
+ * have read the announcements yet).
+ */
+@ApplicationScoped
+public class RoomMover {
+
+    private static final Logger LOG = Logger.getLogger(RoomMover.class);
+    /** A move written but not applied yet is written again after this long (the record may have been lost). */
+    static final long RETRY_MS = 10_000;
+
+    private final RoomLog log;
+    private final MediaNodes nodes;
+    private final Map<String, Long> written = new ConcurrentHashMap<>();
+    private ScheduledExecutorService timer;
+
+    RoomMover(RoomLog log, MediaNodes nodes) {
+        this.log = log;
+        this.nodes = nodes;
+    }
+
+    void start(@Observes StartupEvent event) {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "room-mover");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(this::pass, 1, 1, TimeUnit.SECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+
+    /** One look at every room's node; writes the moves the leader owes. */
+    void pass() {
+        try {
+            if (!log.isLeader()) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            written.values().removeIf(at -> now - at > RETRY_MS);
+            for (Map.Entry<String, Set<String>> e : log.state().roomsByNode().entrySet()) {
+                String node = e.getKey();
+                MediaNodes.Leaving leaving = nodes.leaving(node);
+                if (leaving == null) {
+                    continue;
+                }
+                for (String room : e.getValue()) {
+                    if (written.putIfAbsent(room + "\u0000" + node, now) != null) {
+                        continue;
+                    }
+                    String target = nodes.moveTarget(room, node, log.state().sessionsByNode()).orElse(null);
+                    if (target == null) {
+                        LOG.warnf("room %s must leave media node %s (%s) but no other node can take it", room, node,
+                                leaving.reason());
+                        continue;
+                    }
+                    LOG.infof("moving room %s from media node %s (%s) to %s", room, node, leaving.reason(), target);
+                    log.submit(new RoomCommand.MoveRoom(room, log.instanceId(), node, target, leaving.reason()));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "room mover pass failed; it runs again in a second");
+        }
+    }
+}
