@@ -265,7 +265,7 @@ public class MediaNode implements EndpointObserver {
         announce();
     }
 
-    @Scheduled(every = "${icemesh.media.announce.interval:10s}", delayed = "1s")
+    @Scheduled(every = "${icemesh.media.announce.interval:2s}", delayed = "1s")
     void announce() {
         if (harvesters == null || !commandAssignment.assigned()) {
             // Not announced before commands can reach it: signaling places rooms only on announced nodes.

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * An SFU call survives its media node draining: two media-service nodes ({@code ./icemesh up --scale media=2}), two
  * Chromium pages in an SFU room on one of them; that node gets SIGTERM (it announces draining and keeps its calls
  * for its drain grace), signaling moves the room to the other node, and both pages connect to it by themselves and
- * decode each other again.
+ * decode each other again. Then the drained node is started again and the node the room moved to is killed
+ * (SIGKILL): its announcements stop, and the room moves back the same way.
  */
 class MediaFailoverTest {
 
@@ -69,6 +70,32 @@ class MediaFailoverTest {
                 String log = Files.readString(mesh.home.resolve("logs").resolve("signaling.log"));
                 assertTrue(log.contains("moving room " + room + " from media node"), "signaling says why it moved");
                 assertTrue(log.contains("(node-draining)"), "the cause is the drain");
+
+                // The drained node comes back; then the node the room moved to crashes (SIGKILL): its announcements
+                // stop, signaling takes it for gone and moves the room back.
+                String drained = first == 0 ? "media" : "media-1";
+                Mesh.Result restart = mesh.run(env, "restart", drained);
+                assertEquals(0, restart.exitCode(), restart.output());
+                long survivor = Long.parseLong(Files.readString(mesh.home.resolve("run")
+                        .resolve(second == 0 ? "media.pid" : "media-1.pid")).trim());
+                long crashedAt = System.nanoTime();
+                ProcessHandle.of(survivor).orElseThrow().destroyForcibly();
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    assertTrue(sfuSdp(a).contains(" " + (udp0 + 100 * first) + " typ host"),
+                            "a connected to node " + first + " again: " + a.diagnostics());
+                    assertTrue(sfuSdp(b).contains(" " + (udp0 + 100 * first) + " typ host"),
+                            "b connected to node " + first + " again: " + b.diagnostics());
+                    assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, a.diagnostics());
+                    assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, b.diagnostics());
+                });
+                System.out.printf("SFU room moved off a crashed node: both pages decoding again %d ms after "
+                        + "SIGKILL at %s%n", (System.nanoTime() - crashedAt) / 1_000_000, java.time.Instant.now()
+                        .minusNanos(System.nanoTime() - crashedAt));
+                Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log")).stream()
+                        .filter(l -> l.contains("moving room") || l.contains("moved from media node"))
+                        .forEach(l -> System.out.println("signaling: " + l));
+                assertTrue(Files.readString(mesh.home.resolve("logs").resolve("signaling.log")).contains("(node-gone)"),
+                        "the cause is the node's silence");
             }
         }
     }

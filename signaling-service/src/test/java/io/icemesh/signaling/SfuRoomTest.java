@@ -69,7 +69,17 @@ class SfuRoomTest {
         consumer.subscribe(List.of(Topics.MEDIA_COMMANDS));
         node = new Thread(() -> {
             try (consumer) {
+                long announced = System.nanoTime();
                 while (running.get()) {
+                    if (System.nanoTime() - announced > 1_000_000_000L) {
+                        // As a media node does (every 2 s): signaling takes a silent node for gone after 10 s.
+                        announced = System.nanoTime();
+                        try {
+                            announce(false);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
                     for (ConsumerRecord<String, MediaCommand> r : consumer.poll(Duration.ofMillis(100))) {
                         MediaCommand c = r.value();
                         if (c == null || !NODE.equals(c.nodeId()) || c.roomId().startsWith("silent-")) {
@@ -87,9 +97,9 @@ class SfuRoomTest {
 
     @AfterEach
     void stopMediaNode() throws Exception {
-        announce(true);
         running.set(false);
         node.join(5000);
+        announce(true);
         producer.close();
     }
 

@@ -21,8 +21,14 @@ import java.util.zip.CRC32C;
 @ApplicationScoped
 public class MediaNodes {
 
-    /** A node that has not re-announced itself for this long is presumed gone. */
+    /** A node that has not re-announced itself for this long takes no new room. */
     static final Duration NODE_EXPIRY = Duration.ofSeconds(30);
+
+    /**
+     * A node silent for this long is taken for gone and its rooms move (media-service announces every 2 s: five
+     * missed announcements; shorter, a loaded machine's late announcements moved healthy rooms in tests).
+     */
+    static final Duration GONE_AFTER = Duration.ofSeconds(10);
 
     private final Map<String, NodeAnnouncement> nodes = new ConcurrentHashMap<>();
 
@@ -54,23 +60,27 @@ public class MediaNodes {
         return best(room, null, placed, now).map(node -> new Proposal(node, current));
     }
 
-    /** Why rooms must leave a node: {@code node-draining} or {@code node-gone}. */
+    /** Reasons rooms leave a node. */
+    public static final String DRAINING = "node-draining";
+    public static final String GONE = "node-gone";
+
+    /** Why rooms must leave a node: {@link #DRAINING} or {@link #GONE}. */
     public record Leaving(String reason) {
     }
 
     /**
      * Whether rooms on {@code node} must move, and why: the node announces that it drains, or its announcements
-     * stopped for {@link #NODE_EXPIRY}. Null when it serves, or when this instance never heard of it.
+     * stopped for {@link #GONE_AFTER}. Null when it serves, or when this instance never heard of it.
      */
     public Leaving leaving(String node) {
         NodeAnnouncement n = nodes.get(node);
         if (n == null) {
             return null;
         }
-        if (!live(n, System.currentTimeMillis())) {
-            return new Leaving("node-gone");
+        if (n.timestampMs() + GONE_AFTER.toMillis() <= System.currentTimeMillis()) {
+            return new Leaving(GONE);
         }
-        return n.draining() ? new Leaving("node-draining") : null;
+        return n.draining() ? new Leaving(DRAINING) : null;
     }
 
     /** The node to move a room on {@code from} to: the least loaded other live node with spare capacity. */

@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 /**
  * Moves SFU rooms off a media node that drains or is gone. Once a second the leader instance (see
  * {@link RoomLog#isLeader()}) looks at the rooms each node holds; for a node that announces draining, or whose
- * announcements stopped ({@link MediaNodes#NODE_EXPIRY}), it writes a {@code move-room} record per room, to the least
+ * announcements stopped ({@link MediaNodes#GONE_AFTER}), it writes a {@code move-room} record per room, to the least
  * loaded other node. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
  * clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not
  * have read the announcements yet).
@@ -33,6 +33,7 @@ public class RoomMover {
     private final MediaNodes nodes;
     private final Map<String, Long> written = new ConcurrentHashMap<>();
     private ScheduledExecutorService timer;
+    private long leaderSince;
 
     RoomMover(RoomLog log, MediaNodes nodes) {
         this.log = log;
@@ -57,15 +58,23 @@ public class RoomMover {
     /** One look at every room's node; writes the moves the leader owes. */
     void pass() {
         try {
+            long now = System.currentTimeMillis();
             if (!log.isLeader()) {
+                leaderSince = 0;
                 return;
             }
-            long now = System.currentTimeMillis();
+            if (leaderSince == 0) {
+                leaderSince = now;
+            }
+            // Just became the leader (start-up, or the broker came back): announcements may be as old as the outage
+            // and about to be renewed, so a node is judged gone only after one expiry of hearing the broker. A node
+            // that announces draining is moved off at once.
+            boolean judgeSilence = now - leaderSince > MediaNodes.GONE_AFTER.toMillis();
             written.values().removeIf(at -> now - at > RETRY_MS);
             for (Map.Entry<String, Set<String>> e : log.state().roomsByNode().entrySet()) {
                 String node = e.getKey();
                 MediaNodes.Leaving leaving = nodes.leaving(node);
-                if (leaving == null) {
+                if (leaving == null || (!judgeSilence && leaving.reason().equals(MediaNodes.GONE))) {
                     continue;
                 }
                 for (String room : e.getValue()) {
