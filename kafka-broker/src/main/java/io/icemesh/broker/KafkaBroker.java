@@ -44,7 +44,13 @@ public final class KafkaBroker implements AutoCloseable {
     /** A broker on free loopback ports with a temporary data folder that is deleted on close (for tests). */
     public static KafkaBroker ephemeral() {
         try {
-            return new KafkaBroker(Files.createTempDirectory("icemesh-kafka-"), freePort(), freePort(), true);
+            int port = freePort();
+            int controllerPort = freePort();
+            // The kernel may hand the same ephemeral port out twice in a row once the first socket is closed.
+            while (controllerPort == port) {
+                controllerPort = freePort();
+            }
+            return new KafkaBroker(Files.createTempDirectory("icemesh-kafka-"), port, controllerPort, true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

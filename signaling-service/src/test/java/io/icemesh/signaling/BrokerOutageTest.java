@@ -63,7 +63,9 @@ class BrokerOutageTest {
                 throw new UncheckedIOException(e);
             }
             port = KafkaBroker.freePort();
-            controllerPort = KafkaBroker.freePort();
+            do {
+                controllerPort = KafkaBroker.freePort();
+            } while (controllerPort == port);
             broker = KafkaBroker.persistent(dir, port, controllerPort).start();
             return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
         }

@@ -101,7 +101,7 @@ class MediaNodesTest {
         nodes.onNode("a", node("a", 100, 4, true, now));
         assertEquals("node-draining", nodes.leaving("a").reason());
         assertEquals("c", nodes.moveTarget("r", "a", Map.of("a", 4, "b", 2)).orElseThrow(), "b holds more than c");
-        nodes.onNode("b", node("b", 100, 0, false, now - MediaNodes.GONE_AFTER.toMillis() - 1000));
+        nodes.onNode("b", node("b", 100, 0, false, now - MediaNodes.NODE_EXPIRY.toMillis() - 1000));
         assertEquals("node-gone", nodes.leaving("b").reason());
         nodes.onNode("c", null);
         assertEquals("node-gone", nodes.leaving("c").reason(), "a tombstoned node is gone, not forgotten");
