@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.icemesh.testkit.Browser;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +51,7 @@ class ScaledChromiumCallTest {
             open(a, first, room, "&relay=1");
             open(b, second, room, "&relay=1");
             for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0,
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0,
                         "page decodes the other's video; stats: " + page.js("return JSON.stringify(window.icemeshStats)")));
                 assertEquals("relay", page.js("return Object.values(window.icemeshStats)[0].localType"));
             }
@@ -64,7 +65,7 @@ class ScaledChromiumCallTest {
             open(a, first, room, "");
             open(b, second, room, "");
             for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0));
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0));
             }
             long pid = Long.parseLong(Files.readString(mesh.home.resolve("run").resolve("signaling-1.pid")).trim());
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -75,11 +76,11 @@ class ScaledChromiumCallTest {
                 assertEquals("ws://127.0.0.1:" + first + "/ws", b.js("return window.icemeshClient.ws.url"),
                         "on the instance still alive");
             });
-            long aFrames = framesDecoded(a);
-            long bFrames = framesDecoded(b);
+            long aFrames = a.framesDecoded();
+            long bFrames = b.framesDecoded();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                assertTrue(framesDecoded(a) > aFrames + 30, "a keeps decoding b's video");
-                assertTrue(framesDecoded(b) > bFrames + 30, "b keeps decoding a's video");
+                assertTrue(a.framesDecoded() > aFrames + 30, "a keeps decoding b's video");
+                assertTrue(b.framesDecoded() > bFrames + 30, "b keeps decoding a's video");
             });
             // Signaling still carries the call: an ICE restart from a reaches b, whose session moved instances.
             String ufrag = "return [...window.icemeshClient.links.values()][0].pc.localDescription.sdp"
@@ -102,10 +103,5 @@ class ScaledChromiumCallTest {
         page.driver.get("http://127.0.0.1:" + port + "/?room=" + room + extra + "&signaling=ws://127.0.0.1:" + port
                 + "/ws,ws://127.0.0.1:" + other + "/ws");
         page.driver.findElement(By.id("join-button")).click();
-    }
-
-    private static long framesDecoded(Browser page) {
-        Object n = page.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].framesDecoded : 0");
-        return n == null ? 0 : ((Number) n).longValue();
     }
 }
