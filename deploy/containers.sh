@@ -194,26 +194,37 @@ up() {
     local compose_pid=$!
     while kill -0 "$compose_pid" 2>/dev/null; do
         run_health_checks
+        check_ready
         sleep 1
     done
     wait "$compose_pid" || { cat "$CACHE/compose-up-$PROJECT.log" >&2; die "docker-compose up failed"; }
-    local deadline=$((SECONDS + READY_TIMEOUT)) waiting
+    local deadline=$((SECONDS + READY_TIMEOUT))
     while :; do
         run_health_checks
-        waiting=$(not_healthy)
-        [[ -z $waiting ]] && break
-        ((SECONDS < deadline)) || { compose ps >&2; die "not ready after ${READY_TIMEOUT} s: $waiting"; }
+        check_ready
+        [[ -z $WAITING ]] && break
+        ((SECONDS < deadline)) || { compose ps >&2; die "not ready after ${READY_TIMEOUT} s: $WAITING"; }
         sleep 1
     done
     say "ready in $((SECONDS - started)) s: web client http://${ICEMESH_PUBLISH_ADDRESS}:${ICEMESH_SIGNALING_HOST_PORT:-8080}/"
 }
 
-# Every running container of the project whose health check has not passed, with its status.
-not_healthy() {
-    local c status
+# WAITING: every running container of the project whose health check has not passed, with its status. The first
+# time one passes, says how long after the container's start (to within one round of health checks, about 1-2 s).
+declare -A READY=()
+WAITING=
+check_ready() {
+    local c status started
+    WAITING=
     for c in $(checked_containers); do
         status=$(podman inspect --format '{{.State.Health.Status}}' "$c")
-        [[ $status == healthy ]] || printf '%s(%s) ' "$c" "$status"
+        if [[ $status != healthy ]]; then
+            WAITING+="$c($status) "
+        elif [[ -z ${READY[$c]:-} ]]; then
+            READY[$c]=1
+            started=$(podman inspect --format '{{.State.StartedAt.UnixMilli}}' "$c")
+            say "ready $c $(( $(date +%s%3N) - started )) ms after its start"
+        fi
     done
 }
 
