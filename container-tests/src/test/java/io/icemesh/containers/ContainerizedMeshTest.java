@@ -76,7 +76,7 @@ class ContainerizedMeshTest {
         long upMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.println(up.output());
         assertEquals(0, up.exitCode(), "deploy/containers.sh up failed:\n" + up.output());
-        figure("deploy/containers.sh up (build with warm layers + start + ready): %d ms", upMs);
+        figure("deploy/containers.sh up (images built as needed, started, every health check passed): %d ms", upMs);
         Matcher m = Pattern.compile("ready " + ContainerMesh.PROJECT + "_(\\S+)_1 (\\d+) ms after its start")
                 .matcher(up.output());
         while (m.find()) {
