@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -193,14 +195,34 @@ class ComposeTest {
         return env;
     }
 
-    /** "port/protocol" for every published port; each must be published on the same number it targets. */
+    /**
+     * "port/protocol" for every published port; with the default host ports each must be published on the same
+     * number it targets. docker-compose renders a port with a host address as "address:published:target/protocol",
+     * one without as a mapping.
+     */
     private static Set<String> ports(String service) {
         Set<String> ports = new TreeSet<>();
         for (JsonNode p : config.path("services").path(service).path("ports")) {
-            assertEquals(p.path("target").asInt(), p.path("published").asInt(),
-                    service + " publishes " + p + " on another number than it listens on");
-            ports.add(p.path("target").asInt() + "/" + p.path("protocol").asText("tcp"));
+            int target;
+            int published;
+            String protocol;
+            if (p.isTextual()) {
+                Matcher m = SHORT_PORT.matcher(p.asText());
+                assertTrue(m.matches(), service + ": cannot read the port " + p);
+                published = Integer.parseInt(m.group(1));
+                target = Integer.parseInt(m.group(2));
+                protocol = m.group(3) == null ? "tcp" : m.group(3);
+            } else {
+                target = p.path("target").asInt();
+                published = p.path("published").asInt();
+                protocol = p.path("protocol").asText("tcp");
+            }
+            assertEquals(target, published, service + " publishes " + p + " on another number than it listens on");
+            ports.add(target + "/" + protocol);
         }
         return ports;
     }
+
+    /** "0.0.0.0:8080:8080/tcp": host address, published port, target port, protocol. */
+    private static final Pattern SHORT_PORT = Pattern.compile("(?:[^:]+:)?(\\d+):(\\d+)(?:/(tcp|udp))?");
 }

@@ -29,6 +29,12 @@ class ContainerImagesTest {
                 }
             }
             assertTrue(jvm.contains("openjdk-17-runtime") && jvm.contains("target/quarkus-app/"), s.module + " JVM image");
+            assertTrue(jvm.contains("ARG BASE_IMAGE=registry.access.redhat.com/ubi9/openjdk-17-runtime")
+                    && jvm.contains("FROM ${BASE_IMAGE}"), s.module + ": the base is a build argument, public by default");
+            assertTrue(jvm.lines().anyMatch(l -> l.equals("USER 185")), s.module + " JVM image runs as 185, not root");
+            assertTrue(jvm.contains("HEALTHCHECK") && jvm.contains("/dev/tcp/127.0.0.1/${QUARKUS_HTTP_PORT:-" + http + "}")
+                    && jvm.contains("GET /q/health/ready"),
+                    s.module + ": the JVM image's health check asks /q/health/ready on the HTTP port " + http);
             assertTrue(nativeFile.contains("mandrel-builder-image") && nativeFile.contains("-pl " + s.module + " -am")
                     && nativeFile.contains("/project/" + s.module + "/target/*-runner")
                     && nativeFile.contains("-Dquarkus.native.enabled=true"), s.module + " native image");

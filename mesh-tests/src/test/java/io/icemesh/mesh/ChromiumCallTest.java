@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.icemesh.testkit.Browser;
+import io.icemesh.testkit.WebClientCall;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -82,7 +84,7 @@ class ChromiumCallTest {
             try (Aiortc client = Aiortc.start(mesh.root, mesh.ports.get("signaling"), "--room", room,
                     "--user", "aiortc", "--duration", "60")) {
                 await().atMost(Duration.ofSeconds(25)).untilAsserted(() ->
-                        assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video; page stats: "
+                        assertTrue(page.framesDecoded() > 0, "Chromium decodes aiortc's video; page stats: "
                                 + page.js("return JSON.stringify(window.icemeshStats)") + "; aiortc stderr: "
                                 + client.stderr()));
                 var result = client.stop();
@@ -119,18 +121,18 @@ class ChromiumCallTest {
                 page.driver.findElement(By.id("join-button")).click();
             }
             for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0));
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0));
             }
             String ufrag = "return [...window.icemeshClient.links.values()][0].pc.localDescription.sdp"
                     + ".match(/a=ice-ufrag:(\\S+)/)[1]";
             String before = (String) a.js(ufrag);
-            long framesBefore = framesDecoded(b);
+            long framesBefore = b.framesDecoded();
             a.js("[...window.icemeshClient.links.values()][0].restart('test')");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertTrue(!before.equals(a.js(ufrag)), "the restart renegotiated new ICE credentials");
                 assertEquals("connected", b.js("return [...window.icemeshClient.links.values()][0].pc"
                         + ".iceConnectionState"), "the other side reconnected");
-                assertTrue(framesDecoded(b) > framesBefore + 30, "video kept flowing after the restart");
+                assertTrue(b.framesDecoded() > framesBefore + 30, "video kept flowing after the restart");
             });
             assertEquals(1L, ((Number) a.js("return Object.values(window.icemeshStats)[0].restarts")).longValue());
         }
@@ -160,33 +162,9 @@ class ChromiumCallTest {
 
     /** Runs a two-page call; returns page A's timeline of its connection to B. */
     private Map<String, Object> call(boolean relay) throws Exception {
-        String room = "chromium-" + UUID.randomUUID().toString().substring(0, 8);
-        String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room + (relay ? "&relay=1" : "");
-        try (Browser a = new Browser(); Browser b = new Browser()) {
-            for (Browser page : List.of(a, b)) {
-                page.driver.get(url + "&user=" + (page == a ? "alice" : "bob"));
-                page.driver.findElement(By.id("join-button")).click();
-            }
-            for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                        assertTrue(framesDecoded(page) > 0, "page decodes the other's video; status: "
-                                + page.driver.findElement(By.id("status")).getText() + ", stats: "
-                                + page.js("return JSON.stringify(window.icemeshStats)")));
-                Object width = page.js("return document.querySelector('figure[data-peer] video').videoWidth");
-                assertTrue(((Number) width).intValue() > 0, "the remote video element shows frames");
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> timeline = new java.util.HashMap<>((Map<String, Object>) a.js(
-                    "return Object.values(window.icemeshStats)[0]"));
-            timeline.put("sessionId", a.js("return window.icemeshSession.sessionId"));
-            record(relay ? "relay" : "host", timeline);
-            return timeline;
-        }
-    }
-
-    private static long framesDecoded(Browser page) {
-        Object n = page.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].framesDecoded : 0");
-        return n == null ? 0 : ((Number) n).longValue();
+        Map<String, Object> timeline = WebClientCall.run("http://127.0.0.1:" + mesh.ports.get("signaling"), relay);
+        record(relay ? "relay" : "host", timeline);
+        return timeline;
     }
 
     private double turnAllocations() {

@@ -1,6 +1,7 @@
 package io.icemesh.mesh;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.icemesh.testkit.Browser;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.URLEncoder;

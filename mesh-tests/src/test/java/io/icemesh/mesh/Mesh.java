@@ -1,5 +1,6 @@
 package io.icemesh.mesh;
 
+import io.icemesh.testkit.Command;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One local mesh run by the real {@code ./icemesh} script, in its own state folder and on free ports, so that a
@@ -70,26 +70,10 @@ final class Mesh implements AutoCloseable {
     Result run(Map<String, String> extraEnv, String... args) {
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("icemesh").toString()));
         command.addAll(List.of(args));
-        try {
-            Path out = Files.createTempFile(home, "cmd-", ".out");
-            ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile());
-            pb.environment().putAll(env);
-            pb.environment().putAll(extraEnv);
-            Process p = pb.start();
-            if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new AssertionError("./icemesh " + String.join(" ", args) + " hung for " + COMMAND_TIMEOUT
-                        + ":\n" + Files.readString(out));
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(extraEnv);
+        Command.Result r = Command.run(command, root, all, COMMAND_TIMEOUT);
+        return new Result(r.exitCode(), r.output());
     }
 
     /** GET on 127.0.0.1 at the given service's HTTP port; status -1 when nothing answers. */

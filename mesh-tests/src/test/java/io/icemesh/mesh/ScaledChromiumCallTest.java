@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.icemesh.testkit.Browser;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -61,7 +62,7 @@ class ScaledChromiumCallTest {
             open(a, first, room, "&relay=1");
             open(b, second, room, "&relay=1");
             for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0,
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0,
                         "page decodes the other's video; stats: " + page.js("return JSON.stringify(window.icemeshStats)")));
                 assertEquals("relay", page.js("return Object.values(window.icemeshStats)[0].localType"));
             }
@@ -91,7 +92,7 @@ class ScaledChromiumCallTest {
             try (Aiortc client = Aiortc.start(mesh.root, third, "--base", "http://127.0.0.1:" + third
                     + ",http://127.0.0.1:" + first, "--room", room, "--user", "aiortc", "--duration", "120")) {
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    assertTrue(framesDecoded(page) > 0, "Chromium decodes aiortc's video; aiortc stderr: "
+                    assertTrue(page.framesDecoded() > 0, "Chromium decodes aiortc's video; aiortc stderr: "
                             + client.stderr());
                     assertTrue(aiortcFrames(client) > 0, "aiortc decodes Chromium's video: "
                             + client.latest("received") + "\n" + client.stderr());
@@ -102,10 +103,10 @@ class ScaledChromiumCallTest {
                 instance.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertNotNull(client.latest("resumed"),
                         "aiortc resumed on instance 0 by itself; stderr:\n" + client.stderr()));
-                long pageFrames = framesDecoded(page);
+                long pageFrames = page.framesDecoded();
                 long aiortcFrames = aiortcFrames(client);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                    assertTrue(framesDecoded(page) > pageFrames + 30, "the page keeps decoding aiortc's video");
+                    assertTrue(page.framesDecoded() > pageFrames + 30, "the page keeps decoding aiortc's video");
                     assertTrue(aiortcFrames(client) > aiortcFrames + 30, "aiortc keeps decoding the page's video");
                 });
                 assertEquals(1L, ((Number) page.js("return document.querySelectorAll('figure[data-peer]').length"))
@@ -125,7 +126,7 @@ class ScaledChromiumCallTest {
             open(a, first, room, "");
             open(b, second, room, "");
             for (Browser page : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(framesDecoded(page) > 0));
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0));
             }
             long pid = Long.parseLong(Files.readString(mesh.home.resolve("run").resolve("signaling-1.pid")).trim());
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -136,11 +137,11 @@ class ScaledChromiumCallTest {
                 assertEquals("ws://127.0.0.1:" + first + "/ws", b.js("return window.icemeshClient.ws.url"),
                         "on the instance still alive");
             });
-            long aFrames = framesDecoded(a);
-            long bFrames = framesDecoded(b);
+            long aFrames = a.framesDecoded();
+            long bFrames = b.framesDecoded();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                assertTrue(framesDecoded(a) > aFrames + 30, "a keeps decoding b's video");
-                assertTrue(framesDecoded(b) > bFrames + 30, "b keeps decoding a's video");
+                assertTrue(a.framesDecoded() > aFrames + 30, "a keeps decoding b's video");
+                assertTrue(b.framesDecoded() > bFrames + 30, "b keeps decoding a's video");
             });
             // Signaling still carries the call: an ICE restart from a reaches b, whose session moved instances.
             String ufrag = "return [...window.icemeshClient.links.values()][0].pc.localDescription.sdp"
@@ -181,10 +182,5 @@ class ScaledChromiumCallTest {
         page.driver.get("http://127.0.0.1:" + port + "/?room=" + room + extra + "&signaling=ws://127.0.0.1:" + port
                 + "/ws,ws://127.0.0.1:" + other + "/ws");
         page.driver.findElement(By.id("join-button")).click();
-    }
-
-    private static long framesDecoded(Browser page) {
-        Object n = page.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].framesDecoded : 0");
-        return n == null ? 0 : ((Number) n).longValue();
     }
 }

@@ -3,6 +3,7 @@ package io.icemesh.mesh;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.icemesh.testkit.Browser;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

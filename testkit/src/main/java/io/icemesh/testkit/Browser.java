@@ -1,4 +1,4 @@
-package io.icemesh.mesh;
+package io.icemesh.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +14,15 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * Debian's headless Chromium driven by its chromedriver, both named explicitly so that Selenium Manager never
  * downloads anything. Fake camera and microphone; loopback candidates allowed.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
 
-    static final String CHROMIUM = "/usr/bin/chromium";
-    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    public static final String CHROMIUM = "/usr/bin/chromium";
+    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
-    final ChromeDriver driver;
+    public final ChromeDriver driver;
     private final Path profile;
 
-    Browser() throws Exception {
+    public Browser() throws Exception {
         for (String bin : List.of(CHROMIUM, CHROMEDRIVER)) {
             if (!Files.isExecutable(Path.of(bin))) {
                 throw new IllegalStateException(bin + " is missing: install Debian's chromium and chromium-driver"
@@ -62,13 +62,19 @@ final class Browser implements AutoCloseable {
                 .usingAnyFreePort().build();
     }
 
-    Object js(String script, Object... args) {
+    public Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
     }
 
     /** Runs a script that calls its last argument (the callback) with the result, e.g. after getStats(). */
-    Object async(String script, Object... args) {
+    public Object async(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+    }
+
+    /** Frames the page has decoded from its first remote peer (the web client's window.icemeshStats), 0 before. */
+    public long framesDecoded() {
+        Object n = js("const s = Object.values(window.icemeshStats); return s.length ? s[0].framesDecoded : 0");
+        return n == null ? 0 : ((Number) n).longValue();
     }
 
     @Override
