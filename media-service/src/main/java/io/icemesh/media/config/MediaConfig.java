@@ -163,8 +163,11 @@ public interface MediaConfig {
 
     /** Periodic node announcements. */
     interface Announce {
-        /** How often the node announces its address, capacity and load. */
-        @WithDefault("10s")
+        /**
+         * How often the node announces its address, capacity and load. Signaling takes a node silent for 10 s for gone
+         * and moves its rooms, so this stays well below that.
+         */
+        @WithDefault("2s")
         Duration interval();
     }
 
