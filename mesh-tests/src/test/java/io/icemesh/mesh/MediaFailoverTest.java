@@ -4,16 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,9 +35,9 @@ class MediaFailoverTest {
                     assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, a.diagnostics());
                     assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, b.diagnostics());
                 });
-                int first = endpoints(http0) == 2 ? 0 : 1;
+                int first = Mesh.mediaEndpoints(http0) == 2 ? 0 : 1;
                 int second = 1 - first;
-                assertEquals(2.0, endpoints(http0 + 100 * first), "both pages are on node " + first);
+                assertEquals(2.0, Mesh.mediaEndpoints(http0 + 100 * first), "both pages are on node " + first);
                 assertTrue(sfuSdp(a).contains(" " + (udp0 + 100 * first) + " typ host"), "a talks to node " + first);
 
                 long pid = Long.parseLong(Files.readString(mesh.home.resolve("run")
@@ -61,7 +55,8 @@ class MediaFailoverTest {
                 });
                 System.out.printf("SFU room moved off a draining node: both pages decoding again %d ms after "
                         + "SIGTERM%n", (System.nanoTime() - drainedAt) / 1_000_000);
-                assertEquals(2.0, endpoints(http0 + 100 * second), "both pages are on node " + second + " now");
+                assertEquals(2.0, Mesh.mediaEndpoints(http0 + 100 * second),
+                        "both pages are on node " + second + " now");
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     long before = a.decodedByStream().getOrDefault(b.streamId(), 0L);
                     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
@@ -105,14 +100,5 @@ class MediaFailoverTest {
         Object sdp = page.browser.js("const l = window.icemeshClient.links.get('sfu');"
                 + " return l && l.pc.remoteDescription ? l.pc.remoteDescription.sdp : ''");
         return sdp == null ? "" : sdp.toString();
-    }
-
-    private static double endpoints(int port) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^icemesh_media_endpoints(\\{[^}]*\\})? (\\S+)$").matcher(body);
-        assertTrue(m.find(), "icemesh_media_endpoints on port " + port);
-        return Double.parseDouble(m.group(2));
     }
 }

@@ -162,6 +162,19 @@ final class Mesh implements AutoCloseable {
         return InetAddress.getByAddress(bytes).getHostAddress();
     }
 
+    /** The icemesh_media_endpoints gauge of the media-service node whose HTTP port this is. */
+    static double mediaEndpoints(int port) throws IOException, InterruptedException {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^icemesh_media_endpoints(\\{[^}]*\\})? (\\S+)$").matcher(body);
+        if (!m.find()) {
+            throw new AssertionError("no icemesh_media_endpoints on port " + port);
+        }
+        return Double.parseDouble(m.group(2));
+    }
+
     static boolean portInUse(int port) {
         try (var s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);

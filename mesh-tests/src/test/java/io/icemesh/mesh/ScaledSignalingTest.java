@@ -100,25 +100,14 @@ class ScaledSignalingTest {
             try (Client a = Client.connect(signaling); Client b = Client.connect(signaling)) {
                 a.join(token(signaling, "scaled-media-a-" + System.nanoTime(), "sfu"));
                 b.join(token(signaling, "scaled-media-b-" + System.nanoTime(), "sfu"));
-                assertEquals(1.0, endpoints(media0), "node 0 holds one endpoint");
-                assertEquals(1.0, endpoints(media1), "node 1 holds the other");
+                assertEquals(1.0, Mesh.mediaEndpoints(media0), "node 0 holds one endpoint");
+                assertEquals(1.0, Mesh.mediaEndpoints(media1), "node 1 holds the other");
             }
             Mesh.Result down = mesh.run("down");
             assertEquals(0, down.exitCode(), down.output());
             assertEquals(List.of(), mesh.recordedPids(), "no instance is left recorded");
             assertFalse(Mesh.portInUse(media1), "media instance 1 stopped");
         }
-    }
-
-    /** The icemesh_media_endpoints gauge of the media node on this HTTP port. */
-    private static double endpoints(int port) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^icemesh_media_endpoints(\\{[^}]*\\})? (\\S+)$")
-                .matcher(body);
-        assertTrue(m.find(), "icemesh_media_endpoints on port " + port);
-        return Double.parseDouble(m.group(2));
     }
 
     private static String token(int port, String room) throws Exception {
