@@ -45,12 +45,7 @@ public final class KafkaBroker implements AutoCloseable {
     public static KafkaBroker ephemeral() {
         try {
             int port = freePort();
-            int controllerPort = freePort();
-            // The kernel may hand the same ephemeral port out twice in a row once the first socket is closed.
-            while (controllerPort == port) {
-                controllerPort = freePort();
-            }
-            return new KafkaBroker(Files.createTempDirectory("icemesh-kafka-"), port, controllerPort, true);
+            return new KafkaBroker(Files.createTempDirectory("icemesh-kafka-"), port, freePortOtherThan(port), true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -151,6 +146,18 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A free loopback port that is not {@code taken}: the kernel may hand the same ephemeral port out twice in a row
+     * once the first socket is closed (a broker and its controller on one port fail to format their storage).
+     */
+    public static int freePortOtherThan(int taken) {
+        int port = freePort();
+        while (port == taken) {
+            port = freePort();
+        }
+        return port;
     }
 
     private static void deleteTree(Path dir) {

@@ -22,7 +22,7 @@ class KafkaBrokerTest {
         KafkaBroker temp = KafkaBroker.ephemeral();
         java.nio.file.Path dir = temp.dataDir();
         int port = KafkaBroker.freePort();
-        int controller = KafkaBroker.freePort();
+        int controller = KafkaBroker.freePortOtherThan(port);
         try (KafkaBroker first = KafkaBroker.persistent(dir, port, controller).start();
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, first.bootstrapServers(),

@@ -63,9 +63,7 @@ class BrokerOutageTest {
                 throw new UncheckedIOException(e);
             }
             port = KafkaBroker.freePort();
-            do {
-                controllerPort = KafkaBroker.freePort();
-            } while (controllerPort == port);
+            controllerPort = KafkaBroker.freePortOtherThan(port);
             broker = KafkaBroker.persistent(dir, port, controllerPort).start();
             return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
         }
