@@ -71,6 +71,7 @@ public class RoomMover {
             // that announces draining is moved off at once.
             boolean judgeSilence = now - leaderSince > MediaNodes.GONE_AFTER.toMillis();
             written.values().removeIf(at -> now - at > RETRY_MS);
+            Map<String, Integer> placed = log.state().sessionsByNode();
             for (Map.Entry<String, Set<String>> e : log.state().roomsByNode().entrySet()) {
                 String node = e.getKey();
                 MediaNodes.Leaving leaving = nodes.leaving(node);
@@ -81,7 +82,7 @@ public class RoomMover {
                     if (written.putIfAbsent(room + "\u0000" + node, now) != null) {
                         continue;
                     }
-                    String target = nodes.moveTarget(room, node, log.state().sessionsByNode()).orElse(null);
+                    String target = nodes.moveTarget(room, node, placed).orElse(null);
                     if (target == null) {
                         LOG.warnf("room %s must leave media node %s (%s) but no other node can take it", room, node,
                                 leaving.reason());

@@ -377,7 +377,7 @@ public class RoomLog {
             // (heartbeats stale) every instance would think it is the writer.
             if (caughtUp && ready() && System.nanoTime() - lastSnapshot > config.snapshotInterval().toNanos()) {
                 lastSnapshot = System.nanoTime();
-                snapshots.pass(consumer, isSnapshotWriter(), this::offer);
+                snapshots.pass(consumer, isLeader(), this::offer);
             }
         }
     }
@@ -528,10 +528,6 @@ public class RoomLog {
         });
         live.add(instanceId);
         return live;
-    }
-
-    private boolean isSnapshotWriter() {
-        return isLeader();
     }
 
     /**
