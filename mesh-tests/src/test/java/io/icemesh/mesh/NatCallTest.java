@@ -1,0 +1,221 @@
+package io.icemesh.mesh;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icemesh.testkit.Browser;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+
+/**
+ * Calls through the web client between Chromium pages behind real NATs ({@link NatLab}: Linux network namespaces with
+ * nftables masquerade), the mesh on the lab's public segment: two endpoint-independent NATs connect directly through
+ * their mappings, two symmetric NATs need TURN's relay, a client whose network drops UDP gets through on TURN over TCP,
+ * and an SFU room holds one of each. Each call's time to first frame is printed ("NAT call ...") for
+ * docs/benchmarks.md.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NatCallTest {
+
+    /**
+     * What the page's connection to {@code arguments[0]} uses now, from getStats: the selected pair's candidate types,
+     * addresses and the local relay protocol, and every local candidate type gathered.
+     */
+    private static final String PAIR = """
+            const done = arguments[arguments.length - 1];
+            const link = window.icemeshClient && window.icemeshClient.links.get(arguments[0]);
+            if (!link) { done(null); return; }
+            link.pc.getStats().then((stats) => {
+              let pair = null;
+              const gathered = new Set();
+              stats.forEach((s) => {
+                if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+                if (s.type === 'local-candidate') gathered.add(s.candidateType);
+              });
+              if (!pair) { done(null); return; }
+              const l = stats.get(pair.localCandidateId);
+              const r = stats.get(pair.remoteCandidateId);
+              done({ localType: l.candidateType, localAddress: l.address, relayProtocol: l.relayProtocol || null,
+                remoteType: r.candidateType, remoteAddress: r.address, gathered: [...gathered].sort() });
+            }, (e) => done({ error: String(e) }));
+            """;
+    private static final Duration CONNECT = Duration.ofSeconds(60);
+
+    private NatLab lab;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    void startLab() throws Exception {
+        lab = NatLab.start();
+    }
+
+    @AfterAll
+    void stopLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void twoClientsBehindEndpointIndependentNatsConnectThroughTheirMappings() throws Exception {
+        // Chromium's answering side may first send on a pair through the other's relay, before the direct pair it
+        // checked itself is confirmed; each side must settle on the direct one.
+        Call call = call("cone1", "cone2", pair -> !"relay".equals(pair.get("localType"))
+                && !"relay".equals(pair.get("remoteType")));
+        for (Side s : call.sides()) {
+            // Chromium hides a peer-reflexive remote candidate's address (it came from the wire, not from signaling).
+            String remote = (String) s.pair().get("remoteAddress");
+            assertTrue(remote == null || remote.isEmpty() || remote.equals(NatLab.OUTSIDE.get(s.other())),
+                    s.client() + " reaches the other page at its NAT's public mapping: " + s.pair());
+            assertTrue(List.of("srflx", "prflx").contains(s.pair().get("localType")), s.client()
+                    + " sends from its own NAT's mapping (server- or peer-reflexive): " + s.pair());
+        }
+    }
+
+    @Test
+    void twoClientsBehindSymmetricNatsNeedAndUseTheRelay() throws Exception {
+        Call call = call("sym1", "sym2", pair -> true);
+        for (Side s : call.sides()) {
+            assertTrue(((List<?>) s.pair().get("gathered")).contains("srflx"),
+                    s.client() + " gathered a server-reflexive candidate, so a direct pair was tried: " + s.pair());
+        }
+        Side a = call.sides().get(0);
+        assertTrue("relay".equals(a.pair().get("localType")) || "relay".equals(a.pair().get("remoteType")),
+                "the selected pair runs through TURN's relay: " + a.pair());
+        assertEquals(NatLab.SERVER, "relay".equals(a.pair().get("localType")) ? a.pair().get("localAddress")
+                : a.pair().get("remoteAddress"), "the relay is turn-service's: " + a.pair());
+        // monitor's diagnosis of the session says why it was relayed.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode session = monitorSession(a.sessionId());
+            assertTrue(session.get("diagnosis").toString().contains("only relay pairs succeeded"),
+                    "monitor names the relay as the only working path: " + session.get("diagnosis"));
+        });
+    }
+
+    @Test
+    void aClientWhoseNetworkDropsUdpConnectsThroughTurnOverTcp() throws Exception {
+        Call call = call("udpblock", "cone1", pair -> true);
+        Side blocked = call.sides().get(0);
+        assertEquals("relay", blocked.pair().get("localType"), "the UDP-blocked page uses its relay: " + blocked.pair());
+        assertTrue(List.of("tcp", "tls").contains(blocked.pair().get("relayProtocol")),
+                "it reached turn-service over TCP or TLS: " + blocked.pair());
+        assertEquals(List.of("host", "relay"), blocked.pair().get("gathered"),
+                "no STUN answer reaches it, so it has no server-reflexive candidate: " + blocked.pair());
+    }
+
+    @Test
+    void anSfuRoomHoldsOneClientBehindEachKindOfNat() throws Exception {
+        String room = "nat-sfu-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> clients = List.of("cone1", "sym1", "udpblock");
+        List<Browser> pages = new ArrayList<>();
+        try {
+            for (String client : clients) {
+                Browser page = lab.browser(client);
+                pages.add(page);
+                page.driver.get(NatLab.webClient("mode=sfu&room=" + room + "&user=" + client));
+                page.driver.findElement(By.id("join-button")).click();
+            }
+            for (int i = 0; i < pages.size(); i++) {
+                Browser page = pages.get(i);
+                String client = clients.get(i);
+                await().atMost(CONNECT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertEquals(2L,
+                        page.js("const t = window.icemeshStats.sfu; return t ? t.videoStreamsDecoding : 0"),
+                        client + " decodes both other publishers through the SFU; status: " + status(page)
+                                + ", stats: " + page.js("return JSON.stringify(window.icemeshStats)")));
+            }
+            for (int i = 0; i < pages.size(); i++) {
+                Map<String, Object> pair = pair(pages.get(i), "sfu");
+                Map<?, ?> t = (Map<?, ?>) pages.get(i).js("return window.icemeshStats.sfu");
+                System.out.printf("NAT call sfu: %s first frame %s ms over %s/%s (%s)%n", clients.get(i),
+                        t.get("firstFrameMs"), pair.get("localType"), pair.get("remoteType"),
+                        pair.get("relayProtocol"));
+                if ("udpblock".equals(clients.get(i))) {
+                    assertEquals("relay", pair.get("localType"), "the UDP-blocked page reaches the SFU through TURN");
+                } else {
+                    assertEquals(NatLab.SERVER, pair.get("remoteAddress"), clients.get(i)
+                            + " reaches media-service on the public address: " + pair);
+                }
+            }
+        } finally {
+            pages.forEach(Browser::close);
+        }
+    }
+
+    /** One page's view of a finished two-page call. */
+    record Side(String client, String other, Map<String, Object> pair, String sessionId) {
+    }
+
+    record Call(List<Side> sides) {
+    }
+
+    /**
+     * Two pages in a new P2P room, one in each client namespace, until each decodes the other's video and its selected
+     * pair is {@code settled} (each side's pair at that moment is returned; a pair that never settles fails).
+     */
+    private Call call(String first, String second, Predicate<Map<String, Object>> settled) throws Exception {
+        String room = "nat-" + first + "-" + second + "-" + UUID.randomUUID().toString().substring(0, 6);
+        try (Browser a = lab.browser(first); Browser b = lab.browser(second)) {
+            Map<Browser, String> names = Map.of(a, first, b, second);
+            for (Browser page : List.of(a, b)) {
+                page.driver.get(NatLab.webClient("room=" + room + "&user=" + names.get(page)));
+                page.driver.findElement(By.id("join-button")).click();
+            }
+            for (Browser page : List.of(a, b)) {
+                await().atMost(CONNECT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertTrue(
+                        page.framesDecoded() > 0, names.get(page) + " decodes the other's video; status: "
+                                + status(page) + ", stats: " + page.js("return JSON.stringify(window.icemeshStats)")
+                                + "\n" + lab.logTail("signaling")));
+            }
+            List<Side> sides = new ArrayList<>();
+            for (Browser page : List.of(a, b)) {
+                String peer = (String) page.js("return Object.keys(window.icemeshStats)[0]");
+                AtomicReference<Map<String, Object>> last = new AtomicReference<>();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                    last.set(pair(page, peer));
+                    assertTrue(settled.test(last.get()), names.get(page) + "'s selected pair settles: " + last.get());
+                });
+                Map<String, Object> pair = last.get();
+                Map<?, ?> t = (Map<?, ?>) page.js("return window.icemeshStats[arguments[0]]", peer);
+                String name = names.get(page);
+                System.out.printf("NAT call %s->%s: %s first frame %s ms, connected %s ms, over %s/%s (%s)%n",
+                        first, second, name, t.get("firstFrameMs"), t.get("connectedMs"), pair.get("localType"),
+                        pair.get("remoteType"), pair.get("relayProtocol"));
+                sides.add(new Side(name, name.equals(first) ? second : first, pair,
+                        (String) page.js("return window.icemeshSession.sessionId")));
+            }
+            return new Call(sides);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> pair(Browser page, String peer) {
+        Map<String, Object> pair = (Map<String, Object>) page.async(PAIR, peer);
+        assertNotNull(pair, "a selected candidate pair for " + peer);
+        assertTrue(!pair.containsKey("error"), "getStats: " + pair);
+        return pair;
+    }
+
+    private static String status(Browser page) {
+        return page.driver.findElement(By.id("status")).getText();
+    }
+
+    private JsonNode monitorSession(String sessionId) throws Exception {
+        var reply = lab.get(NatLab.MONITOR_PORT, "/api/sessions/" + sessionId);
+        assertEquals(200, reply.statusCode(), reply.body());
+        return json.readTree(reply.body());
+    }
+}
