@@ -110,8 +110,10 @@ class PeerLink extends EventTarget {
         this.makingOffer = false;
       }
     };
-    pc.onicecandidate = ({ candidate, url }) => {
+    pc.onicecandidate = ({ candidate, url: eventUrl }) => {
       if (!candidate) return;
+      // The server a candidate came from: RTCIceCandidate.url where the browser has it, else the event's (older).
+      const url = candidate.url || eventUrl;
       this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
@@ -119,6 +121,12 @@ class PeerLink extends EventTarget {
         const entry = { event: 'candidate', candidateType: info.type };
         if (['udp', 'tcp', 'tls'].includes(info.protocol)) entry.protocol = info.protocol;
         if (url && /^(stuns?|turns?):/.test(url)) entry.url = url;
+        // A server-reflexive candidate's mapped port and its socket's own port: two STUN servers giving one socket
+        // two different ports show a NAT that maps by destination (symmetric); monitor's diagnosis names it.
+        if (info.type === 'srflx' && candidate.port && candidate.relatedPort) {
+          entry.port = candidate.port;
+          entry.relatedPort = candidate.relatedPort;
+        }
         this.report(entry);
       }
     };

@@ -83,6 +83,14 @@ class NatCallTest {
                     s.client() + " reaches the other page at its NAT's public mapping: " + s.pair());
             assertTrue(List.of("srflx", "prflx").contains(s.pair().get("localType")), s.client()
                     + " sends from its own NAT's mapping (server- or peer-reflexive): " + s.pair());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonNode session = monitorSession(s.sessionId());
+                assertTrue(session.get("timeline").get("candidateTypes").toString().contains("srflx"),
+                        "monitor has the page's candidates: " + session.get("timeline"));
+                assertTrue(session.get("timeline").path("natEvidence").isNull()
+                                || session.get("timeline").path("natEvidence").isMissingNode(),
+                        "a full-cone NAT shows every server the same port: " + session.get("timeline"));
+            });
         }
     }
 
@@ -98,12 +106,22 @@ class NatCallTest {
                 "the selected pair runs through TURN's relay: " + a.pair());
         assertEquals(NatLab.SERVER, "relay".equals(a.pair().get("localType")) ? a.pair().get("localAddress")
                 : a.pair().get("remoteAddress"), "the relay is turn-service's: " + a.pair());
-        // monitor's diagnosis of the session says why it was relayed.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            JsonNode session = monitorSession(a.sessionId());
-            assertTrue(session.get("diagnosis").toString().contains("only relay pairs succeeded"),
-                    "monitor names the relay as the only working path: " + session.get("diagnosis"));
-        });
+        // monitor's diagnosis of each session names the cause: two STUN ports saw its socket at two ports.
+        for (Side s : call.sides()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonNode diagnosis = monitorSession(s.sessionId()).get("diagnosis");
+                String finding = null;
+                for (JsonNode f : diagnosis.get("findings")) {
+                    if (f.asText().startsWith("behind a symmetric NAT, relayed")) {
+                        finding = f.asText();
+                    }
+                }
+                assertNotNull(finding, "monitor names the NAT: " + diagnosis + "\n" + monitorSession(s.sessionId()));
+                System.out.println("NAT call sym1->sym2: monitor on " + s.client() + ": " + finding);
+                assertTrue(finding.contains("only relay pairs succeeded"), "and the relay as the only working path: "
+                        + diagnosis);
+            });
+        }
     }
 
     @Test

@@ -42,6 +42,8 @@ final class NatLab implements AutoCloseable {
     static final Map<String, String> OUTSIDE = Map.of("cone1", "203.0.113.21", "cone2", "203.0.113.22",
             "sym1", "203.0.113.23", "sym2", "203.0.113.24", "udpblock", "203.0.113.25");
     static final int SIGNALING_PORT = 8080;
+    /** turn-service's second STUN port: two mappings per socket tell monitor a symmetric NAT from a cone. */
+    static final int ALTERNATE_STUN_PORT = 3479;
     static final int MONITOR_PORT = 8083;
     private static final String PYTHON = "/usr/bin/python3";
 
@@ -82,7 +84,10 @@ final class NatLab implements AutoCloseable {
         return prefix + "-" + name;
     }
 
-    /** Runs the local runner inside the public namespace, on the public address, relays allowed to the lab only. */
+    /**
+     * Runs the local runner inside the public namespace, on the public address, relays allowed to the lab only, and
+     * turn-service's alternate STUN port open.
+     */
     Command.Result icemesh(String... args) {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns("pub"), "bash",
                 root.resolve("icemesh").toString()));
@@ -90,6 +95,7 @@ final class NatLab implements AutoCloseable {
         return Command.run(command, root, Map.of("ICEMESH_HOME", home.toString(),
                 "ICEMESH_PUBLIC_ADDRESS", SERVER,
                 "ICEMESH_TURN_PEERS_ALLOW", PUBLIC_NETWORKS,
+                "ICEMESH_TURN_LISTEN_ALTERNATE_UDP_PORT", Integer.toString(ALTERNATE_STUN_PORT),
                 "ICEMESH_MEDIA_ALLOWED_PEER_NETWORKS", PUBLIC_NETWORKS), Mesh.COMMAND_TIMEOUT);
     }
 

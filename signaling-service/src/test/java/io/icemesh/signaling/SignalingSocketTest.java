@@ -163,7 +163,7 @@ class SignalingSocketTest {
             String report = "{\"type\":\"report\",\"entries\":["
                     + "{\"event\":\"gathering-started\",\"t\":1},"
                     + "{\"event\":\"candidate\",\"t\":3,\"candidateType\":\"srflx\",\"protocol\":\"udp\","
-                    + "\"url\":\"stun:127.0.0.1:3478\"},"
+                    + "\"url\":\"stun:127.0.0.1:3478\",\"port\":40001,\"relatedPort\":5555},"
                     + "{\"event\":\"selected-pair\",\"t\":40,\"local\":\"relay\",\"remote\":\"host\","
                     + "\"protocol\":\"udp\",\"rttMs\":0.8}]}";
             assertEquals(3, c.send(report).next("report-ack").get("accepted").asInt());
@@ -175,6 +175,8 @@ class SignalingSocketTest {
             SessionEvent candidate = SessionEvents.await(r -> sessionId.equals(r.key())
                     && r.value().type() == SessionEventType.CANDIDATE_GATHERED).value();
             assertEquals("stun:127.0.0.1:3478", candidate.serverUrl());
+            assertEquals(40001, candidate.candidatePort(), "the NAT's mapped port");
+            assertEquals(5555, candidate.relatedPort(), "the client's own socket");
 
             JsonNode bad = c.send("{\"type\":\"report\",\"entries\":[{\"event\":\"ice-state\",\"t\":5,"
                     + "\"state\":\"dancing\"}]}").next("error");
@@ -182,6 +184,9 @@ class SignalingSocketTest {
             assertTrue(bad.get("message").asText().startsWith("entry 0 has \"state\""), bad.toString());
             assertEquals("bad-report", c.send("{\"type\":\"report\",\"entries\":[{\"event\":\"first-media\","
                     + "\"t\":-4}]}").next("error").get("code").asText());
+            JsonNode badPort = c.send("{\"type\":\"report\",\"entries\":[{\"event\":\"candidate\",\"t\":5,"
+                    + "\"candidateType\":\"srflx\",\"port\":70000}]}").next("error");
+            assertTrue(badPort.get("message").asText().contains("\"port\" that is not a port"), badPort.toString());
         }
     }
 

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param remoteCandidateType remote type of the selected pair
  * @param rttMs round-trip time of the selected pair
  * @param reason why a session failed or ended
+ * @param candidatePort a server-reflexive candidate's port: what the client's NAT mapped its socket to
+ * @param relatedPort that candidate's base port: the client's own socket (the mapping's inside end)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SessionEvent(
@@ -40,7 +42,9 @@ public record SessionEvent(
         String localCandidateType,
         String remoteCandidateType,
         Double rttMs,
-        String reason) {
+        String reason,
+        Integer candidatePort,
+        Integer relatedPort) {
 
     /** A builder with the schema version and the given type, session and source set. */
     public static Builder builder(SessionEventType type, String sessionId, EventSource source) {
@@ -69,6 +73,8 @@ public record SessionEvent(
         private String remoteCandidateType;
         private Double rttMs;
         private String reason;
+        private Integer candidatePort;
+        private Integer relatedPort;
 
         private Builder(SessionEventType type, String sessionId, EventSource source) {
             this.type = java.util.Objects.requireNonNull(type, "type");
@@ -88,11 +94,13 @@ public record SessionEvent(
         public Builder remoteCandidateType(String v) { remoteCandidateType = v; return this; }
         public Builder rttMs(Double v) { rttMs = v; return this; }
         public Builder reason(String v) { reason = v; return this; }
+        public Builder candidatePort(Integer v) { candidatePort = v; return this; }
+        public Builder relatedPort(Integer v) { relatedPort = v; return this; }
 
         public SessionEvent build() {
             return new SessionEvent(EventSchema.VERSION, type, sessionId, roomId, peerId, source, timestampMs,
                     elapsedMs, candidateType, protocol, serverUrl, state, localCandidateType, remoteCandidateType,
-                    rttMs, reason);
+                    rttMs, reason, candidatePort, relatedPort);
         }
     }
 }

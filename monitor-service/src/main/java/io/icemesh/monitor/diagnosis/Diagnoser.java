@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <li>gathering was slow: named are the ICE servers the probes find unreachable, among those the session used or,
  * when no server-reflexive candidate arrived, among all probed servers;</li>
  * <li>the session failed: the reported reason, and whether a relay fallback existed;</li>
- * <li>only relay pairs succeeded although direct candidates were gathered;</li>
+ * <li>only relay pairs succeeded although direct candidates were gathered (and, where two STUN servers saw the
+ * client's socket at two ports, that its NAT is symmetric);</li>
  * <li>connectivity checks were slow after gathering;</li>
  * <li>first media was slow after connecting;</li>
  * <li>otherwise, the healthy summary (or that it is still connecting).</li>
@@ -84,7 +85,9 @@ public class Diagnoser {
         }
         if (t.pair() != null && t.pair().relayed()
                 && (t.candidateTypes().contains("host") || t.candidateTypes().contains("srflx"))) {
-            findings.add("only relay pairs succeeded: direct candidates (" + directTypes(t)
+            findings.add((t.natEvidence() == null ? "" : "behind a symmetric NAT, relayed: " + t.natEvidence()
+                    + ", so a peer cannot reach it at the mapping it learned; ")
+                    + "only relay pairs succeeded: direct candidates (" + directTypes(t)
                     + ") were gathered but the selected pair is " + t.pair());
         }
         if (t.timeToConnectedMs() != null && t.timeToConnectedMs() > thresholds.slowConnect().toMillis()) {

@@ -7,9 +7,12 @@ import io.icemesh.monitor.metrics.CandidateLabels;
 import io.icemesh.monitor.metrics.FailureReason;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -51,9 +54,15 @@ final class Timeline {
     private FailureReason failureReason;
     private final Set<String> candidateTypes = new TreeSet<>();
     private final Set<String> candidateServers = new LinkedHashSet<>();
+    /** Server-reflexive mappings by the client's socket port: STUN server URL to the port its NAT showed. */
+    private final Map<Integer, Map<String, Integer>> mappings = new HashMap<>();
+    private String natEvidence;
     private TimelineView.SelectedPair pair;
     private int turnAllocations;
     private final List<TimelineView.TurnFailure> turnFailures = new ArrayList<>();
+
+    /** Sockets (and servers per socket) whose mappings are kept: enough for a few peer links. */
+    private static final int MAX_MAPPED_SOCKETS = 16;
 
     Timeline(String sessionId, int maxEntries) {
         this.sessionId = sessionId;
@@ -96,6 +105,7 @@ final class Timeline {
                 if (e.serverUrl() != null) {
                     candidateServers.add(e.serverUrl());
                 }
+                mapping(e);
             }
             case GATHERING_COMPLETE -> {
                 if (gatheringMs == null) {
@@ -207,6 +217,38 @@ final class Timeline {
         return joined ? "connecting" : "unjoined";
     }
 
+    /**
+     * Records a server-reflexive candidate's mapping; one socket mapped to two ports by two STUN servers is the
+     * evidence of a NAT whose mapping depends on the destination (symmetric).
+     */
+    private void mapping(SessionEvent e) {
+        if (natEvidence != null || !"srflx".equals(e.candidateType())
+                || e.candidatePort() == null || e.relatedPort() == null
+                || (!mappings.containsKey(e.relatedPort()) && mappings.size() >= MAX_MAPPED_SOCKETS)) {
+            return;
+        }
+        // Without the server's URL (a client that does not know it) each mapping stands for a server of its own: a
+        // client gathers one server-reflexive candidate per server and mapping, so two ports for one socket in one
+        // gathering still mean two destinations.
+        String server = e.serverUrl() != null ? e.serverUrl() : "port " + e.candidatePort();
+        Map<String, Integer> bySocket = mappings.computeIfAbsent(e.relatedPort(), p -> new LinkedHashMap<>());
+        for (Map.Entry<String, Integer> seen : bySocket.entrySet()) {
+            if (!seen.getKey().equals(server) && !seen.getValue().equals(e.candidatePort())) {
+                natEvidence = "its NAT mapped socket port " + e.relatedPort() + " to port " + seen.getValue()
+                        + towards(seen.getKey()) + " and to port " + e.candidatePort() + towards(e.serverUrl())
+                        + (e.serverUrl() == null ? " (two STUN servers)" : "");
+                return;
+            }
+        }
+        if (bySocket.size() < MAX_MAPPED_SOCKETS) {
+            bySocket.putIfAbsent(server, e.candidatePort());
+        }
+    }
+
+    private static String towards(String server) {
+        return server == null || server.startsWith("port ") ? "" : " towards " + server;
+    }
+
     /** An immutable copy. */
     TimelineView view() {
         List<TimelineView.Entry> copied = new ArrayList<>(entries.size());
@@ -217,7 +259,7 @@ final class Timeline {
                 connectedMs, firstMediaMs, Collections.unmodifiableSet(new TreeSet<>(candidateTypes)),
                 Collections.unmodifiableSet(new LinkedHashSet<>(candidateServers)), pair, failureText,
                 failureReason == null ? null : failureReason.label(), turnAllocations, List.copyOf(turnFailures),
-                Collections.unmodifiableList(copied), entriesDropped);
+                Collections.unmodifiableList(copied), entriesDropped, natEvidence);
     }
 
     private static String detailOf(SessionEvent e) {
@@ -226,6 +268,9 @@ final class Timeline {
         append(b, e.protocol());
         if (e.serverUrl() != null) {
             append(b, "from " + e.serverUrl());
+        }
+        if (e.candidatePort() != null && e.relatedPort() != null) {
+            append(b, "socket port " + e.relatedPort() + " mapped to " + e.candidatePort());
         }
         append(b, e.state());
         if (e.localCandidateType() != null || e.remoteCandidateType() != null) {

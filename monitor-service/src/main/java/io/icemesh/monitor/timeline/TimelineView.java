@@ -25,6 +25,8 @@ import java.util.Set;
  * @param turnFailures the last TURN refusals for this session (at most 16, oldest dropped first)
  * @param entries the stored entries in arrival order
  * @param entriesDropped entries not stored because the timeline was full
+ * @param natEvidence null, or how the client's NAT was seen mapping one socket to two ports for two STUN servers
+ *     (its mapping depends on the destination: a symmetric NAT)
  */
 public record TimelineView(
         String sessionId,
@@ -44,7 +46,8 @@ public record TimelineView(
         int turnAllocations,
         List<TurnFailure> turnFailures,
         List<Entry> entries,
-        int entriesDropped) {
+        int entriesDropped,
+        String natEvidence) {
 
     /** A selected candidate pair. */
     public record SelectedPair(String localType, String remoteType, String protocol, Double rttMs) {

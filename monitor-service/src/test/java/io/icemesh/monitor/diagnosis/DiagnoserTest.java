@@ -91,9 +91,24 @@ class DiagnoserTest {
     }
 
     @Test
+    void aRelayedSessionBehindASymmetricNatSaysSo() {
+        TimelineView.SelectedPair relayed = new TimelineView.SelectedPair("relay", "prflx", "udp", 1.0);
+        Diagnosis plain = diagnoser.diagnose(view("connected", 50L, 60L, 110L, Set.of("host", "srflx", "relay"),
+                relayed, List.of()));
+        assertEquals("only relay pairs succeeded: direct candidates (host, srflx) were gathered but the selected pair"
+                + " is relay/prflx udp", plain.cause());
+        Diagnosis symmetric = diagnoser.diagnose(view("connected", 50L, 60L, 110L, Set.of("host", "srflx", "relay"),
+                relayed, List.of(), "its NAT mapped socket port 5555 to port 1 towards a and to port 2 towards b"));
+        assertEquals("behind a symmetric NAT, relayed: its NAT mapped socket port 5555 to port 1 towards a and to"
+                + " port 2 towards b, so a peer cannot reach it at the mapping it learned; only relay pairs succeeded:"
+                + " direct candidates (host, srflx) were gathered but the selected pair is relay/prflx udp",
+                symmetric.cause());
+    }
+
+    @Test
     void aSessionKnownFromTurnAloneIsUnjoinedNotInProgress() {
         TimelineView turnOnly = new TimelineView("s", null, null, "unjoined", 0, 0, null, null, null, Set.of(),
-                Set.of(), null, null, null, 1, List.of(), List.of(), 0);
+                Set.of(), null, null, null, 1, List.of(), List.of(), 0, null);
         Diagnosis d = diagnoser.diagnose(turnOnly);
         assertEquals("unjoined", d.verdict());
         assertEquals("TURN credentials in use (1 allocation), but the session has not joined a room or reported ICE",
@@ -103,9 +118,14 @@ class DiagnoserTest {
 
     private static TimelineView view(String status, Long gathering, Long connected, Long media, Set<String> types,
             TimelineView.SelectedPair pair, List<TimelineView.TurnFailure> turnFailures) {
+        return view(status, gathering, connected, media, types, pair, turnFailures, null);
+    }
+
+    private static TimelineView view(String status, Long gathering, Long connected, Long media, Set<String> types,
+            TimelineView.SelectedPair pair, List<TimelineView.TurnFailure> turnFailures, String natEvidence) {
         boolean failed = status.equals("failed");
         return new TimelineView("s", "r", null, status, 0, 0, gathering, connected, media, types, Set.of(), pair,
                 failed ? "ICE connection state failed" : null, failed ? "ice_failed" : null, 0, turnFailures,
-                List.of(), 0);
+                List.of(), 0, natEvidence);
     }
 }

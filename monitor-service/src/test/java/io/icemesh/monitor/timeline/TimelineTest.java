@@ -1,6 +1,7 @@
 package io.icemesh.monitor.timeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
@@ -44,6 +45,43 @@ class TimelineTest {
         turnOnly.apply(SessionEvent.builder(SessionEventType.GATHERING_STARTED, "t", EventSource.CLIENT)
                 .timestampMs(1).build(), 1);
         assertEquals("connecting", turnOnly.view().status(), "a client report means the session joined");
+    }
+
+    @Test
+    void oneSocketMappedToTwoPortsByTwoStunServersIsASymmetricNat() {
+        srflx(timeline, "stun:203.0.113.10:3478", 40001, 5555);
+        srflx(timeline, "stun:203.0.113.10:3479", 40001, 6666);
+        srflx(timeline, "stun:203.0.113.10:3479", 40002, 6666);
+        assertNull(timeline.view().natEvidence(), "one server per socket (the same server again after a restart):"
+                + " no evidence");
+        srflx(timeline, "stun:203.0.113.10:3479", 40777, 5555);
+        assertEquals("its NAT mapped socket port 5555 to port 40001 towards stun:203.0.113.10:3478 and to port 40777"
+                + " towards stun:203.0.113.10:3479", timeline.view().natEvidence());
+    }
+
+    @Test
+    void aReportWithoutPortsOrFromOneServerIsNoEvidence() {
+        srflx(timeline, "stun:203.0.113.10:3478", 40001, 5555);
+        srflx(timeline, "stun:203.0.113.10:3478", 40002, 5555);
+        timeline.apply(SessionEvent.builder(SessionEventType.CANDIDATE_GATHERED, "s", EventSource.CLIENT)
+                .candidateType("srflx").serverUrl("stun:203.0.113.10:3479").timestampMs(1).build(), 1);
+        assertNull(timeline.view().natEvidence(), "the same server twice (a re-gathering), or no ports reported");
+    }
+
+    @Test
+    void withoutServerUrlsTwoPortsForOneSocketAreTwoServers() {
+        srflx(timeline, null, 40001, 5555);
+        srflx(timeline, null, 40001, 5555);
+        assertNull(timeline.view().natEvidence(), "the same mapping twice");
+        srflx(timeline, null, 40777, 5555);
+        assertEquals("its NAT mapped socket port 5555 to port 40001 and to port 40777 (two STUN servers)",
+                timeline.view().natEvidence());
+    }
+
+    private static void srflx(Timeline t, String url, int mapped, int socket) {
+        t.apply(SessionEvent.builder(SessionEventType.CANDIDATE_GATHERED, "s", EventSource.CLIENT)
+                .candidateType("srflx").serverUrl(url).candidatePort(mapped).relatedPort(socket).timestampMs(1)
+                .build(), 1);
     }
 
     @Test

@@ -85,6 +85,8 @@ public final class ClientReports {
                     throw bad(i, "has a \"url\" that is not an ICE server URL");
                 }
                 b.serverUrl(url);
+                b.candidatePort(port(e, "port", i));
+                b.relatedPort(port(e, "relatedPort", i));
             }
             case ICE_STATE_CHANGED -> b.state(oneOf(e, "state", STATES, i, true));
             case SELECTED_PAIR -> {
@@ -118,6 +120,17 @@ public final class ClientReports {
             throw bad(i, "has \"" + field + "\" not one of " + allowed);
         }
         return v.asText();
+    }
+
+    private static Integer port(JsonNode e, String field, int i) throws BadReportException {
+        JsonNode v = e.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > 65535) {
+            throw bad(i, "has \"" + field + "\" that is not a port 1..65535");
+        }
+        return v.asInt();
     }
 
     private static String text(JsonNode e, String field, int i) throws BadReportException {

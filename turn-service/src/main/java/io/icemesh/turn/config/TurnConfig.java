@@ -78,6 +78,15 @@ public interface TurnConfig {
         @WithDefault("3478")
         int udpPort();
 
+        /**
+         * A second UDP port on the same address, served like {@link #udpPort()} and announced as a second
+         * {@code stun:} URL (not set: none; 0: any free port, for tests). A client that asks both ports from one
+         * socket learns two server-reflexive mappings; when they differ its NAT maps by destination (symmetric), which
+         * monitor's diagnosis then names (RFC 5780's idea, on one address). The port must be reachable like
+         * udp-port.
+         */
+        java.util.OptionalInt alternateUdpPort();
+
         /** STUN/TURN over TCP port (RFC 8656 default 3478). */
         @WithDefault("3478")
         int tcpPort();

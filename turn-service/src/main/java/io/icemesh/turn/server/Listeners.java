@@ -58,6 +58,7 @@ final class Listeners {
     private final int sendBuffer;
     private final List<Channel> channels = new ArrayList<>();
     private int udpPort = -1;
+    private int alternateUdpPort = -1;
     private int tcpPort = -1;
     private int tlsPort = -1;
 
@@ -83,6 +84,17 @@ final class Listeners {
 
     /** Binds the UDP listeners (one per loop with epoll); returns the bound port. */
     int bindUdp(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
+        udpPort = bindUdpSockets(address, port, handler);
+        return udpPort;
+    }
+
+    /** Binds the UDP listeners of the alternate port (served the same way); returns the bound port. */
+    int bindAlternateUdp(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
+        alternateUdpPort = bindUdpSockets(address, port, handler);
+        return alternateUdpPort;
+    }
+
+    private int bindUdpSockets(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
         int bound = port;
         for (EventExecutor executor : group) {
             Bootstrap b = new Bootstrap().group((EventLoop) executor).channel(datagramChannelClass()).handler(handler)
@@ -101,7 +113,6 @@ final class Listeners {
                 break;
             }
         }
-        udpPort = bound;
         return bound;
     }
 
@@ -153,6 +164,10 @@ final class Listeners {
 
     int udpPort() {
         return udpPort;
+    }
+
+    int alternateUdpPort() {
+        return alternateUdpPort;
     }
 
     int tcpPort() {

@@ -124,7 +124,12 @@ public class TurnServer {
 
         InetAddress listenAddress = HostAddresses.literal(listen.address());
         if (listen.udp()) {
-            listeners.bindUdp(listenAddress, listen.udpPort(), new UdpListenerHandler(packets, allocations, metrics));
+            UdpListenerHandler udp = new UdpListenerHandler(packets, allocations, metrics);
+            listeners.bindUdp(listenAddress, listen.udpPort(), udp);
+            if (listen.alternateUdpPort().isPresent()) {
+                int alternate = listeners.bindAlternateUdp(listenAddress, listen.alternateUdpPort().getAsInt(), udp);
+                LOG.infof("alternate STUN/TURN UDP port %d (announced as a second stun: URL)", alternate);
+            }
         }
         if (listen.tcp()) {
             listeners.bindStream(listenAddress, listen.tcpPort(), null, packets, allocations, metrics, streamLimits,
@@ -297,6 +302,9 @@ public class TurnServer {
         List<String> urls = new ArrayList<>();
         if (udpPort() > 0) {
             urls.add("stun:" + host + ":" + udpPort());
+            if (alternateUdpPort() > 0) {
+                urls.add("stun:" + host + ":" + alternateUdpPort());
+            }
             urls.add("turn:" + host + ":" + udpPort() + "?transport=udp");
         }
         if (tcpPort() > 0) {
@@ -345,6 +353,11 @@ public class TurnServer {
     /** The bound UDP port, or -1. */
     public int udpPort() {
         return listeners == null ? -1 : listeners.udpPort();
+    }
+
+    /** The bound alternate UDP port, or -1 (none configured). */
+    public int alternateUdpPort() {
+        return listeners == null ? -1 : listeners.alternateUdpPort();
     }
 
     /** The bound TCP port, or -1. */

@@ -205,16 +205,27 @@ class TurnutilsInteropTest {
 
     @Test
     void stunclientGetsItsOwnMappedAddress() throws Exception {
+        stunclientGetsItsMappedAddressOn(server.udpPort());
+    }
+
+    @Test
+    void theAlternatePortAnswersStunToo() throws Exception {
+        assertTrue(server.alternateUdpPort() > 0 && server.alternateUdpPort() != server.udpPort(),
+                "the test profile binds an alternate UDP port");
+        stunclientGetsItsMappedAddressOn(server.alternateUdpPort());
+    }
+
+    private void stunclientGetsItsMappedAddressOn(int serverPort) throws Exception {
         String binary = ExternalProcess.require("turnutils_stunclient", "coturn");
         try (ExternalProcess p = ExternalProcess.start(List.of(binary, "-L", "127.0.0.2", "-p",
-                String.valueOf(server.udpPort()), "127.0.0.1"))) {
+                String.valueOf(serverPort), "127.0.0.1"))) {
             p.waitFor(30, TimeUnit.SECONDS);
             Matcher m = Pattern.compile("UDP reflexive addr: ([0-9.]+):(\\d+)").matcher(p.output());
             assertTrue(m.find(), "no mapped address in:\n" + p.output());
             assertEquals("127.0.0.2", m.group(1), "the mapped address is the client's source address");
             int port = Integer.parseInt(m.group(2));
             assertTrue(port > 0 && port < 65536);
-            assertTrue(port != server.udpPort());
+            assertTrue(port != serverPort);
         }
     }
 
@@ -224,6 +235,8 @@ class TurnutilsInteropTest {
                 r -> "turn-test".equals(r.key()) && r.value().contains("\"kind\":\"TURN\""), Duration.ofSeconds(20));
         assertNotNull(node, "a TURN node announcement keyed by node id");
         assertTrue(node.value().contains("turn:127.0.0.1:" + server.udpPort() + "?transport=udp"), node.value());
+        assertTrue(node.value().contains("\"stun:127.0.0.1:" + server.udpPort() + "\",\"stun:127.0.0.1:"
+                + server.alternateUdpPort() + "\""), "the alternate port is the second stun: URL: " + node.value());
         assertTrue(node.value().contains("turns:127.0.0.1:" + server.tlsPort() + "?transport=tcp"), node.value());
         assertEquals("io.icemesh.node.turn.v1", KafkaTestConsumer.header(node, "ce_type"));
     }
