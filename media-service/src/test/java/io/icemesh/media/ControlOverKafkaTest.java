@@ -58,6 +58,25 @@ class ControlOverKafkaTest {
     }
 
     @Test
+    void listsTheRoomsItServesWithTheirEndpoints() throws Exception {
+        String room = "listed-" + UUID.randomUUID();
+        try (KafkaSignaling s = new KafkaSignaling(room, NODE)) {
+            s.send(MediaCommandType.ALLOCATE, "x", null);
+            s.take("x", MediaReplyType.ALLOCATED, WAIT);
+            s.send(MediaCommandType.ALLOCATE, "y", null);
+            s.take("y", MediaReplyType.ALLOCATED, WAIT);
+            get("/api/rooms").then().statusCode(200).contentType(containsString("text/plain"))
+                    .body(containsString(room + " 2\n"));
+            s.send(MediaCommandType.END, "x", null);
+            s.take("x", MediaReplyType.ENDED, WAIT);
+            get("/api/rooms").then().statusCode(200).body(containsString(room + " 1\n"));
+            s.send(MediaCommandType.END, "y", null);
+            s.take("y", MediaReplyType.ENDED, WAIT);
+            get("/api/rooms").then().statusCode(200).body(org.hamcrest.Matchers.not(containsString(room)));
+        }
+    }
+
+    @Test
     void anEndpointWhoseClientNeverSendsAnythingEndsAsIdle() throws Exception {
         try (KafkaSignaling s = new KafkaSignaling("room-" + UUID.randomUUID(), NODE)) {
             s.send(MediaCommandType.ALLOCATE, "silent", null);

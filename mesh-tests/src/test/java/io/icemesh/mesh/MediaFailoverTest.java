@@ -6,16 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * An SFU call survives its media node draining: two media-service nodes ({@code ./icemesh up --scale media=2}), two
+ * An SFU call survives its media node draining: two media-service nodes ({@code ./icemesh up --scale media=2}), three
  * Chromium pages in an SFU room on one of them; that node gets SIGTERM (it announces draining and keeps its calls
- * for its drain grace), signaling moves the room to the other node, and both pages connect to it by themselves and
- * decode each other again. Then the drained node is started again and the node the room moved to is killed
- * (SIGKILL): its announcements stop, and the room moves back the same way.
+ * for its drain grace), signaling moves the room to the other node, and every page connects to it by itself and
+ * decodes the other two again. Then the drained node is started again and the node the room moved to is killed
+ * (SIGKILL): its announcements stop, and the room moves back the same way. {@code ./icemesh status} and monitor's
+ * {@code /api/rooms} show the node serving the room, and each session's timeline in monitor shows each move with its
+ * cause in plain words.
  */
 class MediaFailoverTest {
 
@@ -30,33 +33,27 @@ class MediaFailoverTest {
             int http0 = mesh.ports.get("media");
             int udp0 = Integer.parseInt(mesh.env.get("ICEMESH_MEDIA_UDP_PORT"));
             String room = "failover-" + UUID.randomUUID().toString().substring(0, 8);
-            try (SfuPage a = SfuPage.join(mesh, room, "a", ""); SfuPage b = SfuPage.join(mesh, room, "b", "")) {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, a.diagnostics());
-                    assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, b.diagnostics());
-                });
-                int first = Mesh.mediaEndpoints(http0) == 2 ? 0 : 1;
+            try (SfuPage a = SfuPage.join(mesh, room, "a", ""); SfuPage b = SfuPage.join(mesh, room, "b", "");
+                    SfuPage c = SfuPage.join(mesh, room, "c", "")) {
+                List<SfuPage> pages = List.of(a, b, c);
+                awaitEveryPageDecodesTheOthers(pages, Duration.ofSeconds(90));
+                int first = Mesh.mediaEndpoints(http0) == 3 ? 0 : 1;
                 int second = 1 - first;
-                assertEquals(2.0, Mesh.mediaEndpoints(http0 + 100 * first), "both pages are on node " + first);
+                assertEquals(3.0, Mesh.mediaEndpoints(http0 + 100 * first), "all pages are on node " + first);
                 assertTrue(sfuSdp(a).contains(" " + (udp0 + 100 * first) + " typ host"), "a talks to node " + first);
+                assertServes(mesh, first == 0 ? "media" : "media-1", room);
+                String session = (String) a.browser.js("return window.icemeshSession.sessionId");
 
                 long pid = Long.parseLong(Files.readString(mesh.home.resolve("run")
                         .resolve(first == 0 ? "media.pid" : "media-1.pid")).trim());
                 long drainedAt = System.nanoTime();
                 ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM: the node drains
 
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                    assertTrue(sfuSdp(a).contains(" " + (udp0 + 100 * second) + " typ host"),
-                            "a connected to node " + second + ": " + a.diagnostics());
-                    assertTrue(sfuSdp(b).contains(" " + (udp0 + 100 * second) + " typ host"),
-                            "b connected to node " + second + ": " + b.diagnostics());
-                    assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, a.diagnostics());
-                    assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, b.diagnostics());
-                });
-                System.out.printf("SFU room moved off a draining node: both pages decoding again %d ms after "
+                awaitOnNode(pages, udp0 + 100 * second);
+                System.out.printf("SFU room moved off a draining node: all three pages decoding again %d ms after "
                         + "SIGTERM%n", (System.nanoTime() - drainedAt) / 1_000_000);
-                assertEquals(2.0, Mesh.mediaEndpoints(http0 + 100 * second),
-                        "both pages are on node " + second + " now");
+                assertEquals(3.0, Mesh.mediaEndpoints(http0 + 100 * second),
+                        "all pages are on node " + second + " now");
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     long before = a.decodedByStream().getOrDefault(b.streamId(), 0L);
                     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
@@ -65,6 +62,8 @@ class MediaFailoverTest {
                 String log = Files.readString(mesh.home.resolve("logs").resolve("signaling.log"));
                 assertTrue(log.contains("moving room " + room + " from media node"), "signaling says why it moved");
                 assertTrue(log.contains("(node-draining)"), "the cause is the drain");
+                String secondNode = second == 0 ? "media-local" : "media-local-1";
+                assertMonitorShowsTheMove(mesh, session, room, secondNode, "is draining (shutting down)");
 
                 // The drained node comes back; then the node the room moved to crashes (SIGKILL): its announcements
                 // stop, signaling takes it for gone and moves the room back.
@@ -75,15 +74,8 @@ class MediaFailoverTest {
                         .resolve(second == 0 ? "media.pid" : "media-1.pid")).trim());
                 long crashedAt = System.nanoTime();
                 ProcessHandle.of(survivor).orElseThrow().destroyForcibly();
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                    assertTrue(sfuSdp(a).contains(" " + (udp0 + 100 * first) + " typ host"),
-                            "a connected to node " + first + " again: " + a.diagnostics());
-                    assertTrue(sfuSdp(b).contains(" " + (udp0 + 100 * first) + " typ host"),
-                            "b connected to node " + first + " again: " + b.diagnostics());
-                    assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, a.diagnostics());
-                    assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, b.diagnostics());
-                });
-                System.out.printf("SFU room moved off a crashed node: both pages decoding again %d ms after "
+                awaitOnNode(pages, udp0 + 100 * first);
+                System.out.printf("SFU room moved off a crashed node: all three pages decoding again %d ms after "
                         + "SIGKILL at %s%n", (System.nanoTime() - crashedAt) / 1_000_000, java.time.Instant.now()
                         .minusNanos(System.nanoTime() - crashedAt));
                 Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log")).stream()
@@ -91,8 +83,78 @@ class MediaFailoverTest {
                         .forEach(l -> System.out.println("signaling: " + l));
                 assertTrue(Files.readString(mesh.home.resolve("logs").resolve("signaling.log")).contains("(node-gone)"),
                         "the cause is the node's silence");
+                assertMonitorShowsTheMove(mesh, session, room, first == 0 ? "media-local" : "media-local-1",
+                        "went silent");
+                assertServes(mesh, drained, room);
             }
         }
+    }
+
+    /** Every page decodes both others (their streams by id) within {@code atMost}. */
+    private static void awaitEveryPageDecodesTheOthers(List<SfuPage> pages, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (SfuPage p : pages) {
+                for (SfuPage other : pages) {
+                    if (other != p) {
+                        assertTrue(p.decodedByStream().getOrDefault(other.streamId(), 0L) > 0, p.user + " decodes "
+                                + other.user + ": " + p.diagnostics());
+                    }
+                }
+            }
+        });
+    }
+
+    /** Every page's SFU connection goes to the node on {@code udpPort}, and each decodes the others there. */
+    private static void awaitOnNode(List<SfuPage> pages, int udpPort) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (SfuPage p : pages) {
+                assertTrue(sfuSdp(p).contains(" " + udpPort + " typ host"), p.user + " connected to the node on "
+                        + udpPort + ": " + p.diagnostics());
+            }
+        });
+        awaitEveryPageDecodesTheOthers(pages, Duration.ofSeconds(60));
+    }
+
+    /** {@code ./icemesh status} lists the room with its three endpoints under the instance serving it. */
+    private static void assertServes(Mesh mesh, String instance, String room) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Mesh.Result status = mesh.run("status");
+            String[] lines = status.output().split("\n");
+            boolean found = false;
+            for (int i = 0; i + 1 < lines.length; i++) {
+                if (lines[i].startsWith(instance + " ") && lines[i + 1].contains("rooms: ")
+                        && lines[i + 1].contains(room + " (3)")) {
+                    found = true;
+                }
+            }
+            assertTrue(found, instance + " serves " + room + " with 3 endpoints in ./icemesh status:\n"
+                    + status.output());
+        });
+    }
+
+    /** monitor: the room is on {@code node}, and the session's timeline has the move with its cause. */
+    private static void assertMonitorShowsTheMove(Mesh mesh, String session, String room, String node, String cause) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var rooms = json.readTree(mesh.get("monitor", "/api/rooms").body());
+            com.fasterxml.jackson.databind.JsonNode entry = null;
+            for (var r : rooms) {
+                if (room.equals(r.get("room").asText())) {
+                    entry = r;
+                }
+            }
+            assertTrue(entry != null && node.equals(entry.get("mediaNode").asText())
+                    && entry.get("lastMove").asText().contains(cause), "monitor's /api/rooms: " + rooms);
+            var timeline = json.readTree(mesh.get("monitor", "/api/sessions/" + session).body()).get("timeline");
+            boolean moved = false;
+            for (var e : timeline.get("entries")) {
+                if ("media_moved".equals(e.get("type").asText()) && e.get("detail").asText().contains(cause)
+                        && e.get("detail").asText().contains("the room moved to " + node)) {
+                    moved = true;
+                }
+            }
+            assertTrue(moved, "the session's timeline shows the move and why: " + timeline.get("entries"));
+        });
     }
 
     /** The remote description of a page's SFU connection. */

@@ -527,7 +527,7 @@ public class SignalingSessions implements RoomLog.Listener {
         if (outcome instanceof Outcome.Joined j) {
             Member peer = j.self();
             events.publish(SessionEvent.builder(SessionEventType.PEER_JOINED, peer.sessionId(), EventSource.SIGNALING)
-                    .roomId(peer.room()).peerId(peer.peerId()).build());
+                    .roomId(peer.room()).peerId(peer.peerId()).mediaNode(peer.mediaNode()).build());
             LOG.infof("session %s joined room %s as %s on %s (%d others)", peer.sessionId(), peer.room(),
                     peer.peerId(), me, j.others().size());
         } else if (outcome instanceof Outcome.Left l) {
@@ -573,6 +573,9 @@ public class SignalingSessions implements RoomLog.Listener {
                             .filter(o -> !o.sessionId().equals(m.sessionId())).count();
                     send(socket, json.createObjectNode().put("type", "sfu-moved").put("reason", moved.reason())
                             .put("peers", others).toString());
+                    events.publish(SessionEvent.builder(SessionEventType.MEDIA_MOVED, m.sessionId(),
+                            EventSource.SIGNALING).roomId(m.room()).peerId(m.peerId()).mediaNode(moved.to())
+                            .reason(MediaNodes.moveInPlainWords(moved.from(), moved.to(), moved.reason())).build());
                     LOG.infof("session %s of room %s moved from media node %s to %s (%s)", m.sessionId(), m.room(),
                             moved.from(), moved.to(), moved.reason());
                 });

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param reason why a session failed or ended
  * @param candidatePort a server-reflexive candidate's port: what the client's NAT mapped its socket to
  * @param relatedPort that candidate's base port: the client's own socket (the mapping's inside end)
+ * @param mediaNode the media-service node serving the session's SFU room (joined, moved), null in P2P rooms
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SessionEvent(
@@ -44,7 +45,8 @@ public record SessionEvent(
         Double rttMs,
         String reason,
         Integer candidatePort,
-        Integer relatedPort) {
+        Integer relatedPort,
+        String mediaNode) {
 
     /** A builder with the schema version and the given type, session and source set. */
     public static Builder builder(SessionEventType type, String sessionId, EventSource source) {
@@ -75,6 +77,7 @@ public record SessionEvent(
         private String reason;
         private Integer candidatePort;
         private Integer relatedPort;
+        private String mediaNode;
 
         private Builder(SessionEventType type, String sessionId, EventSource source) {
             this.type = java.util.Objects.requireNonNull(type, "type");
@@ -96,11 +99,12 @@ public record SessionEvent(
         public Builder reason(String v) { reason = v; return this; }
         public Builder candidatePort(Integer v) { candidatePort = v; return this; }
         public Builder relatedPort(Integer v) { relatedPort = v; return this; }
+        public Builder mediaNode(String v) { mediaNode = v; return this; }
 
         public SessionEvent build() {
             return new SessionEvent(EventSchema.VERSION, type, sessionId, roomId, peerId, source, timestampMs,
                     elapsedMs, candidateType, protocol, serverUrl, state, localCandidateType, remoteCandidateType,
-                    rttMs, reason, candidatePort, relatedPort);
+                    rttMs, reason, candidatePort, relatedPort, mediaNode);
         }
     }
 }

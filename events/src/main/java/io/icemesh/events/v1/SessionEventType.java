@@ -25,5 +25,7 @@ public enum SessionEventType {
     /** The session failed (reason). */
     FAILED,
     /** The session ended. */
-    CLOSED
+    CLOSED,
+    /** The session's SFU room moved to another media node (media node: the new one; reason: why, in plain words). */
+    MEDIA_MOVED
 }

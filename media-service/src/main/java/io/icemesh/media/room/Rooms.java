@@ -205,6 +205,13 @@ public final class Rooms {
         }
     }
 
+    /** The rooms on this node now with their endpoint counts, by room id. */
+    public synchronized java.util.SortedMap<String, Integer> endpointsByRoom() {
+        java.util.SortedMap<String, Integer> out = new java.util.TreeMap<>();
+        rooms.forEach((id, room) -> out.put(id, room.members().length));
+        return out;
+    }
+
     /** Every endpoint now, for the report timer. */
     public Endpoint[] endpoints() {
         return endpoints.values().toArray(new Endpoint[0]);

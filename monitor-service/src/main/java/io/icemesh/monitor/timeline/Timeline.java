@@ -1,6 +1,7 @@
 package io.icemesh.monitor.timeline;
 
 import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
 import io.icemesh.monitor.metrics.CandidateLabels;
@@ -57,6 +58,7 @@ final class Timeline {
     /** Server-reflexive mappings by the client's socket port: STUN server URL to the port its NAT showed. */
     private final Map<Integer, Map<String, Integer>> mappings = new HashMap<>();
     private String natEvidence;
+    private String mediaNode;
     private TimelineView.SelectedPair pair;
     private int turnAllocations;
     private final List<TimelineView.TurnFailure> turnFailures = new ArrayList<>();
@@ -92,6 +94,9 @@ final class Timeline {
         }
         if (peerId == null) {
             peerId = e.peerId();
+        }
+        if (e.mediaNode() != null) {
+            mediaNode = e.mediaNode();
         }
         List<Milestone> reached = new ArrayList<>(1);
         switch (e.type()) {
@@ -259,7 +264,7 @@ final class Timeline {
                 connectedMs, firstMediaMs, Collections.unmodifiableSet(new TreeSet<>(candidateTypes)),
                 Collections.unmodifiableSet(new LinkedHashSet<>(candidateServers)), pair, failureText,
                 failureReason == null ? null : failureReason.label(), turnAllocations, List.copyOf(turnFailures),
-                Collections.unmodifiableList(copied), entriesDropped, natEvidence);
+                Collections.unmodifiableList(copied), entriesDropped, natEvidence, mediaNode);
     }
 
     private static String detailOf(SessionEvent e) {
@@ -268,6 +273,9 @@ final class Timeline {
         append(b, e.protocol());
         if (e.serverUrl() != null) {
             append(b, "from " + e.serverUrl());
+        }
+        if (e.mediaNode() != null && e.type() != SessionEventType.MEDIA_MOVED) {
+            append(b, "on media node " + e.mediaNode());
         }
         if (e.candidatePort() != null && e.relatedPort() != null) {
             append(b, "socket port " + e.relatedPort() + " mapped to " + e.candidatePort());

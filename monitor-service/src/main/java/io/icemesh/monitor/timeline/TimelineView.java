@@ -27,6 +27,7 @@ import java.util.Set;
  * @param entriesDropped entries not stored because the timeline was full
  * @param natEvidence null, or how the client's NAT was seen mapping one socket to two ports for two STUN servers
  *     (its mapping depends on the destination: a symmetric NAT)
+ * @param mediaNode the media-service node serving the session's SFU room (the latest: rooms move), null in P2P rooms
  */
 public record TimelineView(
         String sessionId,
@@ -47,7 +48,8 @@ public record TimelineView(
         List<TurnFailure> turnFailures,
         List<Entry> entries,
         int entriesDropped,
-        String natEvidence) {
+        String natEvidence,
+        String mediaNode) {
 
     /** A selected candidate pair. */
     public record SelectedPair(String localType, String remoteType, String protocol, Double rttMs) {

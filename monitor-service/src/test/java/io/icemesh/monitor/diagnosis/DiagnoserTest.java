@@ -108,7 +108,7 @@ class DiagnoserTest {
     @Test
     void aSessionKnownFromTurnAloneIsUnjoinedNotInProgress() {
         TimelineView turnOnly = new TimelineView("s", null, null, "unjoined", 0, 0, null, null, null, Set.of(),
-                Set.of(), null, null, null, 1, List.of(), List.of(), 0, null);
+                Set.of(), null, null, null, 1, List.of(), List.of(), 0, null, null);
         Diagnosis d = diagnoser.diagnose(turnOnly);
         assertEquals("unjoined", d.verdict());
         assertEquals("TURN credentials in use (1 allocation), but the session has not joined a room or reported ICE",
@@ -126,6 +126,6 @@ class DiagnoserTest {
         boolean failed = status.equals("failed");
         return new TimelineView("s", "r", null, status, 0, 0, gathering, connected, media, types, Set.of(), pair,
                 failed ? "ICE connection state failed" : null, failed ? "ice_failed" : null, 0, turnFailures,
-                List.of(), 0, natEvidence);
+                List.of(), 0, natEvidence, null);
     }
 }

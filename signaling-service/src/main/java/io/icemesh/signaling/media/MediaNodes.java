@@ -64,6 +64,17 @@ public class MediaNodes {
     public static final String DRAINING = "node-draining";
     public static final String GONE = "node-gone";
 
+    /** A move of a room off {@code from} to {@code to} for {@code reason}, in plain words (monitor's timeline). */
+    public static String moveInPlainWords(String from, String to, String reason) {
+        String why = switch (reason) {
+            case DRAINING -> "media node " + from + " is draining (shutting down)";
+            case GONE -> "media node " + from + " went silent (no announcement for " + GONE_AFTER.toSeconds()
+                    + " s: it crashed or was cut off)";
+            default -> "media node " + from + " gave way (" + reason + ")";
+        };
+        return why + ": the room moved to " + to;
+    }
+
     /** Why rooms must leave a node: {@link #DRAINING} or {@link #GONE}. */
     public record Leaving(String reason) {
     }
