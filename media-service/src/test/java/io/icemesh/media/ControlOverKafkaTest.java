@@ -58,6 +58,15 @@ class ControlOverKafkaTest {
     }
 
     @Test
+    void answersAPingWithAPong() throws Exception {
+        try (KafkaSignaling s = new KafkaSignaling("ping:" + NODE, NODE)) {
+            s.send(MediaCommandType.PING, "ping", null);
+            MediaReply pong = s.take("ping", MediaReplyType.PONG, WAIT);
+            assertEquals(NODE, pong.nodeId());
+        }
+    }
+
+    @Test
     void listsTheRoomsItServesWithTheirEndpoints() throws Exception {
         String room = "listed-" + UUID.randomUUID();
         try (KafkaSignaling s = new KafkaSignaling(room, NODE)) {

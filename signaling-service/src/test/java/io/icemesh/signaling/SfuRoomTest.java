@@ -244,6 +244,7 @@ class SfuRoomTest {
         MediaReplyType type = switch (c.type()) {
             case ALLOCATE -> MediaReplyType.ALLOCATED;
             case OFFER -> MediaReplyType.ANSWER;
+            case PING -> MediaReplyType.PONG;
             default -> null;
         };
         if (type != null) {

@@ -16,5 +16,11 @@ public enum MediaCommandType {
      * The subscriber asks for a simulcast layer ({@link MediaCommand#quality()}) of one forwarded track
      * ({@link MediaCommand#trackId()}) or of all of them; no reply unless it fails (ERROR).
      */
-    SET_QUALITY
+    SET_QUALITY,
+    /**
+     * Is the node alive and reading its commands? It replies {@link MediaReplyType#PONG} at once (endpoint and
+     * room are names signaling picks, "ping" and "ping:" plus the node id; no endpoint is made).
+     * Signaling's leader pings every node that holds rooms, so that a crashed node's rooms move within seconds.
+     */
+    PING
 }

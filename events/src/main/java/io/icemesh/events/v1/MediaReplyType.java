@@ -11,5 +11,7 @@ public enum MediaReplyType {
     /** The endpoint ended (on request, or because ICE or DTLS failed: reason). */
     ENDED,
     /** A command could not be carried out (reason). */
-    ERROR
+    ERROR,
+    /** The answer to a {@link MediaCommandType#PING}. */
+    PONG
 }

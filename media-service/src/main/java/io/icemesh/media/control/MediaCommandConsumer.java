@@ -82,6 +82,7 @@ public class MediaCommandConsumer {
                 case END -> rooms.end(c.requestId(), c.roomId(), c.endpointId());
                 case ICE_RESTART -> rooms.iceRestart(c.roomId(), c.endpointId());
                 case SET_QUALITY -> rooms.setQuality(c.roomId(), c.endpointId(), c.quality(), c.trackId());
+                case PING -> publisher.pong(c.requestId(), c.roomId(), c.endpointId());
             }
         } catch (ControlException e) {
             LOG.infof("%s for endpoint %s in room %s refused: %s", c.type(), c.endpointId(), c.roomId(), e.getMessage());

@@ -74,6 +74,11 @@ public class MediaPublisher implements ReplySink {
         reply(MediaReplyType.ENDED, requestId, roomId, endpointId, null, reason);
     }
 
+    /** The answer to a PING: the node is alive and reads its commands. */
+    public void pong(String requestId, String roomId, String endpointId) {
+        reply(MediaReplyType.PONG, requestId, roomId, endpointId, null, null);
+    }
+
     /** An ERROR reply. */
     public void error(String requestId, String roomId, String endpointId, String reason) {
         reply(MediaReplyType.ERROR, requestId, roomId, endpointId, null, reason);

@@ -57,10 +57,15 @@ public class MediaGateway {
     /** Sends a command and completes with its reply (or an ERROR reply), or fails after the reply timeout. */
     public CompletionStage<MediaReply> request(MediaCommandType type, String nodeId, String room, String endpoint,
             String sdp) {
+        return request(type, nodeId, room, endpoint, sdp, config.media().replyTimeout().toMillis());
+    }
+
+    /** Sends a command and completes with its reply, or fails after {@code timeoutMs}. */
+    public CompletionStage<MediaReply> request(MediaCommandType type, String nodeId, String room, String endpoint,
+            String sdp, long timeoutMs) {
         String requestId = UUID.randomUUID().toString();
         CompletableFuture<MediaReply> reply = new CompletableFuture<>();
         pending.put(requestId, reply);
-        long timeoutMs = config.media().replyTimeout().toMillis();
         long timer = vertx.setTimer(timeoutMs, id -> {
             if (pending.remove(requestId) != null) {
                 reply.completeExceptionally(new MediaTimeoutException("media-service node " + nodeId

@@ -31,6 +31,8 @@ public class MediaNodes {
     static final Duration GONE_AFTER = Duration.ofSeconds(10);
 
     private final Map<String, NodeAnnouncement> nodes = new ConcurrentHashMap<>();
+    /** Nodes that stopped answering pings, with when that was found (epoch ms); a later announcement clears it. */
+    private final Map<String, Long> unresponsive = new ConcurrentHashMap<>();
 
     public void onNode(String nodeId, NodeAnnouncement announcement) {
         if (announcement == null) {
@@ -39,7 +41,18 @@ public class MediaNodes {
                     n.publicAddress(), n.iceUrls(), n.capacity(), n.load(), true, 0));
         } else if (announcement.kind() == NodeKind.MEDIA) {
             nodes.put(announcement.nodeId(), announcement);
+            // Announced after it was found unresponsive: it is back (restarted, or the pause is over).
+            unresponsive.computeIfPresent(announcement.nodeId(),
+                    (id, since) -> announcement.timestampMs() > since ? null : since);
         }
+    }
+
+    /**
+     * The node did not answer {@link RoomMover#PING_MISSES} pings in a row: its rooms move and it takes no new room
+     * until it announces itself again.
+     */
+    public void unresponsive(String node, long nowMs) {
+        unresponsive.putIfAbsent(node, nowMs);
     }
 
     /** Where a new SFU peer's room should be: its node, or the node to place it on (replacing a gone one). */
@@ -54,7 +67,7 @@ public class MediaNodes {
      */
     public Optional<Proposal> propose(String room, String current, Map<String, Integer> placed) {
         long now = System.currentTimeMillis();
-        if (current != null && live(nodes.get(current), now)) {
+        if (current != null && live(nodes.get(current), now) && !unresponsive.containsKey(current)) {
             return Optional.of(new Proposal(current, null));
         }
         return best(room, null, placed, now).map(node -> new Proposal(node, current));
@@ -63,6 +76,7 @@ public class MediaNodes {
     /** Reasons rooms leave a node. */
     public static final String DRAINING = "node-draining";
     public static final String GONE = "node-gone";
+    public static final String UNRESPONSIVE = "node-unresponsive";
 
     /** A move of a room off {@code from} to {@code to} for {@code reason}, in plain words (monitor's timeline). */
     public static String moveInPlainWords(String from, String to, String reason) {
@@ -70,23 +84,29 @@ public class MediaNodes {
             case DRAINING -> "media node " + from + " is draining (shutting down)";
             case GONE -> "media node " + from + " went silent (no announcement for " + GONE_AFTER.toSeconds()
                     + " s: it crashed or was cut off)";
+            case UNRESPONSIVE -> "media node " + from + " stopped answering (" + RoomMover.PING_MISSES
+                    + " pings over Kafka unanswered for " + RoomMover.PING_TIMEOUT_MS + " ms each: it crashed or hangs)";
             default -> "media node " + from + " gave way (" + reason + ")";
         };
         return why + ": the room moved to " + to;
     }
 
-    /** Why rooms must leave a node: {@link #DRAINING} or {@link #GONE}. */
+    /** Why rooms must leave a node: {@link #DRAINING}, {@link #GONE} or {@link #UNRESPONSIVE}. */
     public record Leaving(String reason) {
     }
 
     /**
      * Whether rooms on {@code node} must move, and why: the node announces that it drains, or its announcements
-     * stopped for {@link #GONE_AFTER}. Null when it serves, or when this instance never heard of it.
+     * stopped for {@link #GONE_AFTER}, or it stopped answering pings. Null when it serves, or when this instance
+     * never heard of it.
      */
     public Leaving leaving(String node) {
         NodeAnnouncement n = nodes.get(node);
         if (n == null) {
             return null;
+        }
+        if (unresponsive.containsKey(node)) {
+            return new Leaving(UNRESPONSIVE);
         }
         if (n.timestampMs() + GONE_AFTER.toMillis() <= System.currentTimeMillis()) {
             return new Leaving(GONE);
@@ -110,7 +130,8 @@ public class MediaNodes {
             // The node's own count may be ahead of the log (endpoints of rooms being torn down), or behind it (rooms
             // placed since its last announcement): the larger one is what it holds.
             int load = Math.max(n.load(), placed.getOrDefault(n.nodeId(), 0));
-            if (!live(n, now) || n.draining() || n.capacity() <= 0 || load >= n.capacity()) {
+            if (!live(n, now) || unresponsive.containsKey(n.nodeId()) || n.draining() || n.capacity() <= 0
+                    || load >= n.capacity()) {
                 continue;
             }
             double relative = (double) load / n.capacity();

@@ -107,4 +107,24 @@ class MediaNodesTest {
         assertEquals("node-gone", nodes.leaving("c").reason(), "a tombstoned node is gone, not forgotten");
         assertTrue(nodes.moveTarget("r", "a", Map.of()).isEmpty(), "no node left to take the room");
     }
+
+    @Test
+    void aNodeThatStoppedAnsweringPingsLosesItsRoomsAndTakesNoneUntilItAnnouncesAgain() {
+        MediaNodes nodes = new MediaNodes();
+        long now = System.currentTimeMillis();
+        nodes.onNode("a", node("a", 100, 0, false, now));
+        nodes.onNode("b", node("b", 100, 0, false, now));
+        nodes.unresponsive("a", now + 1);
+        assertEquals("node-unresponsive", nodes.leaving("a").reason());
+        assertTrue(nodes.moveTarget("r", "b", Map.of()).isEmpty(), "a takes no room: b's rooms have nowhere to go");
+        assertEquals("b", nodes.propose("r", "a", Map.of()).orElseThrow().node(), "a room on it is placed anew");
+        assertEquals("a", nodes.propose("r", "a", Map.of()).orElseThrow().replaces());
+        assertTrue(MediaNodes.moveInPlainWords("a", "b", "node-unresponsive").startsWith(
+                "media node a stopped answering (2 pings over Kafka unanswered"), "the cause in plain words");
+        // An announcement sent before it was found unresponsive, arriving late.
+        nodes.onNode("a", node("a", 100, 0, false, now));
+        assertEquals("node-unresponsive", nodes.leaving("a").reason(), "a late old announcement changes nothing");
+        nodes.onNode("a", node("a", 100, 0, false, now + 2));
+        assertEquals(null, nodes.leaving("a"), "announcing again, it serves again");
+    }
 }
