@@ -51,7 +51,8 @@ class TurnEventJsonTest {
         // TURN username is whatever UTF-8 a client sent.
         assertSameBytesAndReadBack(withUsername("1700000000:s\u00e9ssion-\u00ff\u0100\u07ff\u0800\u20ac\u4e2d\uffff"));
         assertSameBytesAndReadBack(withUsername("1700000000:\uD83D\uDE00-\uD83C\uDF89"));
-        assertSameBytesAndReadBack(withUsername("lone \uD800 high, lone \uDFFF low, reversed \uDC00\uD800, end \uD83D"));
+        assertSameBytesAndReadBack(withUsername("lone \uD800 high, lone \uDFFF low, reversed \uDC00\uD800, "
+                + "end \uD83D"));
         assertSameBytesAndReadBack(withUsername(""));
     }
 
@@ -68,8 +69,8 @@ class TurnEventJsonTest {
     @Test
     void writesRandomEventsAsEventSerializerDoes() {
         Random random = new Random(8656);
-        char[] pool = "aZ09:-_.[]/ \"\\\b\t\n\f\r\u0000\u001f\u007f\u0080\u00e9\u07ff\u0800\u20ac\uD800\uDBFF\uDC00\uDFFF\uFFFF"
-                .toCharArray();
+        char[] pool = ("aZ09:-_.[]/ \"\\\b\t\n\f\r\u0000\u001f\u007f\u0080\u00e9\u07ff\u0800\u20ac"
+                + "\uD800\uDBFF\uDC00\uDFFF\uFFFF").toCharArray();
         TurnEventType[] types = TurnEventType.values();
         for (int n = 0; n < 2_000; n++) {
             assertSameBytes(new TurnEvent(EventSchema.VERSION, random.nextInt(10) == 0 ? null

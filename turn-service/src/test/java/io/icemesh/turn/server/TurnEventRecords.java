@@ -12,6 +12,7 @@ import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.turn.interop.KafkaTestConsumer;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -39,7 +40,7 @@ final class TurnEventRecords {
         List<String> names = StreamSupport.stream(record.headers().spliterator(), false).map(Header::key).toList();
         assertEquals(HEADERS, names, "binary-mode CloudEvents headers");
         TurnEvent event = new EventDeserializer.TurnEvents().deserialize(Topics.TURN_EVENTS, record.value());
-        assertNotNull(event, "monitor's deserializer reads " + new String(record.value(), java.nio.charset.StandardCharsets.UTF_8));
+        assertNotNull(event, "monitor's deserializer reads " + new String(record.value(), StandardCharsets.UTF_8));
         assertArrayEquals(new EventSerializer().serialize(Topics.TURN_EVENTS, event), record.value(),
                 "the value is the JSON EventSerializer writes for the event");
         assertEquals(key, record.key());

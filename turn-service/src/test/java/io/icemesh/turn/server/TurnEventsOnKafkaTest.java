@@ -46,7 +46,8 @@ class TurnEventsOnKafkaTest {
             assertEquals(-1, ErrorCodeAttribute.codeOf(client.refresh(0)));
         }
         List<ConsumerRecord<String, byte[]>> records = KafkaTestConsumer.records(
-                KafkaBrokerResource.broker().bootstrapServers(), Topics.TURN_EVENTS, session, 5, Duration.ofSeconds(30));
+                KafkaBrokerResource.broker().bootstrapServers(), Topics.TURN_EVENTS, session, 5,
+                Duration.ofSeconds(30));
         List<TurnEvent> events = records.stream().map(r -> TurnEventRecords.read(r, session)).toList();
         assertEquals(List.of(TurnEventType.ALLOCATION_CREATED, TurnEventType.PERMISSION_CREATED,
                 TurnEventType.CHANNEL_BOUND, TurnEventType.ALLOCATION_REFRESHED, TurnEventType.ALLOCATION_DELETED),
