@@ -45,6 +45,11 @@ public record TurnEvent(
 
     /** The CloudEvents type of this event. */
     public String cloudEventType() {
+        return cloudEventType(type);
+    }
+
+    /** The CloudEvents type of TURN events of {@code type}, e.g. {@code io.icemesh.turn.allocation_created.v1}. */
+    public static String cloudEventType(TurnEventType type) {
         return EventSchema.cloudEventType("turn", type);
     }
 

@@ -8,16 +8,22 @@ import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.FiveTuple;
 import io.icemesh.turn.config.TurnConfig;
 import io.icemesh.turn.policy.TokenBucket;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -26,12 +32,14 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes {@link TurnEvent}s on {@code icemesh.turn-events} (keyed by allocation id, or by client address when
- * there is none) and {@link NodeAnnouncement}s on {@code icemesh.nodes} (keyed by node id), as CloudEvents in
- * binary mode. Sending never blocks the caller (an event loop): messages wait in a bounded buffer while Kafka is
- * slow or down, and the producer retries them (see application.properties); past {@link #MAX_IN_FLIGHT}
- * unacknowledged events new ones are dropped and counted. Failure events (auth, rejections) are rate limited so
- * that an attacker cannot flood Kafka through us.
+ * Publishes {@link TurnEvent}s on {@code icemesh.turn-events} (keyed by session id, else allocation id, else client
+ * address) and {@link NodeAnnouncement}s on {@code icemesh.nodes} (keyed by node id), as CloudEvents in binary mode.
+ * Turn events take the shortest path, as they come with every allocation: encoded on the caller's thread without
+ * Jackson or SmallRye ({@link TurnEventEncoder}) and handed to a Kafka producer of their own by one sender thread
+ * ({@link TurnEventSender}), so the caller (an event loop) never blocks; while Kafka is slow or out they wait, in
+ * order, and past {@link #MAX_IN_FLIGHT} unacknowledged events new ones are dropped and counted. Failure events
+ * (auth, rejections) are rate limited so that an attacker cannot flood Kafka through us. Announcements, a few a
+ * minute, go through SmallRye's {@code nodes} channel.
  */
 @ApplicationScoped
 public class TurnEventPublisher {
@@ -39,15 +47,13 @@ public class TurnEventPublisher {
     private static final Logger LOG = Logger.getLogger(TurnEventPublisher.class);
     /** Events waiting for a Kafka acknowledgement at most. */
     public static final int MAX_IN_FLIGHT = 100_000;
-    /** Emitter buffer, larger than {@link #MAX_IN_FLIGHT} so the emitter itself never overflows. */
-    private static final int EMITTER_BUFFER = MAX_IN_FLIGHT + 1_000;
     /** Failure events per second at most (auth failures, rejections). */
     private static final double FAILURE_EVENTS_PER_SECOND = 50;
-
-    @Inject
-    @Channel("turn-events")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
-    Emitter<TurnEvent> turnEvents;
+    /**
+     * How long closing waits for queued events to reach Kafka (SmallRye's default {@code close-timeout} for a
+     * channel, which these events had before); what is still unsent then is counted as dropped.
+     */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     @Inject
     @Channel("nodes")
@@ -57,32 +63,61 @@ public class TurnEventPublisher {
     @Inject
     TurnConfig config;
 
-    private static final io.icemesh.events.v1.EventSerializer SILENT_SERIALIZER = new io.icemesh.events.v1.EventSerializer();
+    /** Every {@code kafka.*} property of the application (bootstrap servers and any security settings). */
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
 
-    /** A publisher that builds events as usual and sends none (the warm-up's private server). */
+    /** The warm-up's publisher: it announces nothing, and its events are acknowledged without Kafka. */
     private boolean silent;
+    private TurnEventEncoder encoder;
+    private URI source;
+    /** Null until {@link #start()}: events before are dropped (none come, the listeners open after). */
+    private volatile TurnEventSender sender;
 
-    private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
     private final TokenBucket failureEvents = new TokenBucket(FAILURE_EVENTS_PER_SECOND, FAILURE_EVENTS_PER_SECOND,
             System.nanoTime());
-    private volatile URI source;
 
-    private URI source() {
-        URI s = source;
-        if (s == null) {
-            s = URI.create("urn:icemesh:turn-service:" + config.nodeId());
-            source = s;
-        }
-        return s;
+    @PostConstruct
+    void init() {
+        encoder = new TurnEventEncoder(config.nodeId());
+        source = URI.create(encoder.source());
     }
 
-    /** A publisher outside CDI that sends nothing: for the warm-up's private server, whose events are not real. */
+    /**
+     * A publisher outside CDI that sends nothing: for the warm-up's private server, whose events are not real. It
+     * does everything a real one does but the hand-over to Kafka (encoding, queue, sender thread, acknowledgement),
+     * so that the JIT compiles that too; {@link #close()} it after.
+     */
     public static TurnEventPublisher silent(TurnConfig config) {
         TurnEventPublisher publisher = new TurnEventPublisher();
         publisher.config = config;
+        publisher.init();
         publisher.silent = true;
+        publisher.sender = TurnEventSender.discarding(MAX_IN_FLIGHT);
         return publisher;
+    }
+
+    /** Opens the Kafka producer of turn events; before the listeners open. */
+    public synchronized void start() {
+        if (sender == null) {
+            sender = TurnEventSender.toKafka(new KafkaProducer<>(TurnEventSender.producerConfig(kafka,
+                    "turn-events-" + config.nodeId()), new ByteArraySerializer(), new ByteArraySerializer()),
+                    MAX_IN_FLIGHT);
+        }
+    }
+
+    /**
+     * Sends what is queued and closes the producer, within {@link #CLOSE_TIMEOUT}; events after this are dropped.
+     * The server calls it once it has drained (its last events are the allocations it closed); the container, in
+     * case it did not.
+     */
+    @PreDestroy
+    public synchronized void close() {
+        if (sender != null) {
+            sender.close(CLOSE_TIMEOUT);
+        }
     }
 
     /** An event about an allocation (created, refreshed, expired, deleted, permission, channel, traffic). */
@@ -124,7 +159,7 @@ public class TurnEventPublisher {
             return;
         }
         OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder().withId(UUID.randomUUID().toString())
-                .withType(EventSchema.cloudEventType("node", announcement.kind())).withSource(source()).build();
+                .withType(EventSchema.cloudEventType("node", announcement.kind())).withSource(source).build();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(announcement.nodeId()).build();
         try {
@@ -134,9 +169,10 @@ public class TurnEventPublisher {
         }
     }
 
-    /** Events dropped so far (buffer full or failure-event rate limit). */
+    /** Events dropped so far (too many unacknowledged, not delivered, or failure-event rate limit). */
     public long droppedCount() {
-        return dropped.sum();
+        TurnEventSender s = sender;
+        return dropped.sum() + (s == null ? 0 : s.failedCount());
     }
 
     private synchronized boolean takeFailureToken() {
@@ -144,34 +180,9 @@ public class TurnEventPublisher {
     }
 
     private void send(String key, TurnEvent event) {
-        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
-            inFlight.decrementAndGet();
-            dropped.increment();
-            return;
-        }
-        OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder().withId(UUID.randomUUID().toString())
-                .withType(event.cloudEventType()).withSource(source()).withSubject(key).build();
-        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
-        Message<TurnEvent> message = Message.of(event, Metadata.of(ce, kafka), () -> {
-            inFlight.decrementAndGet();
-            return CompletableFuture.completedFuture(null);
-        }, failure -> {
-            inFlight.decrementAndGet();
-            dropped.increment();
-            LOG.warnf("turn event %s for %s not delivered: %s", event.type(), key, failure.getMessage());
-            return CompletableFuture.completedFuture(null);
-        });
-        if (silent) {
-            // Everything a real event costs but the hand-over to Kafka: built, wrapped and serialized as the
-            // producer would (so that the warm-up compiles the JSON writer too), then dropped.
-            SILENT_SERIALIZER.serialize("icemesh.turn-events", event);
-            inFlight.decrementAndGet();
-            return;
-        }
-        try {
-            turnEvents.send(message);
-        } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
+        ProducerRecord<byte[], byte[]> record = encoder.encode(key, event);
+        TurnEventSender s = sender;
+        if (s == null || !s.offer(record)) {
             dropped.increment();
         }
     }

@@ -64,6 +64,7 @@ public class TurnServer {
     }
 
     synchronized void start() throws Exception {
+        events.start();
         if (config.warmUp().allocations() > 0) {
             warmingUp = true;
             try {
@@ -174,10 +175,10 @@ public class TurnServer {
     /**
      * Runs allocations against a private server on loopback before the node's own listeners open, so that the JIT
      * has compiled the allocation path before the first client: the same handler classes, wired as above, but with
-     * a credential made up for this boot only, events built and not sent, metrics on a registry of its own, and no
-     * rate limit or quota in its way. Its sockets are closed before the node listens; a client cannot reach it (it
-     * binds 127.0.0.1 on an ephemeral port and knows no real credential). Readiness follows the node's listeners,
-     * so it waits for this.
+     * a credential made up for this boot only, events encoded and queued but not given to Kafka, metrics on a
+     * registry of its own, and no rate limit or quota in its way. Its sockets are closed before the node listens; a
+     * client cannot reach it (it binds 127.0.0.1 on an ephemeral port and knows no real credential). Readiness
+     * follows the node's listeners, so it waits for this.
      */
     private void warmUp() throws Exception {
         TurnConfig.WarmUp settings = config.warmUp();
@@ -202,13 +203,13 @@ public class TurnServer {
         // Its one peer is its own socket on loopback, to which nothing is sent (permissions and channels only).
         PeerAddressPolicy peers = new PeerAddressPolicy(List.of(), List.of(), true);
         Listeners warm = new Listeners(1, config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
+        TurnEventPublisher silentEvents = TurnEventPublisher.silent(config);
         try {
             RelayPortAllocator relays = new RelayPortAllocator(loopback, config.relay().minPort(),
                     config.relay().maxPort(), warm.datagramChannelClass(), config.listen().receiveBufferBytes(),
                     config.listen().sendBufferBytes());
-            ClientPacketHandler packets = handlers(allocations, metrics, TurnEventPublisher.silent(config),
-                    authenticator, unlimited, peers, relays, null, new RelayAddressMapper(null),
-                    new TcpConnections(16));
+            ClientPacketHandler packets = handlers(allocations, metrics, silentEvents, authenticator, unlimited, peers,
+                    relays, null, new RelayAddressMapper(null), new TcpConnections(16));
             int port = warm.bindUdp(loopback, 0, new UdpListenerHandler(packets, allocations, metrics));
             WarmUpClient.Result result = new WarmUpClient(new InetSocketAddress(loopback, port), user, password,
                     config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
@@ -224,6 +225,7 @@ public class TurnServer {
             allocations.closeAll();
             warm.closeListeners();
             warm.shutdown();
+            silentEvents.close();
         }
     }
 
@@ -338,6 +340,8 @@ public class TurnServer {
         allocations.closeAll();
         listeners.closeListeners();
         listeners.shutdown();
+        // Last: the allocations just closed, and anything the event loops published before they ended, are queued
+        events.close();
     }
 
     /** True while the JIT warm-up runs, before the listeners open. */
