@@ -15,7 +15,7 @@ import java.util.UUID;
  * node and decodes both other publishers (polled about every 100 ms), then restarts the signalled node; rounds
  * alternate crash and drain. For a drain this is the time to move: the draining node keeps forwarding meanwhile.
  *
- *   ./mvnw -q -pl testkit,mesh-tests test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -q -pl testkit install && ./mvnw -q -pl mesh-tests test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=io.icemesh.mesh.FailoverBench -Dexec.args="10"
  */
 public final class FailoverBench {

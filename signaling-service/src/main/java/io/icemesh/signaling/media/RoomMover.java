@@ -46,6 +46,8 @@ public class RoomMover {
     private final MediaGateway gateway;
     private final Map<String, Long> written = new ConcurrentHashMap<>();
     private final Map<String, Integer> misses = new ConcurrentHashMap<>();
+    /** Rooms that must leave a node but had nowhere to go, warned about once. */
+    private final Set<String> stuck = ConcurrentHashMap.newKeySet();
     private final Set<String> pinging = ConcurrentHashMap.newKeySet();
     private long lastPing;
     private ScheduledExecutorService timer;
@@ -92,6 +94,9 @@ public class RoomMover {
                 ping(log.state().roomsByNode().keySet());
             }
             written.values().removeIf(at -> now - at > RETRY_MS);
+            if (stuck.size() > 10_000) {
+                stuck.clear();
+            }
             Map<String, Integer> placed = log.state().sessionsByNode();
             for (Map.Entry<String, Set<String>> e : log.state().roomsByNode().entrySet()) {
                 String node = e.getKey();
@@ -105,10 +110,15 @@ public class RoomMover {
                     }
                     String target = nodes.moveTarget(room, node, placed).orElse(null);
                     if (target == null) {
-                        LOG.warnf("room %s must leave media node %s (%s) but no other node can take it", room, node,
-                                leaving.reason());
+                        // Looked at again on the next pass: a node may be about to announce itself (just restarted).
+                        written.remove(room + "\u0000" + node);
+                        if (stuck.add(room + "\u0000" + node)) {
+                            LOG.warnf("room %s must leave media node %s (%s) but no other node can take it yet", room,
+                                    node, leaving.reason());
+                        }
                         continue;
                     }
+                    stuck.remove(room + "\u0000" + node);
                     LOG.infof("moving room %s from media node %s (%s) to %s", room, node, leaving.reason(), target);
                     log.submit(new RoomCommand.MoveRoom(room, log.instanceId(), node, target, leaving.reason()));
                 }
