@@ -3,12 +3,17 @@
 # It never touches the host namespace's interfaces, routes or firewall: every interface, address and nftables rule
 # lives inside namespaces this script creates, whose names start with PREFIX.
 #
-#   natlab.sh up PREFIX     create the network (fails if a namespace named PREFIX-* exists)
-#   natlab.sh down PREFIX   remove every namespace named PREFIX-* (and with them their interfaces and rules)
+#   natlab.sh up PREFIX [OWNER_PID]
+#                           create the network (fails if a namespace named PREFIX-* exists); OWNER_PID (the test's
+#                           JVM) is written to $OWNERS/PREFIX, for gc
+#   natlab.sh down PREFIX   stop every process in the namespaces named PREFIX-* and remove them (and with them their
+#                           interfaces and rules)
+#   natlab.sh gc            remove the labs whose owner is no longer running (a test JVM that was killed)
 #
 # PREFIX-pub holds the servers on 203.0.113.10 (bridge "pub", which also has 198.51.100.10, a second public
 # address for a second STUN server). Each client sits in PREFIX-NAME behind a router PREFIX-NAME-nat:
-#   cone1, cone2   full cone: endpoint-independent mapping (masquerade keeps the client's source port) and
+#   cone1, cone2   full cone: endpoint-independent mapping (masquerade keeps the client's source port, Linux's
+#                  default while it is free; "persistent" keeps one outside address per client) and
 #                  endpoint-independent filtering (UDP from anywhere to the router's ports goes to the client)
 #   sym1, sym2     address-and-port-dependent mapping ("symmetric"): masquerade with random ports, so every
 #                  destination sees another port
@@ -18,14 +23,20 @@
 set -euo pipefail
 
 CLIENTS=(cone1 cone2 sym1 sym2 udpblock)
+OWNERS=${TMPDIR:-/tmp}/icemesh-natlab
 
 die() { echo "natlab: $*" >&2; exit 1; }
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 up() {
-    local p=$1 i=0 name router client wan lan
+    local p=$1 owner=${2:-} i=0 name router client wan lan
+    [[ $(id -u) -eq 0 ]] || die "needs root: it makes network namespaces and nftables rules inside them"
     [[ -z $(ip netns list | awk '{print $1}' | grep -E "^$p-" || true) ]] || die "namespaces $p-* exist already"
+    if [[ -n $owner ]]; then
+        mkdir -p "$OWNERS"
+        echo "$owner" > "$OWNERS/$p"
+    fi
     ip netns add "$p-pub"
     nsx "$p-pub" ip link set lo up
     nsx "$p-pub" ip link add pub type bridge
@@ -86,16 +97,43 @@ NFT
     done
 }
 
+# Every namespace of the lab, whatever fails on the way: processes are killed until none is left (a process may fork
+# while the first list is taken), then each namespace is deleted.
 down() {
-    local p=$1 ns
-    for ns in $(ip netns list | awk '{print $1}' | grep -E "^$p-" || true); do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-        ip netns del "$ns"
+    local p=$1 ns try left failed=0
+    local spaces=($(ip netns list | awk '{print $1}' | grep -E "^$p-" || true))
+    for try in 1 2 3 4 5; do
+        left=0
+        for ns in ${spaces[@]+"${spaces[@]}"}; do
+            if [[ -n $(ip netns pids "$ns" 2>/dev/null) ]]; then
+                left=1
+                ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+            fi
+        done
+        ((left)) || break
+        sleep 0.2
+    done
+    for ns in ${spaces[@]+"${spaces[@]}"}; do
+        ip netns del "$ns" 2>/dev/null || { echo "natlab: could not delete $ns" >&2; failed=1; }
+    done
+    rm -f "$OWNERS/$p"
+    return $failed
+}
+
+gc() {
+    local f
+    for f in "$OWNERS"/*; do
+        [[ -e $f ]] || continue
+        if ! kill -0 "$(cat "$f")" 2>/dev/null; then
+            echo "natlab: removing $(basename "$f"), left by a test that is gone"
+            down "$(basename "$f")" || true
+        fi
     done
 }
 
 case ${1:-} in
-    up) [[ -n ${2:-} ]] || die "usage: natlab.sh up PREFIX"; up "$2" ;;
+    up) [[ -n ${2:-} ]] || die "usage: natlab.sh up PREFIX [OWNER_PID]"; up "$2" "${3:-}" ;;
     down) [[ -n ${2:-} ]] || die "usage: natlab.sh down PREFIX"; down "$2" ;;
-    *) die "usage: natlab.sh up|down PREFIX" ;;
+    gc) gc ;;
+    *) die "usage: natlab.sh up PREFIX [OWNER_PID] | down PREFIX | gc" ;;
 esac

@@ -65,7 +65,11 @@ final class NatLab implements AutoCloseable {
     static NatLab start() throws IOException {
         NatLab lab = new NatLab();
         Runtime.getRuntime().addShutdownHook(lab.cleanup);
-        Command.Result net = lab.script("up");
+        Command.Result gc = lab.script("gc");
+        if (!gc.output().isBlank()) {
+            System.err.println(gc.output());
+        }
+        Command.Result net = lab.script("up", Long.toString(ProcessHandle.current().pid()));
         if (net.exitCode() != 0) {
             lab.close();
             throw new AssertionError("natlab.sh up failed:\n" + net.output());
@@ -93,7 +97,8 @@ final class NatLab implements AutoCloseable {
                 root.resolve("icemesh").toString()));
         command.addAll(List.of(args));
         return Command.run(command, root, Map.of("ICEMESH_HOME", home.toString(),
-                "ICEMESH_PUBLIC_ADDRESS", SERVER,
+                "ICEMESH_LISTEN_ADDRESS", SERVER,
+                "ICEMESH_BIND_ADDRESS", SERVER,
                 "ICEMESH_TURN_PEERS_ALLOW", PUBLIC_NETWORKS,
                 "ICEMESH_TURN_LISTEN_ALTERNATE_UDP_PORT", Integer.toString(ALTERNATE_STUN_PORT),
                 "ICEMESH_MEDIA_ALLOWED_PEER_NETWORKS", PUBLIC_NETWORKS), Mesh.COMMAND_TIMEOUT);
@@ -153,9 +158,14 @@ final class NatLab implements AutoCloseable {
         }
     }
 
-    private Command.Result script(String action) {
-        return Command.run(List.of("bash", root.resolve("mesh-tests/natlab/natlab.sh").toString(), action, prefix),
-                root, Map.of(), Duration.ofMinutes(1));
+    private Command.Result script(String action, String... more) {
+        List<String> command = new ArrayList<>(List.of("bash", root.resolve("mesh-tests/natlab/natlab.sh").toString(),
+                action));
+        if (!"gc".equals(action)) {
+            command.add(prefix);
+        }
+        command.addAll(List.of(more));
+        return Command.run(command, root, Map.of(), Duration.ofMinutes(1));
     }
 
     private Process start(String... command) throws IOException {
@@ -210,6 +220,11 @@ final class NatLab implements AutoCloseable {
         Command.Result r = script("down");
         if (r.exitCode() != 0) {
             System.err.println("natlab.sh down " + prefix + " failed:\n" + r.output());
+        }
+        try (var walk = Files.walk(home)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("leaving " + home + ": " + e.getMessage());
         }
     }
 }

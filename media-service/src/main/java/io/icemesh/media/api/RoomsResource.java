@@ -21,8 +21,9 @@ public class RoomsResource {
     }
 
     void routes(@Observes Router router) {
-        router.get("/api/rooms").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8")
-                .end(text()));
+        // Blocking: the room list is read under the lock that allocations take.
+        router.get("/api/rooms").blockingHandler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; charset=utf-8").end(text()));
     }
 
     /** One line per room served now: its id and its endpoint count. */

@@ -41,6 +41,10 @@ public class MediaGateway {
     }
 
     private final Map<String, CompletableFuture<MediaReply>> pending = new ConcurrentHashMap<>();
+    /** Commands (other than pings) waiting for their reply, by node. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> waiting = new ConcurrentHashMap<>();
+    /** When this instance last sent each node a command that expects a reply (other than a ping), epoch ms. */
+    private final Map<String, Long> lastRequestAt = new ConcurrentHashMap<>();
     private volatile BiConsumer<MediaReply, String> unsolicited = (reply, ref) -> { };
 
     @Inject
@@ -66,6 +70,13 @@ public class MediaGateway {
         String requestId = UUID.randomUUID().toString();
         CompletableFuture<MediaReply> reply = new CompletableFuture<>();
         pending.put(requestId, reply);
+        if (type != MediaCommandType.PING) {
+            java.util.concurrent.atomic.AtomicInteger n = waiting.computeIfAbsent(nodeId,
+                    k -> new java.util.concurrent.atomic.AtomicInteger());
+            n.incrementAndGet();
+            lastRequestAt.put(nodeId, System.currentTimeMillis());
+            reply.whenComplete((r, e) -> n.decrementAndGet());
+        }
         long timer = vertx.setTimer(timeoutMs, id -> {
             if (pending.remove(requestId) != null) {
                 reply.completeExceptionally(new MediaTimeoutException("media-service node " + nodeId
@@ -76,6 +87,17 @@ public class MediaGateway {
         send(new MediaCommand(EventSchema.VERSION, type, requestId, nodeId, room, endpoint, sdp,
                 System.currentTimeMillis()));
         return reply;
+    }
+
+    /**
+     * Whether the node is busy with commands from this instance: one (other than a ping) still waits for its reply,
+     * and the latest was sent less than {@code withinMs} ago. A node that leaves commands unanswered for longer is
+     * stuck, not busy.
+     */
+    public boolean busy(String nodeId, long withinMs) {
+        java.util.concurrent.atomic.AtomicInteger n = waiting.get(nodeId);
+        Long last = lastRequestAt.get(nodeId);
+        return n != null && n.get() > 0 && last != null && System.currentTimeMillis() - last < withinMs;
     }
 
     /** Sends a command that has no reply (an answer to the SFU's offer, or the end of an endpoint). */

@@ -78,6 +78,17 @@ public class MediaNodes {
     public static final String GONE = "node-gone";
     public static final String UNRESPONSIVE = "node-unresponsive";
 
+    /** Media nodes to ping: announced within {@link #NODE_EXPIRY}, not draining, not already found unresponsive. */
+    public java.util.Set<String> pingable(long now) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (NodeAnnouncement n : nodes.values()) {
+            if (live(n, now) && !n.draining() && !unresponsive.containsKey(n.nodeId())) {
+                out.add(n.nodeId());
+            }
+        }
+        return out;
+    }
+
     /** A move of a room off {@code from} to {@code to} for {@code reason}, in plain words (monitor's timeline). */
     public static String moveInPlainWords(String from, String to, String reason) {
         String why = switch (reason) {

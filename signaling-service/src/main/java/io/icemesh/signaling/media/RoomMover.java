@@ -19,9 +19,9 @@ import org.jboss.logging.Logger;
  * Moves SFU rooms off a media node that drains, is gone or stops answering. Four times a second the leader instance
  * (see {@link RoomLog#isLeader()}) looks at the rooms each node holds; for a node that announces draining, whose
  * announcements stopped ({@link MediaNodes#GONE_AFTER}), or that left {@link #PING_MISSES} pings in a row unanswered,
- * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every node holding
- * rooms every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it
- * reads it): a crashed node is found within about two seconds instead of the ten its silence takes. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
+ * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
+ * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
+ * it): a crashed node is found within about two seconds instead of the ten its silence takes. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
  * clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not
  * have read the announcements yet).
  */
@@ -49,6 +49,10 @@ public class RoomMover {
     /** Rooms that must leave a node but had nowhere to go, warned about once. */
     private final Set<String> stuck = ConcurrentHashMap.newKeySet();
     private final Set<String> pinging = ConcurrentHashMap.newKeySet();
+    /** When each node last answered a ping (epoch ms). */
+    private final Map<String, Long> answeredAt = new ConcurrentHashMap<>();
+    /** Leadership terms of this instance: a ping sent in an earlier one counts for nothing. */
+    private final java.util.concurrent.atomic.AtomicInteger term = new java.util.concurrent.atomic.AtomicInteger();
     private long lastPing;
     private ScheduledExecutorService timer;
     private long leaderSince;
@@ -79,6 +83,11 @@ public class RoomMover {
         try {
             long now = System.currentTimeMillis();
             if (!log.isLeader()) {
+                if (leaderSince != 0) {
+                    // Misses counted as leader say nothing once another instance leads: start afresh next time.
+                    term.incrementAndGet();
+                    misses.clear();
+                }
                 leaderSince = 0;
                 return;
             }
@@ -91,7 +100,7 @@ public class RoomMover {
             boolean judgeSilence = now - leaderSince > MediaNodes.GONE_AFTER.toMillis();
             if (now - leaderSince >= PING_AFTER_LEADING_MS && now - lastPing >= PING_INTERVAL_MS) {
                 lastPing = now;
-                ping(log.state().roomsByNode().keySet());
+                ping(nodes.pingable(now));
             }
             written.values().removeIf(at -> now - at > RETRY_MS);
             if (stuck.size() > 10_000) {
@@ -128,28 +137,52 @@ public class RoomMover {
         }
     }
 
-    /** Pings each node (one ping in flight per node); {@link #PING_MISSES} misses in a row make it unresponsive. */
-    private void ping(Set<String> holdingRooms) {
-        misses.keySet().retainAll(holdingRooms);
-        for (String node : holdingRooms) {
-            if (nodes.leaving(node) != null || !pinging.add(node)) {
+    /**
+     * Pings each live node (one ping in flight per node). A node becomes unresponsive after {@link #PING_MISSES}
+     * misses in a row only when it answered a ping before (an older media-service that cannot read PING is left to
+     * the silence rule), another node answered within the last {@link #PING_TIMEOUT_MS} times two (Kafka itself is
+     * fine), and no command this instance sent it in the last {@link #PING_MISSES} ping timeouts still waits (a node
+     * busy with a burst of allocations is slow, not gone).
+     */
+    private void ping(Set<String> live) {
+        misses.keySet().retainAll(live);
+        answeredAt.keySet().retainAll(live);
+        int myTerm = term.get();
+        for (String node : live) {
+            if (!pinging.add(node)) {
                 continue;
             }
-            gateway.request(MediaCommandType.PING, node, "ping:" + node, "ping", null, PING_TIMEOUT_MS)
-                    .whenComplete((pong, failure) -> {
-                        pinging.remove(node);
-                        if (failure == null) {
-                            misses.remove(node);
-                            return;
-                        }
-                        int missed = misses.merge(node, 1, Integer::sum);
-                        if (missed >= PING_MISSES && log.isLeader()) {
-                            LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each): moving its rooms",
-                                    node, missed, PING_TIMEOUT_MS);
-                            nodes.unresponsive(node, System.currentTimeMillis());
-                            misses.remove(node);
-                        }
-                    });
+            try {
+                gateway.request(MediaCommandType.PING, node, "ping:" + node, "ping", null, PING_TIMEOUT_MS)
+                        .whenComplete((pong, failure) -> pinged(node, failure == null, myTerm));
+            } catch (RuntimeException e) {
+                pinging.remove(node);
+                LOG.debugf("ping to media node %s not sent: %s", node, e.getMessage());
+            }
+        }
+    }
+
+    private void pinged(String node, boolean answered, int myTerm) {
+        pinging.remove(node);
+        long now = System.currentTimeMillis();
+        if (myTerm != term.get()) {
+            return;
+        }
+        if (answered) {
+            misses.remove(node);
+            answeredAt.put(node, now);
+            return;
+        }
+        int missed = misses.merge(node, 1, Integer::sum);
+        boolean othersAnswer = answeredAt.entrySet().stream()
+                .anyMatch(e -> !e.getKey().equals(node) && now - e.getValue() <= 2 * PING_TIMEOUT_MS);
+        if (missed >= PING_MISSES && answeredAt.containsKey(node) && othersAnswer && !gateway.busy(node, PING_MISSES * PING_TIMEOUT_MS)
+                && log.isLeader()) {
+            LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each) while others answer: moving its"
+                    + " rooms", node, missed, PING_TIMEOUT_MS);
+            nodes.unresponsive(node, now);
+            misses.remove(node);
+            answeredAt.remove(node);
         }
     }
 }

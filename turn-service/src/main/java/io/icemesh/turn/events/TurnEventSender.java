@@ -142,6 +142,9 @@ final class TurnEventSender {
                 return;
             } catch (RuntimeException e) {
                 done.onCompletion(null, e);
+            } catch (Error e) {
+                // Counted like any failed record; the thread goes on, or every later event would wait for nothing.
+                done.onCompletion(null, new IllegalStateException("hand-over failed: " + e, e));
             }
         }
     }
