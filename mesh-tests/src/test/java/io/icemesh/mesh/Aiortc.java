@@ -26,12 +26,22 @@ final class Aiortc implements AutoCloseable {
 
     /** Starts the client on loopback against signaling on the given port. */
     static Aiortc start(Path root, int signalingPort, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--base", "http://127.0.0.1:" + signalingPort, "--loopback"));
+        all.addAll(List.of(args));
+        return start(List.of(), root, all);
+    }
+
+    /**
+     * Starts the client with {@code prefix} before the interpreter (e.g. {@code ip netns exec NS}) and exactly
+     * {@code args} ({@code --base} included).
+     */
+    static Aiortc start(List<String> prefix, Path root, List<String> args) throws Exception {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: install python3-aiortc (bash .ci/run does)");
         }
-        List<String> command = new ArrayList<>(List.of(PYTHON, root.resolve("examples/aiortc/icemesh_client.py")
-                .toString(), "--base", "http://127.0.0.1:" + signalingPort, "--loopback"));
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(PYTHON, root.resolve("examples/aiortc/icemesh_client.py").toString()));
+        command.addAll(args);
         Path out = Files.createTempFile("aiortc-", ".out");
         Path err = Files.createTempFile("aiortc-", ".err");
         return new Aiortc(new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())

@@ -136,6 +136,42 @@ class NatCallTest {
     }
 
     @Test
+    void aiortcBehindASymmetricNatAndChromiumBehindAFullConeConnectWithoutTheRelay() throws Exception {
+        String room = "nat-aiortc-" + UUID.randomUUID().toString().substring(0, 6);
+        try (Browser page = lab.browser("cone2")) {
+            page.driver.get(NatLab.webClient("room=" + room + "&user=chromium"));
+            page.driver.findElement(By.id("join-button")).click();
+            await().atMost(CONNECT).until(() -> page.js("return window.icemeshSession") != null);
+            try (Aiortc client = Aiortc.start(List.of("ip", "netns", "exec", lab.ns("sym1")), lab.root, List.of(
+                    "--base", "http://" + NatLab.SERVER + ":" + NatLab.SIGNALING_PORT, "--room", room, "--user",
+                    "aiortc", "--duration", "60"))) {
+                await().atMost(CONNECT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertTrue(
+                        page.framesDecoded() > 0, "Chromium decodes aiortc's video; stats: "
+                                + page.js("return JSON.stringify(window.icemeshStats)") + "; aiortc: "
+                                + client.stderr()));
+                String peer = (String) page.js("return Object.keys(window.icemeshStats)[0]");
+                // A full cone takes packets from any port of the symmetric side: the pair needs no relay.
+                AtomicReference<Map<String, Object>> last = new AtomicReference<>();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                    last.set(pair(page, peer));
+                    assertTrue(!"relay".equals(last.get().get("localType"))
+                            && !"relay".equals(last.get().get("remoteType")),
+                            "a direct pair between a symmetric and a full-cone NAT: " + last.get());
+                });
+                Map<String, Object> pair = last.get();
+                Object chromiumFirstFrame = ((Map<?, ?>) page.js("return window.icemeshStats[arguments[0]]", peer))
+                        .get("firstFrameMs");
+                JsonNode result = client.stop();
+                JsonNode aiortc = result.get("peers").get(0);
+                System.out.printf("NAT call aiortc(sym1)->chromium(cone2): aiortc first frame %s ms, connected %s ms;"
+                        + " chromium first frame %s ms over %s/%s%n", aiortc.get("firstFrameMs"),
+                        aiortc.get("connectedMs"), chromiumFirstFrame, pair.get("localType"), pair.get("remoteType"));
+                assertTrue(aiortc.get("firstFrameMs").isNumber(), "aiortc decodes Chromium's video: " + result);
+            }
+        }
+    }
+
+    @Test
     void anSfuRoomHoldsOneClientBehindEachKindOfNat() throws Exception {
         String room = "nat-sfu-" + UUID.randomUUID().toString().substring(0, 8);
         List<String> clients = List.of("cone1", "sym1", "udpblock");
