@@ -74,8 +74,20 @@ class NatCallTest {
     void twoClientsBehindEndpointIndependentNatsConnectThroughTheirMappings() throws Exception {
         // Chromium's answering side may first send on a pair through the other's relay, before the direct pair it
         // checked itself is confirmed; each side must settle on the direct one.
+        // monitor's view is checked while the pages are open: a page that leaves may not have sent its last reports.
         Call call = call("cone1", "cone2", pair -> !"relay".equals(pair.get("localType"))
-                && !"relay".equals(pair.get("remoteType")));
+                && !"relay".equals(pair.get("remoteType")), sides -> {
+                    for (Side s : sides) {
+                        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                            JsonNode session = monitorSession(s.sessionId());
+                            assertTrue(session.get("timeline").get("candidateTypes").toString().contains("srflx"),
+                                    "monitor has the page's candidates: " + session.get("timeline"));
+                            assertTrue(session.get("timeline").path("natEvidence").isNull()
+                                            || session.get("timeline").path("natEvidence").isMissingNode(),
+                                    "a full-cone NAT shows every server the same port: " + session.get("timeline"));
+                        });
+                    }
+                });
         for (Side s : call.sides()) {
             // Chromium hides a peer-reflexive remote candidate's address (it came from the wire, not from signaling).
             String remote = (String) s.pair().get("remoteAddress");
@@ -83,20 +95,31 @@ class NatCallTest {
                     s.client() + " reaches the other page at its NAT's public mapping: " + s.pair());
             assertTrue(List.of("srflx", "prflx").contains(s.pair().get("localType")), s.client()
                     + " sends from its own NAT's mapping (server- or peer-reflexive): " + s.pair());
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                JsonNode session = monitorSession(s.sessionId());
-                assertTrue(session.get("timeline").get("candidateTypes").toString().contains("srflx"),
-                        "monitor has the page's candidates: " + session.get("timeline"));
-                assertTrue(session.get("timeline").path("natEvidence").isNull()
-                                || session.get("timeline").path("natEvidence").isMissingNode(),
-                        "a full-cone NAT shows every server the same port: " + session.get("timeline"));
-            });
         }
     }
 
     @Test
     void twoClientsBehindSymmetricNatsNeedAndUseTheRelay() throws Exception {
-        Call call = call("sym1", "sym2", pair -> true);
+        // monitor's diagnosis of each session names the cause: two STUN ports saw its socket at two ports. Checked
+        // while the pages are open: a page that leaves may not have sent its last reports.
+        Call call = call("sym1", "sym2", pair -> true, sides -> {
+            for (Side s : sides) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    JsonNode diagnosis = monitorSession(s.sessionId()).get("diagnosis");
+                    String finding = null;
+                    for (JsonNode f : diagnosis.get("findings")) {
+                        if (f.asText().startsWith("behind a symmetric NAT, relayed")) {
+                            finding = f.asText();
+                        }
+                    }
+                    assertNotNull(finding, "monitor names the NAT: " + diagnosis + "\n"
+                            + monitorSession(s.sessionId()));
+                    System.out.println("NAT call sym1->sym2: monitor on " + s.client() + ": " + finding);
+                    assertTrue(finding.contains("only relay pairs succeeded"),
+                            "and the relay as the only working path: " + diagnosis);
+                });
+            }
+        });
         for (Side s : call.sides()) {
             assertTrue(((List<?>) s.pair().get("gathered")).contains("srflx"),
                     s.client() + " gathered a server-reflexive candidate, so a direct pair was tried: " + s.pair());
@@ -106,27 +129,11 @@ class NatCallTest {
                 "the selected pair runs through TURN's relay: " + a.pair());
         assertEquals(NatLab.SERVER, "relay".equals(a.pair().get("localType")) ? a.pair().get("localAddress")
                 : a.pair().get("remoteAddress"), "the relay is turn-service's: " + a.pair());
-        // monitor's diagnosis of each session names the cause: two STUN ports saw its socket at two ports.
-        for (Side s : call.sides()) {
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                JsonNode diagnosis = monitorSession(s.sessionId()).get("diagnosis");
-                String finding = null;
-                for (JsonNode f : diagnosis.get("findings")) {
-                    if (f.asText().startsWith("behind a symmetric NAT, relayed")) {
-                        finding = f.asText();
-                    }
-                }
-                assertNotNull(finding, "monitor names the NAT: " + diagnosis + "\n" + monitorSession(s.sessionId()));
-                System.out.println("NAT call sym1->sym2: monitor on " + s.client() + ": " + finding);
-                assertTrue(finding.contains("only relay pairs succeeded"), "and the relay as the only working path: "
-                        + diagnosis);
-            });
-        }
     }
 
     @Test
     void aClientWhoseNetworkDropsUdpConnectsThroughTurnOverTcp() throws Exception {
-        Call call = call("udpblock", "cone1", pair -> true);
+        Call call = call("udpblock", "cone1", pair -> true, sides -> { });
         Side blocked = call.sides().get(0);
         assertEquals("relay", blocked.pair().get("localType"), "the UDP-blocked page uses its relay: " + blocked.pair());
         assertTrue(List.of("tcp", "tls").contains(blocked.pair().get("relayProtocol")),
@@ -216,11 +223,18 @@ class NatCallTest {
     record Call(List<Side> sides) {
     }
 
+    /** Checks made while both pages are still in the call. */
+    @FunctionalInterface
+    interface WhileOpen {
+        void check(List<Side> sides) throws Exception;
+    }
+
     /**
      * Two pages in a new P2P room, one in each client namespace, until each decodes the other's video and its selected
      * pair is {@code settled} (each side's pair at that moment is returned; a pair that never settles fails).
      */
-    private Call call(String first, String second, Predicate<Map<String, Object>> settled) throws Exception {
+    private Call call(String first, String second, Predicate<Map<String, Object>> settled, WhileOpen whileOpen)
+            throws Exception {
         String room = "nat-" + first + "-" + second + "-" + UUID.randomUUID().toString().substring(0, 6);
         try (Browser a = lab.browser(first); Browser b = lab.browser(second)) {
             Map<Browser, String> names = Map.of(a, first, b, second);
@@ -251,6 +265,7 @@ class NatCallTest {
                 sides.add(new Side(name, name.equals(first) ? second : first, pair,
                         (String) page.js("return window.icemeshSession.sessionId")));
             }
+            whileOpen.check(sides);
             return new Call(sides);
         }
     }
