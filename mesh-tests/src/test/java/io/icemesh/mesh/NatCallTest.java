@@ -80,8 +80,10 @@ class NatCallTest {
                     for (Side s : sides) {
                         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                             JsonNode session = monitorSession(s.sessionId());
-                            assertTrue(session.get("timeline").get("candidateTypes").toString().contains("srflx"),
-                                    "monitor has the page's candidates: " + session.get("timeline"));
+                            // Chromium may never signal a srflx candidate here: a peer's check can teach it the same
+                            // mapping first (a prflx). The selected pair shows the reports arrived.
+                            assertTrue(session.get("timeline").path("pair").has("localType"),
+                                    "monitor has the page's reports: " + session.get("timeline"));
                             assertTrue(session.get("timeline").path("natEvidence").isNull()
                                             || session.get("timeline").path("natEvidence").isMissingNode(),
                                     "a full-cone NAT shows every server the same port: " + session.get("timeline"));
