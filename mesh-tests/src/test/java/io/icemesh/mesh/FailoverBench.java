@@ -1,5 +1,7 @@
 package io.icemesh.mesh;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,12 +31,7 @@ public final class FailoverBench {
         List<Long> crashes = new ArrayList<>();
         List<Long> drains = new ArrayList<>();
         try (Mesh mesh = new Mesh()) {
-            Map<String, String> env = Map.of("ICEMESH_MEDIA_DRAIN_GRACE", "30s", "_LOCAL_ICEMESH_MEDIA_DRAIN_GRACE",
-                    "30s");
-            Mesh.Result up = mesh.run(env, "up", "-d", "--scale", "media=2");
-            if (up.exitCode() != 0) {
-                throw new IllegalStateException("./icemesh up failed:\n" + up.output());
-            }
+            mesh.upWithTwoMediaNodes();
             int http0 = mesh.ports.get("media");
             int udp0 = Integer.parseInt(mesh.env.get("ICEMESH_MEDIA_UDP_PORT"));
             String room = "failover-bench-" + UUID.randomUUID().toString().substring(0, 8);
@@ -62,7 +59,7 @@ public final class FailoverBench {
                     System.out.printf("round %d %s of %s: every page decodes both others on the other node after %d ms"
                             + " (load %s)%n", round, crash ? "crash" : "drain", instance, ms,
                             Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
-                    Mesh.Result restart = mesh.run(env, "restart", instance);
+                    Mesh.Result restart = mesh.run(Mesh.LONG_MEDIA_DRAIN, "restart", instance);
                     if (restart.exitCode() != 0) {
                         throw new IllegalStateException("restart failed:\n" + restart.output());
                     }
@@ -74,15 +71,9 @@ public final class FailoverBench {
         System.out.println("load average at end: " + Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
     }
 
-    private static void awaitOn(List<SfuPage> pages, int udpPort) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (allOn(pages, udpPort)) {
-                return;
-            }
-            Thread.sleep(50); // a poll interval: the pages are asked again, nothing is waited out
-        }
-        throw new IllegalStateException("the pages did not all decode each other on the node on " + udpPort);
+    private static void awaitOn(List<SfuPage> pages, int udpPort) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .alias("the pages all decode each other on the node on " + udpPort).until(() -> allOn(pages, udpPort));
     }
 
     private static boolean allOn(List<SfuPage> pages, int udpPort) {

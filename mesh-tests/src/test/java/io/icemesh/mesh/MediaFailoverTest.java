@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -25,11 +24,7 @@ class MediaFailoverTest {
     @Test
     void aRoomOnADrainingNodeMovesToTheOtherAndBothPagesDecodeEachOtherThere() throws Exception {
         try (Mesh mesh = new Mesh()) {
-            // A drain grace long enough that the old node still serves while the room moves.
-            Map<String, String> env = Map.of("ICEMESH_MEDIA_DRAIN_GRACE", "30s", "_LOCAL_ICEMESH_MEDIA_DRAIN_GRACE",
-                    "30s");
-            Mesh.Result up = mesh.run(env, "up", "-d", "--scale", "media=2");
-            assertEquals(0, up.exitCode(), "./icemesh up -d --scale media=2 failed:\n" + up.output());
+            mesh.upWithTwoMediaNodes();
             int http0 = mesh.ports.get("media");
             int udp0 = Integer.parseInt(mesh.env.get("ICEMESH_MEDIA_UDP_PORT"));
             String room = "failover-" + UUID.randomUUID().toString().substring(0, 8);
@@ -68,7 +63,7 @@ class MediaFailoverTest {
                 // The drained node comes back; then the node the room moved to crashes (SIGKILL): its announcements
                 // stop, signaling takes it for gone and moves the room back.
                 String drained = first == 0 ? "media" : "media-1";
-                Mesh.Result restart = mesh.run(env, "restart", drained);
+                Mesh.Result restart = mesh.run(Mesh.LONG_MEDIA_DRAIN, "restart", drained);
                 assertEquals(0, restart.exitCode(), restart.output());
                 long survivor = Long.parseLong(Files.readString(mesh.home.resolve("run")
                         .resolve(second == 0 ? "media.pid" : "media-1.pid")).trim());

@@ -55,6 +55,18 @@ final class Mesh implements AutoCloseable {
         env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
     }
 
+    /** A media drain grace long enough that a draining node still serves while its rooms move. */
+    static final Map<String, String> LONG_MEDIA_DRAIN = Map.of("ICEMESH_MEDIA_DRAIN_GRACE", "30s",
+            "_LOCAL_ICEMESH_MEDIA_DRAIN_GRACE", "30s");
+
+    /** {@code ./icemesh up -d --scale media=2} with {@link #LONG_MEDIA_DRAIN}; fails with the script's output. */
+    void upWithTwoMediaNodes() {
+        Result up = run(LONG_MEDIA_DRAIN, "up", "-d", "--scale", "media=2");
+        if (up.exitCode() != 0) {
+            throw new AssertionError("./icemesh up -d --scale media=2 failed:\n" + up.output());
+        }
+    }
+
     Result run(String... args) {
         return run(Map.of(), args);
     }
