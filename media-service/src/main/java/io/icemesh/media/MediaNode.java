@@ -10,6 +10,7 @@ import io.icemesh.media.config.MediaConfig;
 import io.icemesh.media.control.CommandAssignment;
 import io.icemesh.media.control.MediaPublisher;
 import io.icemesh.media.dtls.DtlsCertificate;
+import io.icemesh.media.dtls.DtlsWarmUp;
 import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.endpoint.EndpointObserver;
 import io.icemesh.media.endpoint.NodeContext;
@@ -96,6 +97,12 @@ public class MediaNode implements EndpointObserver {
                 ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
         warmUpSrtp(profiles);
+        if (config.dtls().warmUpHandshakes() > 0) {
+            DtlsWarmUp.Result warm = DtlsWarmUp.run(certificate, profiles, config.dtls().warmUpHandshakes(),
+                    config.dtls().warmUpBudget());
+            LOG.infof("DTLS warm-up: %d handshakes in memory, the first %d ms, the last %d ms", warm.handshakes(),
+                    warm.firstMillis(), warm.lastMillis());
+        }
         // The DTLS server starts with ICE and waits for the client's first flight, so its bound covers ICE's too.
         NodeContext node = new NodeContext(harvesters, certificate, candidateLines(), profiles,
                 config.dtls().handshakeTimeout().plus(config.ice().connectTimeout()),
@@ -113,6 +120,15 @@ public class MediaNode implements EndpointObserver {
                 LOG.errorf(e, "idle sweep failed");
             }
         }, sweep, sweep, TimeUnit.MILLISECONDS);
+        // A key frame request held back by the PLI rate limit goes out when its interval ends.
+        long deferredTick = Math.max(20, Math.min(100, config.forward().pliMinInterval().toMillis() / 5));
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                forwarder.sendDeferredKeyframeRequests(System.nanoTime());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "deferred key frame requests failed");
+            }
+        }, deferredTick, deferredTick, TimeUnit.MILLISECONDS);
         long consentInterval = config.ice().consentInterval().toNanos();
         long consentTimeout = config.ice().consentTimeout().toNanos();
         if (consentInterval <= 0 || consentTimeout <= consentInterval) {

@@ -39,6 +39,9 @@ public final class FailoverBench {
                     SfuPage c = SfuPage.join(mesh, room, "c", "")) {
                 List<SfuPage> pages = List.of(a, b, c);
                 MediaFailoverTest.awaitEveryPageDecodesTheOthers(pages, Duration.ofSeconds(90));
+                for (SfuPage p : pages) {
+                    p.browser.js(MARKS);
+                }
                 for (int round = 1; round <= rounds; round++) {
                     boolean crash = round % 2 == 1;
                     int from = Mesh.mediaEndpoints(http0) == 3 ? 0 : 1;
@@ -47,6 +50,7 @@ public final class FailoverBench {
                     long pid = Long.parseLong(Files.readString(mesh.home.resolve("run").resolve(instance + ".pid"))
                             .trim());
                     long start = System.nanoTime();
+                    long signalledAt = System.currentTimeMillis();
                     ProcessHandle node = ProcessHandle.of(pid).orElseThrow();
                     if (crash) {
                         node.destroyForcibly();
@@ -54,11 +58,20 @@ public final class FailoverBench {
                         node.destroy();
                     }
                     awaitOn(pages, udp0 + 100 * to);
-                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    long seen = (System.nanoTime() - start) / 1_000_000;
+                    Map<String, List<List<Object>>> marks = new java.util.LinkedHashMap<>();
+                    for (SfuPage p : pages) {
+                        @SuppressWarnings("unchecked")
+                        List<List<Object>> m = (List<List<Object>>) p.browser.js("return window.benchMarks.splice(0)");
+                        marks.put(p.user, m);
+                    }
+                    long ms = lastAllDecoding(marks, signalledAt);
                     (crash ? crashes : drains).add(ms);
-                    System.out.printf("round %d %s of %s: every page decodes both others on the other node after %d ms"
-                            + " (load %s)%n", round, crash ? "crash" : "drain", instance, ms,
+                    System.out.printf("round %d %s of %s: every page decodes both others on the other node %d ms after"
+                            + " the signal (the pages' own marks; %d ms as polled over WebDriver) (load %s)%n", round,
+                            crash ? "crash" : "drain", instance, ms, seen,
                             Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+                    System.out.println("  stages (ms after the signal): " + stages(mesh, marks, signalledAt));
                     Mesh.Result restart = mesh.run(Mesh.LONG_MEDIA_DRAIN, "restart", instance);
                     if (restart.exitCode() != 0) {
                         throw new IllegalStateException("restart failed:\n" + restart.output());
@@ -69,6 +82,80 @@ public final class FailoverBench {
         System.out.println("crash (SIGKILL): " + crashes + " ms, median " + median(crashes) + " ms");
         System.out.println("drain (SIGTERM): " + drains + " ms, median " + median(drains) + " ms");
         System.out.println("load average at end: " + Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
+    }
+
+    /**
+     * Marks each page keeps of its SFU connection after a move (wall clock, ms): the sfu-moved message, its new offer
+     * made, the answer applied, ICE connected, DTLS connected (connectionState), and every other publisher decoding
+     * (getStats every 20 ms in the page, so no WebDriver round trip is counted).
+     */
+    private static final String MARKS = """
+            const c = window.icemeshClient;
+            window.benchMarks = [];
+            const mark = (what) => window.benchMarks.push([what, Date.now()]);
+            c.addEventListener('sfu-moved', () => {
+              mark('moved');
+              const pc = c.links.get('sfu').pc;
+              pc.addEventListener('signalingstatechange', () => mark(pc.signalingState === 'stable' ? 'answer'
+                  : pc.signalingState === 'have-local-offer' ? 'offer' : pc.signalingState));
+              pc.addEventListener('iceconnectionstatechange', () => mark('ice-' + pc.iceConnectionState));
+              pc.addEventListener('connectionstatechange', () => mark('dtls-' + pc.connectionState));
+              const others = (window.icemeshClient.peersAtJoin || 0);
+              const poll = setInterval(async () => {
+                if (pc.connectionState === 'closed') return clearInterval(poll);
+                let decoding = 0;
+                (await pc.getStats()).forEach((s) => {
+                  if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) decoding++;
+                });
+                if (decoding > 0 && !window.benchMarks.some((m) => m[0] === 'first-decoding')) mark('first-decoding');
+                if (decoding >= others) { clearInterval(poll); mark('all-decoding'); }
+              }, 20);
+            });
+            """;
+
+    /** When the last page had every other publisher decoding on its new connection (ms after the signal). */
+    private static long lastAllDecoding(Map<String, List<List<Object>>> marks, long signalledAt) {
+        long last = -1;
+        for (List<List<Object>> page : marks.values()) {
+            long first = -1;
+            for (List<Object> m : page) {
+                if ("all-decoding".equals(m.get(0)) && first < 0) {
+                    first = ((Number) m.get(1)).longValue() - signalledAt;
+                }
+            }
+            if (first < 0) {
+                throw new IllegalStateException("a page has no all-decoding mark: " + marks);
+            }
+            last = Math.max(last, first);
+        }
+        return last;
+    }
+
+    /** Each page's marks since the signal, and signaling's log lines about the move, in ms after the signal. */
+    private static String stages(Mesh mesh, Map<String, List<List<Object>>> marks, long signalledAt)
+            throws Exception {
+        StringBuilder out = new StringBuilder();
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+        for (String line : Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log"))) {
+            String what = line.contains("pings in a row unanswered") ? "detected"
+                    : line.contains("moving room") ? "move-written" : line.contains(" moved from media node") ? "allocated"
+                    : null;
+            if (what == null || line.length() < 23) {
+                continue;
+            }
+            long at = java.time.LocalDateTime.parse(line.substring(0, 23), f).atZone(java.time.ZoneId.systemDefault())
+                    .toInstant().toEpochMilli();
+            if (at >= signalledAt) {
+                out.append(what).append(' ').append(at - signalledAt).append(", ");
+            }
+        }
+        for (Map.Entry<String, List<List<Object>>> page : marks.entrySet()) {
+            out.append("\n    ").append(page.getKey()).append(':');
+            for (List<Object> m : page.getValue()) {
+                out.append(' ').append(m.get(0)).append(' ').append(((Number) m.get(1)).longValue() - signalledAt);
+            }
+        }
+        return out.toString();
     }
 
     private static void awaitOn(List<SfuPage> pages, int udpPort) {

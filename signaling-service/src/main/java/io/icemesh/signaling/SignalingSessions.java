@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.concurrent.CompletionStage;
 import org.jboss.logging.Logger;
 
 /**
@@ -551,34 +552,38 @@ public class SignalingSessions implements RoomLog.Listener {
     }
 
     /**
-     * A session of a moved room whose socket this instance holds: an endpoint on the new node, then the client is
-     * told to connect again ({@code sfu-moved}: it drops its SFU connection and offers anew, to the new node through
-     * signaling), and the old node's endpoint is ended.
+     * A session of a moved room whose socket this instance holds: an endpoint on the new node, and at the same time
+     * the client is told to connect again ({@code sfu-moved}: it drops its SFU connection and offers anew, to the new
+     * node through signaling); the old node's endpoint is ended once the new one exists. The client's offer cannot
+     * overtake the allocation: both are commands for the same room, from this instance's one producer, so they reach
+     * the node in order on the room's partition; the allocation's round trip is off the path to video.
      */
     private void moveEndpoint(Outcome.Moved moved, Member m) {
         WebSocketConnection socket = sockets.get(m.connection());
-        media.request(MediaCommandType.ALLOCATE, moved.to(), m.room(), m.sessionId(), null)
-                .whenComplete((reply, failure) -> {
-                    media.tell(MediaCommandType.END, moved.from(), m.room(), m.sessionId(), null);
-                    if (socket == null) {
-                        return;
-                    }
-                    if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
-                        send(socket, errorJson(failure != null ? "media-timeout" : "media-error",
-                                "the room moved to another media node, which did not take this peer: "
-                                        + (failure != null ? failure.getMessage() : reply.reason())));
-                        return;
-                    }
-                    int others = (int) rooms.members(m.room()).stream()
-                            .filter(o -> !o.sessionId().equals(m.sessionId())).count();
-                    send(socket, json.createObjectNode().put("type", "sfu-moved").put("reason", moved.reason())
-                            .put("peers", others).toString());
-                    events.publish(SessionEvent.builder(SessionEventType.MEDIA_MOVED, m.sessionId(),
-                            EventSource.SIGNALING).roomId(m.room()).peerId(m.peerId()).mediaNode(moved.to())
-                            .reason(MediaNodes.moveInPlainWords(moved.from(), moved.to(), moved.reason())).build());
-                    LOG.infof("session %s of room %s moved from media node %s to %s (%s)", m.sessionId(), m.room(),
-                            moved.from(), moved.to(), moved.reason());
-                });
+        CompletionStage<MediaReply> allocated = media.request(MediaCommandType.ALLOCATE, moved.to(), m.room(),
+                m.sessionId(), null);
+        if (socket != null) {
+            int others = (int) rooms.members(m.room()).stream()
+                    .filter(o -> !o.sessionId().equals(m.sessionId())).count();
+            send(socket, json.createObjectNode().put("type", "sfu-moved").put("reason", moved.reason())
+                    .put("peers", others).toString());
+        }
+        allocated.whenComplete((reply, failure) -> {
+            media.tell(MediaCommandType.END, moved.from(), m.room(), m.sessionId(), null);
+            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                if (socket != null) {
+                    send(socket, errorJson(failure != null ? "media-timeout" : "media-error",
+                            "the room moved to another media node, which did not take this peer: "
+                                    + (failure != null ? failure.getMessage() : reply.reason())));
+                }
+                return;
+            }
+            events.publish(SessionEvent.builder(SessionEventType.MEDIA_MOVED, m.sessionId(), EventSource.SIGNALING)
+                    .roomId(m.room()).peerId(m.peerId()).mediaNode(moved.to())
+                    .reason(MediaNodes.moveInPlainWords(moved.from(), moved.to(), moved.reason())).build());
+            LOG.infof("session %s of room %s moved from media node %s to %s (%s)", m.sessionId(), m.room(),
+                    moved.from(), moved.to(), moved.reason());
+        });
     }
 
     /** A join or resume applied after its client was told {@code unavailable}: it is undone. */

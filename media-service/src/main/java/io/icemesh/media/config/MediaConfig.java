@@ -103,6 +103,17 @@ public interface MediaConfig {
         /** Offer AEAD_AES_128_GCM (RFC 7714) besides AES_CM_128_HMAC_SHA1_80 when the client offers both. */
         @WithDefault("true")
         boolean aeadGcm();
+
+        /**
+         * DTLS-SRTP handshakes run in memory at start-up, before the node announces itself and turns ready, so that
+         * its first clients do not wait for bctls and the JCA's EC code to load and compile; 0 turns it off.
+         */
+        @WithDefault("30")
+        int warmUpHandshakes();
+
+        /** The warm-up stops after this long even if handshakes remain. */
+        @WithDefault("3s")
+        Duration warmUpBudget();
     }
 
     /** RTP/RTCP forwarding. */

@@ -135,6 +135,26 @@ public final class Track {
         return keyframeRequests.claim(nowNanos, minIntervalNanos);
     }
 
+    /** Keeps a key frame request for {@code ssrc} that the limit (or a publisher not yet connected) held back. */
+    public void deferKeyframeRequest(int ssrc) {
+        keyframeRequests.defer(ssrc);
+    }
+
+    /** Whether a held-back key frame request waits. */
+    public boolean hasDeferredKeyframeRequest() {
+        return keyframeRequests.hasDeferred();
+    }
+
+    /** The SSRC of the held-back request if it may go now (claimed and no longer kept), else 0. */
+    public int takeDueKeyframeRequest(long nowNanos, long minIntervalNanos) {
+        return keyframeRequests.takeDue(nowNanos, minIntervalNanos);
+    }
+
+    /** Drops a held-back key frame request. */
+    public void clearDeferredKeyframeRequest() {
+        keyframeRequests.clearDeferred();
+    }
+
     @Override
     public String toString() {
         return kind + " " + (source.ssrc() & 0xFFFFFFFFL) + " of " + publisher.id();

@@ -45,6 +45,8 @@ public final class Forwarder implements NodeContext.PacketSink {
             ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
     private final ThreadLocal<FeedbackRouter> routers = ThreadLocal.withInitial(FeedbackRouter::new);
     private final ThreadLocal<byte[]> rtcpScratch = ThreadLocal.withInitial(() -> new byte[64]);
+    /** Tracks with a key frame request held back (see {@link #requestPli}). */
+    private final java.util.Set<Track> deferredKeyframes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ThreadLocal<byte[]> heldPlain = ThreadLocal.withInitial(() -> new byte[PacketCache.MAX_PACKET]);
     private final ThreadLocal<PacketBuffer> heldOut =
             ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
@@ -418,26 +420,65 @@ public final class Forwarder implements NodeContext.PacketSink {
             requestLayerKeyframe(track, track.layers()[index], cause);
             return;
         }
-        sendPli(track, track.ssrc(), track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
+        requestPli(track, track.ssrc(), cause);
     }
 
     private void requestLayerKeyframe(Track track, Layer layer, MediaMetrics.PliCause cause) {
         if (layer.ssrc() != 0) {
-            sendPli(track, layer.ssrc(), track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos), cause);
+            requestPli(track, layer.ssrc(), cause);
         }
     }
 
-    /** Sends the track's publisher a PLI for {@code mediaSsrc} if the rate limit gave the right to ({@code claimed}). */
-    private void sendPli(Track track, int mediaSsrc, boolean claimed, MediaMetrics.PliCause cause) {
-        if (!claimed) {
+    /**
+     * Sends the track's publisher a PLI for {@code mediaSsrc} if the rate limit allows it now; otherwise, or while the
+     * publisher has no SRTP keys yet, the request is kept and {@link #sendDeferredKeyframeRequests} sends it when it
+     * can (when several subscribers connect within one interval, the later ones would otherwise miss the key frame
+     * the first one asked for, and wait for their own decoder to ask again).
+     */
+    private void requestPli(Track track, int mediaSsrc, MediaMetrics.PliCause cause) {
+        if (!track.publisher().hasSrtp() || !track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
             metrics.pliSuppressed();
+            track.deferKeyframeRequest(mediaSsrc);
+            deferredKeyframes.add(track);
             return;
         }
-        byte[] scratch = rtcpScratch.get();
-        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc);
-        if (track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC)) {
+        if (sendPli(track, mediaSsrc)) {
             metrics.pliSent(cause);
         }
+    }
+
+    /**
+     * Sends the key frame requests held back by the rate limit whose interval has ended, for publishers that have
+     * their keys; forgets those of publishers that left. Called by a node timer a few times per interval.
+     */
+    public void sendDeferredKeyframeRequests(long nowNanos) {
+        for (Track track : deferredKeyframes) {
+            if (track.publisher().isClosed()) {
+                track.clearDeferredKeyframeRequest();
+                deferredKeyframes.remove(track);
+                continue;
+            }
+            if (!track.hasDeferredKeyframeRequest()) {
+                deferredKeyframes.remove(track);
+                continue;
+            }
+            if (!track.publisher().hasSrtp()) {
+                continue;
+            }
+            int ssrc = track.takeDueKeyframeRequest(nowNanos, pliMinIntervalNanos);
+            if (ssrc != 0) {
+                deferredKeyframes.remove(track);
+                if (sendPli(track, ssrc)) {
+                    metrics.pliSent(MediaMetrics.PliCause.DEFERRED);
+                }
+            }
+        }
+    }
+
+    private boolean sendPli(Track track, int mediaSsrc) {
+        byte[] scratch = rtcpScratch.get();
+        int n = RtcpWriter.pliCompound(scratch, 0, SFU_RTCP_SSRC, mediaSsrc);
+        return track.publisher().sendRtcp(scratch, 0, n, SFU_RTCP_SSRC);
     }
 
     /** Routes feedback from one endpoint's RTCP compound; one per thread, reused. */

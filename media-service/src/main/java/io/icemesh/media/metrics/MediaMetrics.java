@@ -41,7 +41,7 @@ public final class MediaMetrics {
             Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50)};
 
     /** Why the SFU sent a PLI. */
-    public enum PliCause { SUBSCRIBER_JOINED, SUBSCRIBER, LAYER_SWITCH }
+    public enum PliCause { SUBSCRIBER_JOINED, SUBSCRIBER, LAYER_SWITCH, DEFERRED }
 
     private final LongAdder rtpPacketsIn = new LongAdder();
     private final LongAdder rtpBytesIn = new LongAdder();

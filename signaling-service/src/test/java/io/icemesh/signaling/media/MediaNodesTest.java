@@ -120,7 +120,8 @@ class MediaNodesTest {
         assertEquals("b", nodes.propose("r", "a", Map.of()).orElseThrow().node(), "a room on it is placed anew");
         assertEquals("a", nodes.propose("r", "a", Map.of()).orElseThrow().replaces());
         assertTrue(MediaNodes.moveInPlainWords("a", "b", "node-unresponsive").startsWith(
-                "media node a stopped answering (2 pings over Kafka unanswered"), "the cause in plain words");
+                "media node a stopped answering (" + RoomMover.PING_MISSES + " pings over Kafka unanswered"),
+                "the cause in plain words");
         // An announcement sent before it was found unresponsive, arriving late.
         nodes.onNode("a", node("a", 100, 0, false, now));
         assertEquals("node-unresponsive", nodes.leaving("a").reason(), "a late old announcement changes nothing");
