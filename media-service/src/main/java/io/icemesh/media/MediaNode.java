@@ -23,6 +23,7 @@ import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.ice.PeerNetworks;
 import io.icemesh.media.metrics.MediaMetrics;
 import io.icemesh.media.room.Rooms;
+import io.icemesh.media.room.RoomsWarmUp;
 import io.icemesh.media.srtp.SrtpProfile;
 import io.icemesh.media.srtp.SrtpSession;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -97,9 +98,9 @@ public class MediaNode implements EndpointObserver {
                 ? List.of(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES_CM_128_HMAC_SHA1_80)
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
         warmUpSrtp(profiles);
-        if (config.dtls().warmUpHandshakes() > 0) {
-            DtlsWarmUp.Result warm = DtlsWarmUp.run(certificate, profiles, config.dtls().warmUpHandshakes(),
-                    config.dtls().warmUpBudget());
+        if (config.warmUp().dtlsHandshakes() > 0) {
+            DtlsWarmUp.Result warm = DtlsWarmUp.run(certificate, profiles, config.warmUp().dtlsHandshakes(),
+                    config.warmUp().budget());
             LOG.infof("DTLS warm-up: %d handshakes in memory, the first %d ms, the last %d ms", warm.handshakes(),
                     warm.firstMillis(), warm.lastMillis());
         }
@@ -111,6 +112,16 @@ public class MediaNode implements EndpointObserver {
                 (subscriber, track) -> forwarder.requestKeyframe(subscriber, track,
                         MediaMetrics.PliCause.SUBSCRIBER_JOINED),
                 subscriber -> forwarder.layerSelection().select(subscriber, System.nanoTime()));
+        if (config.warmUp().roomRounds() > 0) {
+            RoomsWarmUp.Result warm = RoomsWarmUp.run(node, config.warmUp().roomRounds(), config.warmUp().budget());
+            if (warm.failure() != null) {
+                LOG.warnf("command path warm-up stopped after %d rounds: %s", warm.rounds(), warm.failure());
+            } else {
+                LOG.infof("command path warm-up: %d rounds of two endpoints allocated, answered (%d SFU offers answered)"
+                        + " and ended, the first %d ms, the last %d ms", warm.rounds(), warm.sfuOffersAnswered(),
+                        warm.firstMillis(), warm.lastMillis());
+            }
+        }
         long idle = config.ice().idleTimeout().toNanos();
         long sweep = Math.max(100, Math.min(5_000, config.ice().idleTimeout().toMillis() / 4));
         timers.scheduleWithFixedDelay(() -> {

@@ -31,6 +31,7 @@ public final class FailoverBench {
         List<Long> crashes = new ArrayList<>();
         List<Long> drains = new ArrayList<>();
         try (Mesh mesh = new Mesh()) {
+            System.out.println("logs: " + mesh.home.resolve("logs"));
             mesh.upWithTwoMediaNodes();
             int http0 = mesh.ports.get("media");
             int udp0 = Integer.parseInt(mesh.env.get("ICEMESH_MEDIA_UDP_PORT"));
@@ -72,6 +73,10 @@ public final class FailoverBench {
                             crash ? "crash" : "drain", instance, ms, seen,
                             Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim());
                     System.out.println("  stages (ms after the signal): " + stages(mesh, marks, signalledAt));
+                    // ./icemesh restart starts the node's log afresh: keep this round's for reading afterwards.
+                    java.nio.file.Path logs = mesh.home.resolve("logs");
+                    Files.copy(logs.resolve(instance + ".log"), logs.resolve(instance + ".log.round-" + round),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     Mesh.Result restart = mesh.run(Mesh.LONG_MEDIA_DRAIN, "restart", instance);
                     if (restart.exitCode() != 0) {
                         throw new IllegalStateException("restart failed:\n" + restart.output());

@@ -25,6 +25,9 @@ public interface MediaConfig {
     /** DTLS-SRTP. */
     Dtls dtls();
 
+    /** What runs at start-up, before the node announces itself and turns ready, so that its first clients wait less. */
+    WarmUp warmUp();
+
     /** Forwarding policy. */
     Forward forward();
 
@@ -103,17 +106,24 @@ public interface MediaConfig {
         /** Offer AEAD_AES_128_GCM (RFC 7714) besides AES_CM_128_HMAC_SHA1_80 when the client offers both. */
         @WithDefault("true")
         boolean aeadGcm();
+    }
+
+    /** Start-up warm-up of the paths a node's first clients take (see docs/benchmarks.md, media-service failover). */
+    interface WarmUp {
+        /** DTLS-SRTP handshakes in memory against a bctls client (bctls and the JCA's EC code load and compile); 0: none. */
+        @WithDefault("30")
+        int dtlsHandshakes();
 
         /**
-         * DTLS-SRTP handshakes run in memory at start-up, before the node announces itself and turns ready, so that
-         * its first clients do not wait for bctls and the JCA's EC code to load and compile; 0 turns it off.
+         * Rounds of two endpoints allocated, answered and ended in a room registry of the warm-up's own (SDP, ice4j
+         * agents on the node's UDP port, the SFU's renegotiation); nothing is sent; 0: none.
          */
         @WithDefault("30")
-        int warmUpHandshakes();
+        int roomRounds();
 
-        /** The warm-up stops after this long even if handshakes remain. */
+        /** Each of the two warm-ups stops after this long even if rounds remain. */
         @WithDefault("3s")
-        Duration warmUpBudget();
+        Duration budget();
     }
 
     /** RTP/RTCP forwarding. */

@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
  */
 public final class Rooms {
 
-    private static final Logger LOG = Logger.getLogger(Rooms.class);
+    private final Logger log;
 
     private final Map<String, Room> rooms = new HashMap<>();
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
@@ -38,6 +38,13 @@ public final class Rooms {
      */
     public Rooms(NodeContext node, ReplySink replies, int capacity, BiConsumer<Endpoint, Track> keyframeRequester,
             Consumer<Endpoint> layerReselection) {
+        this(node, replies, capacity, keyframeRequester, layerReselection, Logger.getLogger(Rooms.class));
+    }
+
+    /** @param log where its INFO lines go ({@link RoomsWarmUp}'s registry logs under a category of its own) */
+    Rooms(NodeContext node, ReplySink replies, int capacity, BiConsumer<Endpoint, Track> keyframeRequester,
+            Consumer<Endpoint> layerReselection, Logger log) {
+        this.log = log;
         this.node = node;
         this.replies = replies;
         this.capacity = capacity;
@@ -84,7 +91,7 @@ public final class Rooms {
         Room room = rooms.computeIfAbsent(roomId, Room::new);
         e.joined(room);
         room.add(e);
-        LOG.infof("endpoint %s allocated in room %s", endpointId, roomId);
+        log.infof("endpoint %s allocated in room %s", endpointId, roomId);
         replies.allocated(requestId, roomId, endpointId);
     }
 
@@ -100,7 +107,7 @@ public final class Rooms {
             throw new ControlException("bad offer: " + ex.getMessage());
         }
         replies.answer(requestId, roomId, endpointId, answer);
-        LOG.infof("answered endpoint %s in room %s in %d ms, sending %d tracks of others", endpointId, roomId,
+        log.infof("answered endpoint %s in room %s in %d ms, sending %d tracks of others", endpointId, roomId,
                 (System.nanoTime() - started) / 1_000_000, e.forwardedTracks().size());
         Room room = rooms.get(roomId);
         for (Endpoint other : room.members()) {
@@ -120,7 +127,7 @@ public final class Rooms {
         } catch (SdpException ex) {
             throw new ControlException("bad answer: " + ex.getMessage());
         }
-        LOG.infof("answer from endpoint %s in room %s: now forwarded %d tracks", endpointId, roomId,
+        log.infof("answer from endpoint %s in room %s: now forwarded %d tracks", endpointId, roomId,
                 e.forwardedTracks().size());
         if (e.srtp() != null) {
             added.forEach(t -> keyframeRequester.accept(e, t));
@@ -141,7 +148,7 @@ public final class Rooms {
         } catch (SdpException ex) {
             throw new ControlException(ex.getMessage());
         }
-        LOG.infof("ICE restart requested by endpoint %s in room %s", endpointId, roomId);
+        log.infof("ICE restart requested by endpoint %s in room %s", endpointId, roomId);
         renegotiate(rooms.get(roomId), e);
     }
 
@@ -162,7 +169,7 @@ public final class Rooms {
         if (!e.streams().requestQuality(trackId, q)) {
             throw new ControlException("too many per-track quality requests");
         }
-        LOG.infof("endpoint %s in room %s asks for %s quality%s", endpointId, roomId, q,
+        log.infof("endpoint %s in room %s asks for %s quality%s", endpointId, roomId, q,
                 trackId == null ? "" : " of track " + trackId);
         layerReselection.accept(e);
     }
@@ -188,7 +195,7 @@ public final class Rooms {
         int ended = 0;
         for (Endpoint e : endpoints.values().toArray(new Endpoint[0])) {
             if (nowNanos - e.lastActivityNanos() > idleNanos) {
-                LOG.infof("endpoint %s in room %s idle, ending it", e.id(), e.roomId());
+                log.infof("endpoint %s in room %s idle, ending it", e.id(), e.roomId());
                 remove(e);
                 replies.ended(null, e.roomId(), e.id(), "idle");
                 ended++;
@@ -242,13 +249,13 @@ public final class Rooms {
         for (Endpoint other : room.members()) {
             renegotiate(room, other);
         }
-        LOG.infof("endpoint %s left room %s", e.id(), e.roomId());
+        log.infof("endpoint %s left room %s", e.id(), e.roomId());
     }
 
     private void renegotiate(Room room, Endpoint subscriber) {
         String offer = subscriber.negotiation().renegotiate(subscriber, room.tracksFor(subscriber));
         if (offer != null) {
-            LOG.infof("offer to endpoint %s in room %s: %d tracks of others", subscriber.id(), room.id(),
+            log.infof("offer to endpoint %s in room %s: %d tracks of others", subscriber.id(), room.id(),
                     room.tracksFor(subscriber).size());
             replies.offer(room.id(), subscriber.id(), offer);
         }

@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
  * announcements stopped ({@link MediaNodes#GONE_AFTER}), or that left {@link #PING_MISSES} pings in a row unanswered,
  * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
- * it): a crashed node is found in about one and a half seconds instead of the ten its silence takes. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
+ * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only slow under load is not. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
  * clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not
  * have read the announcements yet).
  */
@@ -33,14 +33,20 @@ public class RoomMover {
     static final long RETRY_MS = 10_000;
     /** How often the leader pings each live node (pings overlap: a new one goes out while older ones wait). */
     static final long PING_INTERVAL_MS = 250;
-    /** A ping unanswered for this long is a miss (a Kafka round trip takes milliseconds on a healthy mesh). */
-    static final long PING_TIMEOUT_MS = 800;
+    /**
+     * A ping unanswered for this long is a miss. A Kafka round trip takes milliseconds on a quiet mesh, but with three
+     * Chromium pages on a 2-core machine (load 9-14) a ping reached a healthy node 25 ms after it was sent at the
+     * median, 187 ms at the 90th percentile, 1.25 s at the 99th and 3 s at worst.
+     */
+    static final long PING_TIMEOUT_MS = 1_000;
     /**
      * Misses in a row that make a node unresponsive: with pings every quarter second, the node was silent for at
-     * least half a second plus one timeout (two misses moved a healthy node once while three Chromium pages joined
-     * on a loaded 2-core machine).
+     * least three quarters of a second plus one timeout. Two or three misses of 0.8 s each moved healthy nodes while
+     * three Chromium pages joined them on a loaded 2-core machine.
      */
-    static final int PING_MISSES = 3;
+    static final int PING_MISSES = 4;
+    /** A node the leader sent a command within this long is busy, not gone (see {@link MediaGateway#busy}). */
+    static final long BUSY_MS = 2 * PING_TIMEOUT_MS;
     /** The leader pings only after this long as leader: the broker may just have come back. */
     static final long PING_AFTER_LEADING_MS = 2_000;
     private static final long PASS_MS = 250;
@@ -149,7 +155,7 @@ public class RoomMover {
      * {@link #PING_MISSES} misses in a row only when it answered a ping before (an older media-service that cannot
      * read PING is left to the silence rule), another node answered a ping sent no earlier than this node's first
      * miss (Kafka, this instance and the machine were fine while this node was silent), and the node is not busy
-     * with commands this instance sent it in the last {@link #PING_MISSES} ping timeouts ({@link MediaGateway#busy}:
+     * with commands this instance sent it in the last {@link #BUSY_MS} ({@link MediaGateway#busy}:
      * a node working through a burst of allocations or renegotiations is slow, not gone).
      */
     private void ping(Set<String> live) {
@@ -185,7 +191,7 @@ public class RoomMover {
         int missed = misses.merge(node, 1, Integer::sum);
         boolean othersAnswer = answeredSentAt.entrySet().stream()
                 .anyMatch(e -> !e.getKey().equals(node) && e.getValue() >= firstMiss);
-        if (missed >= PING_MISSES && othersAnswer && !gateway.busy(node, PING_MISSES * PING_TIMEOUT_MS)
+        if (missed >= PING_MISSES && othersAnswer && !gateway.busy(node, BUSY_MS)
                 && log.isLeader()) {
             LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each) while others answer: moving its"
                     + " rooms", node, missed, PING_TIMEOUT_MS);
