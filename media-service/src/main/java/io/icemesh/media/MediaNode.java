@@ -73,6 +73,7 @@ public class MediaNode implements EndpointObserver {
     private volatile Forwarder forwarder;
     private volatile MediaMetrics metrics;
     private volatile boolean draining;
+    private volatile boolean started;
     private boolean stopped;
     private ScheduledExecutorService timers;
 
@@ -99,10 +100,15 @@ public class MediaNode implements EndpointObserver {
                 : List.of(SrtpProfile.AES_CM_128_HMAC_SHA1_80);
         warmUpSrtp(profiles);
         if (config.warmUp().dtlsHandshakes() > 0) {
-            DtlsWarmUp.Result warm = DtlsWarmUp.run(certificate, profiles, config.warmUp().dtlsHandshakes(),
-                    config.warmUp().budget());
-            LOG.infof("DTLS warm-up: %d handshakes in memory, the first %d ms, the last %d ms", warm.handshakes(),
-                    warm.firstMillis(), warm.lastMillis());
+            try {
+                DtlsWarmUp.Result warm = DtlsWarmUp.run(certificate, profiles, config.warmUp().dtlsHandshakes(),
+                        config.warmUp().budget());
+                LOG.infof("DTLS warm-up: %d handshakes in memory, the first %d ms, the last %d ms",
+                        warm.handshakes(), warm.firstMillis(), warm.lastMillis());
+            } catch (RuntimeException | LinkageError e) {
+                // The node serves without it, as it would with the warm-up off.
+                LOG.warnf(e, "DTLS warm-up failed; the node starts without it");
+            }
         }
         // The DTLS server starts with ICE and waits for the client's first flight, so its bound covers ICE's too.
         NodeContext node = new NodeContext(harvesters, certificate, candidateLines(), profiles,
@@ -113,13 +119,18 @@ public class MediaNode implements EndpointObserver {
                         MediaMetrics.PliCause.SUBSCRIBER_JOINED),
                 subscriber -> forwarder.layerSelection().select(subscriber, System.nanoTime()));
         if (config.warmUp().roomRounds() > 0) {
-            RoomsWarmUp.Result warm = RoomsWarmUp.run(node, config.warmUp().roomRounds(), config.warmUp().budget());
-            if (warm.failure() != null) {
-                LOG.warnf("command path warm-up stopped after %d rounds: %s", warm.rounds(), warm.failure());
-            } else {
-                LOG.infof("command path warm-up: %d rounds of two endpoints allocated, answered (%d SFU offers answered)"
-                        + " and ended, the first %d ms, the last %d ms", warm.rounds(), warm.sfuOffersAnswered(),
-                        warm.firstMillis(), warm.lastMillis());
+            try {
+                RoomsWarmUp.Result warm = RoomsWarmUp.run(node, config.warmUp().roomRounds(),
+                        config.warmUp().budget());
+                if (warm.failure() != null) {
+                    LOG.warnf("command path warm-up stopped after %d rounds: %s", warm.rounds(), warm.failure());
+                } else {
+                    LOG.infof("command path warm-up: %d rounds of two endpoints allocated, answered (%d SFU offers"
+                            + " answered) and ended, the first %d ms, the last %d ms", warm.rounds(),
+                            warm.sfuOffersAnswered(), warm.firstMillis(), warm.lastMillis());
+                }
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warnf(e, "command path warm-up failed; the node starts without it");
             }
         }
         long idle = config.ice().idleTimeout().toNanos();
@@ -183,7 +194,16 @@ public class MediaNode implements EndpointObserver {
         }, reportMillis, reportMillis, TimeUnit.MILLISECONDS);
         LOG.infof("media node %s on UDP %s port %d, certificate %s", config.nodeId(), harvesters.addresses(),
                 harvesters.port(), certificate.fingerprint().value());
+        started = true;
         announce();
+    }
+
+    /**
+     * Whether start-up is done (port bound, warm-ups run, rooms ready): the command consumer and the announcement
+     * timer start before this observer, so neither may treat the node as serving until then.
+     */
+    public boolean started() {
+        return started;
     }
 
     /** The ENDED and FAILED reason of an endpoint whose client stopped answering consent checks (RFC 7675). */
@@ -294,7 +314,7 @@ public class MediaNode implements EndpointObserver {
 
     @Scheduled(every = "${icemesh.media.announce.interval:2s}", delayed = "1s")
     void announce() {
-        if (harvesters == null || !commandAssignment.assigned()) {
+        if (!started || !commandAssignment.assigned()) {
             // Not announced before commands can reach it: signaling places rooms only on announced nodes.
             return;
         }

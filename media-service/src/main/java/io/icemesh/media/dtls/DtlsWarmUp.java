@@ -52,8 +52,9 @@ public final class DtlsWarmUp {
     }
 
     /**
-     * Runs up to {@code handshakes} handshakes one after another, stopping early when {@code budget} is spent or one
-     * fails (the node then starts cold, as it would without the warm-up).
+     * Runs up to {@code handshakes} handshakes one after another, stopping early when {@code budget} is spent (each
+     * handshake is bounded by what is left of it) or one fails (the node then starts cold, as it would without the
+     * warm-up).
      */
     public static Result run(DtlsCertificate node, List<SrtpProfile> profiles, int handshakes, Duration budget) {
         DtlsCertificate browser = DtlsCertificate.generate("icemesh-dtls-warm-up");
@@ -63,7 +64,8 @@ public final class DtlsWarmUp {
         int done = 0;
         while (done < handshakes && System.nanoTime() - deadline < 0) {
             long start = System.nanoTime();
-            if (!handshake(node, browser, profiles)) {
+            long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            if (!handshake(node, browser, profiles, (int) Math.min(HANDSHAKE_LIMIT_MILLIS, leftMillis))) {
                 break;
             }
             last = (System.nanoTime() - start) / 1_000_000;
@@ -75,7 +77,11 @@ public final class DtlsWarmUp {
         return new Result(done, first, last);
     }
 
-    private static boolean handshake(DtlsCertificate node, DtlsCertificate browser, List<SrtpProfile> profiles) {
+    /** One handshake in memory takes milliseconds; this bounds a stuck one (and the wait for the server's side). */
+    static final int HANDSHAKE_LIMIT_MILLIS = 2_000;
+
+    private static boolean handshake(DtlsCertificate node, DtlsCertificate browser, List<SrtpProfile> profiles,
+            int limitMillis) {
         InMemoryClientTransport transport = new InMemoryClientTransport();
         CountDownLatch ended = new CountDownLatch(1);
         AtomicReference<byte[]> serverKeys = new AtomicReference<>();
@@ -92,12 +98,12 @@ public final class DtlsWarmUp {
             }
         };
         try (DtlsSession server = new DtlsSession("warm-up", node, browser.fingerprint(), profiles,
-                Duration.ofSeconds(10), Duration.ZERO, transport::fromServer, listener)) {
+                Duration.ofMillis(limitMillis), Duration.ZERO, transport::fromServer, listener)) {
             transport.server = server;
             server.start();
-            InMemoryDtlsClient client = new InMemoryDtlsClient(browser, node.fingerprint());
+            InMemoryDtlsClient client = new InMemoryDtlsClient(browser, node.fingerprint(), limitMillis);
             new DTLSClientProtocol().connect(client, transport).close();
-            return ended.await(10, TimeUnit.SECONDS) && serverKeys.get() != null && client.keys != null;
+            return ended.await(limitMillis, TimeUnit.MILLISECONDS) && serverKeys.get() != null && client.keys != null;
         } catch (IOException | RuntimeException e) {
             return false;
         } catch (InterruptedException e) {
@@ -110,12 +116,23 @@ public final class DtlsWarmUp {
     static final class InMemoryDtlsClient extends DefaultTlsClient {
         final DtlsCertificate own;
         final Fingerprint expectedServer;
+        final int handshakeTimeoutMillis;
         volatile byte[] keys;
 
         InMemoryDtlsClient(DtlsCertificate own, Fingerprint expectedServer) {
+            this(own, expectedServer, 10_000);
+        }
+
+        InMemoryDtlsClient(DtlsCertificate own, Fingerprint expectedServer, int handshakeTimeoutMillis) {
             super(CRYPTO);
             this.own = own;
             this.expectedServer = expectedServer;
+            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return handshakeTimeoutMillis;
         }
 
         @Override

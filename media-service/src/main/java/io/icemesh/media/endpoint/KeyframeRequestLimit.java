@@ -23,7 +23,10 @@ final class KeyframeRequestLimit {
         return lastNanos.compareAndSet(last, nowNanos);
     }
 
-    /** Keeps a request the limit held back (the latest one wins: one key frame serves every subscriber). */
+    /**
+     * Keeps a request the limit held back. The latest one wins, also across a simulcast track's layers: one key frame
+     * serves every subscriber of a layer, and libvpx makes a key frame on every layer for a request on any.
+     */
     synchronized void defer(int ssrc) {
         deferredSsrc = ssrc;
     }

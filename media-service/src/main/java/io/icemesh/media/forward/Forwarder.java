@@ -453,24 +453,21 @@ public final class Forwarder implements NodeContext.PacketSink {
      */
     public void sendDeferredKeyframeRequests(long nowNanos) {
         for (Track track : deferredKeyframes) {
+            // Out of the set before looking: a request deferred meanwhile by another thread adds it back, so none is
+            // lost between this look and the removal.
+            deferredKeyframes.remove(track);
             if (track.publisher().isClosed()) {
                 track.clearDeferredKeyframeRequest();
-                deferredKeyframes.remove(track);
                 continue;
             }
-            if (!track.hasDeferredKeyframeRequest()) {
-                deferredKeyframes.remove(track);
-                continue;
-            }
-            if (!track.publisher().hasSrtp()) {
-                continue;
-            }
-            int ssrc = track.takeDueKeyframeRequest(nowNanos, pliMinIntervalNanos);
-            if (ssrc != 0) {
-                deferredKeyframes.remove(track);
-                if (sendPli(track, ssrc)) {
+            if (track.publisher().hasSrtp()) {
+                int ssrc = track.takeDueKeyframeRequest(nowNanos, pliMinIntervalNanos);
+                if (ssrc != 0 && sendPli(track, ssrc)) {
                     metrics.pliSent(MediaMetrics.PliCause.DEFERRED);
                 }
+            }
+            if (track.hasDeferredKeyframeRequest()) {
+                deferredKeyframes.add(track);
             }
         }
     }

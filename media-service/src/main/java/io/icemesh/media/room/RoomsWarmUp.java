@@ -61,7 +61,7 @@ public final class RoomsWarmUp {
     }
 
     /**
-     * Runs up to {@code rounds} rounds, stopping early when {@code budget} is spent or a round fails (the node then
+     * Runs up to {@code rounds} rounds, starting none once {@code budget} is spent, and stops when a round fails (the node then
      * starts as it would without the warm-up; the failure is returned for the log).
      */
     public static Result run(NodeContext node, int rounds, Duration budget) {
@@ -96,8 +96,12 @@ public final class RoomsWarmUp {
                 }
                 rooms.end(null, room, a);
                 rooms.end(null, room, b);
-            } catch (ControlException | RuntimeException e) {
-                rooms.endAll("warm-up-failed");
+            } catch (ControlException | RuntimeException | LinkageError e) {
+                try {
+                    rooms.endAll("warm-up-failed");
+                } catch (RuntimeException | LinkageError cleanup) {
+                    e.addSuppressed(cleanup);
+                }
                 return new Result(done, answered, first, last, e.toString());
             }
             last = (System.nanoTime() - start) / 1_000_000;

@@ -45,7 +45,7 @@ public class MediaGateway {
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> waiting = new ConcurrentHashMap<>();
     /** When this instance last sent each node a command that expects a reply (other than a ping), epoch ms. */
     private final Map<String, Long> lastRequestAt = new ConcurrentHashMap<>();
-    /** When this instance last sent each node a command that expects no reply (an answer, an end, a layer), epoch ms. */
+    /** When this instance last sent each node a client's answer to the node's renegotiation offer, epoch ms. */
     private final Map<String, Long> lastTellAt = new ConcurrentHashMap<>();
     private volatile BiConsumer<MediaReply, String> unsolicited = (reply, ref) -> { };
 
@@ -92,23 +92,26 @@ public class MediaGateway {
     }
 
     /**
-     * Whether the node is busy with commands from this instance: one (other than a ping) still waits for its reply,
-     * and the latest was sent less than {@code withinMs} ago, or a command without a reply (a client's answer to a
-     * renegotiation, which the node handles in the same ordered worker as pings) was sent less than {@code withinMs}
-     * ago. A node that leaves commands unanswered for longer is stuck, not busy.
+     * Whether the node was busy with commands from this instance when it stopped answering at {@code silentSince}: one
+     * (other than a ping) still waits for its reply, or a client's answer to the node's renegotiation (handled in the
+     * same ordered worker as pings, with no reply) went to it, sent less than {@code withinMs} ago and before
+     * {@code silentSince}. Commands sent after the node went silent say nothing of it (a user leaving a frozen call);
+     * a node that leaves commands unanswered for longer is stuck, not busy.
      */
-    public boolean busy(String nodeId, long withinMs) {
+    public boolean busy(String nodeId, long withinMs, long silentSince) {
         long now = System.currentTimeMillis();
         java.util.concurrent.atomic.AtomicInteger n = waiting.get(nodeId);
         Long last = lastRequestAt.get(nodeId);
         Long told = lastTellAt.get(nodeId);
-        return (n != null && n.get() > 0 && last != null && now - last < withinMs)
-                || (told != null && now - told < withinMs);
+        return (n != null && n.get() > 0 && last != null && now - last < withinMs && last <= silentSince)
+                || (told != null && now - told < withinMs && told <= silentSince);
     }
 
     /** Sends a command that has no reply (an answer to the SFU's offer, or the end of an endpoint). */
     public void tell(MediaCommandType type, String nodeId, String room, String endpoint, String sdp) {
-        lastTellAt.put(nodeId, System.currentTimeMillis());
+        if (type == MediaCommandType.ANSWER) {
+            lastTellAt.put(nodeId, System.currentTimeMillis());
+        }
         send(new MediaCommand(EventSchema.VERSION, type, UUID.randomUUID().toString(), nodeId, room, endpoint, sdp,
                 System.currentTimeMillis()));
     }
@@ -118,7 +121,6 @@ public class MediaGateway {
      * endpoint's listener).
      */
     public void setQuality(String nodeId, String room, String endpoint, QualityRequest request) {
-        lastTellAt.put(nodeId, System.currentTimeMillis());
         send(new MediaCommand(EventSchema.VERSION, MediaCommandType.SET_QUALITY, UUID.randomUUID().toString(), nodeId,
                 room, endpoint, null, System.currentTimeMillis(), request.quality(), request.trackId()));
     }

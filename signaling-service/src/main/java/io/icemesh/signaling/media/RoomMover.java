@@ -95,10 +95,14 @@ public class RoomMover {
             long now = System.currentTimeMillis();
             if (!log.isLeader()) {
                 if (leaderSince != 0) {
-                    // Misses counted as leader say nothing once another instance leads: start afresh next time.
-                    term.incrementAndGet();
-                    misses.clear();
-                    firstMissSentAt.clear();
+                    // Misses counted as leader say nothing once another instance leads: start afresh next time (under
+                    // the lock pinged() holds, so no late answer of the old term lands in the new one).
+                    synchronized (this) {
+                        term.incrementAndGet();
+                        misses.clear();
+                        firstMissSentAt.clear();
+                        answeredSentAt.clear();
+                    }
                 }
                 leaderSince = 0;
                 return;
@@ -191,7 +195,7 @@ public class RoomMover {
         int missed = misses.merge(node, 1, Integer::sum);
         boolean othersAnswer = answeredSentAt.entrySet().stream()
                 .anyMatch(e -> !e.getKey().equals(node) && e.getValue() >= firstMiss);
-        if (missed >= PING_MISSES && othersAnswer && !gateway.busy(node, BUSY_MS)
+        if (missed >= PING_MISSES && othersAnswer && !gateway.busy(node, BUSY_MS, firstMiss)
                 && log.isLeader()) {
             LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each) while others answer: moving its"
                     + " rooms", node, missed, PING_TIMEOUT_MS);
