@@ -50,6 +50,32 @@ class SessionEventConsumerTest {
         });
     }
 
+    @Test
+    void aRecordReadTwiceIsCountedOnceAndAsADuplicate() throws Exception {
+        double joinedBefore = metric("icemesh_monitor_session_events_total\\{type=\"peer_joined\"\\}");
+        double duplicatesBefore = metric("icemesh_monitor_events_duplicate_total\\{topic=\"session-events\"\\}");
+        byte[] event = new EventSerializer().serialize(Topics.SESSION_EVENTS,
+                SessionEvent.builder(SessionEventType.PEER_JOINED, "s-twice", EventSource.SIGNALING)
+                        .roomId("r").build());
+        String id = "ce-" + java.util.UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            // The same record twice, as a consumer that lost its partition before committing would read it.
+            for (int i = 0; i < 2; i++) {
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.SESSION_EVENTS, "s-twice", event);
+                r.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
+                producer.send(r).get();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertEquals(duplicatesBefore + 1, metric("icemesh_monitor_events_duplicate_total\\{topic=\"session-events\"\\}"),
+                    "the second copy is counted as a duplicate");
+            assertEquals(joinedBefore + 1, metric("icemesh_monitor_session_events_total\\{type=\"peer_joined\"\\}"),
+                    "and not as a second peer_joined");
+        });
+    }
+
     /** The value of one Prometheus sample on /q/metrics, 0 when absent. */
     static double metric(String nameAndLabels) {
         String body = get("/q/metrics").then().statusCode(200).extract().asString();
