@@ -161,7 +161,8 @@ final class TurnEventSender {
         long deadline = System.nanoTime() + timeout.toNanos();
         queue.offer(END);
         try {
-            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            // Rounded up: a join cut short by the truncation would leave the producer a sliver of time it cannot use.
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999)));
             if (thread.isAlive()) {
                 // Blocked in the producer while the broker is out: what it holds cannot go now
                 thread.interrupt();
