@@ -143,8 +143,8 @@ public final class FailoverBench {
         java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
         for (String line : Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log"))) {
             String what = line.contains("pings in a row unanswered") ? "detected"
-                    : line.contains("moving room") ? "move-written" : line.contains(" moved from media node") ? "allocated"
-                    : null;
+                    : line.contains("moving room") ? "move-written"
+                    : line.contains(" moved from media node") ? "allocated" : null;
             if (what == null || line.length() < 23) {
                 continue;
             }

@@ -9,6 +9,12 @@ public final class EventSchema {
     /** CloudEvents {@code type} prefix; the full type is {@code io.icemesh.<topic kind>.<event type>.v1}. */
     public static final String CE_TYPE_PREFIX = "io.icemesh.";
 
+    /**
+     * The Kafka header of a record's CloudEvents id in binary mode (as SmallRye's connector and turn-service's own
+     * encoder write it): the same id when a record is read twice.
+     */
+    public static final String CE_ID_HEADER = "ce_id";
+
     private EventSchema() {
     }
 

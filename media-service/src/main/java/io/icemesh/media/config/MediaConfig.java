@@ -110,7 +110,9 @@ public interface MediaConfig {
 
     /** Start-up warm-up of the paths a node's first clients take (see docs/benchmarks.md, media-service failover). */
     interface WarmUp {
-        /** DTLS-SRTP handshakes in memory against a bctls client (bctls and the JCA's EC code load and compile); 0: none. */
+        /**
+         * DTLS-SRTP handshakes in memory against a bctls client (bctls and the JCA's EC code load and compile); 0: none.
+         */
         @WithDefault("30")
         int dtlsHandshakes();
 
@@ -121,7 +123,7 @@ public interface MediaConfig {
         @WithDefault("30")
         int roomRounds();
 
-        /** Each of the two warm-ups stops after this long even if rounds remain. */
+        /** Each of the two warm-ups starts no round after this long (a DTLS handshake is bounded by what is left). */
         @WithDefault("3s")
         Duration budget();
     }

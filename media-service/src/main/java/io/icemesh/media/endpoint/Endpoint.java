@@ -151,11 +151,6 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
         return srtp;
     }
 
-    /** Whether DTLS completed and RTCP can be sent to this endpoint. */
-    public boolean hasSrtp() {
-        return srtp != null;
-    }
-
     /** The tracks this endpoint publishes. */
     public List<Track> published() {
         return published;

@@ -436,7 +436,8 @@ public final class Forwarder implements NodeContext.PacketSink {
      * the first one asked for, and wait for their own decoder to ask again).
      */
     private void requestPli(Track track, int mediaSsrc, MediaMetrics.PliCause cause) {
-        if (!track.publisher().hasSrtp() || !track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
+        if (track.publisher().srtp() == null
+                || !track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)) {
             metrics.pliSuppressed();
             track.deferKeyframeRequest(mediaSsrc);
             deferredKeyframes.add(track);
@@ -460,7 +461,7 @@ public final class Forwarder implements NodeContext.PacketSink {
                 track.clearDeferredKeyframeRequest();
                 continue;
             }
-            if (track.publisher().hasSrtp()) {
+            if (track.publisher().srtp() != null) {
                 int ssrc = track.takeDueKeyframeRequest(nowNanos, pliMinIntervalNanos);
                 if (ssrc != 0 && sendPli(track, ssrc)) {
                     metrics.pliSent(MediaMetrics.PliCause.DEFERRED);

@@ -9,8 +9,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when start-up is done (the media UDP port bound, the warm-ups run), the command consumer has its partitions (commands are read from the latest
- * offset: before that, one would be missed) and the node is not draining (Kafka has its own readiness check).
+ * Ready when start-up is done (the media UDP port bound, the warm-ups run), the command consumer has its partitions
+ * (commands are read from the latest offset: before that, one would be missed) and the node is not draining (Kafka has
+ * its own readiness check).
  */
 @Readiness
 @ApplicationScoped
@@ -27,6 +28,7 @@ public class MediaReadinessCheck implements HealthCheck {
         boolean up = node.started() && node.udpPort() > 0 && commands.assigned() && !node.draining();
         return HealthCheckResponse.named("media-udp").status(up).withData("udpPort", node.udpPort())
                 .withData("commandPartitions", commands.partitions())
-                .withData("started", node.started()).withData("draining", node.draining()).withData("endpoints", node.endpointCount()).build();
+                .withData("started", node.started()).withData("draining", node.draining())
+                .withData("endpoints", node.endpointCount()).build();
     }
 }

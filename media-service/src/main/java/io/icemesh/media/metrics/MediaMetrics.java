@@ -85,7 +85,8 @@ public final class MediaMetrics {
         counter("icemesh.media.rtcp.packets", rtcpIn, "direction", "in", "RTCP compounds received");
         counter("icemesh.media.nack.received", nacks, "kind", "generic", "NACK entries received from subscribers");
         counter("icemesh.media.nack.forwarded", nacksForwarded, "kind", "generic", "NACKs sent on to publishers");
-        counter("icemesh.media.pli.suppressed", pliSuppressed, "kind", "rate-limit", "PLIs held back by the rate limit or until the publisher has keys (sent later as cause=deferred)");
+        counter("icemesh.media.pli.suppressed", pliSuppressed, "kind", "rate-limit",
+                "PLIs held back by the rate limit or until the publisher has keys (sent later as cause=deferred)");
         for (Drop d : Drop.values()) {
             LongAdder a = new LongAdder();
             drops.put(d, a);

@@ -61,8 +61,8 @@ public final class RoomsWarmUp {
     }
 
     /**
-     * Runs up to {@code rounds} rounds, starting none once {@code budget} is spent, and stops when a round fails (the node then
-     * starts as it would without the warm-up; the failure is returned for the log).
+     * Runs up to {@code rounds} rounds, starting none once {@code budget} is spent, and stops when a round fails (the
+     * node then starts as it would without the warm-up; the failure is returned for the log).
      */
     public static Result run(NodeContext node, int rounds, Duration budget) {
         NodeContext quiet = new NodeContext(node.harvesters(), node.certificate(), node.candidateLines(),

@@ -1,5 +1,6 @@
 package io.icemesh.monitor.timeline;
 
+import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.micrometer.core.instrument.Counter;
@@ -82,7 +83,7 @@ public class SessionEventConsumer {
                     record.offset());
             return;
         }
-        Header id = record.headers().lastHeader("ce_id");
+        Header id = record.headers().lastHeader(EventSchema.CE_ID_HEADER);
         if (id != null && !firstTime(new String(id.value(), StandardCharsets.UTF_8))) {
             duplicates.increment();
             LOG.debugf("session event %s at %s-%d@%d read again: not applied twice", event.type(), record.topic(),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.EventSerializer;
 import io.icemesh.events.v1.EventSource;
 import io.icemesh.events.v1.SessionEvent;
@@ -36,12 +37,8 @@ class SessionEventConsumerTest {
         byte[] event = new EventSerializer().serialize(Topics.SESSION_EVENTS,
                 SessionEvent.builder(SessionEventType.PEER_JOINED, "s-monitor", EventSource.SIGNALING)
                         .roomId("r").build());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.SESSION_EVENTS, "s-bad", "{garbage".getBytes(StandardCharsets.UTF_8)));
-            producer.send(new ProducerRecord<>(Topics.SESSION_EVENTS, "s-monitor", event)).get();
-        }
+        produce(new ProducerRecord<>(Topics.SESSION_EVENTS, "s-bad", "{garbage".getBytes(StandardCharsets.UTF_8)),
+                new ProducerRecord<>(Topics.SESSION_EVENTS, "s-monitor", event));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertEquals(joinedBefore + 1, metric("icemesh_monitor_session_events_total\\{type=\"peer_joined\"\\}"),
                     "the peer_joined counter moves by one");
@@ -58,22 +55,31 @@ class SessionEventConsumerTest {
                 SessionEvent.builder(SessionEventType.PEER_JOINED, "s-twice", EventSource.SIGNALING)
                         .roomId("r").build());
         String id = "ce-" + java.util.UUID.randomUUID();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            // The same record twice, as a consumer that lost its partition before committing would read it.
-            for (int i = 0; i < 2; i++) {
-                ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.SESSION_EVENTS, "s-twice", event);
-                r.headers().add("ce_id", id.getBytes(StandardCharsets.UTF_8));
-                producer.send(r).get();
-            }
-        }
+        // The same record twice, as a consumer that lost its partition before committing would read it.
+        ProducerRecord<String, byte[]> once = new ProducerRecord<>(Topics.SESSION_EVENTS, "s-twice", event);
+        once.headers().add(EventSchema.CE_ID_HEADER, id.getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> again = new ProducerRecord<>(Topics.SESSION_EVENTS, "s-twice", event);
+        again.headers().add(EventSchema.CE_ID_HEADER, id.getBytes(StandardCharsets.UTF_8));
+        produce(once, again);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            assertEquals(duplicatesBefore + 1, metric("icemesh_monitor_events_duplicate_total\\{topic=\"session-events\"\\}"),
+            assertEquals(duplicatesBefore + 1,
+                    metric("icemesh_monitor_events_duplicate_total\\{topic=\"session-events\"\\}"),
                     "the second copy is counted as a duplicate");
             assertEquals(joinedBefore + 1, metric("icemesh_monitor_session_events_total\\{type=\"peer_joined\"\\}"),
                     "and not as a second peer_joined");
         });
+    }
+
+    /** Sends the records to the test broker, in order, and waits until each is written. */
+    @SafeVarargs
+    private static void produce(ProducerRecord<String, byte[]>... records) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r).get();
+            }
+        }
     }
 
     /** The value of one Prometheus sample on /q/metrics, 0 when absent. */

@@ -21,9 +21,10 @@ import org.jboss.logging.Logger;
  * announcements stopped ({@link MediaNodes#GONE_AFTER}), or that left {@link #PING_MISSES} pings in a row unanswered,
  * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
- * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only slow under load is not. Every instance then gives its own sessions of the room an endpoint on the new node and tells the
- * clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not
- * have read the announcements yet).
+ * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only
+ * slow under load is not. Every instance then gives its own sessions of the room an endpoint on the new node and tells
+ * the clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply
+ * not have read the announcements yet).
  */
 @ApplicationScoped
 public class RoomMover {

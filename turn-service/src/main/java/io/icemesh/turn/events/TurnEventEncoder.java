@@ -1,5 +1,6 @@
 package io.icemesh.turn.events;
 
+import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventJson;
@@ -26,7 +27,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 final class TurnEventEncoder {
 
     static final String SPEC_VERSION = "ce_specversion";
-    static final String ID = "ce_id";
+    static final String ID = EventSchema.CE_ID_HEADER;
     static final String TYPE = "ce_type";
     static final String SOURCE = "ce_source";
     static final String SUBJECT = "ce_subject";
