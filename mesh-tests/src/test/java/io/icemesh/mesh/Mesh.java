@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One local mesh run by the real {@code ./icemesh} script, in its own state folder and on free ports, so that a
@@ -39,9 +41,10 @@ final class Mesh implements AutoCloseable {
 
     Mesh() throws IOException {
         home = Files.createTempDirectory("icemesh-mesh-test-");
+        Set<Integer> taken = new HashSet<>();
         for (String name : List.of("kafka", "kafka-controller", "signaling", "turn", "turn-stun", "turn-tls", "media",
                 "monitor")) {
-            ports.put(name, freePort());
+            ports.put(name, portBlock(taken));
         }
         env.put("ICEMESH_HOME", home.toString());
         env.put("ICEMESH_KAFKA_PORT", ports.get("kafka").toString());
@@ -51,7 +54,7 @@ final class Mesh implements AutoCloseable {
         env.put("ICEMESH_TURN_PORT", ports.get("turn-stun").toString());
         env.put("ICEMESH_TURN_TLS_PORT", ports.get("turn-tls").toString());
         env.put("ICEMESH_MEDIA_HTTP_PORT", ports.get("media").toString());
-        env.put("ICEMESH_MEDIA_UDP_PORT", Integer.toString(freeUdpPort()));
+        env.put("ICEMESH_MEDIA_UDP_PORT", Integer.toString(portBlock(taken)));
         env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
     }
 
@@ -196,11 +199,54 @@ final class Mesh implements AutoCloseable {
         }
     }
 
-    static int freeUdpPort() {
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** Instances of a scaled service a test may start: instance k listens on the base port + 100 * k. */
+    static final int MAX_INSTANCES = 3;
+
+    /**
+     * A port that is free for TCP and UDP on loopback, as are the ports 100 and 200 above it (the script puts
+     * instance k of a scaled service on base + 100 * k), none of them in {@code taken}, which gets them all. The
+     * ports lie below the kernel's ephemeral range ({@code ip_local_port_range}): a port picked there and released
+     * until the script starts its service minutes later can meanwhile be given to any outgoing connection or unbound
+     * UDP socket on the machine (a Kafka client, a Chromium page), and the service then fails with "port in use".
+     * Below that range only an explicit bind can take it.
+     */
+    static synchronized int portBlock(Set<Integer> taken) {
+        int low = 10_000;
+        int high = ephemeralLow() - 100 * MAX_INSTANCES;
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int base = low + random.nextInt(high - low);
+            boolean free = true;
+            for (int k = 0; k < MAX_INSTANCES && free; k++) {
+                free = !taken.contains(base + 100 * k) && bindable(base + 100 * k);
+            }
+            if (free) {
+                for (int k = 0; k < MAX_INSTANCES; k++) {
+                    taken.add(base + 100 * k);
+                }
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free port block below " + high);
+    }
+
+    /** The first port of the kernel's ephemeral range; 32768 (Linux's default) when it cannot be read. */
+    static int ephemeralLow() {
+        try {
+            // read line by line: Files.readString trusts the size /proc reports and returns one byte
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0)
+                    .trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket tcp = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+                java.net.DatagramSocket udp = new java.net.DatagramSocket(port, InetAddress.getLoopbackAddress())) {
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return false;
         }
     }
 
