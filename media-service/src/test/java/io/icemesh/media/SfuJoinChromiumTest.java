@@ -80,6 +80,38 @@ class SfuJoinChromiumTest {
         }
     }
 
+    /**
+     * A client whose copy of the SFU's answer is slow to arrive (a loaded signaling path, a slow page) checks late:
+     * the endpoint must wait for its checks (up to the connect timeout, or the idle timeout, 10 s in tests) instead
+     * of ending with ice-failed 5 s after the offer, when ice4j gave up on the SFU's own checks to the candidates in
+     * the offer (which cannot succeed before the client has checked).
+     */
+    @Test
+    void aClientThatGetsTheAnswerLateStillConnects() throws Exception {
+        String room = "room-" + UUID.randomUUID();
+        try (KafkaSignaling signaling = new KafkaSignaling(room, NODE); Browser b = new Browser()) {
+            b.driver.get(page.toString());
+            String offer = (String) b.async("sfu.publish({}).then(arguments[0], e => arguments[0]('ERR ' + e))");
+            assertTrue(offer.startsWith("v=0") && offer.contains("a=candidate:"), "an offer with candidates: " + offer);
+            signaling.send(MediaCommandType.ALLOCATE, "late", null);
+            signaling.take("late", MediaReplyType.ALLOCATED, Duration.ofSeconds(30));
+            signaling.send(MediaCommandType.OFFER, "late", offer);
+            MediaReply answer = signaling.take("late", MediaReplyType.ANSWER, Duration.ofSeconds(30));
+            // The page has not got the answer yet, so it sends no check; the endpoint must not end meanwhile.
+            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> assertTrue(signaling.pending().stream().noneMatch(r -> r.endpointId()
+                            .equals("late") && r.type() == MediaReplyType.ENDED), "ended: " + signaling.pending()));
+            Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",
+                    answer.sdp());
+            assertEquals("stable", state, "the page took the SFU's answer");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertTrue(((String) b.js("return sfu.state()")).startsWith("connected/"),
+                            "the page connects: " + b.js("return sfu.state()") + ", replies " + signaling.pending()));
+            assertTrue(signaling.pending().stream().noneMatch(r -> r.endpointId().equals("late")
+                    && r.type() == MediaReplyType.ENDED), "the SFU did not end it: " + signaling.pending());
+            signaling.send(MediaCommandType.END, "late", null);
+        }
+    }
 
     /** Answers SFU offers; the joiner must not get any. */
     private static void relayOffers(KafkaSignaling signaling, Map<String, Browser> pages) {

@@ -4,8 +4,10 @@ import io.icemesh.media.sdp.Candidate;
 import java.beans.PropertyChangeEvent;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
-import org.ice4j.Transport;
+import java.util.Map;
 import org.ice4j.TransportAddress;
 import org.ice4j.ice.Agent;
 import org.ice4j.ice.CandidatePair;
@@ -21,8 +23,8 @@ import org.ice4j.util.BufferHandler;
 /**
  * One endpoint's ICE agent: full ICE in the controlled role (RFC 8445 section 6.1.1; the browser, as offerer of
  * the first exchange, controls and nominates), one stream with one component since BUNDLE and rtcp-mux put every
- * m-line on it. Its local candidates are the node's shared single-port sockets; the client's address is learned
- * from its checks (peer-reflexive) or from candidates in its offer.
+ * m-line on it. Its local candidates are the node's shared single-port sockets; the client's addresses are learned
+ * from its checks (peer-reflexive), see {@link #start}.
  */
 public final class IceSession implements AutoCloseable {
 
@@ -42,6 +44,8 @@ public final class IceSession implements AutoCloseable {
     private final PeerNetworks peers;
     private final ConsentChecks consent;
     private volatile boolean reported;
+    /** The client's candidates from its description by address, with their types ("host", "srflx", "relay"). */
+    private volatile Map<InetSocketAddress, String> offeredTypes = Map.of();
 
     public IceSession(IceHarvesters harvesters, BufferHandler payloadHandler, Listener listener) throws IOException {
         this.listener = listener;
@@ -69,21 +73,30 @@ public final class IceSession implements AutoCloseable {
         return agent.getLocalPassword();
     }
 
-    /** Sets the client's credentials and candidates and starts connectivity checks. */
+    /**
+     * Sets the client's credentials and starts ICE. The candidates in the client's description are only remembered
+     * (to name the type of the pair that connects), not checked: a check the SFU sends to an address the client has
+     * not checked from yet is lost, since the node's single-port socket drops every packet from an unknown address
+     * that is not a Binding request naming one of its ufrags, answers included. Such checks fail, and ice4j then
+     * fails the whole agent 5 s later (for good) unless a client check nominated a pair by then: a client that got
+     * the SFU's answer late (a loaded signaling path) would lose its connection before it sent a check. So the agent
+     * starts with no remote candidate, learns the client's addresses from its checks (peer-reflexive, each answered
+     * by a triggered check, RFC 8445 section 7.3.1.4), and waits for them up to the connect timeout.
+     */
     public void start(String remoteUfrag, String remotePassword, List<Candidate> candidates) {
         stream.setRemoteUfrag(remoteUfrag);
         stream.setRemotePassword(remotePassword);
+        Map<InetSocketAddress, String> types = new HashMap<>();
         for (Candidate c : candidates) {
             if (c.component() != Component.RTP || !"udp".equalsIgnoreCase(c.transport())) {
                 continue;
             }
             InetAddress address = c.inetAddress();
-            if (address == null || !peers.allows(address)) {
-                continue;
+            if (address != null && peers.allows(address)) {
+                types.putIfAbsent(new InetSocketAddress(address, c.port()), typeName(candidateType(c.type())));
             }
-            component.addRemoteCandidate(new RemoteCandidate(new TransportAddress(address, c.port(), Transport.UDP),
-                    component, candidateType(c.type()), c.foundation(), c.priority(), null));
         }
+        offeredTypes = Map.copyOf(types);
         agent.startConnectivityEstablishment();
     }
 
@@ -124,7 +137,7 @@ public final class IceSession implements AutoCloseable {
             consent.connected(System.nanoTime());
             CandidatePair pair = component.getSelectedPair();
             String local = pair == null ? "host" : typeName(pair.getLocalCandidate().getType());
-            String remote = pair == null ? "prflx" : typeName(pair.getRemoteCandidate().getType());
+            String remote = pair == null ? "prflx" : remoteType(pair.getRemoteCandidate());
             String address = pair == null ? null : pair.getRemoteCandidate().getTransportAddress().toString();
             listener.iceConnected(this, local, remote, address);
         } else if (state == IceProcessingState.FAILED) {
@@ -148,6 +161,16 @@ public final class IceSession implements AutoCloseable {
             case "relay" -> CandidateType.RELAYED_CANDIDATE;
             default -> CandidateType.HOST_CANDIDATE;
         };
+    }
+
+    /**
+     * The type of the client's candidate this pair reached: the one the client's description gave for that address,
+     * since the agent learns every address from a check (peer-reflexive) and would otherwise call them all prflx.
+     */
+    private String remoteType(RemoteCandidate candidate) {
+        TransportAddress a = candidate.getTransportAddress();
+        String offered = offeredTypes.get(new InetSocketAddress(a.getAddress(), a.getPort()));
+        return offered != null ? offered : typeName(candidate.getType());
     }
 
     private static String typeName(CandidateType type) {
