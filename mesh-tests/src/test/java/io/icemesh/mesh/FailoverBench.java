@@ -90,7 +90,8 @@ public final class FailoverBench {
     }
 
     /**
-     * Marks each page keeps of its SFU connection after a move (wall clock, ms): the sfu-moved message, its new offer
+     * Marks each page keeps of its SFU connection after a move (wall clock, ms): its stall report (sfu-stalled, before
+     * the move), the sfu-moved message, its new offer
      * made, the answer applied, ICE connected, DTLS connected (connectionState), and every other publisher decoding
      * (getStats every 20 ms in the page, so no WebDriver round trip is counted).
      */
@@ -98,6 +99,8 @@ public final class FailoverBench {
             const c = window.icemeshClient;
             window.benchMarks = [];
             const mark = (what) => window.benchMarks.push([what, Date.now()]);
+            const send = c.send.bind(c);
+            c.send = (msg) => { if (msg.type === 'sfu-stalled') mark('stall-sent'); send(msg); };
             c.addEventListener('sfu-moved', () => {
               mark('moved');
               const pc = c.links.get('sfu').pc;
@@ -143,6 +146,7 @@ public final class FailoverBench {
         java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
         for (String line : Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log"))) {
             String what = line.contains("pings in a row unanswered") ? "detected"
+                    : line.contains("a client reports its media stopped") ? "detected-by-stall"
                     : line.contains("moving room") ? "move-written"
                     : line.contains(" moved from media node") ? "allocated" : null;
             if (what == null || line.length() < 23) {

@@ -19,6 +19,7 @@ import io.icemesh.signaling.ice.IceServerDirectory;
 import io.icemesh.signaling.media.MediaGateway;
 import io.icemesh.signaling.media.MediaNodes;
 import io.icemesh.signaling.media.QualityRequest;
+import io.icemesh.signaling.media.RoomMover;
 import io.icemesh.signaling.relay.RelayMessage;
 import io.icemesh.signaling.report.ClientReports;
 import io.icemesh.signaling.room.Delivery;
@@ -87,7 +88,10 @@ public class SignalingSessions implements RoomLog.Listener {
     private final SessionEventPublisher events;
     private final MediaNodes mediaNodes;
     private final MediaGateway media;
+    private final RoomMover mover;
     private final String me;
+    /** Per session, when this instance last wrote its client's stall report (at most one a second). */
+    private final Map<String, Long> stallWritten = new ConcurrentHashMap<>();
     /** Every open socket of this instance. */
     private final Map<String, WebSocketConnection> sockets = new ConcurrentHashMap<>();
     /** Sockets that speak for a session. */
@@ -95,7 +99,8 @@ public class SignalingSessions implements RoomLog.Listener {
     private volatile boolean draining;
 
     SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomLog log, IceServerDirectory iceServers,
-            SessionEventPublisher events, MediaNodes mediaNodes, MediaGateway media, MeterRegistry meters) {
+            SessionEventPublisher events, MediaNodes mediaNodes, MediaGateway media, RoomMover mover,
+            MeterRegistry meters) {
         this.json = json;
         this.tokens = tokens;
         this.log = log;
@@ -104,6 +109,7 @@ public class SignalingSessions implements RoomLog.Listener {
         this.events = events;
         this.mediaNodes = mediaNodes;
         this.media = media;
+        this.mover = mover;
         this.me = log.instanceId();
         log.listen(this);
         media.onUnsolicited(this::onMediaMessage);
@@ -289,6 +295,40 @@ public class SignalingSessions implements RoomLog.Listener {
             return Reply.error("not-joined", "the join is not complete yet");
         }
         media.tell(MediaCommandType.ICE_RESTART, from.mediaNode(), from.room(), from.sessionId(), null);
+        return null;
+    }
+
+    /**
+     * An SFU room's client reports that its connection to the SFU stopped carrying media: written to the room log for
+     * the leader, which takes the node for gone if its pings agree ({@link RoomMover#stalled}). At most one a second
+     * per session is written; more are dropped without an error, as is a report while the log is not taking
+     * commands (the pings find a dead node anyway, only later).
+     */
+    Reply sfuStalled(JsonNode msg, WebSocketConnection connection) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
+            return Reply.error("not-joined", "join a room before sending sfu-stalled");
+        }
+        if (b.mode() != RoomMode.SFU) {
+            return Reply.error("wrong-mode", "sfu-stalled is for SFU rooms");
+        }
+        if (!SFU.equals(msg.path("to").asText(SFU))) {
+            return Reply.error("unknown-peer", "in an SFU room, send sfu-stalled to \"" + SFU + "\"");
+        }
+        Member from = memberOf(connection);
+        if (from == null || from.mediaNode() == null || !accepting()) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        Long last = stallWritten.get(from.sessionId());
+        if (last != null && now - last < 1_000) {
+            return null;
+        }
+        stallWritten.put(from.sessionId(), now);
+        if (stallWritten.size() > 100_000) {
+            stallWritten.values().removeIf(at -> now - at > 1_000);
+        }
+        log.submit(new RoomCommand.SfuStalled(from.room(), me, from.sessionId(), from.mediaNode(), now));
         return null;
     }
 
@@ -510,6 +550,9 @@ public class SignalingSessions implements RoomLog.Listener {
             });
             LOG.warnf("instance %s was taken for gone: %d sessions in room %s closed with resume-elsewhere", me,
                     detached.size(), g.room());
+        }
+        if (outcome instanceof Outcome.Stalled st) {
+            mover.stalled(st.node(), st.atMs());
         }
         if (outcome instanceof Outcome.Moved moved) {
             moved.members().stream().filter(m -> me.equals(m.instance()) && m.admitted()).forEach(m -> moveEndpoint(

@@ -101,6 +101,7 @@ public class SignalingSocket {
             case "offer", "answer", "candidate" -> sessions.relay(type, msg, connection);
             case "ice-restart" -> sessions.iceRestart(msg, connection);
             case "set-quality" -> sessions.setQuality(msg, connection);
+            case "sfu-stalled" -> sessions.sfuStalled(msg, connection);
             case "report" -> sessions.report(msg, connection);
             case "ice-servers" -> sessions.iceServers(connection);
             case "ping" -> SignalingSessions.Reply.of(json.createObjectNode().put("type", "pong"));

@@ -201,6 +201,30 @@ class SfuRoomTest {
     }
 
     @Test
+    void aStallReportIsTakenSilentlyInAnSfuRoomAndRefusedElsewhere() throws Exception {
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            assertEquals("not-joined", c.send("{\"type\":\"sfu-stalled\",\"to\":\"sfu\"}").next("error")
+                    .get("code").asText());
+            String room = TestTokens.uniqueRoom("stall");
+            c.send(sfuJoin(room)).next("joined");
+            assertEquals(MediaCommandType.ALLOCATE, nextCommand(room).type());
+            // Nothing comes back for a report, a second one within the second included; the node that answers its
+            // pings keeps the room (a move would send sfu-moved before the pong).
+            c.send("{\"type\":\"sfu-stalled\",\"to\":\"sfu\"}").send("{\"type\":\"sfu-stalled\"}");
+            assertEquals("pong", c.send("{\"type\":\"ping\"}").nextAny(5).get("type").asText());
+            assertEquals("unknown-peer", c.send("{\"type\":\"sfu-stalled\",\"to\":\"someone\"}").next("error")
+                    .get("code").asText());
+        }
+        try (WsClient p2p = WsClient.connect(ws)) {
+            p2p.next("hello");
+            p2p.send(TestTokens.joinMessage(TestTokens.uniqueRoom("stall-p2p"))).next("joined");
+            assertEquals("wrong-mode", p2p.send("{\"type\":\"sfu-stalled\"}").next("error").get("code").asText());
+        }
+    }
+
+    @Test
     void aMediaNodeThatDoesNotAnswerGivesTheClientAClearErrorNotAHang() throws Exception {
         awaitNodeKnown();
         try (WsClient c = WsClient.connect(ws)) {

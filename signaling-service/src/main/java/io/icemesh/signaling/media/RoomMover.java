@@ -7,6 +7,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,18 @@ public class RoomMover {
     static final int PING_MISSES = 4;
     /** A node the leader sent a command within this long is busy, not gone (see {@link MediaGateway#busy}). */
     static final long BUSY_MS = 2 * PING_TIMEOUT_MS;
+    /**
+     * A client's report that its SFU connection stopped carrying media ({@code sfu-stalled}) counts for this long: the
+     * leader then takes a node for gone once it has left {@link #STALL_PINGS} pings in a row unanswered for
+     * {@link #STALL_CONFIRM_MS}, instead of {@link #PING_MISSES} full timeouts.
+     */
+    static final long STALL_WINDOW_MS = 3_000;
+    /** How long the oldest of the pings a stalled node left unanswered must have waited. */
+    static final long STALL_CONFIRM_MS = 600;
+    /** Unanswered pings in a row a stalled node must have left (sent at least a ping interval apart). */
+    static final int STALL_PINGS = 2;
+    /** A stall report written longer ago than this is stale (read again after a restart of this instance). */
+    static final long STALL_REPORT_MAX_AGE_MS = 5_000;
     /** The leader pings only after this long as leader: the broker may just have come back. */
     static final long PING_AFTER_LEADING_MS = 2_000;
     private static final long PASS_MS = 250;
@@ -63,6 +76,11 @@ public class RoomMover {
     private final Map<String, Long> answeredSentAt = new ConcurrentHashMap<>();
     /** Per node with misses in a row, when the first of them was sent. */
     private final Map<String, Long> firstMissSentAt = new ConcurrentHashMap<>();
+    /** Per node, when the pings of this term were sent (the latest {@link #SENT_KEPT}), oldest first. */
+    private final Map<String, java.util.ArrayDeque<Long>> pingsSent = new ConcurrentHashMap<>();
+    private static final int SENT_KEPT = 16;
+    /** Per node, when a client last reported that its connection to it stopped carrying media (local clock). */
+    private final Map<String, Long> stallReportedAt = new ConcurrentHashMap<>();
     /** Leadership terms of this instance: a ping sent in an earlier one counts for nothing. */
     private final java.util.concurrent.atomic.AtomicInteger term = new java.util.concurrent.atomic.AtomicInteger();
     private long lastPing;
@@ -103,6 +121,8 @@ public class RoomMover {
                         misses.clear();
                         firstMissSentAt.clear();
                         answeredSentAt.clear();
+                        pingsSent.clear();
+                        stallReportedAt.clear();
                     }
                 }
                 leaderSince = 0;
@@ -118,6 +138,9 @@ public class RoomMover {
             if (now - leaderSince >= PING_AFTER_LEADING_MS && now - lastPing >= PING_INTERVAL_MS * 4 / 5) {
                 lastPing = now;
                 ping(nodes.pingable(now));
+            }
+            for (String node : stallReportedAt.keySet()) {
+                judgeStalled(node, now);
             }
             written.values().removeIf(at -> now - at > RETRY_MS);
             if (stuck.size() > 10_000) {
@@ -169,6 +192,16 @@ public class RoomMover {
         answeredSentAt.keySet().retainAll(live);
         int myTerm = term.get();
         long sentAt = System.currentTimeMillis();
+        synchronized (this) {
+            pingsSent.keySet().retainAll(live);
+            for (String node : live) {
+                java.util.ArrayDeque<Long> sent = pingsSent.computeIfAbsent(node, n -> new java.util.ArrayDeque<>());
+                sent.addLast(sentAt);
+                if (sent.size() > SENT_KEPT) {
+                    sent.removeFirst();
+                }
+            }
+        }
         for (String node : live) {
             try {
                 gateway.request(MediaCommandType.PING, node, "ping:" + node, "ping", null, PING_TIMEOUT_MS)
@@ -210,5 +243,84 @@ public class RoomMover {
                 t.execute(this::pass);
             }
         }
+    }
+
+    /**
+     * A client of a room on {@code node} reports that its SFU connection stopped carrying media (written to the room
+     * log by the instance holding its socket at {@code atMs}, read here by every instance). The leader judges the
+     * node at once and on every pass while the report counts ({@link #STALL_WINDOW_MS}).
+     */
+    public void stalled(String node, long atMs) {
+        long now = System.currentTimeMillis();
+        if (node == null || now - atMs > STALL_REPORT_MAX_AGE_MS || !log.isLeader()) {
+            return;
+        }
+        stallReportedAt.put(node, now);
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            t.execute(() -> judgeStalled(node, System.currentTimeMillis()));
+        }
+    }
+
+    /**
+     * A node a client reported stalled is taken for gone when {@link #stalledAndSilent} holds: a client's view and
+     * the leader's pings agree, which a machine that is merely slow rarely makes them do at once.
+     */
+    private synchronized void judgeStalled(String node, long now) {
+        Long reported = stallReportedAt.get(node);
+        if (reported == null) {
+            return;
+        }
+        if (now - reported > STALL_WINDOW_MS) {
+            stallReportedAt.remove(node);
+            return;
+        }
+        Long answered = answeredSentAt.get(node);
+        java.util.ArrayDeque<Long> sent = pingsSent.get(node);
+        if (answered == null || sent == null || !log.isLeader()) {
+            return;
+        }
+        long othersAnswered = answeredSentAt.entrySet().stream().filter(e -> !e.getKey().equals(node))
+                .mapToLong(Map.Entry::getValue).max().orElse(Long.MIN_VALUE);
+        long firstUnanswered = stalledAndSilent(now, answered, List.copyOf(sent), othersAnswered);
+        if (firstUnanswered < 0 || gateway.busy(node, BUSY_MS, firstUnanswered)) {
+            return;
+        }
+        LOG.warnf("media node %s: a client reports its media stopped, and the node left every ping unanswered for %d"
+                + " ms while others answer: moving its rooms", node, now - firstUnanswered);
+        stallReportedAt.remove(node);
+        nodes.unresponsive(node, now);
+        misses.remove(node);
+        firstMissSentAt.remove(node);
+        answeredSentAt.remove(node);
+        pingsSent.remove(node);
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            t.execute(this::pass); // its rooms move now, not on the next pass
+        }
+    }
+
+    /**
+     * The rule for a node a client reported stalled: at least {@link #STALL_PINGS} pings were sent to it after the
+     * latest one it answered ({@code answered}, when that one was sent), the oldest of them {@link #STALL_CONFIRM_MS}
+     * or more before {@code now}, and another node answered a ping sent no earlier than that oldest one
+     * ({@code othersAnswered}: Kafka and this instance were working meanwhile). Returns when the oldest unanswered
+     * ping was sent, or -1 when the rule does not hold. {@code sent}: when pings to the node were sent, oldest first.
+     */
+    static long stalledAndSilent(long now, long answered, List<Long> sent, long othersAnswered) {
+        long first = -1;
+        int unanswered = 0;
+        for (long at : sent) {
+            if (at > answered) {
+                if (first < 0) {
+                    first = at;
+                }
+                unanswered++;
+            }
+        }
+        if (unanswered < STALL_PINGS || now - first < STALL_CONFIRM_MS || othersAnswered < first) {
+            return -1;
+        }
+        return first;
     }
 }

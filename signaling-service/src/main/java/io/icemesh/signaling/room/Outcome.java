@@ -51,4 +51,8 @@ public sealed interface Outcome {
     /** An SFU room is now on node {@code to}: its sessions ({@code members}) need an endpoint there. */
     record Moved(String room, String from, String to, String reason, List<Member> members) implements Outcome {
     }
+
+    /** A client of room {@code room}, which is on {@code node}, reported its SFU connection stalled at {@code atMs}. */
+    record Stalled(String room, String node, String sessionId, long atMs) implements Outcome {
+    }
 }

@@ -24,7 +24,8 @@ import io.icemesh.signaling.auth.RoomMode;
     @JsonSubTypes.Type(value = RoomCommand.Expire.class, name = "expire"),
     @JsonSubTypes.Type(value = RoomCommand.InstanceGone.class, name = "instance-gone"),
     @JsonSubTypes.Type(value = RoomCommand.Report.class, name = "report"),
-    @JsonSubTypes.Type(value = RoomCommand.MoveRoom.class, name = "move-room")})
+    @JsonSubTypes.Type(value = RoomCommand.MoveRoom.class, name = "move-room"),
+    @JsonSubTypes.Type(value = RoomCommand.SfuStalled.class, name = "sfu-stalled")})
 public sealed interface RoomCommand {
 
     /** The room: the record's key. */
@@ -107,5 +108,13 @@ public sealed interface RoomCommand {
      * still on {@code from}, so a second instance's move of the same room is a no-op.
      */
     record MoveRoom(String room, String origin, String from, String to, String reason) implements RoomCommand {
+    }
+
+    /**
+     * A session's client reports that its connection to media node {@code node} stopped carrying media (at
+     * {@code atMs}, the writer's clock). Changes nothing; the leader takes it as a hint that the node may be gone
+     * ({@code RoomMover}). An instance older than this record skips it as malformed.
+     */
+    record SfuStalled(String room, String origin, String sessionId, String node, long atMs) implements RoomCommand {
     }
 }

@@ -163,6 +163,8 @@ public final class RoomStateMachine {
             outcome = instanceGone(g);
         } else if (command instanceof RoomCommand.MoveRoom m) {
             outcome = moveRoom(m);
+        } else if (command instanceof RoomCommand.SfuStalled st) {
+            outcome = sfuStalled(st);
         } else {
             outcome = report((RoomCommand.Report) command);
         }
@@ -315,6 +317,15 @@ public final class RoomStateMachine {
             members.add(member(s, room));
         }
         return new Outcome.Moved(m.room(), m.from(), m.to(), m.reason(), members);
+    }
+
+    private Outcome sfuStalled(RoomCommand.SfuStalled st) {
+        Session s = sessions.get(st.sessionId());
+        Room room = s == null ? null : rooms.get(s.room);
+        if (room == null || !room.name.equals(st.room()) || room.node == null || !room.node.equals(st.node())) {
+            return new Outcome.Ignored("session " + st.sessionId() + " is not in a room on " + st.node());
+        }
+        return new Outcome.Stalled(room.name, room.node, st.sessionId(), st.atMs());
     }
 
     /** SFU rooms by the media node they are on (rooms sorted). */

@@ -384,4 +384,21 @@ class RoomStateMachineTest {
         apply(join("r", "i1", "s3", RoomMode.SFU, "node-a"));
         assertEquals("node-b", a.member("s3").orElseThrow().mediaNode());
     }
+
+    @Test
+    void aStallReportNamesTheRoomsNodeAndChangesNothing() throws Exception {
+        apply(join("r", "i1", "s1", RoomMode.SFU, "node-a"));
+        apply(new RoomCommand.Admit("r", "i1", "adm-1", "s1"));
+        String before = a.snapshot("r").toString();
+        String wire = JSON.writeValueAsString(new RoomCommand.SfuStalled("r", "i1", "s1", "node-a", 1234));
+        Outcome.Stalled stalled = assertInstanceOf(Outcome.Stalled.class,
+                a.apply(JSON.readValue(wire, RoomCommand.class)).outcome());
+        assertEquals(new Outcome.Stalled("r", "node-a", "s1", 1234), stalled);
+        assertEquals(before, a.snapshot("r").toString(), "a stall report changes no state");
+        // Written before the room moved, or by a session that is gone: nothing to judge.
+        assertInstanceOf(Outcome.Ignored.class,
+                a.apply(new RoomCommand.SfuStalled("r", "i1", "s1", "node-b", 1234)).outcome());
+        assertInstanceOf(Outcome.Ignored.class,
+                a.apply(new RoomCommand.SfuStalled("r", "i1", "gone", "node-a", 1234)).outcome());
+    }
 }
