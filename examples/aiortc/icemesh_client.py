@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover
 
 
 SFU = "sfu"
+SFU_STALL_S = 0.5  # as the web client: no media for this long on the SFU connection is reported
 """The pseudo peer id of media-service in an SFU room."""
 RECEIVED_INTERVAL_S = 1.0
 """How often the frames received per remote track are printed."""
@@ -93,6 +94,8 @@ class Peer:
         self.timeline = {"peerId": peer_id, "gatheringMs": None, "connectedMs": None, "firstFrameMs": None,
                          "localType": None, "remoteType": None, "protocol": None}
         self.received = {}  # remote track -> frames decoded (video) or received (audio)
+        self.last_media = None  # monotonic time of the latest frame on any track
+        self.stall_reported = False
         self.pc = RTCPeerConnection(client.configuration)
         self.pc.addTrack(VideoStreamTrack())
         if client.relay:
@@ -135,12 +138,29 @@ class Peer:
                 except MediaStreamError:
                     return  # the connection closed
                 self.received[track] += 1
+                self.last_media = time.monotonic()
+                self.stall_reported = False
                 if track.kind == "video" and self.timeline["firstFrameMs"] is None:
                     self.timeline["firstFrameMs"] = self.ms()
                     await self.client.report({"event": "first-media", "t": self.ms()})
                     self.client.first_frame.set()
 
         self.client.tasks.append(asyncio.ensure_future(count_frames()))
+        if self.peer_id == SFU and len(self.received) == 1:
+            self.client.tasks.append(asyncio.ensure_future(self.watch_stall()))
+
+    async def watch_stall(self):
+        """SFU connection: media that stops for SFU_STALL_S after it flowed is reported once ("sfu-stalled"), so
+        that signaling finds a crashed media node in about a second (docs/signaling-protocol.md)."""
+        while self.pc.connectionState != "closed":
+            await asyncio.sleep(0.25)
+            if (self.last_media is not None and not self.stall_reported
+                    and time.monotonic() - self.last_media >= SFU_STALL_S):
+                self.stall_reported = True
+                try:
+                    await self.client.send({"type": "sfu-stalled", "to": SFU})
+                except websockets.exceptions.ConnectionClosed:
+                    pass  # resuming; the leader's pings find a dead node anyway
 
     def received_list(self):
         """Frames per remote track, with the stream each track now carries according to the remote description.
