@@ -36,10 +36,11 @@ except ImportError:  # pragma: no cover
 
 
 SFU = "sfu"
-SFU_STALL_S = 0.5  # as the web client: no media for this long on the SFU connection is reported
 """The pseudo peer id of media-service in an SFU room."""
 RECEIVED_INTERVAL_S = 1.0
 """How often the frames received per remote track are printed."""
+SFU_STALL_S = 0.5
+"""As the web client: frames that stop for this long on the SFU connection after they flowed are reported."""
 
 
 def http_json(url, body=None, token=None):
@@ -154,6 +155,8 @@ class Peer:
         that signaling finds a crashed media node in about a second (docs/signaling-protocol.md)."""
         while self.pc.connectionState != "closed":
             await asyncio.sleep(0.25)
+            if self.pc.connectionState == "closed" or self.client.peers.get(SFU) is not self:
+                return  # replaced after a move, or closed
             if (self.last_media is not None and not self.stall_reported
                     and time.monotonic() - self.last_media >= SFU_STALL_S):
                 self.stall_reported = True

@@ -245,9 +245,11 @@ class PeerLink extends EventTarget {
   /**
    * SFU connection: media that stops for {@link SFU_STALL_MS} after it flowed (its node crashed, or the publishers
    * all stopped) is reported once, until media flows again. Signaling's leader moves the room only if the node also
-   * stopped answering its pings, so a report about a healthy node changes nothing.
+   * left its pings unanswered for 0.6 s, so a report about a node that answers in time changes nothing.
    */
   watchStall(rtpPackets) {
+    // The stats were read before an await: this connection may have been replaced (sfu-moved) meanwhile.
+    if (this.pc.connectionState === 'closed' || this.client.links.get(SFU) !== this) return;
     const now = performance.now();
     if (rtpPackets !== this.lastRtpPackets) {
       this.lastRtpPackets = rtpPackets;

@@ -82,8 +82,8 @@ class SfuJoinChromiumTest {
 
     /**
      * A client whose copy of the SFU's answer is slow to arrive (a loaded signaling path, a slow page) checks late:
-     * the endpoint must wait for its checks (up to the connect timeout, or the idle timeout, 10 s in tests) instead
-     * of ending with ice-failed 5 s after the offer, when ice4j gave up on the SFU's own checks to the candidates in
+     * the endpoint must wait for its checks (up to the connect timeout, or the idle timeout, 10 s in tests; the page
+     * is held back 6.5 s, leaving it the rest to connect) instead of ending with ice-failed 5 s after the offer, when ice4j gave up on the SFU's own checks to the candidates in
      * the offer (which cannot succeed before the client has checked).
      */
     @Test
@@ -98,7 +98,7 @@ class SfuJoinChromiumTest {
             signaling.send(MediaCommandType.OFFER, "late", offer);
             MediaReply answer = signaling.take("late", MediaReplyType.ANSWER, Duration.ofSeconds(30));
             // The page has not got the answer yet, so it sends no check; the endpoint must not end meanwhile.
-            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(250))
+            await().during(Duration.ofMillis(6_500)).atMost(Duration.ofMillis(7_500)).pollInterval(Duration.ofMillis(250))
                     .untilAsserted(() -> assertTrue(signaling.pending().stream().noneMatch(r -> r.endpointId()
                             .equals("late") && r.type() == MediaReplyType.ENDED), "ended: " + signaling.pending()));
             Object state = b.async("sfu.acceptAnswer(arguments[0]).then(arguments[1], e => arguments[1]('ERR ' + e))",

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Chromium pages in an SFU room on one of them; that node gets SIGTERM (it announces draining and keeps its calls
  * for its drain grace), signaling moves the room to the other node, and every page connects to it by itself and
  * decodes the other two again. Then the drained node is started again and the node the room moved to is killed
- * (SIGKILL): it stops answering the leader's pings, and the room moves back the same way. {@code ./icemesh status} and monitor's
+ * (SIGKILL): the pages' media stops and they report it, the node stops answering the leader's pings, and the room
+ * moves back the same way. {@code ./icemesh status} and monitor's
  * {@code /api/rooms} show the node serving the room, and each session's timeline in monitor shows each move with its
  * cause in plain words.
  */
@@ -76,10 +77,14 @@ class MediaFailoverTest {
                 Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log")).stream()
                         .filter(l -> l.contains("moving room") || l.contains("moved from media node"))
                         .forEach(l -> System.out.println("signaling: " + l));
-                assertTrue(Files.readString(mesh.home.resolve("logs").resolve("signaling.log"))
-                        .contains("(node-unresponsive)"), "the cause is the node's silence to the leader's pings");
+                // Found by the pages' stall reports with two pings (node-stalled), or by four pings alone
+                // (node-unresponsive) if the reports came late.
+                String signalingLog = Files.readString(mesh.home.resolve("logs").resolve("signaling.log"));
+                boolean stalled = signalingLog.contains("(node-stalled)");
+                assertTrue(stalled || signalingLog.contains("(node-unresponsive)"),
+                        "the cause is the node's silence to the leader's pings");
                 assertMonitorShowsTheMove(mesh, session, room, first == 0 ? "media-local" : "media-local-1",
-                        "stopped answering");
+                        stalled ? "stopped sending media and answering" : "stopped answering");
                 assertServes(mesh, drained, room);
             }
         }
@@ -91,8 +96,8 @@ class MediaFailoverTest {
             for (SfuPage p : pages) {
                 for (SfuPage other : pages) {
                     if (other != p) {
-                        assertTrue(p.decodedByStream().getOrDefault(other.streamId(), 0L) > 0, p.user + " decodes "
-                                + other.user + ": " + p.diagnostics());
+                        assertTrue(p.decodedByStream().getOrDefault(other.streamId(), 0L) > 0, () -> p.user
+                                + " decodes " + other.user + ": " + p.diagnostics());
                     }
                 }
             }
@@ -103,8 +108,8 @@ class MediaFailoverTest {
     private static void awaitOnNode(List<SfuPage> pages, int udpPort) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             for (SfuPage p : pages) {
-                assertTrue(sfuSdp(p).contains(" " + udpPort + " typ host"), p.user + " connected to the node on "
-                        + udpPort + ": " + p.diagnostics());
+                assertTrue(sfuSdp(p).contains(" " + udpPort + " typ host"), () -> p.user + " connected to the node"
+                        + " on " + udpPort + ": " + p.diagnostics());
             }
         });
         awaitEveryPageDecodesTheOthers(pages, Duration.ofSeconds(60));

@@ -213,6 +213,15 @@ final class Mesh implements AutoCloseable {
     static synchronized int portBlock(Set<Integer> taken) {
         int low = 10_000;
         int high = ephemeralLow() - 100 * MAX_INSTANCES;
+        if (high - low < 1_000) {
+            // An ephemeral range that starts low (some containers): above it instead, or give up clearly.
+            low = ephemeralHigh() + 1;
+            high = 65_535 - 100 * MAX_INSTANCES;
+            if (high - low < 1_000) {
+                throw new IllegalStateException("no room for test ports outside the ephemeral range "
+                        + ephemeralLow() + "-" + ephemeralHigh() + " (net.ipv4.ip_local_port_range)");
+            }
+        }
         java.util.Random random = new java.util.Random();
         for (int attempt = 0; attempt < 1000; attempt++) {
             int base = low + random.nextInt(high - low);
@@ -227,17 +236,26 @@ final class Mesh implements AutoCloseable {
                 return base;
             }
         }
-        throw new IllegalStateException("no free port block below " + high);
+        throw new IllegalStateException("no free port block in " + low + "-" + high);
     }
 
     /** The first port of the kernel's ephemeral range; 32768 (Linux's default) when it cannot be read. */
     static int ephemeralLow() {
+        return ephemeralRange(0, 32768);
+    }
+
+    /** The last port of the kernel's ephemeral range; 60999 (Linux's default) when it cannot be read. */
+    static int ephemeralHigh() {
+        return ephemeralRange(1, 60999);
+    }
+
+    private static int ephemeralRange(int field, int fallback) {
         try {
             // read line by line: Files.readString trusts the size /proc reports and returns one byte
             return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0)
-                    .trim().split("\\s+")[0]);
+                    .trim().split("\\s+")[field]);
         } catch (IOException | RuntimeException e) {
-            return 32768;
+            return fallback;
         }
     }
 

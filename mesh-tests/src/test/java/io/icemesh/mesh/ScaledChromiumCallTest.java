@@ -75,8 +75,8 @@ class ScaledChromiumCallTest {
         String room = "scaled-sfu-" + UUID.randomUUID().toString().substring(0, 8);
         try (SfuPage a = SfuPage.join(first, room, "on-0", ""); SfuPage b = SfuPage.join(second, room, "on-1", "")) {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, "a decodes b: " + a.diagnostics());
-                assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, "b decodes a: " + b.diagnostics());
+                assertTrue(a.decodedByStream().getOrDefault(b.streamId(), 0L) > 0, () -> "a decodes b: " + a.diagnostics());
+                assertTrue(b.decodedByStream().getOrDefault(a.streamId(), 0L) > 0, () -> "b decodes a: " + b.diagnostics());
             });
         }
     }

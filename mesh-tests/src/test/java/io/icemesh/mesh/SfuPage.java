@@ -59,6 +59,8 @@ final class SfuPage implements AutoCloseable {
     final String user;
     final Browser browser;
     private String streamId;
+    /** The mesh's logs folder when joined through {@link #join(Mesh, String, String, String)}, else null. */
+    private java.nio.file.Path logs;
 
     private SfuPage(String user, Browser browser) {
         this.user = user;
@@ -72,7 +74,9 @@ final class SfuPage implements AutoCloseable {
 
     /** Opens the web client with extra page options ({@code &simulcast=1}, ...) and joins the SFU room. */
     static SfuPage join(Mesh mesh, String room, String user, String options) throws Exception {
-        return join(mesh.ports.get("signaling"), room, user, options);
+        SfuPage page = join(mesh.ports.get("signaling"), room, user, options);
+        page.logs = mesh.home.resolve("logs");
+        return page;
     }
 
     /** Opens the web client of the signaling instance on {@code port} and joins the SFU room there. */
@@ -156,9 +160,40 @@ final class SfuPage implements AutoCloseable {
         try {
             return user + " (publishes " + streamId() + "): status '" + browser.driver.findElement(By.id("status"))
                     .getText() + "', stats " + browser.js("return JSON.stringify(window.icemeshStats)")
-                    + ", inbound " + inbound();
+                    + ", inbound " + inbound() + serverLines();
         } catch (RuntimeException e) {
-            return user + ": no diagnostics (" + e + ")";
+            return user + ": no diagnostics (" + e + ")" + serverLines();
+        }
+    }
+
+    /**
+     * The last lines signaling and media-service logged about this page's session (by its id), so that a failure
+     * seen only in a CI summary says what the servers did: allocation, answer, ICE, DTLS, moves, ends.
+     */
+    private String serverLines() {
+        if (logs == null) {
+            return "";
+        }
+        try {
+            Object session = browser.js("return window.icemeshSession && window.icemeshSession.sessionId");
+            if (!(session instanceof String id)) {
+                return "";
+            }
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            try (var files = java.nio.file.Files.list(logs)) {
+                for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().matches(
+                        "(signaling|media)(-\\d+)?\\.log")).sorted().toList()) {
+                    for (String line : java.nio.file.Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
+                        if (line.contains(id)) {
+                            lines.add(f.getFileName() + ": " + (line.length() > 240 ? line.substring(0, 240) : line));
+                        }
+                    }
+                }
+            }
+            return "\n  server log lines of session " + id + " (last 12):\n    "
+                    + String.join("\n    ", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "\n  (server logs unreadable: " + e + ")";
         }
     }
 

@@ -92,6 +92,8 @@ public class SignalingSessions implements RoomLog.Listener {
     private final String me;
     /** Per session, when this instance last wrote its client's stall report (at most one a second). */
     private final Map<String, Long> stallWritten = new ConcurrentHashMap<>();
+    /** Per session whose socket this instance holds, when its room last moved (its stall reports wait a while). */
+    private final Map<String, Long> movedAt = new ConcurrentHashMap<>();
     /** Every open socket of this instance. */
     private final Map<String, WebSocketConnection> sockets = new ConcurrentHashMap<>();
     /** Sockets that speak for a session. */
@@ -324,8 +326,14 @@ public class SignalingSessions implements RoomLog.Listener {
         if (last != null && now - last < 1_000) {
             return null;
         }
+        Long moved = movedAt.get(from.sessionId());
+        if (moved != null && now - moved < RoomMover.STALL_WINDOW_MS) {
+            // About the connection the move just replaced (sent before the client took sfu-moved): the node it
+            // names now is the new one, which is busy taking the room, not stalled.
+            return null;
+        }
         stallWritten.put(from.sessionId(), now);
-        if (stallWritten.size() > 100_000) {
+        if (stallWritten.size() > 10_000) {
             stallWritten.values().removeIf(at -> now - at > 1_000);
         }
         log.submit(new RoomCommand.SfuStalled(from.room(), me, from.sessionId(), from.mediaNode(), now));
@@ -602,6 +610,11 @@ public class SignalingSessions implements RoomLog.Listener {
      * the node in order on the room's partition; the allocation's round trip is off the path to video.
      */
     private void moveEndpoint(Outcome.Moved moved, Member m) {
+        long now = System.currentTimeMillis();
+        movedAt.put(m.sessionId(), now);
+        if (movedAt.size() > 10_000) {
+            movedAt.values().removeIf(at -> now - at > RoomMover.STALL_WINDOW_MS);
+        }
         WebSocketConnection socket = sockets.get(m.connection());
         CompletionStage<MediaReply> allocated = media.request(MediaCommandType.ALLOCATE, moved.to(), m.room(),
                 m.sessionId(), null);

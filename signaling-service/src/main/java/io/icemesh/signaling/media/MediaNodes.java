@@ -33,6 +33,8 @@ public class MediaNodes {
     private final Map<String, NodeAnnouncement> nodes = new ConcurrentHashMap<>();
     /** Nodes that stopped answering pings, with when that was found (epoch ms); a later announcement clears it. */
     private final Map<String, Long> unresponsive = new ConcurrentHashMap<>();
+    /** Why each node in {@link #unresponsive} was found so: {@link #UNRESPONSIVE} or {@link #STALLED}. */
+    private final Map<String, String> unresponsiveReason = new ConcurrentHashMap<>();
 
     public void onNode(String nodeId, NodeAnnouncement announcement) {
         if (announcement == null) {
@@ -44,6 +46,9 @@ public class MediaNodes {
             // Announced after it was found unresponsive: it is back (restarted, or the pause is over).
             unresponsive.computeIfPresent(announcement.nodeId(),
                     (id, since) -> announcement.timestampMs() > since ? null : since);
+            if (!unresponsive.containsKey(announcement.nodeId())) {
+                unresponsiveReason.remove(announcement.nodeId());
+            }
         }
     }
 
@@ -52,7 +57,17 @@ public class MediaNodes {
      * until it announces itself again.
      */
     public void unresponsive(String node, long nowMs) {
-        unresponsive.putIfAbsent(node, nowMs);
+        unresponsive(node, nowMs, UNRESPONSIVE);
+    }
+
+    /**
+     * As {@link #unresponsive(String, long)}, found by {@code reason}: {@link #UNRESPONSIVE} (pings alone) or
+     * {@link #STALLED} (a client's stall report and pings).
+     */
+    public void unresponsive(String node, long nowMs, String reason) {
+        if (unresponsive.putIfAbsent(node, nowMs) == null) {
+            unresponsiveReason.put(node, reason);
+        }
     }
 
     /** Where a new SFU peer's room should be: its node, or the node to place it on (replacing a gone one). */
@@ -77,6 +92,7 @@ public class MediaNodes {
     public static final String DRAINING = "node-draining";
     public static final String GONE = "node-gone";
     public static final String UNRESPONSIVE = "node-unresponsive";
+    public static final String STALLED = "node-stalled";
 
     /** Media nodes to ping: announced within {@link #NODE_EXPIRY}, not draining, not already found unresponsive. */
     public java.util.Set<String> pingable(long now) {
@@ -97,12 +113,15 @@ public class MediaNodes {
                     + " s: it crashed or was cut off)";
             case UNRESPONSIVE -> "media node " + from + " stopped answering (" + RoomMover.PING_MISSES
                     + " pings over Kafka unanswered for " + RoomMover.PING_TIMEOUT_MS + " ms each: it crashed or hangs)";
+            case STALLED -> "media node " + from + " stopped sending media and answering (a client's media stopped,"
+                    + " and pings over Kafka went unanswered for " + RoomMover.STALL_CONFIRM_MS + " ms or more: it"
+                    + " crashed or hangs)";
             default -> "media node " + from + " gave way (" + reason + ")";
         };
         return why + ": the room moved to " + to;
     }
 
-    /** Why rooms must leave a node: {@link #DRAINING}, {@link #GONE} or {@link #UNRESPONSIVE}. */
+    /** Why rooms must leave a node: {@link #DRAINING}, {@link #GONE}, {@link #UNRESPONSIVE} or {@link #STALLED}. */
     public record Leaving(String reason) {
     }
 
@@ -117,7 +136,7 @@ public class MediaNodes {
             return null;
         }
         if (unresponsive.containsKey(node)) {
-            return new Leaving(UNRESPONSIVE);
+            return new Leaving(unresponsiveReason.getOrDefault(node, UNRESPONSIVE));
         }
         if (n.timestampMs() + GONE_AFTER.toMillis() <= System.currentTimeMillis()) {
             return new Leaving(GONE);

@@ -23,9 +23,11 @@ import org.jboss.logging.Logger;
  * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
  * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only
- * slow under load is not. Every instance then gives its own sessions of the room an endpoint on the new node and tells
- * the clients to connect again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply
- * not have read the announcements yet).
+ * slow under load is not. A client's report that its SFU connection stopped carrying media ({@code sfu-stalled})
+ * shortens that to about a second: the node is then gone once two pings, the oldest {@link #STALL_CONFIRM_MS} old,
+ * went unanswered while another node answered ({@link #stalledAndSilent}). Every instance then gives its own sessions
+ * of the room an endpoint on the new node and tells the clients to connect again ({@code sfu-moved}). A node this
+ * instance never heard of is left alone (it may simply not have read the announcements yet).
  */
 @ApplicationScoped
 public class RoomMover {
@@ -54,7 +56,7 @@ public class RoomMover {
      * leader then takes a node for gone once it has left {@link #STALL_PINGS} pings in a row unanswered for
      * {@link #STALL_CONFIRM_MS}, instead of {@link #PING_MISSES} full timeouts.
      */
-    static final long STALL_WINDOW_MS = 3_000;
+    public static final long STALL_WINDOW_MS = 3_000;
     /** How long the oldest of the pings a stalled node left unanswered must have waited. */
     static final long STALL_CONFIRM_MS = 600;
     /** Unanswered pings in a row a stalled node must have left (sent at least a ping interval apart). */
@@ -258,7 +260,11 @@ public class RoomMover {
         stallReportedAt.put(node, now);
         ScheduledExecutorService t = timer;
         if (t != null) {
-            t.execute(() -> judgeStalled(node, System.currentTimeMillis()));
+            try {
+                t.execute(() -> judgeStalled(node, System.currentTimeMillis()));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
         }
     }
 
@@ -289,14 +295,18 @@ public class RoomMover {
         LOG.warnf("media node %s: a client reports its media stopped, and the node left every ping unanswered for %d"
                 + " ms while others answer: moving its rooms", node, now - firstUnanswered);
         stallReportedAt.remove(node);
-        nodes.unresponsive(node, now);
+        nodes.unresponsive(node, now, MediaNodes.STALLED);
         misses.remove(node);
         firstMissSentAt.remove(node);
         answeredSentAt.remove(node);
         pingsSent.remove(node);
         ScheduledExecutorService t = timer;
         if (t != null) {
-            t.execute(this::pass); // its rooms move now, not on the next pass
+            try {
+                t.execute(this::pass); // its rooms move now, not on the next pass
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
         }
     }
 

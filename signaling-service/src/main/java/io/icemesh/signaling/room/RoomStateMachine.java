@@ -322,8 +322,9 @@ public final class RoomStateMachine {
     private Outcome sfuStalled(RoomCommand.SfuStalled st) {
         Session s = sessions.get(st.sessionId());
         Room room = s == null ? null : rooms.get(s.room);
-        if (room == null || !room.name.equals(st.room()) || room.node == null || !room.node.equals(st.node())) {
-            return new Outcome.Ignored("session " + st.sessionId() + " is not in a room on " + st.node());
+        if (room == null || !s.admitted || !room.name.equals(st.room()) || room.node == null
+                || !room.node.equals(st.node())) {
+            return new Outcome.Ignored("session " + st.sessionId() + " is not admitted to a room on " + st.node());
         }
         return new Outcome.Stalled(room.name, room.node, st.sessionId(), st.atMs());
     }

@@ -127,5 +127,13 @@ class MediaNodesTest {
         assertEquals("node-unresponsive", nodes.leaving("a").reason(), "a late old announcement changes nothing");
         nodes.onNode("a", node("a", 100, 0, false, now + 2));
         assertEquals(null, nodes.leaving("a"), "announcing again, it serves again");
+        // Found by a client's stall report and pings: its own reason and words.
+        nodes.unresponsive("a", now + 3, MediaNodes.STALLED);
+        assertEquals("node-stalled", nodes.leaving("a").reason());
+        assertTrue(MediaNodes.moveInPlainWords("a", "b", "node-stalled").startsWith(
+                "media node a stopped sending media and answering"), "the cause in plain words");
+        nodes.onNode("a", node("a", 100, 0, false, now + 4));
+        nodes.unresponsive("a", now + 5);
+        assertEquals("node-unresponsive", nodes.leaving("a").reason(), "a later finding has its own reason");
     }
 }
