@@ -277,20 +277,32 @@ public class SignalingSessions implements RoomLog.Listener {
     }
 
     /**
+     * The refusal of {@code type}, a message only an SFU room's client sends to {@code "sfu"}: not joined, a P2P room
+     * ({@code wrongMode} says what to do there), or another addressee. Null when it may go on.
+     */
+    private Reply refuseOutsideSfu(String type, String wrongMode, JsonNode msg, WebSocketConnection connection) {
+        Binding b = bound.get(connection.id());
+        if (b == null) {
+            return Reply.error("not-joined", "join a room before sending " + type);
+        }
+        if (b.mode() != RoomMode.SFU) {
+            return Reply.error("wrong-mode", wrongMode);
+        }
+        if (!SFU.equals(msg.path("to").asText(SFU))) {
+            return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + SFU + "\"");
+        }
+        return null;
+    }
+
+    /**
      * An SFU room's client asks media-service to restart ICE on its connection: the SFU then sends an offer with new
      * ICE credentials (the client never offers again in an SFU room). In a P2P room an ICE restart is a new offer.
      */
     Reply iceRestart(JsonNode msg, WebSocketConnection connection) {
-        Binding b = bound.get(connection.id());
-        if (b == null) {
-            return Reply.error("not-joined", "join a room before sending ice-restart");
-        }
-        if (b.mode() != RoomMode.SFU) {
-            return Reply.error("wrong-mode", "ice-restart is for SFU rooms; in a P2P room send a new offer with new"
-                    + " ICE credentials to the peer");
-        }
-        if (!SFU.equals(msg.path("to").asText(SFU))) {
-            return Reply.error("unknown-peer", "in an SFU room, send ice-restart to \"" + SFU + "\"");
+        Reply refused = refuseOutsideSfu("ice-restart", "ice-restart is for SFU rooms; in a P2P room send a new offer"
+                + " with new ICE credentials to the peer", msg, connection);
+        if (refused != null) {
+            return refused;
         }
         Member from = memberOf(connection);
         if (from == null) {
@@ -307,15 +319,9 @@ public class SignalingSessions implements RoomLog.Listener {
      * commands (the pings find a dead node anyway, only later).
      */
     Reply sfuStalled(JsonNode msg, WebSocketConnection connection) {
-        Binding b = bound.get(connection.id());
-        if (b == null) {
-            return Reply.error("not-joined", "join a room before sending sfu-stalled");
-        }
-        if (b.mode() != RoomMode.SFU) {
-            return Reply.error("wrong-mode", "sfu-stalled is for SFU rooms");
-        }
-        if (!SFU.equals(msg.path("to").asText(SFU))) {
-            return Reply.error("unknown-peer", "in an SFU room, send sfu-stalled to \"" + SFU + "\"");
+        Reply refused = refuseOutsideSfu("sfu-stalled", "sfu-stalled is for SFU rooms", msg, connection);
+        if (refused != null) {
+            return refused;
         }
         Member from = memberOf(connection);
         if (from == null || from.mediaNode() == null || !accepting()) {
@@ -345,15 +351,9 @@ public class SignalingSessions implements RoomLog.Listener {
      * alone) of one track or of all it receives. P2P peers negotiate layers with each other, so there it is wrong-mode.
      */
     Reply setQuality(JsonNode msg, WebSocketConnection connection) {
-        Binding b = bound.get(connection.id());
-        if (b == null) {
-            return Reply.error("not-joined", "join a room before sending set-quality");
-        }
-        if (b.mode() != RoomMode.SFU) {
-            return Reply.error("wrong-mode", "set-quality is for SFU rooms");
-        }
-        if (!SFU.equals(msg.path("to").asText(SFU))) {
-            return Reply.error("unknown-peer", "in an SFU room, send set-quality to \"" + SFU + "\"");
+        Reply refused = refuseOutsideSfu("set-quality", "set-quality is for SFU rooms", msg, connection);
+        if (refused != null) {
+            return refused;
         }
         QualityRequest request;
         try {

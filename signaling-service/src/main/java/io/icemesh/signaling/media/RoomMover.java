@@ -235,14 +235,32 @@ public class RoomMover {
                 && log.isLeader()) {
             LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each) while others answer: moving its"
                     + " rooms", node, missed, PING_TIMEOUT_MS);
-            nodes.unresponsive(node, System.currentTimeMillis());
-            misses.remove(node);
-            firstMissSentAt.remove(node);
-            answeredSentAt.remove(node);
-            // Its rooms move now, not on the next pass.
-            ScheduledExecutorService t = timer;
-            if (t != null) {
-                t.execute(this::pass);
+            gone(node, System.currentTimeMillis(), MediaNodes.UNRESPONSIVE);
+        }
+    }
+
+    /**
+     * The leader found {@code node} gone for {@code reason}: it takes no new rooms, what was counted about it is
+     * dropped (a fresh start once it announces again), and its rooms move now, not on the next pass.
+     */
+    private void gone(String node, long now, String reason) {
+        nodes.unresponsive(node, now, reason);
+        misses.remove(node);
+        firstMissSentAt.remove(node);
+        answeredSentAt.remove(node);
+        pingsSent.remove(node);
+        stallReportedAt.remove(node);
+        soon(this::pass);
+    }
+
+    /** Runs {@code task} on the mover's thread; nothing once it has stopped. */
+    private void soon(Runnable task) {
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            try {
+                t.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
             }
         }
     }
@@ -258,14 +276,7 @@ public class RoomMover {
             return;
         }
         stallReportedAt.put(node, now);
-        ScheduledExecutorService t = timer;
-        if (t != null) {
-            try {
-                t.execute(() -> judgeStalled(node, System.currentTimeMillis()));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // shutting down
-            }
-        }
+        soon(() -> judgeStalled(node, System.currentTimeMillis()));
     }
 
     /**
@@ -294,20 +305,7 @@ public class RoomMover {
         }
         LOG.warnf("media node %s: a client reports its media stopped, and the node left every ping unanswered for %d"
                 + " ms while others answer: moving its rooms", node, now - firstUnanswered);
-        stallReportedAt.remove(node);
-        nodes.unresponsive(node, now, MediaNodes.STALLED);
-        misses.remove(node);
-        firstMissSentAt.remove(node);
-        answeredSentAt.remove(node);
-        pingsSent.remove(node);
-        ScheduledExecutorService t = timer;
-        if (t != null) {
-            try {
-                t.execute(this::pass); // its rooms move now, not on the next pass
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // shutting down
-            }
-        }
+        gone(node, now, MediaNodes.STALLED);
     }
 
     /**
