@@ -76,6 +76,9 @@ public class MediaNode implements EndpointObserver {
     private volatile boolean started;
     private boolean stopped;
     private ScheduledExecutorService timers;
+    private ScheduledExecutorService watchdogTimer;
+    private final TimerWatchdog watchdog = new TimerWatchdog(System::nanoTime);
+    private volatile long consentTimeoutMillis = Long.MAX_VALUE;
 
     void start(@Observes StartupEvent event) {
         try {
@@ -89,6 +92,13 @@ public class MediaNode implements EndpointObserver {
             t.setDaemon(true);
             return t;
         });
+        timers.scheduleAtFixedRate(watchdog::beat, 0, 250, TimeUnit.MILLISECONDS);
+        watchdogTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "media-timer-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdogTimer.scheduleWithFixedDelay(watchdog::check, 1, 1, TimeUnit.SECONDS);
         DtlsCertificate certificate = DtlsCertificate.generate("icemesh-media-" + config.nodeId());
         metrics = new MediaMetrics(registry, this::endpointCount);
         MediaConfig.Feedback feedback = config.feedback();
@@ -157,6 +167,7 @@ public class MediaNode implements EndpointObserver {
             throw new IllegalStateException("icemesh.media.ice.consent-timeout (" + config.ice().consentTimeout()
                     + ") must exceed icemesh.media.ice.consent-interval (" + config.ice().consentInterval() + ")");
         }
+        consentTimeoutMillis = config.ice().consentTimeout().toMillis();
         long consentTick = Math.max(50, config.ice().consentInterval().toMillis() / 5);
         timers.scheduleWithFixedDelay(() -> {
             try {
@@ -165,12 +176,20 @@ public class MediaNode implements EndpointObserver {
                     if (ep.isClosed()) {
                         continue;
                     }
-                    ep.ice().checkConsent(now, consentInterval);
+                    IceSession ice = ep.ice();
+                    ice.checkConsent(now, consentInterval);
                     // RFC 7675: the client has answered no consent check for the timeout; stop sending to it. While
                     // an ICE restart runs (the old path is usually what died), its own connect timeout decides.
-                    if (ep.restartingIce() == null && ep.ice().consentExpired(now, consentTimeout)) {
-                        LOG.infof("endpoint %s in room %s: consent expired, ending it", ep.id(), ep.roomId());
+                    if (ep.restartingIce() == null && ice.consentExpired(now, consentTimeout)) {
+                        LOG.infof("endpoint %s in room %s: consent expired, ending it (%s)", ep.id(), ep.roomId(),
+                                ice.consentState(now));
                         transportFailed(ep, CONSENT_EXPIRED);
+                        continue;
+                    }
+                    String warning = ice.consentWarning(now, consentInterval);
+                    if (warning != null) {
+                        LOG.infof("endpoint %s in room %s: no consent answer for %d ms (%s)", ep.id(), ep.roomId(),
+                                ice.consentSilenceMillis(now), warning);
                     }
                 }
             } catch (RuntimeException e) {
@@ -237,6 +256,7 @@ public class MediaNode implements EndpointObserver {
         }
         rooms.endAll("node-shutdown");
         timers.shutdownNow();
+        watchdogTimer.shutdownNow();
         harvesters.close();
     }
 
@@ -293,6 +313,19 @@ public class MediaNode implements EndpointObserver {
     }
 
     /** The bound UDP port (0 before start). */
+    /** How long since the node's timer thread last ran, in ms (see {@link TimerWatchdog}). */
+    public long timerLagMillis() {
+        return watchdog.lagMillis();
+    }
+
+    /**
+     * Whether the timer thread has been stuck for longer than the consent timeout: the node can no longer keep
+     * RFC 7675 (it would go on sending to clients whose consent ran out) nor send RTCP reports or key frame requests.
+     */
+    public boolean timersStuck() {
+        return timerLagMillis() > consentTimeoutMillis;
+    }
+
     public int udpPort() {
         IceHarvesters h = harvesters;
         return h == null ? 0 : h.port();

@@ -303,8 +303,10 @@ public final class Endpoint implements BufferHandler, DtlsSession.Listener, Auto
     /** Push API: every non-STUN datagram from this endpoint's client, on the harvester thread. */
     @Override
     public void handleBuffer(Buffer buffer) {
-        lastActivityNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastActivityNanos = now;
         try {
+            ice.payloadFrom(buffer.getRemoteAddress(), now);
             byte[] b = buffer.getBuffer();
             int off = buffer.getOffset();
             int len = buffer.getLength();

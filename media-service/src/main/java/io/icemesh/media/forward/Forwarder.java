@@ -46,7 +46,7 @@ public final class Forwarder implements NodeContext.PacketSink {
     private final ThreadLocal<FeedbackRouter> routers = ThreadLocal.withInitial(FeedbackRouter::new);
     private final ThreadLocal<byte[]> rtcpScratch = ThreadLocal.withInitial(() -> new byte[64]);
     /** Tracks with a key frame request held back (see {@link #requestPli}). */
-    private final java.util.Set<Track> deferredKeyframes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final OnePassSet<Track> deferredKeyframes = new OnePassSet<>();
     private final ThreadLocal<byte[]> heldPlain = ThreadLocal.withInitial(() -> new byte[PacketCache.MAX_PACKET]);
     private final ThreadLocal<PacketBuffer> heldOut =
             ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
@@ -453,13 +453,10 @@ public final class Forwarder implements NodeContext.PacketSink {
      * their keys; forgets those of publishers that left. Called by a node timer a few times per interval.
      */
     public void sendDeferredKeyframeRequests(long nowNanos) {
-        for (Track track : deferredKeyframes) {
-            // Out of the set before looking: a request deferred meanwhile by another thread adds it back, so none is
-            // lost between this look and the removal.
-            deferredKeyframes.remove(track);
+        deferredKeyframes.pass(track -> {
             if (track.publisher().isClosed()) {
                 track.clearDeferredKeyframeRequest();
-                continue;
+                return false;
             }
             if (track.publisher().srtp() != null) {
                 int ssrc = track.takeDueKeyframeRequest(nowNanos, pliMinIntervalNanos);
@@ -467,10 +464,8 @@ public final class Forwarder implements NodeContext.PacketSink {
                     metrics.pliSent(MediaMetrics.PliCause.DEFERRED);
                 }
             }
-            if (track.hasDeferredKeyframeRequest()) {
-                deferredKeyframes.add(track);
-            }
-        }
+            return track.hasDeferredKeyframeRequest();
+        });
     }
 
     private boolean sendPli(Track track, int mediaSsrc) {

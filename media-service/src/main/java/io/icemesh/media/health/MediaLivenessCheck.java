@@ -7,7 +7,11 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
-/** Live while the UDP port is bound (a draining node is alive, just not ready). */
+/**
+ * Live while the UDP port is bound and the node's timer thread runs (stuck for longer than the consent timeout, the
+ * node can no longer stop sending to clients whose consent ran out: a restart is better). A draining node is alive,
+ * just not ready.
+ */
 @Liveness
 @ApplicationScoped
 public class MediaLivenessCheck implements HealthCheck {
@@ -17,6 +21,7 @@ public class MediaLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("media-node").status(node.udpPort() > 0).build();
+        return HealthCheckResponse.named("media-node").status(node.udpPort() > 0 && !node.timersStuck())
+                .withData("timerLagMs", node.timerLagMillis()).build();
     }
 }

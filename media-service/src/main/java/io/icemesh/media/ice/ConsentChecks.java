@@ -1,5 +1,8 @@
 package io.icemesh.media.ice;
 
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.ice4j.ResponseCollector;
 import org.ice4j.StunResponseEvent;
@@ -44,6 +47,15 @@ final class ConsentChecks implements ResponseCollector {
     private volatile boolean connected;
     private boolean scheduled;
     private long nextCheckNanos;
+    /** What each checked address did: for the log line that says why consent is running out. */
+    private final Map<TransportAddress, PairRecord> records = new ConcurrentHashMap<>();
+    /** Where the client's payload last came from, and when (written by the port's receive thread). */
+    private volatile SocketAddress payloadFrom;
+    private volatile long payloadNanos;
+    private long lastWarningNanos;
+    /** Moves of the client's payload to another address, and when one was last logged (receive thread only). */
+    private int moves;
+    private long lastMoveLogNanos;
 
     ConsentChecks(Agent agent, IceMediaStream stream, Component component) {
         this.agent = agent;
@@ -87,6 +99,72 @@ final class ConsentChecks implements ResponseCollector {
         }
     }
 
+    /** The client's payload (DTLS, SRTP, SRTCP) came from this address: where ice4j now sends. */
+    void payloadFrom(SocketAddress from, long nowNanos) {
+        SocketAddress previous = payloadFrom;
+        if (from != null && !from.equals(previous)) {
+            payloadFrom = from;
+            if (previous != null) {
+                moves++;
+                if (nowNanos - lastMoveLogNanos >= 1_000_000_000L) {
+                    lastMoveLogNanos = nowNanos;
+                    LOG.infof("agent %s: the client's payload now comes from %s, before from %s (%d moves; %s)",
+                            agent.getLocalUfrag(), from, previous, moves, describe(nowNanos));
+                }
+            }
+        }
+        payloadNanos = nowNanos;
+    }
+
+    /**
+     * What the consent checks saw, for a log line: per checked address its pair's state, checks sent, answers, age
+     * of its last answer and last send error; the selected pair; where the client's payload last came from.
+     */
+    String describe(long nowNanos) {
+        StringBuilder sb = new StringBuilder();
+        CandidatePair selected = component.getSelectedPair();
+        sb.append("selected ").append(selected == null ? "none" : selected.getRemoteCandidate().getTransportAddress());
+        SocketAddress from = payloadFrom;
+        sb.append(", payload from ").append(from == null ? "none" : from);
+        if (from != null) {
+            sb.append(' ').append((nowNanos - payloadNanos) / 1_000_000L).append(" ms ago");
+        }
+        sb.append(", agent ").append(agent.getState());
+        for (CandidatePair pair : stream.getCheckList().toArray(new CandidatePair[0])) {
+            if (pair.getParentComponent() != component) {
+                continue;
+            }
+            TransportAddress remote = pair.getRemoteCandidate().getTransportAddress();
+            sb.append("; ").append(remote).append(' ').append(pair.getState())
+                    .append(pair.isValid() ? " valid" : "").append(pair.isNominated() ? " nominated" : "");
+            PairRecord r = records.get(remote);
+            if (r != null) {
+                sb.append(", sent ").append(r.sent).append(", answered ").append(r.answered)
+                        .append(", timed out ").append(r.timeouts);
+                if (r.lastAnswerNanos != 0) {
+                    sb.append(", last answer ").append((nowNanos - r.lastAnswerNanos) / 1_000_000L).append(" ms ago");
+                }
+                if (r.lastError != null) {
+                    sb.append(", last send error ").append(r.lastError);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * What {@link #describe} says, when the client has answered nothing for more than two and a half intervals (two
+     * checks lost); at most once per interval. Null otherwise.
+     */
+    synchronized String warning(long nowNanos, long intervalNanos) {
+        if (silenceNanos(nowNanos) <= intervalNanos * 5 / 2
+                || (lastWarningNanos != 0 && nowNanos - lastWarningNanos < intervalNanos)) {
+            return null;
+        }
+        lastWarningNanos = nowNanos;
+        return describe(nowNanos);
+    }
+
     /** How long the client has not answered; 0 before ICE completed. */
     long silenceNanos(long nowNanos) {
         return connected ? nowNanos - lastAnswerNanos : 0;
@@ -109,11 +187,14 @@ final class ConsentChecks implements ResponseCollector {
         TransactionID id = TransactionID.createNewTransactionID();
         id.setApplicationData(pair);
         TransportAddress remote = pair.getRemoteCandidate().getTransportAddress();
+        PairRecord record = records.computeIfAbsent(remote, a -> new PairRecord());
         try {
             agent.getStunStack().sendRequest(request, remote, pair.getLocalCandidate().getBase().getTransportAddress(),
                     this, id, RETRANSMIT_MILLIS, RETRANSMIT_MILLIS, retransmissions);
+            record.sent++;
         } catch (Exception e) {
             // The pair's socket is gone (the agent is being freed) or the send failed: no answer, as with a loss.
+            record.lastError = e.toString();
             LOG.debugf("consent check to %s not sent: %s", remote, e.toString());
         }
     }
@@ -121,18 +202,50 @@ final class ConsentChecks implements ResponseCollector {
     /** A success response from where the check went (RFC 8445 section 7.2.5.2.1's symmetry) renews consent. */
     @Override
     public void processResponse(StunResponseEvent event) {
+        Object data = event.getTransactionID().getApplicationData();
         if (event.getResponse().getMessageType() != Response.BINDING_SUCCESS_RESPONSE) {
+            if (data instanceof CandidatePair pair) {
+                PairRecord record = records.get(pair.getRemoteCandidate().getTransportAddress());
+                if (record != null) {
+                    record.lastError = "error response 0x" + Integer.toHexString(event.getResponse().getMessageType());
+                }
+            }
             return;
         }
-        Object data = event.getTransactionID().getApplicationData();
         if (data instanceof CandidatePair pair
-                && pair.getRemoteCandidate().getTransportAddress().equals(event.getRemoteAddress())) {
-            lastAnswerNanos = System.nanoTime();
+                && !pair.getRemoteCandidate().getTransportAddress().equals(event.getRemoteAddress())) {
+            PairRecord record = records.get(pair.getRemoteCandidate().getTransportAddress());
+            if (record != null) {
+                record.lastError = "answer from another address " + event.getRemoteAddress();
+            }
+        } else if (data instanceof CandidatePair pair) {
+            long now = System.nanoTime();
+            lastAnswerNanos = now;
+            PairRecord record = records.get(pair.getRemoteCandidate().getTransportAddress());
+            if (record != null) {
+                record.answered++;
+                record.lastAnswerNanos = now;
+            }
         }
+    }
+
+    /** Counts for one checked address; plain fields, read racily for a log line only. */
+    private static final class PairRecord {
+        int sent;
+        int answered;
+        int timeouts;
+        long lastAnswerNanos;
+        String lastError;
     }
 
     /** A check that got no answer through its retransmissions: consent runs out by time, not by this. */
     @Override
     public void processTimeout(StunTimeoutEvent event) {
+        if (event.getTransactionID().getApplicationData() instanceof CandidatePair pair) {
+            PairRecord record = records.get(pair.getRemoteCandidate().getTransportAddress());
+            if (record != null) {
+                record.timeouts++;
+            }
+        }
     }
 }

@@ -113,6 +113,30 @@ public final class IceSession implements AutoCloseable {
         consent.tick(nowNanos, intervalNanos);
     }
 
+    /** The client's payload came from this address (called by the receive thread for every datagram). */
+    public void payloadFrom(java.net.SocketAddress from, long nowNanos) {
+        consent.payloadFrom(from, nowNanos);
+    }
+
+    /**
+     * A line on why consent is running out (the client answered no check for over two and a half intervals): each
+     * checked address with its pair's state and counts, the selected pair, where payload last came from. At most
+     * once per interval; null when all is well.
+     */
+    public String consentWarning(long nowNanos, long intervalNanos) {
+        return consent.warning(nowNanos, intervalNanos);
+    }
+
+    /** How long the client has answered no consent check, in ms; 0 before ICE completed. */
+    public long consentSilenceMillis(long nowNanos) {
+        return consent.silenceNanos(nowNanos) / 1_000_000L;
+    }
+
+    /** {@link #consentWarning}'s text, now, whatever the silence. */
+    public String consentState(long nowNanos) {
+        return consent.describe(nowNanos);
+    }
+
     /**
      * Whether the client's consent to receive (RFC 7675) has expired: ICE completed, and the client has answered no
      * consent check for longer than {@code timeoutNanos} (30 s in the RFC). The SFU must then stop sending to it.
