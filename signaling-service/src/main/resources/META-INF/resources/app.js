@@ -8,6 +8,13 @@ let localStream = null;
 
 // Read by tests and handy in the console: per peer, the timeline figures shown on its tile.
 window.icemeshStats = {};
+// When the page's own steps first happened (Join click, camera, token, first presented remote frame), in
+// performance.now() ms; with the client's marks this is the stage table of the way to media (icemeshMarks()).
+let pageMarks = {};
+function mark(name) {
+  if (!(name in pageMarks)) pageMarks[name] = performance.now();
+}
+window.icemeshMarks = () => ({ ...pageMarks, ...(client ? client.marks : {}) });
 
 function status(text, error = false) {
   $('status').textContent = text;
@@ -62,6 +69,8 @@ function showTimeline(peerId, t) {
 
 async function join(event) {
   event.preventDefault();
+  pageMarks = {};
+  mark('click');
   $('join-button').disabled = true;
   try {
     status('Starting camera…');
@@ -71,9 +80,11 @@ async function join(event) {
       localStream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
       $('local').srcObject = localStream;
     }
+    mark('camera');
     const room = $('room').value;
     status('Getting a room token…');
     const { token } = await fetchDevToken(location.href, room, $('user').value, $('mode').value);
+    mark('token');
     // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
     const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
     // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
@@ -88,6 +99,10 @@ async function join(event) {
         const target = peerId === SFU && tile.video.srcObject && tile.video.srcObject !== detail.stream
           ? tileFor(`${peerId}:${detail.stream.id}`) : tile;
         target.video.srcObject = detail.stream;
+        // The first remote frame the page presents: what a user sees, not one stats poll (250 ms) later.
+        if (detail.track.kind === 'video' && target.video.requestVideoFrameCallback) {
+          target.video.requestVideoFrameCallback(() => mark('first-frame'));
+        }
         // A publisher that leaves the SFU room: media-service makes its sections inactive and the browser takes its
         // tracks out of its stream. Its tile goes; the SFU's own tile (with the timeline) stays, empty, for the next.
         if (peerId === SFU) {

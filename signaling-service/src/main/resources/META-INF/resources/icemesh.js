@@ -107,6 +107,7 @@ class PeerLink extends EventTarget {
         this.makingOffer = true;
         await pc.setLocalDescription();
         this.client.send({ type: 'offer', to: this.peerId, sdp: pc.localDescription.sdp });
+        this.client.mark('offer-sent');
       } catch (e) {
         this.client.error(e);
       } finally {
@@ -115,6 +116,7 @@ class PeerLink extends EventTarget {
     };
     pc.onicecandidate = ({ candidate, url: eventUrl }) => {
       if (!candidate) return;
+      this.client.mark(`candidate-${candidate.type}`);
       // The server a candidate came from: RTCIceCandidate.url where the browser has it, else the event's (older).
       const url = candidate.url || eventUrl;
       this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
@@ -143,6 +145,7 @@ class PeerLink extends EventTarget {
     };
     pc.oniceconnectionstatechange = () => {
       const state = pc.iceConnectionState;
+      this.client.mark(`ice-${state}`);
       this.timeline.state = state;
       this.report({ event: 'ice-state', state });
       if ((state === 'connected' || state === 'completed') && this.timeline.connectedMs === null) {
@@ -158,7 +161,12 @@ class PeerLink extends EventTarget {
       }
       this.changed();
     };
+    pc.onconnectionstatechange = () => {
+      // 'connected' here is ICE and DTLS both done: SRTP keys exist and media can flow.
+      if (pc.connectionState === 'connected') this.client.mark('dtls-connected');
+    };
     pc.ontrack = ({ track, streams }) => {
+      this.client.mark('track');
       // From a peer: its one stream. From the SFU: one stream per publisher (its msid), each its own tile.
       const stream = streams && streams[0] ? streams[0] : this.remoteStream;
       if (stream === this.remoteStream) this.remoteStream.addTrack(track);
@@ -178,15 +186,18 @@ class PeerLink extends EventTarget {
     const pc = this.pc;
     const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
+    this.client.mark(`${description.type}-received`);
     if (this.ignoreOffer) return;
     await pc.setRemoteDescription(description);
     if (description.type === 'offer') {
       await pc.setLocalDescription();
       this.client.send({ type: 'answer', to: this.peerId, sdp: pc.localDescription.sdp });
+      this.client.mark('answer-sent');
     }
   }
 
   async onCandidate(candidate) {
+    this.client.mark('remote-candidate');
     try {
       await this.pc.addIceCandidate(candidate);
     } catch (e) {
@@ -236,6 +247,7 @@ class PeerLink extends EventTarget {
       const hasVideo = this.pc.getReceivers().some((r) => r.track && r.track.kind === 'video');
       if (this.timeline.firstFrameMs === null && (frames > 0 || (!hasVideo && audioPackets > 0))) {
         this.timeline.firstFrameMs = this.elapsed();
+        this.client.mark('first-frame-stats');
         this.report({ event: 'first-media' });
       }
       this.changed();
@@ -303,6 +315,17 @@ export class IcemeshClient extends EventTarget {
     this.lastSeq = 0;
     this.pendingReports = [];
     this.closed = false;
+    /** When things first happened, in performance.now() ms: see {@link IcemeshClient#mark}. */
+    this.marks = {};
+  }
+
+  /**
+   * Notes the first time something happened on this client's way to media (socket open, joined, offer sent or
+   * received, first candidate of each type, ICE and DTLS states, first track and frame), in performance.now()
+   * milliseconds, so that a page or a benchmark can tell which stage costs the time. Later repeats are ignored.
+   */
+  mark(name) {
+    if (!(name in this.marks)) this.marks[name] = performance.now();
   }
 
   /** Opens the socket and joins; resolves with the 'joined' message. */
@@ -317,7 +340,10 @@ export class IcemeshClient extends EventTarget {
   open(first, attempt = 0) {
     const ws = new WebSocket(this.urls[this.urlIndex]);
     this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify(first));
+    ws.onopen = () => {
+      this.mark('socket-open');
+      ws.send(JSON.stringify(first));
+    };
     ws.onmessage = (e) => this.onMessage(JSON.parse(e.data));
     ws.onclose = () => {
       if (this.closed || ws !== this.ws) return;
@@ -394,6 +420,7 @@ export class IcemeshClient extends EventTarget {
     if (m.seq) this.lastSeq = Math.max(this.lastSeq, m.seq);
     switch (m.type) {
       case 'joined':
+        this.mark('joined');
         this.peerId = m.peerId;
         this.mode = m.mode;
         this.sessionId = m.sessionId;

@@ -1,0 +1,227 @@
+package io.icemesh.mesh;
+
+import io.icemesh.testkit.Browser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.openqa.selenium.By;
+
+/**
+ * Benchmark, not a test (issue #14's first step, "instrument first"): where a P2P call through the web client spends
+ * its time from the newcomer's Join click to its first presented remote frame, stage by stage, beside the floor of
+ * the same browser in the same run: two RTCPeerConnections in one page, signalled in memory, to their first
+ * presented frame (host pairs; relay-only through turn-service with the list `/api/ice-servers` hands out).
+ *
+ * <p>Stages are the web client's marks ({@code window.icemeshMarks()}: click, camera, token, socket open, joined,
+ * offer sent, answer received, first local candidate, ICE checking and connected, DTLS connected, track, first frame
+ * by {@code requestVideoFrameCallback}, and by the 250 ms stats poll) in ms since the click; the answering page's own
+ * offer-to-answer time is its column. Medians of the runs after one warm-up call per mode. Run it on a quiet machine:
+ *
+ *   ./mvnw -q install -DskipTests
+ *   ./mvnw -q -pl mesh-tests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
+ *       -Dexec.classpathScope=test -Dexec.mainClass=io.icemesh.mesh.TimeToMediaBench -Dexec.args="7"
+ */
+public final class TimeToMediaBench {
+
+    /** The newcomer's marks, in the order a call passes them. */
+    static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "offer-sent",
+            "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
+            "track", "first-frame", "first-frame-stats");
+
+    private TimeToMediaBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+        Map<String, Map<String, List<Double>>> byMode = new LinkedHashMap<>();
+        Map<String, List<Double>> floors = new LinkedHashMap<>();
+        Map<String, List<Double>> answering = new LinkedHashMap<>();
+        Map<String, List<Double>> offerHops = new LinkedHashMap<>();
+        Map<String, List<Double>> answerHops = new LinkedHashMap<>();
+        try (Mesh mesh = new Mesh(); Browser a = new Browser(); Browser b = new Browser()) {
+            Mesh.Result up = mesh.upWithLoopbackRelay();
+            if (up.exitCode() != 0) {
+                throw new IllegalStateException(up.output());
+            }
+            String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+            for (String mode : List.of("host", "relay")) {
+                boolean relay = mode.equals("relay");
+                call(base, a, b, relay); // warm-up, not counted
+                floor(base, b, relay);
+                for (int i = 0; i < runs; i++) {
+                    Call c = call(base, a, b, relay);
+                    double f = floor(base, b, relay);
+                    System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent %.0f,"
+                            + " offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f), floor %.0f ms%n",
+                            mode, i + 1, c.marks.get("first-frame"), c.marks.get("camera"), c.marks.get("offer-sent"),
+                            c.offerHopMs, c.answerMs, c.answerHopMs, c.marks.get("answer-received"), f);
+                    c.marks.forEach((k, v) -> byMode.computeIfAbsent(mode, m -> new LinkedHashMap<>())
+                            .computeIfAbsent(k, s -> new ArrayList<>()).add(v));
+                    answering.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerMs);
+                    offerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.offerHopMs);
+                    answerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerHopMs);
+                    floors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
+                }
+            }
+        }
+        String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
+        System.out.printf("load average before: %s; after: %s; %d runs per mode%n%n", loadBefore, loadAfter, runs);
+        System.out.println("| stage (ms since the newcomer's Join click, median) | P2P host | P2P relay-only |");
+        System.out.println("|---|---|---|");
+        for (String stage : STAGES) {
+            System.out.printf("| %s | %s | %s |%n", stage, cell(byMode, "host", stage), cell(byMode, "relay", stage));
+        }
+        System.out.printf("| offer: newcomer sent to answering page received (signaling) | %.0f | %.0f |%n",
+                median(offerHops.get("host")), median(offerHops.get("relay")));
+        System.out.printf("| answering page: offer received to answer sent | %.0f | %.0f |%n",
+                median(answering.get("host")), median(answering.get("relay")));
+        System.out.printf("| answer: answering page sent to newcomer received (signaling) | %.0f | %.0f |%n",
+                median(answerHops.get("host")), median(answerHops.get("relay")));
+        System.out.printf("| floor: two PeerConnections in one page, start to first frame | %.0f | %.0f |%n",
+                median(floors.get("host")), median(floors.get("relay")));
+        for (String mode : List.of("host", "relay")) {
+            List<Double> frame = byMode.get(mode).get("first-frame");
+            List<Double> camera = byMode.get(mode).get("camera");
+            double web = median(frame);
+            double fl = median(floors.get(mode));
+            System.out.printf("%s: click to first frame %.0f ms (after the camera: %.0f ms), floor %.0f ms: "
+                    + "%.2fx (%.2fx after the camera)%n", mode, web, web - median(camera), fl, web / fl,
+                    (web - median(camera)) / fl);
+        }
+    }
+
+    private static String cell(Map<String, Map<String, List<Double>>> byMode, String mode, String stage) {
+        List<Double> v = byMode.getOrDefault(mode, Map.of()).get(stage);
+        return v == null || v.isEmpty() ? "-" : String.format("%.0f", median(v));
+    }
+
+    /** The newcomer's marks since its click; the answering page's offer-to-answer time; the two signaling hops. */
+    private record Call(Map<String, Double> marks, double answerMs, double offerHopMs, double answerHopMs) {
+    }
+
+    /** One call: page a waits in a new room, page b joins; b's marks since its click, a's offer-to-answer time. */
+    private static Call call(String base, Browser a, Browser b, boolean relay) {
+        String room = "ttm-" + UUID.randomUUID().toString().substring(0, 8);
+        String url = base + "?room=" + room + (relay ? "&relay=1" : "");
+        a.driver.get(url);
+        a.driver.findElement(By.id("join-button")).click();
+        waitFor(() -> a.js("return window.icemeshSession") != null, 20);
+        b.driver.get(url);
+        b.driver.findElement(By.id("join-button")).click();
+        waitFor(() -> b.js("const m = window.icemeshMarks(); return m['first-frame'] && m['first-frame-stats']")
+                != null, 60);
+        @SuppressWarnings("unchecked")
+        Map<String, Number> raw = (Map<String, Number>) b.js("return window.icemeshMarks()");
+        double click = raw.get("click").doubleValue();
+        Map<String, Double> marks = new LinkedHashMap<>();
+        raw.forEach((k, v) -> marks.put(k, v.doubleValue() - click));
+        @SuppressWarnings("unchecked")
+        Map<String, Number> answerer = (Map<String, Number>) a.js("return window.icemeshMarks()");
+        double answerMs = answerer.get("answer-sent").doubleValue() - answerer.get("offer-received").doubleValue();
+        // One machine, one wall clock: each page's marks plus its time origin put both pages on the same axis.
+        double originA = ((Number) a.js("return performance.timeOrigin")).doubleValue();
+        double originB = ((Number) b.js("return performance.timeOrigin")).doubleValue();
+        double offerHop = originA + answerer.get("offer-received").doubleValue()
+                - (originB + raw.get("offer-sent").doubleValue());
+        double answerHop = originB + raw.get("answer-received").doubleValue()
+                - (originA + answerer.get("answer-sent").doubleValue());
+        if (relay) {
+            Object pair = b.js("return Object.values(window.icemeshStats)[0].localType");
+            if (!"relay".equals(pair)) {
+                throw new IllegalStateException("relay run used a " + pair + " pair");
+            }
+        }
+        return new Call(marks, answerMs, offerHop, answerHop);
+    }
+
+    /**
+     * The floor: two RTCPeerConnections in one page of the same origin, candidates and descriptions handed over in
+     * memory, from their creation (the camera already open) to the receiver's first presented frame.
+     */
+    private static double floor(String base, Browser b, boolean relay) {
+        b.driver.get(base);
+        Object r = b.async("""
+                const done = arguments[arguments.length - 1];
+                const relay = arguments[0];
+                (async () => {
+                  let iceServers = [];
+                  if (relay) {
+                    const m = await import('/icemesh.js');
+                    const { token } = await m.fetchDevToken(location.href, 'floor-' + Math.random(), 'floor', 'p2p');
+                    iceServers = (await m.fetchIceServers(location.href, token)).iceServers;
+                  }
+                  const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+                  const cfg = { iceServers, iceTransportPolicy: relay ? 'relay' : 'all', bundlePolicy: 'max-bundle' };
+                  const t0 = performance.now();
+                  const x = new RTCPeerConnection(cfg);
+                  const y = new RTCPeerConnection(cfg);
+                  // A candidate that comes before its receiver has the remote description waits for it.
+                  const pending = new Map([[x, []], [y, []]]);
+                  const feed = (to, c) => {
+                    if (to.remoteDescription) to.addIceCandidate(c).catch(() => {});
+                    else pending.get(to).push(c);
+                  };
+                  const flush = (pc) => pending.get(pc).splice(0).forEach((c) => pc.addIceCandidate(c).catch(() => {}));
+                  x.onicecandidate = (e) => { if (e.candidate) feed(y, e.candidate); };
+                  y.onicecandidate = (e) => { if (e.candidate) feed(x, e.candidate); };
+                  stream.getTracks().forEach((t) => x.addTrack(t, stream));
+                  const v = document.createElement('video');
+                  v.muted = true; v.autoplay = true; v.playsInline = true;
+                  document.body.appendChild(v);
+                  const frame = new Promise((resolve) => {
+                    y.ontrack = (e) => {
+                      if (e.track.kind !== 'video') return;
+                      v.srcObject = e.streams[0];
+                      v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
+                      v.play().catch(() => {});
+                    };
+                  });
+                  await x.setLocalDescription();
+                  await y.setRemoteDescription(x.localDescription);
+                  flush(y);
+                  await y.setLocalDescription();
+                  await x.setRemoteDescription(y.localDescription);
+                  flush(x);
+                  const ms = await frame;
+                  let type = null;
+                  const stats = await y.getStats();
+                  stats.forEach((s) => {
+                    if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+                    const pair = stats.get(s.selectedCandidatePairId);
+                    const local = pair && stats.get(pair.localCandidateId);
+                    type = local ? local.candidateType : null;
+                  });
+                  x.close(); y.close(); v.remove(); stream.getTracks().forEach((t) => t.stop());
+                  done({ ms, type });
+                })().catch((e) => done({ error: String(e) }));
+                """, relay);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) r;
+        if (result.get("error") != null) {
+            throw new IllegalStateException("floor: " + result.get("error"));
+        }
+        if (relay && !"relay".equals(result.get("type"))) {
+            throw new IllegalStateException("relay floor used a " + result.get("type") + " pair");
+        }
+        return ((Number) result.get("ms")).doubleValue();
+    }
+
+    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
+                .until(condition);
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
