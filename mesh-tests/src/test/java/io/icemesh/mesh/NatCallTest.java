@@ -102,6 +102,20 @@ class NatCallTest {
 
     @Test
     void twoClientsBehindSymmetricNatsNeedAndUseTheRelay() throws Exception {
+        // The evidence needs both of turn-service's STUN ports in the list the pages get, and signaling drops a port
+        // monitor has marked unhealthy (a probe that timed out on a loaded machine is enough): wait until monitor has
+        // both answering. CI once saw a page gather a server-reflexive candidate from one port only.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode servers = json.readTree(lab.get(NatLab.MONITOR_PORT, "/api/servers").body());
+            for (int port : List.of(3478, NatLab.ALTERNATE_STUN_PORT)) {
+                boolean healthy = false;
+                for (JsonNode s : servers) {
+                    String url = s.get("url").asText();
+                    healthy |= url.startsWith("stun:") && url.endsWith(":" + port) && s.get("healthy").asBoolean();
+                }
+                assertTrue(healthy, "monitor has STUN port " + port + " answering: " + servers);
+            }
+        });
         // monitor's diagnosis of each session names the cause: two STUN ports saw its socket at two ports. Checked
         // while the pages are open: a page that leaves may not have sent its last reports.
         Call call = call("sym1", "sym2", pair -> true, sides -> {
@@ -261,9 +275,10 @@ class NatCallTest {
                 Map<String, Object> pair = last.get();
                 Map<?, ?> t = (Map<?, ?>) page.js("return window.icemeshStats[arguments[0]]", peer);
                 String name = names.get(page);
-                System.out.printf("NAT call %s->%s: %s first frame %s ms, connected %s ms, over %s/%s (%s)%n",
-                        first, second, name, t.get("firstFrameMs"), t.get("connectedMs"), pair.get("localType"),
-                        pair.get("remoteType"), pair.get("relayProtocol"));
+                System.out.printf("NAT call %s->%s: %s first frame %s ms, connected %s ms, over %s/%s (%s); its ICE"
+                        + " servers %s%n", first, second, name, t.get("firstFrameMs"), t.get("connectedMs"),
+                        pair.get("localType"), pair.get("remoteType"), pair.get("relayProtocol"),
+                        page.js("return JSON.stringify(window.icemeshClient.iceServers.map((s) => s.urls))"));
                 sides.add(new Side(name, name.equals(first) ? second : first, pair,
                         (String) page.js("return window.icemeshSession.sessionId")));
             }
