@@ -28,6 +28,9 @@ class TimerWatchdogTest {
         }, "media-timers");
         timer.start();
         beaten.await();
+        // Blocked in stuckHere (the only place it waits), so that its stack names it.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> timer.getState() == Thread.State.WAITING);
         assertNull(watchdog.check(), "on time");
         now.addAndGet(4_000_000_000L);
         assertNull(watchdog.check(), "late, not stuck");
