@@ -59,7 +59,7 @@ class CoturnTurnProbeTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 ServerHealth h = health.latest(WRONG);
                 assertTrue(h != null && !h.healthy(), "coturn with another secret is unhealthy: " + h);
-                assertTrue(h.detail().contains("TURN answered 401"), h.detail());
+                assertTrue(h.detail().contains("TURN answered 401"), h.detail() + "\n" + wrong.log());
             });
         }
     }
