@@ -182,11 +182,11 @@ public class MediaNode implements EndpointObserver {
                     // an ICE restart runs (the old path is usually what died), its own connect timeout decides.
                     if (ep.restartingIce() == null && ice.consentExpired(now, consentTimeout)) {
                         LOG.infof("endpoint %s in room %s: consent expired, ending it (%s)", ep.id(), ep.roomId(),
-                                ice.consentState(now));
+                                ice.consentState(now, ep.lastActivityNanos()));
                         transportFailed(ep, CONSENT_EXPIRED);
                         continue;
                     }
-                    String warning = ice.consentWarning(now, consentInterval);
+                    String warning = ice.consentWarning(now, consentInterval, ep.lastActivityNanos());
                     if (warning != null) {
                         LOG.infof("endpoint %s in room %s: no consent answer for %d ms (%s)", ep.id(), ep.roomId(),
                                 ice.consentSilenceMillis(now), warning);
@@ -312,7 +312,6 @@ public class MediaNode implements EndpointObserver {
         return metrics;
     }
 
-    /** The bound UDP port (0 before start). */
     /** How long since the node's timer thread last ran, in ms (see {@link TimerWatchdog}). */
     public long timerLagMillis() {
         return watchdog.lagMillis();
@@ -326,6 +325,7 @@ public class MediaNode implements EndpointObserver {
         return timerLagMillis() > consentTimeoutMillis;
     }
 
+    /** The bound UDP port (0 before start). */
     public int udpPort() {
         IceHarvesters h = harvesters;
         return h == null ? 0 : h.port();

@@ -49,9 +49,8 @@ final class ConsentChecks implements ResponseCollector {
     private long nextCheckNanos;
     /** What each checked address did: for the log line that says why consent is running out. */
     private final Map<TransportAddress, PairRecord> records = new ConcurrentHashMap<>();
-    /** Where the client's payload last came from, and when (written by the port's receive thread). */
+    /** Where the client's payload last came from (written by the port's receive thread). */
     private volatile SocketAddress payloadFrom;
-    private volatile long payloadNanos;
     private long lastWarningNanos;
     /** Moves of the client's payload to another address, and when one was last logged (receive thread only). */
     private int moves;
@@ -109,25 +108,25 @@ final class ConsentChecks implements ResponseCollector {
                 if (nowNanos - lastMoveLogNanos >= 1_000_000_000L) {
                     lastMoveLogNanos = nowNanos;
                     LOG.infof("agent %s: the client's payload now comes from %s, before from %s (%d moves; %s)",
-                            agent.getLocalUfrag(), from, previous, moves, describe(nowNanos));
+                            agent.getLocalUfrag(), from, previous, moves, describe(nowNanos, nowNanos));
                 }
             }
         }
-        payloadNanos = nowNanos;
     }
 
     /**
      * What the consent checks saw, for a log line: per checked address its pair's state, checks sent, answers, age
-     * of its last answer and last send error; the selected pair; where the client's payload last came from.
+     * of its last answer and last send error; the selected pair; where the client's payload last came from, and how
+     * long ago ({@code lastPayloadNanos}: the endpoint's last activity).
      */
-    String describe(long nowNanos) {
+    String describe(long nowNanos, long lastPayloadNanos) {
         StringBuilder sb = new StringBuilder();
         CandidatePair selected = component.getSelectedPair();
         sb.append("selected ").append(selected == null ? "none" : selected.getRemoteCandidate().getTransportAddress());
         SocketAddress from = payloadFrom;
         sb.append(", payload from ").append(from == null ? "none" : from);
         if (from != null) {
-            sb.append(' ').append((nowNanos - payloadNanos) / 1_000_000L).append(" ms ago");
+            sb.append(' ').append((nowNanos - lastPayloadNanos) / 1_000_000L).append(" ms ago");
         }
         sb.append(", agent ").append(agent.getState());
         for (CandidatePair pair : stream.getCheckList().toArray(new CandidatePair[0])) {
@@ -156,13 +155,13 @@ final class ConsentChecks implements ResponseCollector {
      * What {@link #describe} says, when the client has answered nothing for more than two and a half intervals (two
      * checks lost); at most once per interval. Null otherwise.
      */
-    synchronized String warning(long nowNanos, long intervalNanos) {
+    synchronized String warning(long nowNanos, long intervalNanos, long lastPayloadNanos) {
         if (silenceNanos(nowNanos) <= intervalNanos * 5 / 2
                 || (lastWarningNanos != 0 && nowNanos - lastWarningNanos < intervalNanos)) {
             return null;
         }
         lastWarningNanos = nowNanos;
-        return describe(nowNanos);
+        return describe(nowNanos, lastPayloadNanos);
     }
 
     /** How long the client has not answered; 0 before ICE completed. */

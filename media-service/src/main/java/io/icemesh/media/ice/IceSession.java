@@ -113,7 +113,10 @@ public final class IceSession implements AutoCloseable {
         consent.tick(nowNanos, intervalNanos);
     }
 
-    /** The client's payload came from this address (called by the receive thread for every datagram). */
+    /**
+     * The client's payload came from this address (called by the receive thread for every datagram). When it came
+     * is the endpoint's last activity, which the consent lines below are given.
+     */
     public void payloadFrom(java.net.SocketAddress from, long nowNanos) {
         consent.payloadFrom(from, nowNanos);
     }
@@ -123,8 +126,8 @@ public final class IceSession implements AutoCloseable {
      * checked address with its pair's state and counts, the selected pair, where payload last came from. At most
      * once per interval; null when all is well.
      */
-    public String consentWarning(long nowNanos, long intervalNanos) {
-        return consent.warning(nowNanos, intervalNanos);
+    public String consentWarning(long nowNanos, long intervalNanos, long lastPayloadNanos) {
+        return consent.warning(nowNanos, intervalNanos, lastPayloadNanos);
     }
 
     /** How long the client has answered no consent check, in ms; 0 before ICE completed. */
@@ -133,8 +136,8 @@ public final class IceSession implements AutoCloseable {
     }
 
     /** {@link #consentWarning}'s text, now, whatever the silence. */
-    public String consentState(long nowNanos) {
-        return consent.describe(nowNanos);
+    public String consentState(long nowNanos, long lastPayloadNanos) {
+        return consent.describe(nowNanos, lastPayloadNanos);
     }
 
     /**
