@@ -1,5 +1,8 @@
 package io.icemesh.mesh;
 
+import static io.icemesh.mesh.Benches.median;
+import static io.icemesh.mesh.Benches.waitFor;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.testkit.Browser;
 import java.net.DatagramSocket;
@@ -8,13 +11,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.openqa.selenium.By;
 
 /**
  * Benchmark, not a test: time from joining to the first decoded video frame, for Chromium (host and relay) and
@@ -92,11 +92,7 @@ public final class FirstFrameBench {
         String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room
                 + (relay ? "&relay=1" : "") + (ice == null ? "" : "&ice="
                 + URLEncoder.encode(ice, StandardCharsets.UTF_8));
-        a.driver.get(url);
-        a.driver.findElement(By.id("join-button")).click();
-        waitFor(() -> a.js("return window.icemeshSession") != null, 20);
-        b.driver.get(url);
-        b.driver.findElement(By.id("join-button")).click();
+        Benches.firstThenNewcomer(a, b, url);
         waitFor(() -> b.js("const s = Object.values(window.icemeshStats); return s.length ? s[0].firstFrameMs : null")
                 != null, 60);
         double ms = ((Number) b.js("return Object.values(window.icemeshStats)[0].firstFrameMs")).doubleValue();
@@ -130,17 +126,5 @@ public final class FirstFrameBench {
             a.stop();
             return peer.get("firstFrameMs").asDouble();
         }
-    }
-
-    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
-                .until(condition);
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

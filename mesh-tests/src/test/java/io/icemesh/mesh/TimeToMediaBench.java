@@ -1,16 +1,16 @@
 package io.icemesh.mesh;
 
+import static io.icemesh.mesh.Benches.median;
+import static io.icemesh.mesh.Benches.waitFor;
+
 import io.icemesh.testkit.Browser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.openqa.selenium.By;
 
 /**
  * Benchmark, not a test (issue #14's first step, "instrument first"): where a P2P call through the web client spends
@@ -110,11 +110,7 @@ public final class TimeToMediaBench {
     private static Call call(String base, Browser a, Browser b, boolean relay) {
         String room = "ttm-" + UUID.randomUUID().toString().substring(0, 8);
         String url = base + "?room=" + room + (relay ? "&relay=1" : "");
-        a.driver.get(url);
-        a.driver.findElement(By.id("join-button")).click();
-        waitFor(() -> a.js("return window.icemeshSession") != null, 20);
-        b.driver.get(url);
-        b.driver.findElement(By.id("join-button")).click();
+        Benches.firstThenNewcomer(a, b, url);
         waitFor(() -> b.js("const m = window.icemeshMarks(); return m['first-frame'] && m['first-frame-stats']")
                 != null, 60);
         @SuppressWarnings("unchecked")
@@ -211,17 +207,5 @@ public final class TimeToMediaBench {
             throw new IllegalStateException("relay floor used a " + result.get("type") + " pair");
         }
         return ((Number) result.get("ms")).doubleValue();
-    }
-
-    private static void waitFor(java.util.concurrent.Callable<Boolean> condition, int seconds) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
-                .until(condition);
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }
