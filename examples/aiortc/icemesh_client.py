@@ -17,6 +17,7 @@ gathering ms, connected ms, first remote frame ms, selected pair, and the last "
 """
 import argparse
 import asyncio
+import collections
 import json
 import signal
 import sys
@@ -38,6 +39,8 @@ except ImportError:  # pragma: no cover
 SFU = "sfu"
 """The pseudo peer id of media-service in an SFU room."""
 RECEIVED_INTERVAL_S = 1.0
+# Relay ids remembered, well above the replay buffer signaling keeps per session (64 by default).
+SEEN_RELAYS_KEPT = 2048
 """How often the frames received per remote track are printed."""
 SFU_STALL_S = 0.5
 """As the web client: frames that stop for this long on the SFU connection after they flowed are reported."""
@@ -222,7 +225,21 @@ class Client:
         self.stop = asyncio.Event()
         self.resume_token = None
         self.last_seq = 0
+        # Relay ids already handled: with earlyRelay a peer's offer, answer or candidate may come twice (first
+        # straight from signaling, then the room log's numbered copy), and a resume may replay it once more.
+        self.seen_relays = collections.OrderedDict()
         self.switch = False
+
+    def seen_relay(self, rid):
+        """Whether a relayed message with this rid was handled already (docs/signaling-protocol.md, "Early relay")."""
+        if not rid:
+            return False
+        if rid in self.seen_relays:
+            return True
+        self.seen_relays[rid] = True
+        if len(self.seen_relays) > SEEN_RELAYS_KEPT:
+            self.seen_relays.popitem(last=False)
+        return False
 
     async def send(self, msg):
         await self.ws.send(json.dumps(msg))
@@ -259,7 +276,7 @@ class Client:
         deadline = time.monotonic() + self.args.duration
         self.tasks.append(asyncio.ensure_future(self.print_received()))
         self.token = token
-        first = {"type": "join", "token": token}
+        first = {"type": "join", "token": token, "earlyRelay": True}
         index = 0
         while time.monotonic() < deadline and not self.stop.is_set():
             try:
@@ -277,7 +294,7 @@ class Client:
             if self.resume_token is None:
                 raise SystemExit("signaling closed before the join was answered")
             index = (index + 1) % len(bases)
-            first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq}
+            first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq, "earlyRelay": True}
             await asyncio.sleep(0.2)
         received = self.received()
         for p in self.peers.values():
@@ -301,6 +318,8 @@ class Client:
                 continue
             if isinstance(msg.get("seq"), int):
                 self.last_seq = max(self.last_seq, msg["seq"])
+            if self.seen_relay(msg.get("rid")):
+                continue
             try:
                 await self.on_message(msg)
             except SystemExit:
@@ -368,7 +387,7 @@ class Client:
                     await gone.pc.close()
                 self.peers.clear()
                 self.last_seq = 0
-                await self.send({"type": "join", "token": self.token})
+                await self.send({"type": "join", "token": self.token, "earlyRelay": True})
             elif msg.get("code") == "unavailable" and self.resume_token is not None:
                 self.switch = True  # this instance cannot reach room state: resume on the next
             if not self.peers and msg.get("code") in ("unauthorized", "room-full", "wrong-room"):

@@ -8,6 +8,9 @@ const STATS_INTERVAL_MS = 250;
 // per stall: with the leader's pings it finds a crashed media node in about a second instead of two.
 const SFU_STALL_MS = 500;
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+// Relay ids remembered to drop the second copy of an early relay or a replayed one: well above the replay buffer
+// signaling keeps per session (icemesh.signaling.protocol.resume-backlog, 64 by default).
+const SEEN_RELAYS_KEPT = 2048;
 /** The pseudo peer id of media-service in an SFU room. */
 export const SFU = 'sfu';
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
@@ -313,6 +316,8 @@ export class IcemeshClient extends EventTarget {
     this.iceServersOverride = iceServers;
     this.iceServers = iceServers || [];
     this.lastSeq = 0;
+    /** Relay ids (rid) of offers, answers and candidates already handled: each may come twice (early relay). */
+    this.seenRelays = new Set();
     this.pendingReports = [];
     this.closed = false;
     /** When things first happened, in performance.now() ms: see {@link IcemeshClient#mark}. */
@@ -333,7 +338,7 @@ export class IcemeshClient extends EventTarget {
     return new Promise((resolve, reject) => {
       this.onJoined = resolve;
       this.onJoinFailed = reject;
-      this.open({ type: 'join', token: this.token });
+      this.open({ type: 'join', token: this.token, earlyRelay: true });
     });
   }
 
@@ -359,7 +364,7 @@ export class IcemeshClient extends EventTarget {
     this.resumedOnce = false;
     setTimeout(() => {
       if (this.closed) return;
-      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq }, attempt);
+      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq, earlyRelay: true }, attempt);
     }, delay);
   }
 
@@ -372,7 +377,7 @@ export class IcemeshClient extends EventTarget {
     this.resumeToken = null;
     this.lastSeq = 0;
     const old = this.ws;
-    this.open({ type: 'join', token: this.token });
+    this.open({ type: 'join', token: this.token, earlyRelay: true });
     if (old) old.close();
   }
 
@@ -416,8 +421,24 @@ export class IcemeshClient extends EventTarget {
     this.dispatchEvent(new CustomEvent('peer-left', { detail: { peerId } }));
   }
 
+  /**
+   * Whether a relayed message was handled already. With earlyRelay, a peer's offer, answer or candidate comes first
+   * straight from signaling when both sockets are on one instance (no seq), then again from the room log with its
+   * seq and the same rid; a resume may replay it once more. The first copy is handled, later ones only count.
+   */
+  seenRelay(rid) {
+    if (!rid) return false;
+    if (this.seenRelays.has(rid)) return true;
+    this.seenRelays.add(rid);
+    if (this.seenRelays.size > SEEN_RELAYS_KEPT) this.seenRelays.delete(this.seenRelays.values().next().value);
+    return false;
+  }
+
   async onMessage(m) {
+    // When each kind of message first reached the page (before any handling): the signaling hop ends here.
+    this.mark(`message-${m.type}`);
     if (m.seq) this.lastSeq = Math.max(this.lastSeq, m.seq);
+    if (this.seenRelay(m.rid)) return;
     switch (m.type) {
       case 'joined':
         this.mark('joined');

@@ -120,13 +120,14 @@ public final class TimeToMediaBench {
         raw.forEach((k, v) -> marks.put(k, v.doubleValue() - click));
         @SuppressWarnings("unchecked")
         Map<String, Number> answerer = (Map<String, Number>) a.js("return window.icemeshMarks()");
-        double answerMs = answerer.get("answer-sent").doubleValue() - answerer.get("offer-received").doubleValue();
+        // The hops end when the message reached the other page (message-*), before it handles it.
+        double answerMs = answerer.get("answer-sent").doubleValue() - answerer.get("message-offer").doubleValue();
         // One machine, one wall clock: each page's marks plus its time origin put both pages on the same axis.
         double originA = ((Number) a.js("return performance.timeOrigin")).doubleValue();
         double originB = ((Number) b.js("return performance.timeOrigin")).doubleValue();
-        double offerHop = originA + answerer.get("offer-received").doubleValue()
+        double offerHop = originA + answerer.get("message-offer").doubleValue()
                 - (originB + raw.get("offer-sent").doubleValue());
-        double answerHop = originB + raw.get("answer-received").doubleValue()
+        double answerHop = originB + raw.get("message-answer").doubleValue()
                 - (originA + answerer.get("answer-sent").doubleValue());
         if (relay) {
             Object pair = b.js("return Object.values(window.icemeshStats)[0].localType");

@@ -98,6 +98,12 @@ public class SignalingSessions implements RoomLog.Listener {
     private final Map<String, WebSocketConnection> sockets = new ConcurrentHashMap<>();
     /** Sockets that speak for a session. */
     private final Map<String, Binding> bound = new ConcurrentHashMap<>();
+    /** Sockets whose client asked for early relays ({@code earlyRelay} in its join or resume). */
+    private final java.util.Set<String> earlyRelay = ConcurrentHashMap.newKeySet();
+    /** Relay ids: this process's random prefix and a counter, so that ids from every instance differ. */
+    private final String relayIdPrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
+    private final java.util.concurrent.atomic.AtomicLong relayIds = new java.util.concurrent.atomic.AtomicLong();
+    private final io.micrometer.core.instrument.Counter earlyRelays;
     private volatile boolean draining;
 
     SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomLog log, IceServerDirectory iceServers,
@@ -116,6 +122,9 @@ public class SignalingSessions implements RoomLog.Listener {
         log.listen(this);
         media.onUnsolicited(this::onMediaMessage);
         meters.gauge("icemesh.signaling.connections", sockets, Map::size);
+        this.earlyRelays = io.micrometer.core.instrument.Counter.builder("icemesh.signaling.relays.early")
+                .description("offers, answers and candidates sent to a socket of this instance before the room log"
+                        + " applied them (the log's numbered copy follows)").register(meters);
     }
 
     /** Whether this instance takes sessions: the room log is current and it is not shutting down. */
@@ -159,6 +168,7 @@ public class SignalingSessions implements RoomLog.Listener {
         }
         String sessionId = token.sessionId() != null ? token.sessionId() : UUID.randomUUID().toString();
         String request = UUID.randomUUID().toString();
+        optInToEarlyRelay(msg, connection);
         bound.put(connection.id(), new Binding(sessionId, token.room(), token.mode(), 1));
         RoomCommand.Join join = new RoomCommand.Join(token.room(), me, request, connection.id(), sessionId,
                 UUID.randomUUID().toString().substring(0, 8), token.subject(), token.mode(), newResumeToken(),
@@ -382,6 +392,7 @@ public class SignalingSessions implements RoomLog.Listener {
             return unavailable();
         }
         String request = UUID.randomUUID().toString();
+        optInToEarlyRelay(msg, connection);
         bound.put(connection.id(), new Binding(peer.sessionId(), peer.room(), peer.mode(), 0));
         log.request(request, new RoomCommand.Resume(peer.room(), me, request, connection.id(), resumeToken,
                 msg.path("lastSeq").asLong(0)), applied -> resumeApplied(connection, applied.outcome()), () -> {
@@ -467,8 +478,50 @@ public class SignalingSessions implements RoomLog.Listener {
         if (!accepting()) {
             return unavailable();
         }
+        msg.body().put("rid", relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36));
+        relayEarly(msg, connection);
         log.submit(new RoomCommand.Relay(b.room(), me, connection.id(), b.sessionId(), msg.to(), type, msg.body()));
         return null;
+    }
+
+    private void optInToEarlyRelay(JsonNode msg, WebSocketConnection connection) {
+        if (msg.path("earlyRelay").asBoolean(false)) {
+            earlyRelay.add(connection.id());
+        } else {
+            earlyRelay.remove(connection.id());
+        }
+    }
+
+    /**
+     * Early relay: when the addressee's socket is on this instance too and its client asked for it, the message goes
+     * to that socket now, without {@code seq}, before it is written to the room log; the log's numbered copy (same
+     * {@code rid}) follows when the record is applied, and the client keeps only the first of the two. The log stays
+     * the record every instance agrees on (numbering, replay on resume, the checks of {@link RoomStateMachine}); the
+     * early copy only saves the broker round trip, which on a busy broker is most of a call's set-up. The checks here
+     * are those the state machine makes, on this instance's replica: the sender is the admitted session this socket
+     * speaks for, the addressee another admitted peer of its room. Sent before the record is submitted, so that the
+     * early copy always arrives first. See docs/signaling-protocol.md, "Early relay".
+     */
+    private void relayEarly(RelayMessage msg, WebSocketConnection connection) {
+        if (earlyRelay.isEmpty()) {
+            return;
+        }
+        Member from = memberOf(connection);
+        if (from == null || !from.admitted() || !me.equals(from.instance())
+                || !connection.id().equals(from.connection())) {
+            return;
+        }
+        Member to = rooms.peer(from.room(), msg.to()).orElse(null);
+        if (to == null || to.sessionId().equals(from.sessionId()) || !to.admitted() || !me.equals(to.instance())
+                || to.connection() == null || !earlyRelay.contains(to.connection())) {
+            return;
+        }
+        WebSocketConnection socket = sockets.get(to.connection());
+        if (socket == null || !socket.isOpen()) {
+            return;
+        }
+        send(socket, msg.body().deepCopy().put("from", from.peerId()).toString());
+        earlyRelays.increment();
     }
 
     Reply report(JsonNode msg, WebSocketConnection connection) {
@@ -509,6 +562,7 @@ public class SignalingSessions implements RoomLog.Listener {
     /** The socket closed: an explicit leave already happened, or the peer now waits for a resume. */
     void dropped(WebSocketConnection connection) {
         sockets.remove(connection.id());
+        earlyRelay.remove(connection.id());
         Binding b = bound.remove(connection.id());
         if (b != null && b.epoch() > 0) {
             log.submit(new RoomCommand.Disconnected(b.room(), me, b.sessionId(), b.epoch(),

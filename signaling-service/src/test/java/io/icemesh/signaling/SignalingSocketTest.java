@@ -74,6 +74,46 @@ class SignalingSocketTest {
     }
 
     @Test
+    void aClientThatAsksForEarlyRelayGetsAPeerMessageBeforeTheRoomLogAndThenTheLogsNumberedCopy() throws Exception {
+        String room = uniqueRoom("early");
+        try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+            String aId = a.send(earlyJoin(room)).next("joined").get("peerId").asText();
+            String bId = b.send(earlyJoin(room)).next("joined").get("peerId").asText();
+            String cId = c.send(joinMessage(room)).next("joined").get("peerId").asText();
+            a.next("peer-joined");
+            a.next("peer-joined");
+            b.next("peer-joined");
+
+            b.send("{\"type\":\"offer\",\"to\":\"" + aId + "\",\"sdp\":\"v=0 early\"}");
+            JsonNode early = a.next("offer");
+            assertFalse(early.has("seq"), "the early copy skips the room log, so it has no number: " + early);
+            assertEquals(bId, early.get("from").asText());
+            assertEquals("v=0 early", early.get("sdp").asText());
+            String rid = early.path("rid").asText();
+            assertFalse(rid.isEmpty(), "an early copy names its relay: " + early);
+            JsonNode numbered = a.next("offer");
+            assertEquals(rid, numbered.path("rid").asText(), "the log's copy is the same relay");
+            assertTrue(numbered.path("seq").asLong() > 0, "and carries its seq: " + numbered);
+            assertEquals("v=0 early", numbered.get("sdp").asText());
+
+            // A client that did not ask gets the numbered copy only, as before; one that did gets early copies from
+            // peers that did not ask.
+            b.send("{\"type\":\"candidate\",\"to\":\"" + cId + "\",\"candidate\":{\"candidate\":\"to-c\"}}");
+            JsonNode toC = c.next("candidate");
+            assertTrue(toC.path("seq").asLong() > 0, "no early copy for a client that did not ask: " + toC);
+            c.send("{\"type\":\"candidate\",\"to\":\"" + aId + "\",\"candidate\":{\"candidate\":\"from-c\"}}");
+            JsonNode fromC = a.next("candidate");
+            assertFalse(fromC.has("seq"), fromC.toString());
+            assertEquals(cId, fromC.get("from").asText());
+            assertEquals(fromC.get("rid"), a.next("candidate").get("rid"));
+        }
+    }
+
+    private static String earlyJoin(String room) {
+        return joinMessage(room).replaceFirst("\\{", "{\"earlyRelay\":true,");
+    }
+
+    @Test
     void answersBadInputWithAnErrorAndKeepsTheSocketOpen() throws Exception {
         try (WsClient c = WsClient.connect(ws)) {
             c.next("hello");

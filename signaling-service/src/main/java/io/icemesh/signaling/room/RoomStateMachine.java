@@ -544,6 +544,13 @@ public final class RoomStateMachine {
     }
 
     /** The admitted peers of a room, in join order. */
+    /** The session known as {@code peerId} in {@code room}, admitted or not. */
+    public synchronized Optional<Member> peer(String room, String peerId) {
+        Room r = rooms.get(room);
+        Session s = r == null ? null : r.peers.get(peerId);
+        return s == null ? Optional.empty() : Optional.of(member(s, r));
+    }
+
     public synchronized List<Member> members(String room) {
         return admittedOthers(rooms.get(room), null);
     }
