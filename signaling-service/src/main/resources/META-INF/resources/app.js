@@ -73,16 +73,18 @@ async function join(event) {
   mark('click');
   $('join-button').disabled = true;
   try {
-    status('Starting camera…');
-    if (!localStream) {
+    status('Joining…');
+    // The camera opens while the token is fetched and the socket opens; the client sends its join once the camera
+    // is there. A real camera takes hundreds of milliseconds to open: the join's own steps hide behind it.
+    const camera = localStream ? Promise.resolve(localStream) : (async () => {
       // Simulcast layers need pixels to divide: ask for 720p (Chromium sends three layers only from 960x540 up).
       const video = params.get('simulcast') === '1' ? { width: { ideal: 1280 }, height: { ideal: 720 } } : true;
       localStream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
       $('local').srcObject = localStream;
-    }
-    mark('camera');
+      return localStream;
+    })();
+    camera.then(() => mark('camera'), () => {});
     const room = $('room').value;
-    status('Getting a room token…');
     const { token } = await fetchDevToken(location.href, room, $('user').value, $('mode').value);
     mark('token');
     // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
@@ -90,7 +92,7 @@ async function join(event) {
     // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
     // signaling=<ws URL>,<ws URL>...: several signaling instances without a load balancer (./icemesh up --scale).
     const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
-    client = new IcemeshClient({ token, url, localStream, forceRelay: $('relay').checked, iceServers: override,
+    client = new IcemeshClient({ token, url, localStream: camera, forceRelay: $('relay').checked, iceServers: override,
       simulcast: params.get('simulcast') === '1' });
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);
@@ -137,6 +139,8 @@ async function join(event) {
     window.icemeshClient = client; // for the console and tests
     $('leave-button').disabled = false;
   } catch (e) {
+    if (client) client.leave();
+    client = null;
     status(e.message, true);
     $('join-button').disabled = false;
   }

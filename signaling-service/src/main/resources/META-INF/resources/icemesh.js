@@ -297,7 +297,9 @@ export class IcemeshClient extends EventTarget {
    * @param {string|string[]} [o.url] WebSocket URL, default ws(s)://<this host>/ws; or several signaling instances'
    *   URLs: after a drop (an instance died, or closed the socket with 1012 resume-elsewhere while draining) the
    *   client resumes on the next one. Behind a load balancer one URL is enough: reconnecting reaches a live instance.
-   * @param {MediaStream} [o.localStream] what to send
+   * @param {MediaStream|Promise<MediaStream>} [o.localStream] what to send; a promise lets the token's socket open
+   *   while the camera opens: the join is sent once it has (so the room never sees a peer without its tracks), and
+   *   connect() fails with the camera's error if it fails
    * @param {boolean} [o.forceRelay] iceTransportPolicy 'relay'
    * @param {RTCIceServer[]} [o.iceServers] use these instead of the list signaling hands out (for comparisons)
    * @param {boolean} [o.simulcast] in SFU rooms, publish the camera in three layers (a quarter, half and full
@@ -309,7 +311,9 @@ export class IcemeshClient extends EventTarget {
     const urls = Array.isArray(url) ? url : [url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
     this.urls = urls.length ? urls : [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
     this.urlIndex = 0;
-    this.localStream = localStream;
+    this.localStream = localStream instanceof Promise ? null : localStream;
+    this.localStreamReady = Promise.resolve(localStream).then((s) => { this.localStream = s; return s; });
+    this.localStreamReady.catch(() => {}); // handled where the join waits for it
     this.forceRelay = forceRelay;
     this.simulcast = simulcast;
     this.links = new Map();
@@ -345,8 +349,19 @@ export class IcemeshClient extends EventTarget {
   open(first, attempt = 0) {
     const ws = new WebSocket(this.urls[this.urlIndex]);
     this.ws = ws;
-    ws.onopen = () => {
+    ws.onopen = async () => {
       this.mark('socket-open');
+      if (first.type === 'join') {
+        try {
+          await this.localStreamReady;
+        } catch (e) {
+          this.closed = true;
+          ws.close();
+          if (this.onJoinFailed) this.onJoinFailed(e);
+          return;
+        }
+        if (ws !== this.ws || this.closed) return;
+      }
       ws.send(JSON.stringify(first));
     };
     ws.onmessage = (e) => this.onMessage(JSON.parse(e.data));
