@@ -174,48 +174,86 @@ public class SignalingSessions implements RoomLog.Listener {
                 UUID.randomUUID().toString().substring(0, 8), token.subject(), token.mode(), newResumeToken(),
                 proposal == null ? null : proposal.node(), proposal == null ? null : proposal.replaces(),
                 System.currentTimeMillis(), rooms.limits());
-        log.request(request, join, applied -> joinApplied(connection, applied.outcome()), () -> {
+        // SFU join: the endpoint is allocated on the proposed node while the join travels through the room log,
+        // instead of after it (one broker round trip less before "joined"). The log decides; an allocation on a
+        // node it did not choose, or for a join it refused, is ended again.
+        String proposed = proposal == null ? null : proposal.node();
+        CompletionStage<MediaReply> allocation = proposed == null ? null
+                : media.request(MediaCommandType.ALLOCATE, proposed, token.room(), sessionId, null);
+        log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation), () -> {
             bound.remove(connection.id());
+            endAllocation(allocation, proposed);
             send(connection, errorJson("unavailable", "the room log did not answer in time; try again"));
         });
         return null;
     }
 
     private void joinApplied(WebSocketConnection connection, Outcome outcome) {
+        joinApplied(connection, outcome, null, null);
+    }
+
+    private void joinApplied(WebSocketConnection connection, Outcome outcome, String proposed,
+            CompletionStage<MediaReply> allocation) {
         if (outcome instanceof Outcome.Refused r) {
             bound.remove(connection.id());
+            if (!"session-in-use".equals(r.code())) {
+                // (A session in use keeps its endpoint: the allocation found it there and must not end it.)
+                endAllocation(allocation, proposed);
+            }
             send(connection, errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
             send(connection, admitted(j.self(), j.others()).toString());
         } else if (outcome instanceof Outcome.Pending p) {
-            allocateOnMediaNode(connection, p.self());
+            if (allocation != null && p.self().mediaNode().equals(proposed)) {
+                admitWhenAllocated(connection, p.self(), allocation);
+            } else {
+                endAllocation(allocation, proposed);
+                allocateOnMediaNode(connection, p.self());
+            }
         }
+    }
+
+    /** Ends an endpoint allocated ahead of a join that did not take it (nothing when there was none). */
+    private void endAllocation(CompletionStage<MediaReply> allocation, String node) {
+        if (allocation == null) {
+            return;
+        }
+        allocation.whenComplete((reply, failure) -> {
+            if (failure == null && reply.type() == MediaReplyType.ALLOCATED) {
+                media.tell(MediaCommandType.END, node, reply.roomId(), reply.endpointId(), null);
+            }
+        });
     }
 
     /** SFU join: the endpoint must exist on the media node before the client hears "joined". */
     private void allocateOnMediaNode(WebSocketConnection connection, Member peer) {
-        media.request(MediaCommandType.ALLOCATE, peer.mediaNode(), peer.room(), peer.sessionId(), null)
-                .whenComplete((reply, failure) -> {
-                    if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
-                        String code = failure != null ? "media-timeout" : "media-error";
-                        String why = failure != null ? failure.getMessage() : reply.reason();
+        admitWhenAllocated(connection, peer,
+                media.request(MediaCommandType.ALLOCATE, peer.mediaNode(), peer.room(), peer.sessionId(), null));
+    }
+
+    private void admitWhenAllocated(WebSocketConnection connection, Member peer,
+            CompletionStage<MediaReply> allocation) {
+        allocation.whenComplete((reply, failure) -> {
+            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                String code = failure != null ? "media-timeout" : "media-error";
+                String why = failure != null ? failure.getMessage() : reply.reason();
+                log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                bound.remove(connection.id());
+                send(connection, errorJson(code, why));
+                return;
+            }
+            String request = UUID.randomUUID().toString();
+            log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
+                    applied -> joinApplied(connection, applied.outcome()), () -> {
+                        // Undone in log order: the abandon follows the admit whenever that lands.
                         log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                        media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(),
+                                null);
                         bound.remove(connection.id());
-                        send(connection, errorJson(code, why));
-                        return;
-                    }
-                    String request = UUID.randomUUID().toString();
-                    log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
-                            applied -> joinApplied(connection, applied.outcome()), () -> {
-                                // Undone in log order: the abandon follows the admit whenever that lands.
-                                log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
-                                media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(),
-                                        null);
-                                bound.remove(connection.id());
-                                send(connection, errorJson("unavailable",
-                                        "the room log did not answer in time; try again"));
-                            });
-                });
+                        send(connection, errorJson("unavailable",
+                                "the room log did not answer in time; try again"));
+                    });
+        });
     }
 
     private ObjectNode admitted(Member peer, List<Member> others) {
@@ -241,14 +279,31 @@ public class SignalingSessions implements RoomLog.Listener {
             return; // the room moved: the old node's offers and ends are about a connection the client dropped
         }
         if (reply.type() == MediaReplyType.OFFER) {
-            log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
-                    json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp())));
+            fromSfu(peer, ref, json.createObjectNode().put("type", "offer").put("from", SFU).put("sdp", reply.sdp()));
         } else if (reply.type() == MediaReplyType.ENDED) {
             log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
                     json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason())));
         } else if (reply.type() == MediaReplyType.ERROR && me.equals(peer.instance())) {
             sendTo(peer.connection(), errorJson("media-error", reply.reason()));
         }
+    }
+
+    /**
+     * An offer or answer from media-service for a session: written to the room log (numbered, replayed after a
+     * resume; every instance that read the reply writes it under the same {@code ref}, the log keeps the first), and,
+     * as with early relay, sent at once by the instance that holds the session's socket if its client asked. The
+     * relay id comes from the reference, so the early copy and every logged one carry the same {@code rid}.
+     */
+    private void fromSfu(Member peer, String ref, ObjectNode message) {
+        message.put("rid", "sfu:" + ref);
+        if (me.equals(peer.instance()) && peer.connection() != null && earlyRelay.contains(peer.connection())) {
+            WebSocketConnection socket = sockets.get(peer.connection());
+            if (socket != null && socket.isOpen()) {
+                send(socket, message.toString());
+                earlyRelays.increment();
+            }
+        }
+        log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref, message));
     }
 
     /** SFU relay: the client's offer goes to media-service, whose answer comes back from "sfu". */
@@ -265,9 +320,9 @@ public class SignalingSessions implements RoomLog.Listener {
                         } else if (reply.type() != MediaReplyType.ANSWER) {
                             send(connection, errorJson("media-error", reply.reason()));
                         } else {
-                            log.submit(new RoomCommand.SfuMessage(from.room(), me, from.sessionId(),
-                                    "answer:" + reply.requestId(), json.createObjectNode().put("type", "answer")
-                                            .put("from", SFU).put("sdp", reply.sdp())));
+                            fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
+                                    json.createObjectNode().put("type", "answer").put("from", SFU)
+                                            .put("sdp", reply.sdp()));
                         }
                     });
             case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),

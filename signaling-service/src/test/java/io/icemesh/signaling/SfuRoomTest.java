@@ -1,6 +1,7 @@
 package io.icemesh.signaling;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,6 +150,53 @@ class SfuRoomTest {
             MediaCommand end = nextCommand(room);
             assertEquals(MediaCommandType.END, end.type());
             assertEquals(session, end.endpointId());
+        }
+    }
+
+    @Test
+    void anSfuJoinIsAllocatedWhileTheLogDecidesAndAnAllocationForARefusedJoinIsEndedAgain() throws Exception {
+        String room = TestTokens.uniqueRoom("sfu-refused");
+        awaitNodeKnown();
+        try (WsClient p2p = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+            p2p.send(TestTokens.joinMessage(room)).next("joined");
+            c.next("hello");
+            // The allocation goes out with the join (before the log answers); the log finds a P2P room by that name.
+            JsonNode refused = c.send(sfuJoin(room)).next("error");
+            assertEquals("wrong-mode", refused.get("code").asText());
+            MediaCommand allocate = nextCommand(room);
+            assertEquals(MediaCommandType.ALLOCATE, allocate.type());
+            MediaCommand end = nextCommand(room);
+            assertEquals(MediaCommandType.END, end.type(), "the endpoint of a join the log refused is ended");
+            assertEquals(allocate.endpointId(), end.endpointId());
+        }
+    }
+
+    @Test
+    void aClientThatAsksForEarlyRelayGetsTheSfusAnswerAndOfferAtOnceThenTheLogsNumberedCopies() throws Exception {
+        String room = TestTokens.uniqueRoom("sfu-early");
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            String session = c.send(sfuJoin(room).replaceFirst("\\{", "{\"earlyRelay\":true,")).next("joined")
+                    .get("sessionId").asText();
+            assertEquals(MediaCommandType.ALLOCATE, nextCommand(room).type());
+
+            c.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"client-offer\"}");
+            JsonNode early = c.next("answer");
+            assertFalse(early.has("seq"), "the early copy has no number: " + early);
+            assertEquals("answer-to:client-offer", early.get("sdp").asText());
+            JsonNode numbered = c.next("answer");
+            assertEquals(early.get("rid"), numbered.get("rid"), "the log's copy is the same message");
+            assertTrue(numbered.path("seq").asLong() > 0, numbered.toString());
+            nextCommand(room);
+
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.OFFER, null, NODE, room, session, "sfu-offer",
+                    null, System.currentTimeMillis()));
+            JsonNode offer = c.next("offer");
+            assertFalse(offer.has("seq"), offer.toString());
+            assertEquals("sfu-offer", offer.get("sdp").asText());
+            assertEquals(offer.get("rid"), c.next("offer").get("rid"));
+            c.send("{\"type\":\"leave\"}").next("left");
         }
     }
 
