@@ -146,16 +146,30 @@ public final class TimeToMediaBench {
      * memory, from their creation (the camera already open) to the receiver's first presented frame.
      */
     private static double floor(String base, Browser b, boolean relay) {
+        return floor(base, b, relay, false);
+    }
+
+    /**
+     * The floor with {@code udpOnly}: only the list's STUN and TURN-over-UDP URLs, to see what the TCP and TLS
+     * relay transports cost a relay-only call ({@link RelayListBench}).
+     */
+    static double floor(String base, Browser b, boolean relay, boolean udpOnly) {
         b.driver.get(base);
         Object r = b.async("""
                 const done = arguments[arguments.length - 1];
                 const relay = arguments[0];
+                const udpOnly = arguments[1];
                 (async () => {
                   let iceServers = [];
                   if (relay) {
                     const m = await import('/icemesh.js');
                     const { token } = await m.fetchDevToken(location.href, 'floor-' + Math.random(), 'floor', 'p2p');
                     iceServers = (await m.fetchIceServers(location.href, token)).iceServers;
+                    if (udpOnly) {
+                      iceServers = iceServers.map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) =>
+                        u.startsWith('stun:') || (u.startsWith('turn:') && u.includes('transport=udp'))) }))
+                        .filter((s) => s.urls.length);
+                    }
                   }
                   const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
                   const cfg = { iceServers, iceTransportPolicy: relay ? 'relay' : 'all', bundlePolicy: 'max-bundle' };
@@ -191,17 +205,19 @@ public final class TimeToMediaBench {
                   flush(x);
                   const ms = await frame;
                   let type = null;
+                  let proto = null;
                   const stats = await y.getStats();
                   stats.forEach((s) => {
                     if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
                     const pair = stats.get(s.selectedCandidatePairId);
                     const local = pair && stats.get(pair.localCandidateId);
                     type = local ? local.candidateType : null;
+                    proto = local ? local.relayProtocol : null;
                   });
                   x.close(); y.close(); v.remove(); stream.getTracks().forEach((t) => t.stop());
-                  done({ ms, type });
+                  done({ ms, type, proto, urls: iceServers.flatMap((s) => [].concat(s.urls)) });
                 })().catch((e) => done({ error: String(e) }));
-                """, relay);
+                """, relay, udpOnly);
         @SuppressWarnings("unchecked")
         Map<String, Object> result = (Map<String, Object>) r;
         if (result.get("error") != null) {
@@ -209,6 +225,10 @@ public final class TimeToMediaBench {
         }
         if (relay && !"relay".equals(result.get("type"))) {
             throw new IllegalStateException("relay floor used a " + result.get("type") + " pair");
+        }
+        if (udpOnly || System.getProperty("floor.verbose") != null) {
+            System.out.println("floor " + (udpOnly ? "udp-only" : "whole") + ": " + result.get("ms") + " ms over "
+                    + result.get("proto") + " from " + result.get("urls"));
         }
         return ((Number) result.get("ms")).doubleValue();
     }
