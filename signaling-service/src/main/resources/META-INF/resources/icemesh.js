@@ -13,6 +13,31 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 const SEEN_RELAYS_KEPT = 2048;
 /** The pseudo peer id of media-service in an SFU room. */
 export const SFU = 'sfu';
+/**
+ * UDP first: a connection gathers with the list's STUN and TURN-over-UDP URLs alone, and adds TURN over TCP and TLS
+ * (an ICE restart with the whole list) only when UDP gave it no server-reflexive or relay candidate this long after
+ * gathering began, or at any later ICE restart. Each extra relay transport adds an allocation and candidate pairs:
+ * a relay-only call in one page took about 1.9x as long with the whole list (docs/benchmarks.md, RelayListBench).
+ */
+const UDP_FIRST_MS = 1000;
+
+/**
+ * The list with only its UDP ways to the servers (stun:, and turn: over UDP), or null when that holds nothing back
+ * or leaves no server at all.
+ */
+export function udpOnly(iceServers) {
+  const isUdp = (u) => u.startsWith('stun:') || (u.startsWith('turn:') && !/[?&]transport=(?!udp)/i.test(u));
+  let removed = false;
+  const kept = [];
+  for (const server of iceServers || []) {
+    const urls = [].concat(server.urls || []);
+    const udp = urls.filter(isUdp);
+    if (udp.length !== urls.length) removed = true;
+    if (udp.length) kept.push({ ...server, urls: udp });
+  }
+  return removed && kept.length ? kept : null;
+}
+
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
 const MAX_PREFILLED_PEERS = 8;
 
@@ -62,8 +87,13 @@ class PeerLink extends EventTarget {
     this.t0 = performance.now();
     this.timeline = { peerId, gatheringMs: null, connectedMs: null, firstFrameMs: null, localType: null,
       remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], restarts: 0, framesDecoded: 0 };
+    // UDP first (see UDP_FIRST_MS): the whole list waits until UDP shows it does not reach the servers.
+    this.iceServers = client.iceServers;
+    const udp = udpOnly(client.iceServers);
+    this.heldBack = udp !== null;
+    this.udpAnswered = false;
     this.pc = new RTCPeerConnection({
-      iceServers: client.iceServers,
+      iceServers: udp || client.iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
       bundlePolicy: 'max-bundle',
     });
@@ -125,6 +155,7 @@ class PeerLink extends EventTarget {
       this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
+      if (info.type === 'srflx' || info.type === 'relay') this.udpAnswered = true;
       if (['host', 'srflx', 'prflx', 'relay'].includes(info.type)) {
         const entry = { event: 'candidate', candidateType: info.type };
         if (['udp', 'tcp', 'tls'].includes(info.protocol)) entry.protocol = info.protocol;
@@ -139,7 +170,14 @@ class PeerLink extends EventTarget {
       }
     };
     pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'gathering') this.report({ event: 'gathering-started' });
+      if (pc.iceGatheringState === 'gathering') {
+        this.report({ event: 'gathering-started' });
+        if (this.heldBack && !this.udpTimer) {
+          this.udpTimer = setTimeout(() => {
+            if (this.heldBack && !this.udpAnswered && pc.connectionState !== 'connected') this.restart('udp-silent');
+          }, UDP_FIRST_MS);
+        }
+      }
       if (pc.iceGatheringState === 'complete') {
         this.timeline.gatheringMs = this.elapsed();
         this.report({ event: 'gathering-complete' });
@@ -178,6 +216,15 @@ class PeerLink extends EventTarget {
   }
 
   restart(why) {
+    if (this.heldBack) {
+      // Every ICE restart gathers with the whole list: TURN over TCP and TLS too.
+      this.heldBack = false;
+      try {
+        this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.iceServers });
+      } catch (e) {
+        this.client.error(e);
+      }
+    }
     this.timeline.restarts++;
     if (why === 'failed') this.report({ event: 'failed', reason: 'ice failed; restarting ICE' });
     // A peer gets a new offer with new ICE credentials; the SFU is asked to send one (it is the only offerer).
@@ -281,6 +328,7 @@ class PeerLink extends EventTarget {
   close() {
     clearInterval(this.statsTimer);
     clearTimeout(this.disconnectTimer);
+    clearTimeout(this.udpTimer);
     this.pc.close();
   }
 }

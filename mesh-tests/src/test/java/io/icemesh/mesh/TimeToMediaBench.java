@@ -146,7 +146,8 @@ public final class TimeToMediaBench {
      * memory, from their creation (the camera already open) to the receiver's first presented frame.
      */
     private static double floor(String base, Browser b, boolean relay) {
-        return floor(base, b, relay, false);
+        // The web client starts with the list's UDP URLs (UDP first): so does the floor.
+        return floor(base, b, relay, true);
     }
 
     /**
