@@ -39,9 +39,9 @@ except ImportError:  # pragma: no cover
 SFU = "sfu"
 """The pseudo peer id of media-service in an SFU room."""
 RECEIVED_INTERVAL_S = 1.0
-# Relay ids remembered, well above the replay buffer signaling keeps per session (64 by default).
-SEEN_RELAYS_KEPT = 2048
 """How often the frames received per remote track are printed."""
+SEEN_RELAYS_KEPT = 2048
+"""Relay ids remembered, well above the replay buffer signaling keeps per session (64 by default)."""
 SFU_STALL_S = 0.5
 """As the web client: frames that stop for this long on the SFU connection after they flowed are reported."""
 

@@ -22,20 +22,22 @@ export const SFU = 'sfu';
 const UDP_FIRST_MS = 1000;
 
 /**
- * The list with only its UDP ways to the servers (stun:, and turn: over UDP), or null when that holds nothing back
- * or leaves no server at all.
+ * The list with only its UDP ways to the servers (stun:, and turn: over UDP), or null when that holds nothing back,
+ * or holds back every TURN server (a list whose TURN is TCP or TLS only is used whole).
  */
 export function udpOnly(iceServers) {
-  const isUdp = (u) => u.startsWith('stun:') || (u.startsWith('turn:') && !/[?&]transport=(?!udp)/i.test(u));
+  const isTurnUdp = (u) => u.startsWith('turn:') && !/[?&]transport=(?!udp)/i.test(u);
   let removed = false;
+  let turnUdp = false;
   const kept = [];
   for (const server of iceServers || []) {
     const urls = [].concat(server.urls || []);
-    const udp = urls.filter(isUdp);
+    const udp = urls.filter((u) => u.startsWith('stun:') || isTurnUdp(u));
     if (udp.length !== urls.length) removed = true;
+    if (udp.some(isTurnUdp)) turnUdp = true;
     if (udp.length) kept.push({ ...server, urls: udp });
   }
-  return removed && kept.length ? kept : null;
+  return removed && turnUdp ? kept : null;
 }
 
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
@@ -86,9 +88,9 @@ class PeerLink extends EventTarget {
     this.ignoreOffer = false;
     this.t0 = performance.now();
     this.timeline = { peerId, gatheringMs: null, connectedMs: null, firstFrameMs: null, localType: null,
-      remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], restarts: 0, framesDecoded: 0 };
+      remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], relays: [], restarts: 0,
+      framesDecoded: 0 };
     // UDP first (see UDP_FIRST_MS): the whole list waits until UDP shows it does not reach the servers.
-    this.iceServers = client.iceServers;
     const udp = udpOnly(client.iceServers);
     this.heldBack = udp !== null;
     this.udpAnswered = false;
@@ -155,7 +157,12 @@ class PeerLink extends EventTarget {
       this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
-      if (info.type === 'srflx' || info.type === 'relay') this.udpAnswered = true;
+      // A relay candidate shows TURN over UDP works (the list held back has TURN over UDP; a server-reflexive one
+      // would only show STUN does).
+      if (info.type === 'relay') {
+        this.udpAnswered = true;
+        this.timeline.relays.push(info.protocol);
+      }
       if (['host', 'srflx', 'prflx', 'relay'].includes(info.type)) {
         const entry = { event: 'candidate', candidateType: info.type };
         if (['udp', 'tcp', 'tls'].includes(info.protocol)) entry.protocol = info.protocol;
@@ -220,7 +227,8 @@ class PeerLink extends EventTarget {
       // Every ICE restart gathers with the whole list: TURN over TCP and TLS too.
       this.heldBack = false;
       try {
-        this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.iceServers });
+        // The client's list now: a resume brings fresh TURN credentials.
+        this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.client.iceServers });
       } catch (e) {
         this.client.error(e);
       }
@@ -427,7 +435,10 @@ export class IcemeshClient extends EventTarget {
     this.resumedOnce = false;
     setTimeout(() => {
       if (this.closed) return;
-      this.open({ type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq, earlyRelay: true }, attempt);
+      // Never joined yet (the socket closed while the camera opened, or before the join was answered): join.
+      this.open(this.resumeToken
+        ? { type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq, earlyRelay: true }
+        : { type: 'join', token: this.token, earlyRelay: true }, attempt);
     }, delay);
   }
 

@@ -62,6 +62,9 @@ class ChromiumCallTest {
         assertEquals("relay", timing.get("localType"), "force relay gives a relay pair: " + timing);
         // UDP first: where UDP reaches turn-service the page never asks for its TCP or TLS relays.
         assertEquals("udp", timing.get("protocol"), "the relay is reached over UDP: " + timing);
+        List<?> relays = (List<?>) timing.get("relays");
+        assertTrue(!relays.isEmpty() && relays.stream().allMatch("udp"::equals),
+                "and only relays over UDP were gathered: " + timing);
         assertEquals(0, ((Number) timing.get("restarts")).intValue(), "with no ICE restart: " + timing);
         assertTrue(turnAllocations() >= allocationsBefore + 2, "both pages allocated on turn-service");
         // monitor joined the client's reports (via signaling) and turn-service's allocation events (via the TURN

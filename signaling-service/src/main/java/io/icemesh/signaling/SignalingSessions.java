@@ -98,8 +98,20 @@ public class SignalingSessions implements RoomLog.Listener {
     private final Map<String, WebSocketConnection> sockets = new ConcurrentHashMap<>();
     /** Sockets that speak for a session. */
     private final Map<String, Binding> bound = new ConcurrentHashMap<>();
-    /** Sockets whose client asked for early relays ({@code earlyRelay} in its join or resume). */
+    /**
+     * Sockets whose client asked for early relays ({@code earlyRelay} in its join or resume) and heard its
+     * {@code joined} or {@code resumed} (with the replay): nothing early may overtake those.
+     */
     private final java.util.Set<String> earlyRelay = ConcurrentHashMap.newKeySet();
+    /** Sockets that asked for early relays and wait for their join or resume to be applied. */
+    private final java.util.Set<String> earlyRelayAsked = ConcurrentHashMap.newKeySet();
+    /**
+     * Per sender and addressee ({@link #pairKey}), relays written to the log without an early copy and not applied
+     * yet: while there are any, an early copy would overtake them, so the next relays wait for the log too.
+     */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> logOnlyInFlight = new ConcurrentHashMap<>();
+    /** Relay ids of those, until applied. */
+    private final java.util.Set<String> logOnlyRids = ConcurrentHashMap.newKeySet();
     /** Relay ids: this process's random prefix and a counter, so that ids from every instance differ. */
     private final String relayIdPrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     private final java.util.concurrent.atomic.AtomicLong relayIds = new java.util.concurrent.atomic.AtomicLong();
@@ -176,13 +188,18 @@ public class SignalingSessions implements RoomLog.Listener {
                 System.currentTimeMillis(), rooms.limits());
         // SFU join: the endpoint is allocated on the proposed node while the join travels through the room log,
         // instead of after it (one broker round trip less before "joined"). The log decides; an allocation on a
-        // node it did not choose, or for a join it refused, is ended again.
-        String proposed = proposal == null ? null : proposal.node();
+        // node it did not choose, or for a join it refused, is ended again. Not for a session this instance already
+        // knows (media-service answers ALLOCATE with the existing endpoint, which must not be ended): such a join
+        // allocates after the log, as before. An allocation left behind by a race (two joins with one session id)
+        // ends on the node by itself: an endpoint no client connects to fails after ICE's and DTLS's timeouts.
+        String proposed = proposal == null || rooms.member(sessionId).isPresent() ? null : proposal.node();
         CompletionStage<MediaReply> allocation = proposed == null ? null
                 : media.request(MediaCommandType.ALLOCATE, proposed, token.room(), sessionId, null);
         log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation), () -> {
             bound.remove(connection.id());
-            endAllocation(allocation, proposed);
+            if (rooms.member(sessionId).isEmpty()) {
+                endAllocation(allocation, proposed);
+            }
             send(connection, errorJson("unavailable", "the room log did not answer in time; try again"));
         });
         return null;
@@ -197,12 +214,13 @@ public class SignalingSessions implements RoomLog.Listener {
         if (outcome instanceof Outcome.Refused r) {
             bound.remove(connection.id());
             if (!"session-in-use".equals(r.code())) {
-                // (A session in use keeps its endpoint: the allocation found it there and must not end it.)
+                // (A session in use keeps its endpoint: the allocation found that one and must not end it.)
                 endAllocation(allocation, proposed);
             }
             send(connection, errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
             send(connection, admitted(j.self(), j.others()).toString());
+            earlyRelayFromNow(connection);
         } else if (outcome instanceof Outcome.Pending p) {
             if (allocation != null && p.self().mediaNode().equals(proposed)) {
                 admitWhenAllocated(connection, p.self(), allocation);
@@ -294,14 +312,22 @@ public class SignalingSessions implements RoomLog.Listener {
      * as with early relay, sent at once by the instance that holds the session's socket if its client asked. The
      * relay id comes from the reference, so the early copy and every logged one carry the same {@code rid}.
      */
-    private void fromSfu(Member peer, String ref, ObjectNode message) {
-        message.put("rid", "sfu:" + ref);
-        if (me.equals(peer.instance()) && peer.connection() != null && earlyRelay.contains(peer.connection())) {
+    private synchronized void fromSfu(Member peer, String ref, ObjectNode message) {
+        String rid = "sfu:" + ref;
+        message.put("rid", rid);
+        String pair = pairKey(SFU, peer.sessionId());
+        boolean early = false;
+        if (me.equals(peer.instance()) && peer.connection() != null && earlyRelay.contains(peer.connection())
+                && !logOnlyInFlight.containsKey(pair)) {
             WebSocketConnection socket = sockets.get(peer.connection());
             if (socket != null && socket.isOpen()) {
                 send(socket, message.toString());
                 earlyRelays.increment();
+                early = true;
             }
+        }
+        if (!early) {
+            logOnly(pair, rid);
         }
         log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref, message));
     }
@@ -497,6 +523,7 @@ public class SignalingSessions implements RoomLog.Listener {
         // after it (this runs on the log's reader thread, before the next record is applied).
         send(connection, reply.toString());
         resumed.missed().forEach(text -> send(connection, text));
+        earlyRelayFromNow(connection);
     }
 
     Reply leave(WebSocketConnection connection) {
@@ -533,17 +560,45 @@ public class SignalingSessions implements RoomLog.Listener {
         if (!accepting()) {
             return unavailable();
         }
-        msg.body().put("rid", relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36));
-        relayEarly(msg, connection);
+        String rid = relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36);
+        msg.body().put("rid", rid);
+        if (!relayEarly(msg, connection, b.sessionId())) {
+            logOnly(pairKey(b.sessionId(), msg.to()), rid);
+        }
         log.submit(new RoomCommand.Relay(b.room(), me, connection.id(), b.sessionId(), msg.to(), type, msg.body()));
         return null;
     }
 
     private void optInToEarlyRelay(JsonNode msg, WebSocketConnection connection) {
+        earlyRelay.remove(connection.id());
         if (msg.path("earlyRelay").asBoolean(false)) {
-            earlyRelay.add(connection.id());
+            earlyRelayAsked.add(connection.id());
         } else {
-            earlyRelay.remove(connection.id());
+            earlyRelayAsked.remove(connection.id());
+        }
+    }
+
+    /** The join or resume was answered (and the replay sent): early copies may go to this socket from now on. */
+    private void earlyRelayFromNow(WebSocketConnection connection) {
+        if (earlyRelayAsked.remove(connection.id()) && sockets.containsKey(connection.id())) {
+            earlyRelay.add(connection.id());
+        }
+    }
+
+    private static String pairKey(String fromSession, String to) {
+        return fromSession + "\n" + to;
+    }
+
+    /** A relay for this pair goes to the log only: later ones must not overtake it until it is applied. */
+    private void logOnly(String pair, String rid) {
+        logOnlyInFlight.computeIfAbsent(pair, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        logOnlyRids.add(pair + "\n" + rid);
+    }
+
+    /** A relay record was applied: if it was one sent to the log only, its pair may go early again once none is left. */
+    private void logOnlyApplied(String pair, String rid) {
+        if (rid != null && logOnlyRids.remove(pair + "\n" + rid)) {
+            logOnlyInFlight.computeIfPresent(pair, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
         }
     }
 
@@ -557,26 +612,27 @@ public class SignalingSessions implements RoomLog.Listener {
      * speaks for, the addressee another admitted peer of its room. Sent before the record is submitted, so that the
      * early copy always arrives first. See docs/signaling-protocol.md, "Early relay".
      */
-    private void relayEarly(RelayMessage msg, WebSocketConnection connection) {
-        if (earlyRelay.isEmpty()) {
-            return;
+    private boolean relayEarly(RelayMessage msg, WebSocketConnection connection, String fromSession) {
+        if (earlyRelay.isEmpty() || logOnlyInFlight.containsKey(pairKey(fromSession, msg.to()))) {
+            return false;
         }
         Member from = memberOf(connection);
         if (from == null || !from.admitted() || !me.equals(from.instance())
                 || !connection.id().equals(from.connection())) {
-            return;
+            return false;
         }
         Member to = rooms.peer(from.room(), msg.to()).orElse(null);
         if (to == null || to.sessionId().equals(from.sessionId()) || !to.admitted() || !me.equals(to.instance())
                 || to.connection() == null || !earlyRelay.contains(to.connection())) {
-            return;
+            return false;
         }
         WebSocketConnection socket = sockets.get(to.connection());
         if (socket == null || !socket.isOpen()) {
-            return;
+            return false;
         }
         send(socket, msg.body().deepCopy().put("from", from.peerId()).toString());
         earlyRelays.increment();
+        return true;
     }
 
     Reply report(JsonNode msg, WebSocketConnection connection) {
@@ -618,6 +674,7 @@ public class SignalingSessions implements RoomLog.Listener {
     void dropped(WebSocketConnection connection) {
         sockets.remove(connection.id());
         earlyRelay.remove(connection.id());
+        earlyRelayAsked.remove(connection.id());
         Binding b = bound.remove(connection.id());
         if (b != null && b.epoch() > 0) {
             log.submit(new RoomCommand.Disconnected(b.room(), me, b.sessionId(), b.epoch(),
@@ -639,6 +696,11 @@ public class SignalingSessions implements RoomLog.Listener {
             if (me.equals(d.instance())) {
                 sendTo(d.connection(), d.text());
             }
+        }
+        if (command instanceof RoomCommand.Relay r && me.equals(r.origin())) {
+            logOnlyApplied(pairKey(r.sessionId(), r.to()), r.body().path("rid").asText(null));
+        } else if (command instanceof RoomCommand.SfuMessage m) {
+            logOnlyApplied(pairKey(SFU, m.sessionId()), m.message().path("rid").asText(null));
         }
         Outcome outcome = applied.outcome();
         if (outcome instanceof Outcome.Resumed r && me.equals(r.previous().instance())

@@ -543,7 +543,6 @@ public final class RoomStateMachine {
         return r == null ? Optional.empty() : Optional.ofNullable(r.node);
     }
 
-    /** The admitted peers of a room, in join order. */
     /** The session known as {@code peerId} in {@code room}, admitted or not. */
     public synchronized Optional<Member> peer(String room, String peerId) {
         Room r = rooms.get(room);
@@ -551,6 +550,7 @@ public final class RoomStateMachine {
         return s == null ? Optional.empty() : Optional.of(member(s, r));
     }
 
+    /** The admitted peers of a room, in join order. */
     public synchronized List<Member> members(String room) {
         return admittedOthers(rooms.get(room), null);
     }
