@@ -15,8 +15,8 @@ const SEEN_RELAYS_KEPT = 2048;
 export const SFU = 'sfu';
 /**
  * UDP first: a connection gathers with the list's STUN and TURN-over-UDP URLs alone, and adds TURN over TCP and TLS
- * (an ICE restart with the whole list) only when UDP gave it no server-reflexive or relay candidate this long after
- * gathering began, or at any later ICE restart. Each extra relay transport adds an allocation and candidate pairs:
+ * (an ICE restart with the whole list) only when TURN over UDP gave it no relay candidate this long after gathering
+ * began, or at any later ICE restart. Each extra relay transport adds an allocation and candidate pairs:
  * a relay-only call in one page took about 1.9x as long with the whole list (docs/benchmarks.md, RelayListBench).
  */
 const UDP_FIRST_MS = 1000;
