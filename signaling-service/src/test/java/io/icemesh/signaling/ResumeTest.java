@@ -3,6 +3,8 @@ package io.icemesh.signaling;
 import static io.icemesh.signaling.TestTokens.joinMessage;
 import static io.icemesh.signaling.TestTokens.uniqueRoom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.broker.KafkaBrokerResource;
@@ -44,6 +46,43 @@ class ResumeTest {
                 assertEquals("back", a.next("answer").get("sdp").asText());
             }
         }
+    }
+
+    @Test
+    void earlyRelayToAResumedSocketStartsOnlyAfterItsResumedReplyAndReplay() throws Exception {
+        String room = uniqueRoom("resume-early");
+        try (WsClient a = WsClient.connect(ws)) {
+            String aId = a.send(early(joinMessage(room))).next("joined").get("peerId").asText();
+            WsClient b = WsClient.connect(ws);
+            JsonNode bJoined = b.send(early(joinMessage(room))).next("joined");
+            String bId = bJoined.get("peerId").asText();
+            a.next("peer-joined");
+            b.abort();
+
+            a.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"while-away\"}");
+            try (WsClient b2 = WsClient.connect(ws)) {
+                b2.next("hello");
+                b2.send("{\"type\":\"resume\",\"earlyRelay\":true,\"resumeToken\":\""
+                        + bJoined.get("resumeToken").asText() + "\"}");
+                assertEquals("resumed", b2.nextAny(10).get("type").asText(), "the reply comes first");
+                JsonNode replayed = b2.nextAny(10);
+                assertEquals("while-away", replayed.path("sdp").asText(), "then the replay: " + replayed);
+                assertTrue(replayed.path("seq").asLong() > 0, replayed.toString());
+                // From now on the resumed socket gets early copies, each followed by the log's numbered one.
+                a.send("{\"type\":\"candidate\",\"to\":\"" + bId + "\",\"candidate\":{\"candidate\":\"after\"}}");
+                JsonNode first = b2.nextAny(10);
+                assertEquals("candidate", first.path("type").asText(), first.toString());
+                assertFalse(first.has("seq"), "early: " + first);
+                JsonNode numbered = b2.nextAny(10);
+                assertEquals(first.get("rid"), numbered.get("rid"), numbered.toString());
+                assertTrue(numbered.path("seq").asLong() > replayed.path("seq").asLong(), numbered.toString());
+                assertEquals(aId, numbered.get("from").asText());
+            }
+        }
+    }
+
+    private static String early(String join) {
+        return join.replaceFirst("\\{", "{\"earlyRelay\":true,");
     }
 
     @Test
