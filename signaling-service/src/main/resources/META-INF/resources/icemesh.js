@@ -93,7 +93,6 @@ class PeerLink extends EventTarget {
     // UDP first (see UDP_FIRST_MS): the whole list waits until UDP shows it does not reach the servers.
     const udp = udpOnly(client.iceServers);
     this.heldBack = udp !== null;
-    this.udpAnswered = false;
     this.pc = new RTCPeerConnection({
       iceServers: udp || client.iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
@@ -157,12 +156,9 @@ class PeerLink extends EventTarget {
       this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
-      // A relay candidate shows TURN over UDP works (the list held back has TURN over UDP; a server-reflexive one
-      // would only show STUN does).
-      if (info.type === 'relay') {
-        this.udpAnswered = true;
-        this.timeline.relays.push(info.protocol);
-      }
+      // A relay candidate shows TURN over UDP works while the list is held back (a server-reflexive one would only
+      // show STUN does): see the UDP_FIRST_MS timer.
+      if (info.type === 'relay') this.timeline.relays.push(info.protocol);
       if (['host', 'srflx', 'prflx', 'relay'].includes(info.type)) {
         const entry = { event: 'candidate', candidateType: info.type };
         if (['udp', 'tcp', 'tls'].includes(info.protocol)) entry.protocol = info.protocol;
@@ -181,7 +177,8 @@ class PeerLink extends EventTarget {
         this.report({ event: 'gathering-started' });
         if (this.heldBack && !this.udpTimer) {
           this.udpTimer = setTimeout(() => {
-            if (this.heldBack && !this.udpAnswered && pc.connectionState !== 'connected') this.restart('udp-silent');
+            const udpRelayed = this.timeline.relays.length > 0;
+            if (this.heldBack && !udpRelayed && pc.connectionState !== 'connected') this.restart('udp-silent');
           }, UDP_FIRST_MS);
         }
       }
@@ -398,8 +395,13 @@ export class IcemeshClient extends EventTarget {
     return new Promise((resolve, reject) => {
       this.onJoined = resolve;
       this.onJoinFailed = reject;
-      this.open({ type: 'join', token: this.token, earlyRelay: true });
+      this.open(this.joinMessage());
     });
+  }
+
+  /** The join this client sends: with its token, asking for early relay (docs/signaling-protocol.md). */
+  joinMessage() {
+    return { type: 'join', token: this.token, earlyRelay: true };
   }
 
   open(first, attempt = 0) {
@@ -438,7 +440,7 @@ export class IcemeshClient extends EventTarget {
       // Never joined yet (the socket closed while the camera opened, or before the join was answered): join.
       this.open(this.resumeToken
         ? { type: 'resume', resumeToken: this.resumeToken, lastSeq: this.lastSeq, earlyRelay: true }
-        : { type: 'join', token: this.token, earlyRelay: true }, attempt);
+        : this.joinMessage(), attempt);
     }, delay);
   }
 
@@ -451,7 +453,7 @@ export class IcemeshClient extends EventTarget {
     this.resumeToken = null;
     this.lastSeq = 0;
     const old = this.ws;
-    this.open({ type: 'join', token: this.token, earlyRelay: true });
+    this.open(this.joinMessage());
     if (old) old.close();
   }
 

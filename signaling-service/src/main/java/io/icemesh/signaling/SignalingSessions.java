@@ -106,12 +106,11 @@ public class SignalingSessions implements RoomLog.Listener {
     /** Sockets that asked for early relays and wait for their join or resume to be applied. */
     private final java.util.Set<String> earlyRelayAsked = ConcurrentHashMap.newKeySet();
     /**
-     * Per sender and addressee ({@link #pairKey}), relays written to the log without an early copy and not applied
-     * yet: while there are any, an early copy would overtake them, so the next relays wait for the log too.
+     * Per sender and addressee ({@link #pairKey}), the relay ids of relays written to the log without an early copy
+     * and not applied yet: while there are any, an early copy would overtake them, so the next relays wait for the
+     * log too. A pair's set is only read or changed inside the map's per-key {@code compute}, and goes when empty.
      */
-    private final Map<String, java.util.concurrent.atomic.AtomicInteger> logOnlyInFlight = new ConcurrentHashMap<>();
-    /** Relay ids of those, until applied. */
-    private final java.util.Set<String> logOnlyRids = ConcurrentHashMap.newKeySet();
+    private final Map<String, java.util.Set<String>> logOnlyInFlight = new ConcurrentHashMap<>();
     /** Relay ids: this process's random prefix and a counter, so that ids from every instance differ. */
     private final String relayIdPrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     private final java.util.concurrent.atomic.AtomicLong relayIds = new java.util.concurrent.atomic.AtomicLong();
@@ -316,16 +315,8 @@ public class SignalingSessions implements RoomLog.Listener {
         String rid = "sfu:" + ref;
         message.put("rid", rid);
         String pair = pairKey(SFU, peer.sessionId());
-        boolean early = false;
-        if (me.equals(peer.instance()) && peer.connection() != null && earlyRelay.contains(peer.connection())
-                && !logOnlyInFlight.containsKey(pair)) {
-            WebSocketConnection socket = sockets.get(peer.connection());
-            if (socket != null && socket.isOpen()) {
-                send(socket, message.toString());
-                earlyRelays.increment();
-                early = true;
-            }
-        }
+        boolean early = me.equals(peer.instance()) && !logOnlyInFlight.containsKey(pair)
+                && sendEarly(peer.connection(), message.toString());
         if (!early) {
             logOnly(pair, rid);
         }
@@ -591,15 +582,35 @@ public class SignalingSessions implements RoomLog.Listener {
 
     /** A relay for this pair goes to the log only: later ones must not overtake it until it is applied. */
     private void logOnly(String pair, String rid) {
-        logOnlyInFlight.computeIfAbsent(pair, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-        logOnlyRids.add(pair + "\n" + rid);
+        logOnlyInFlight.compute(pair, (k, rids) -> {
+            java.util.Set<String> set = rids != null ? rids : new java.util.HashSet<>();
+            set.add(rid);
+            return set;
+        });
     }
 
-    /** A relay record was applied: if it was one sent to the log only, its pair may go early again once none is left. */
+    /** A relay record was applied: if it went to the log only, its pair may go early again once none is left. */
     private void logOnlyApplied(String pair, String rid) {
-        if (rid != null && logOnlyRids.remove(pair + "\n" + rid)) {
-            logOnlyInFlight.computeIfPresent(pair, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        if (rid != null) {
+            logOnlyInFlight.computeIfPresent(pair, (k, rids) -> rids.remove(rid) && rids.isEmpty() ? null : rids);
         }
+    }
+
+    /**
+     * Sends an early copy to a socket of this instance whose client asked for them and heard its joined or resumed;
+     * false when it cannot go (the log's copy is then the only one).
+     */
+    private boolean sendEarly(String connectionId, String text) {
+        if (connectionId == null || !earlyRelay.contains(connectionId)) {
+            return false;
+        }
+        WebSocketConnection socket = sockets.get(connectionId);
+        if (socket == null || !socket.isOpen()) {
+            return false;
+        }
+        send(socket, text);
+        earlyRelays.increment();
+        return true;
     }
 
     /**
@@ -622,17 +633,8 @@ public class SignalingSessions implements RoomLog.Listener {
             return false;
         }
         Member to = rooms.peer(from.room(), msg.to()).orElse(null);
-        if (to == null || to.sessionId().equals(from.sessionId()) || !to.admitted() || !me.equals(to.instance())
-                || to.connection() == null || !earlyRelay.contains(to.connection())) {
-            return false;
-        }
-        WebSocketConnection socket = sockets.get(to.connection());
-        if (socket == null || !socket.isOpen()) {
-            return false;
-        }
-        send(socket, msg.body().deepCopy().put("from", from.peerId()).toString());
-        earlyRelays.increment();
-        return true;
+        return to != null && !to.sessionId().equals(from.sessionId()) && to.admitted() && me.equals(to.instance())
+                && sendEarly(to.connection(), msg.body().deepCopy().put("from", from.peerId()).toString());
     }
 
     Reply report(JsonNode msg, WebSocketConnection connection) {

@@ -52,9 +52,9 @@ class ResumeTest {
     void earlyRelayToAResumedSocketStartsOnlyAfterItsResumedReplyAndReplay() throws Exception {
         String room = uniqueRoom("resume-early");
         try (WsClient a = WsClient.connect(ws)) {
-            String aId = a.send(early(joinMessage(room))).next("joined").get("peerId").asText();
+            String aId = a.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
             WsClient b = WsClient.connect(ws);
-            JsonNode bJoined = b.send(early(joinMessage(room))).next("joined");
+            JsonNode bJoined = b.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined");
             String bId = bJoined.get("peerId").asText();
             a.next("peer-joined");
             b.abort();
@@ -79,10 +79,6 @@ class ResumeTest {
                 assertEquals(aId, numbered.get("from").asText());
             }
         }
-    }
-
-    private static String early(String join) {
-        return join.replaceFirst("\\{", "{\"earlyRelay\":true,");
     }
 
     @Test

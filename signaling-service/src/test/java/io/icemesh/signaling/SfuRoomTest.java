@@ -177,7 +177,7 @@ class SfuRoomTest {
         awaitNodeKnown();
         try (WsClient c = WsClient.connect(ws)) {
             c.next("hello");
-            String session = c.send(sfuJoin(room).replaceFirst("\\{", "{\"earlyRelay\":true,")).next("joined")
+            String session = c.send(TestTokens.withEarlyRelay(sfuJoin(room))).next("joined")
                     .get("sessionId").asText();
             assertEquals(MediaCommandType.ALLOCATE, nextCommand(room).type());
 

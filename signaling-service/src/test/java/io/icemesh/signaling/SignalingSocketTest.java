@@ -77,8 +77,8 @@ class SignalingSocketTest {
     void aClientThatAsksForEarlyRelayGetsAPeerMessageBeforeTheRoomLogAndThenTheLogsNumberedCopy() throws Exception {
         String room = uniqueRoom("early");
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
-            String aId = a.send(earlyJoin(room)).next("joined").get("peerId").asText();
-            String bId = b.send(earlyJoin(room)).next("joined").get("peerId").asText();
+            String aId = a.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
+            String bId = b.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
             String cId = c.send(joinMessage(room)).next("joined").get("peerId").asText();
             a.next("peer-joined");
             a.next("peer-joined");
@@ -107,10 +107,6 @@ class SignalingSocketTest {
             assertEquals(cId, fromC.get("from").asText());
             assertEquals(fromC.get("rid"), a.next("candidate").get("rid"));
         }
-    }
-
-    private static String earlyJoin(String room) {
-        return joinMessage(room).replaceFirst("\\{", "{\"earlyRelay\":true,");
     }
 
     @Test

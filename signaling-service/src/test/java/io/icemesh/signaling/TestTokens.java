@@ -25,6 +25,11 @@ final class TestTokens {
         return "{\"type\":\"join\",\"token\":\"" + forRoom(room) + "\"}";
     }
 
+    /** A join message that also asks for early relay (docs/signaling-protocol.md, "Early relay"). */
+    static String withEarlyRelay(String join) {
+        return join.replaceFirst("\\{", "{\"earlyRelay\":true,");
+    }
+
     static String uniqueRoom(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
