@@ -1,7 +1,9 @@
 // ICE doctor in the browser: tries each ICE server of a list alone from this browser's network (one
 // RTCPeerConnection per URL; TURN relay-only, so a relay candidate proves an allocation over that transport), times
 // each candidate, names what is slow or broken and why, and recommends a list, best first. The same verdicts as the
-// CLI (doctor/README.md), from where the user is. Query parameters: ice=<JSON RTCIceServer[]>, deadline=<ms>, run=1.
+// CLI (doctor/README.md), from where the user is. With the user's consent ("send this report") the verdicts, without
+// credentials, go to signaling's POST /api/doctor/reports, which monitor lists. Query parameters:
+// ice=<JSON RTCIceServer[]>, token=<room token> (else a dev token where signaling mints them), deadline=<ms>, run=1.
 import { fetchDevToken, fetchIceServers } from './icemesh.js';
 
 /** aiortc 1.4 waits this long for its (first) STUN server's answer in every gathering. */
@@ -169,12 +171,45 @@ function render(results) {
   $('report').hidden = false;
 }
 
+/** The room token: ?token=, else one from the dev endpoint (local and test profiles only), else null. */
+async function roomToken() {
+  if (params.get('token')) return params.get('token');
+  try {
+    return (await fetchDevToken(location.origin, 'icemesh-doctor', 'doctor')).token;
+  } catch {
+    return null;
+  }
+}
+
 async function loadList() {
   const typed = $('ice').value.trim();
   if (typed) return JSON.parse(typed);
-  const { token } = await fetchDevToken(location.origin, 'icemesh-doctor', 'doctor');
-  window.icemeshDoctorToken = token;
+  const token = await roomToken();
+  if (!token) throw new Error('no room token: open this page with ?token=<room token>, or type a list');
   return (await fetchIceServers(location.origin, token)).iceServers;
+}
+
+let lastResults = null;
+
+/** Shares the verdicts (no credentials) with the operators: POST /api/doctor/reports, which monitor lists. */
+async function sendReport() {
+  const sent = $('sent');
+  try {
+    const token = await roomToken();
+    if (!token) throw new Error('no room token (open this page with ?token=<room token>)');
+    const urls = lastResults.map((r) => ({ url: r.url, status: r.status, ms: Math.round(r.ms * 10) / 10, text: r.text }));
+    const res = await fetch(new URL('/api/doctor/reports', location.origin), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ source: 'browser', client: navigator.userAgent.slice(0, 200), urls }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
+    sent.textContent = `Sent (report ${body.reportId}). Thank you.`;
+    window.icemeshDoctor.reportId = body.reportId;
+  } catch (e) {
+    sent.textContent = `Not sent: ${e.message}`;
+  }
 }
 
 async function run() {
@@ -189,6 +224,8 @@ async function run() {
     render(results);
     const failed = results.filter((r) => r.status === 'failed').length;
     status.textContent = failed ? `${failed} of ${results.length} URLs failed: see the verdict.` : `All ${results.length} URLs work.`;
+    lastResults = results;
+    $('send').disabled = false;
     window.icemeshDoctor = { done: true, results: results.map(({ credentialForCopy, ...r }) => r) };
   } catch (e) {
     status.textContent = `Could not run: ${e.message}`;
@@ -207,6 +244,9 @@ $('copy').addEventListener('click', async () => {
     document.execCommand('copy');
   }
   $('sent').textContent = 'Copied.';
+});
+$('send').addEventListener('click', () => {
+  if (lastResults) sendReport();
 });
 if (params.get('ice')) $('ice').value = params.get('ice');
 if (params.get('run') === '1') run();

@@ -44,6 +44,8 @@ final class ServerCheck {
     private static final int CREATE_PERMISSION = StunMessageType.of(StunMessageType.METHOD_CREATE_PERMISSION,
             StunMessageType.CLASS_REQUEST);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A TURN REST expiry further ahead than a day is refused by turn-service's default cap (and is suspicious). */
+    private static final long FAR_EXPIRY_SECONDS = 86_400;
 
     private final Settings settings;
 
@@ -244,9 +246,15 @@ final class ServerCheck {
                 } catch (RuntimeException e) {
                     // not a TURN REST username
                 }
-                if (expiry > 0 && expiry < Instant.now().getEpochSecond()) {
+                long now = Instant.now().getEpochSecond();
+                if (expiry > 0 && expiry < now) {
                     return "refused the credentials (401): the TURN REST username '" + username + "' expired at "
                             + Instant.ofEpochSecond(expiry) + "; fetch fresh credentials";
+                }
+                if (expiry > now + FAR_EXPIRY_SECONDS) {
+                    return "refused the credentials (401): the TURN REST username '" + username + "' expires "
+                            + (expiry - now) / FAR_EXPIRY_SECONDS + " days ahead, further than servers accept "
+                            + "(turn-service: 24 h by default), or the password is wrong";
                 }
                 return "refused the credentials (401 to the authenticated Allocate): wrong username or password"
                         + (expiry > 0 ? ", or a TURN REST credential made with another secret" : "");

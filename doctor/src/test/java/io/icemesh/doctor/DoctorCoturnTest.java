@@ -151,7 +151,7 @@ class DoctorCoturnTest {
     @Test
     void aWrongPasswordIsTheCauseNotTheServer() {
         String turn = "turn:127.0.0.1:" + a.port + "?transport=udp";
-        Run run = doctor("--ice-servers", turn + ",stun:127.0.0.1:" + a.port, "--username", "9999999999:someone",
+        Run run = doctor("--ice-servers", turn + ",stun:127.0.0.1:" + a.port, "--username", (System.currentTimeMillis() / 1000 + 600) + ":someone",
                 "--credential", "not-the-password", "--json");
         assertEquals(1, run.exit(), run.out());
         Map<String, Object> v = list(run.json(), "verdict").get(0);

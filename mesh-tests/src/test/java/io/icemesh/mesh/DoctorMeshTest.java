@@ -2,6 +2,7 @@ package io.icemesh.mesh;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.testkit.Browser;
@@ -16,11 +17,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
 
 /**
  * The ICE doctor against the local mesh: {@code ./icemesh doctor} with no options tests what signaling's
  * {@code /api/ice-servers} hands out (turn-service over UDP, TCP and TLS), and the {@code /doctor} page in headless
- * Chromium names a STUN server that swallows every packet.
+ * Chromium names a STUN server that swallows every packet, then shares its report, which monitor lists.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DoctorMeshTest {
@@ -30,8 +32,9 @@ class DoctorMeshTest {
     @BeforeAll
     void startMesh() throws Exception {
         mesh = new Mesh();
-        Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d", "signaling", "turn");
-        assertEquals(0, up.exitCode(), "./icemesh up -d signaling turn failed:\n" + up.output());
+        Mesh.Result up = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "up", "-d", "signaling", "turn",
+                "monitor");
+        assertEquals(0, up.exitCode(), "./icemesh up -d signaling turn monitor failed:\n" + up.output());
     }
 
     @AfterAll
@@ -68,6 +71,22 @@ class DoctorMeshTest {
     }
 
     @Test
+    void theCliNamesWrongCredentialsOnTurnService() {
+        String turn = "turn:127.0.0.1:" + mesh.ports.get("turn-stun") + "?transport=udp";
+        Mesh.Result doctor = mesh.run("doctor", "--ice-servers", turn, "--username",
+                (System.currentTimeMillis() / 1000 + 600) + ":someone", "--credential", "not-the-password");
+        assertEquals(1, doctor.exitCode(), doctor.output());
+        assertTrue(doctor.output().contains("FAIL " + turn + " refused the credentials (401 to the authenticated "
+                + "Allocate): wrong username or password, or a TURN REST credential made with another secret"),
+                doctor.output());
+
+        Mesh.Result far = mesh.run("doctor", "--ice-servers", turn, "--username", "9999999999:someone",
+                "--credential", "not-the-password");
+        assertTrue(far.output().contains("FAIL " + turn + " refused the credentials (401): the TURN REST username "
+                + "'9999999999:someone' expires "), far.output());
+    }
+
+    @Test
     void thePageNamesAStunServerThatNeverAnswers() throws Exception {
         try (DatagramSocket blackHole = new DatagramSocket(0, InetAddress.getLoopbackAddress());
              Browser browser = new Browser()) {
@@ -90,6 +109,17 @@ class DoctorMeshTest {
             String recommended = (String) browser.driver.executeScript(
                     "return document.getElementById('recommended').value");
             assertTrue(recommended.contains(good) && !recommended.contains(dead), recommended);
+
+            browser.driver.findElement(By.id("send")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> browser.driver.executeScript(
+                    "return window.icemeshDoctor.reportId || null") != null);
+            String reportId = (String) browser.driver.executeScript("return window.icemeshDoctor.reportId");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String reports = mesh.get("monitor", "/api/doctor-reports?limit=10").body();
+                assertTrue(reports.contains("\"reportId\":\"" + reportId + "\""), reports);
+                assertTrue(reports.contains("{\"url\":\"" + dead + "\",\"status\":\"failed\""), reports);
+                assertFalse(reports.contains("credential"), "no credentials leave the page: " + reports);
+            });
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icemesh.testkit.Browser;
+import io.icemesh.testkit.Command;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,6 +157,24 @@ class NatCallTest {
                 "it reached turn-service over TCP or TLS: " + blocked.pair());
         assertEquals(List.of("host", "relay"), blocked.pair().get("gathered"),
                 "no STUN answer reaches it, so it has no server-reflexive candidate: " + blocked.pair());
+    }
+
+    @Test
+    void theDoctorTellsASymmetricNatFromAnEndpointIndependentOne() throws Exception {
+        // The doctor jar run inside each client namespace, with turn-service's two STUN ports as its list.
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String jar = lab.root.resolve("doctor/target/icemesh-doctor.jar").toString();
+        String list = "stun:" + NatLab.SERVER + ":3478,stun:" + NatLab.SERVER + ":" + NatLab.ALTERNATE_STUN_PORT;
+        for (Map.Entry<String, String> want : Map.of("sym1", "endpoint-dependent", "cone1", "endpoint-independent")
+                .entrySet()) {
+            Command.Result run = Command.run(List.of("ip", "netns", "exec", lab.ns(want.getKey()), java, "-jar", jar,
+                    "--ice-servers", list, "--json"), lab.root, Map.of(), Duration.ofMinutes(1));
+            assertEquals(0, run.exitCode(), run.output());
+            JsonNode nat = new ObjectMapper().readTree(run.output()).get("nat");
+            assertEquals(want.getValue(), nat.get("mapping").asText(), want.getKey() + ": " + nat);
+            assertTrue(nat.get("text").asText().contains(NatLab.OUTSIDE.get(want.getKey())),
+                    "the doctor names the NAT's outside address: " + nat);
+        }
     }
 
     @Test

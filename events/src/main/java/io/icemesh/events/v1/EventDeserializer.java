@@ -57,6 +57,19 @@ public abstract class EventDeserializer<T> implements Deserializer<T> {
         }
     }
 
+    /** Reads {@link DoctorReport}. */
+    public static class DoctorReports extends EventDeserializer<DoctorReport> {
+        public DoctorReports() {
+            super(DoctorReport.class);
+        }
+
+        @Override
+        protected boolean supported(DoctorReport v) {
+            return v.schemaVersion() == EventSchema.VERSION && v.reportId() != null && v.urls() != null
+                    && v.urls().stream().allMatch(u -> u != null && u.url() != null && u.status() != null);
+        }
+    }
+
     /** Reads {@link TurnEvent}. */
     public static class TurnEvents extends EventDeserializer<TurnEvent> {
         public TurnEvents() {

@@ -13,6 +13,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         TurnEvent.class, TurnEventType.class,
         NodeAnnouncement.class, NodeKind.class,
         ServerHealth.class,
+        DoctorReport.class, DoctorReport.UrlVerdict.class,
         MediaCommand.class, MediaCommandType.class,
         MediaReply.class, MediaReplyType.class,
         EventSource.class})

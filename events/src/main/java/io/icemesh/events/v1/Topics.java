@@ -21,6 +21,8 @@ public final class Topics {
      * node id.
      */
     public static final String NODES = "icemesh.nodes";
+    /** ICE doctor results users chose to share, from signaling's {@code POST /api/doctor/reports}; key: report id. */
+    public static final String DOCTOR_REPORTS = "icemesh.doctor-reports";
 
     /**
      * signaling's room log: every command that changes a room, read whole by every signaling instance; key: room id.

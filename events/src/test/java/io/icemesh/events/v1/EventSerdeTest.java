@@ -96,6 +96,19 @@ class EventSerdeTest {
     }
 
     @Test
+    void doctorReportSurvivesARoundTripAndAReportWithoutUrlsIsDropped() {
+        DoctorReport sent = new DoctorReport(EventSchema.VERSION, "r-1", 42, "browser", "s-1", "Chromium",
+                java.util.List.of(new DoctorReport.UrlVerdict("stun:127.0.0.1:3478", "failed", 3000.0,
+                        "never answered within 3.0 s")));
+        byte[] json = serializer.serialize(Topics.DOCTOR_REPORTS, sent);
+        assertEquals(sent, new EventDeserializer.DoctorReports().deserialize(Topics.DOCTOR_REPORTS, json));
+        long rejected = EventDeserializer.rejectedCount();
+        assertNull(new EventDeserializer.DoctorReports().deserialize(Topics.DOCTOR_REPORTS,
+                "{\"schemaVersion\":1,\"reportId\":\"r\"}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(rejected + 1, EventDeserializer.rejectedCount());
+    }
+
+    @Test
     void namesCloudEventTypesAfterKindTypeAndVersion() {
         SessionEvent e = SessionEvent.builder(SessionEventType.PEER_JOINED, "s", EventSource.SIGNALING).build();
         assertEquals("io.icemesh.session.peer_joined.v1", e.cloudEventType());

@@ -3,6 +3,7 @@ package io.icemesh.monitor.probe;
 import io.icemesh.events.v1.EventDeserializer;
 import io.icemesh.events.v1.NodeAnnouncement;
 import io.icemesh.events.v1.Topics;
+import io.icemesh.monitor.metrics.MalformedRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -28,10 +29,7 @@ public class NodeAnnouncementConsumer {
 
     NodeAnnouncementConsumer(Prober prober, MeterRegistry meters) {
         this.prober = prober;
-        malformed = Counter.builder("icemesh.monitor.events.malformed")
-                .description("Event records dropped because they could not be read")
-                .tag("topic", "nodes")
-                .register(meters);
+        malformed = MalformedRecords.counter(meters, "nodes");
     }
 
     @Incoming("nodes")

@@ -3,6 +3,7 @@ package io.icemesh.monitor.timeline;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.monitor.metrics.MalformedRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -53,10 +54,7 @@ public class SessionEventConsumer {
                     .tag("type", type.name().toLowerCase(Locale.ROOT))
                     .register(meters));
         }
-        malformed = Counter.builder("icemesh.monitor.events.malformed")
-                .description("Event records dropped because they could not be read")
-                .tag("topic", "session-events")
-                .register(meters);
+        malformed = MalformedRecords.counter(meters, "session-events");
         duplicates = Counter.builder("icemesh.monitor.events.duplicate")
                 .description("Event records read again (same CloudEvents id) and not applied twice")
                 .tag("topic", "session-events")

@@ -1,6 +1,7 @@
 package io.icemesh.monitor.timeline;
 
 import io.icemesh.events.v1.TurnEvent;
+import io.icemesh.monitor.metrics.MalformedRecords;
 import io.icemesh.monitor.metrics.TurnMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,10 +30,7 @@ public class TurnEventConsumer {
     TurnEventConsumer(Timelines timelines, TurnMetrics turnMetrics, MeterRegistry meters) {
         this.timelines = timelines;
         this.turnMetrics = turnMetrics;
-        malformed = Counter.builder("icemesh.monitor.events.malformed")
-                .description("Event records dropped because they could not be read")
-                .tag("topic", "turn-events")
-                .register(meters);
+        malformed = MalformedRecords.counter(meters, "turn-events");
     }
 
     /** One poll's records at a time (batch mode), like the session events. */

@@ -32,6 +32,9 @@ public interface SignalingConfig {
     /** SFU rooms served by media-service. */
     Media media();
 
+    /** ICE doctor reports users share from the {@code /doctor} page ({@code POST /api/doctor/reports}). */
+    Doctor doctor();
+
     /** The room log on Kafka that every instance reads whole: how room state is shared between instances. */
     RoomLog roomLog();
 
@@ -240,5 +243,31 @@ public interface SignalingConfig {
          */
         @WithDefault("50000")
         int maxTrackedKeys();
+    }
+
+    /**
+     * Budgets and size limits of {@code POST /api/doctor/reports}: a report costs a Kafka record and a place in every
+     * monitor instance's list, so each session and each client address may send a few an hour.
+     */
+    interface Doctor {
+        /** Reports one session may send at once. */
+        @WithDefault("3")
+        int sessionBurst();
+
+        /** Reports a session's budget regains per hour after its burst. */
+        @WithDefault("6")
+        int sessionPerHour();
+
+        /** Reports one client address (IPv6: its /64) may send at once, all its sessions together. */
+        @WithDefault("30")
+        int sourceBurst();
+
+        /** Reports an address's budget regains per hour after its burst. */
+        @WithDefault("60")
+        int sourcePerHour();
+
+        /** Most URLs one report may hold. */
+        @WithDefault("32")
+        int maxUrls();
     }
 }

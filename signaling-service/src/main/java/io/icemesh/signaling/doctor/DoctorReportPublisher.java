@@ -1,0 +1,45 @@
+package io.icemesh.signaling.doctor;
+
+import io.icemesh.events.v1.DoctorReport;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+/**
+ * Publishes shared ICE doctor reports on {@code icemesh.doctor-reports} as CloudEvents (binary mode), keyed by report
+ * id. Sending never blocks the request: reports wait in the emitter's buffer and then in the producer, which retries
+ * until the broker is back.
+ */
+@ApplicationScoped
+public class DoctorReportPublisher {
+
+    /** The outgoing channel; its topic and serializer are in application.properties. */
+    public static final String CHANNEL = "doctor-reports";
+
+    static final URI SOURCE = URI.create("/icemesh/signaling-service");
+
+    /** Reports held while the producer is busy (a few KiB each). */
+    private static final int BUFFER_SIZE = 1024;
+
+    @Inject
+    @Channel(CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = BUFFER_SIZE)
+    Emitter<DoctorReport> emitter;
+
+    public void publish(DoctorReport report) {
+        emitter.send(Message.of(report)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(report.reportId()).build())
+                .addMetadata(OutgoingCloudEventMetadata.builder()
+                        .withId(report.reportId())
+                        .withType(DoctorReport.CLOUD_EVENT_TYPE)
+                        .withSource(SOURCE)
+                        .withSubject(report.reportId())
+                        .build()));
+    }
+}
