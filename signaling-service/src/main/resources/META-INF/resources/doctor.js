@@ -40,7 +40,8 @@ export async function probe(entry) {
   try {
     pc = new RTCPeerConnection({ iceServers: [server], iceTransportPolicy: entry.turn ? 'relay' : 'all' });
   } catch (e) {
-    result.errors.push({ code: 0, text: String(e.message || e), ms: 0 });
+    // Chromium refuses the entry itself (a TURN URL without credentials, a malformed URL): nothing is gathered
+    result.refused = String(e.message || e);
     return judge(result);
   }
   const done = new Promise((resolve) => {
@@ -60,10 +61,15 @@ export async function probe(entry) {
     };
     setTimeout(resolve, DEADLINE_MS);
   });
-  pc.createDataChannel('doctor');
-  await pc.setLocalDescription(await pc.createOffer());
-  await done;
-  pc.close();
+  try {
+    pc.createDataChannel('doctor');
+    await pc.setLocalDescription(await pc.createOffer());
+    await done;
+  } catch (e) {
+    result.refused = String(e.message || e);
+  } finally {
+    pc.close();
+  }
   return judge(result);
 }
 
@@ -72,7 +78,12 @@ function judge(r) {
   const want = r.turn ? 'relay' : 'srflx';
   const found = r.candidates.find((c) => c.type === want);
   const error = r.errors.find((e) => e.code);
-  if (found) {
+  if (r.refused) {
+    r.ms = 0;
+    r.status = 'failed';
+    r.text = `is refused by the browser itself (${r.refused}), so this entry gives no candidate at all`
+      + (r.turn ? '; a TURN URL needs a username and credential' : '');
+  } else if (found) {
     r.ms = found.ms;
     r.status = found.ms > SLOW_MS ? 'slow' : 'ok';
     r.text = `${r.turn ? 'relay candidate' : 'server-reflexive candidate'} ${found.address}:${found.port} after ${ms(found.ms)}`;
@@ -90,20 +101,22 @@ function judge(r) {
     } else {
       r.text = (error.code === 401 ? 'refused the credentials (401): wrong username or password, or expired TURN credentials'
         : `failed: "${error.text}" (${error.code})${r.transport === 'tls' ? ', for turns: often a certificate the browser refuses (a self-signed one, or one for another name)' : ''}`)
-        + `; ${consequence(r)}`;
+        + `; ${consequence(r, /timed out/i.test(error.text))}`;
     }
   } else {
     r.ms = DEADLINE_MS;
     r.status = 'failed';
-    r.text = `never answered within ${(DEADLINE_MS / 1000).toFixed(1)} s; ${consequence(r)}`;
+    r.silent = true;
+    r.text = `never answered within ${(DEADLINE_MS / 1000).toFixed(1)} s; ${consequence(r, true)}`;
   }
   return r;
 }
 
-function consequence(r) {
+/** What the failure costs; {@code silent}: the server gave no answer at all (aiortc then waits its whole 5 s). */
+function consequence(r, silent) {
   return r.turn ? 'Chromium gets no relay candidate from it, so calls that need a relay fail'
-    : 'Chromium gets no server-reflexive candidate from it' + (r.scheme === 'stun' ? ', and aiortc, when it is the first stun: URL, waits '
-      + `${(AIORTC_STUN_WAIT_MS / 1000).toFixed(1)} s in every gathering` : '');
+    : 'Chromium gets no server-reflexive candidate from it' + (r.scheme === 'stun' && silent
+      ? `, and aiortc, when it is the first stun: URL, waits ${(AIORTC_STUN_WAIT_MS / 1000).toFixed(1)} s in every gathering` : '');
 }
 
 const RANK = { ok: 2, slow: 1, failed: 0 };
@@ -116,7 +129,8 @@ export function recommend(results) {
   const stun = good.filter((r) => r.scheme === 'stun').slice(0, 2).map((r) => r.url);
   if (stun.length) list.push({ urls: stun });
   for (const r of good.filter((x) => x.turn)) {
-    let s = list.find((x) => x.username !== undefined && x.username === r.username);
+    let s = list.find((x) => x.username !== undefined && x.username === r.username
+      && x.credential === r.credentialForCopy);
     if (!s) list.push(s = { urls: [], username: r.username, credential: r.credentialForCopy });
     s.urls.push(r.url);
   }
@@ -163,7 +177,7 @@ function render(results) {
     ol.appendChild(li);
   }
   const firstStun = results.find((r) => r.scheme === 'stun');
-  $('prediction').textContent = firstStun && firstStun.status === 'failed'
+  $('prediction').textContent = firstStun && firstStun.silent
     ? `aiortc 1.4 with this list waits ${(AIORTC_STUN_WAIT_MS / 1000).toFixed(1)} s in every gathering for ${firstStun.url}; a two-peer call about ${(2 * AIORTC_STUN_WAIT_MS / 1000).toFixed(1)} s.`
     : 'Chromium trickles candidates and waits for no server.';
   $('timelines').replaceChildren(...results.map(timeline));

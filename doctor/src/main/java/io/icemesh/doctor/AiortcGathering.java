@@ -38,9 +38,11 @@ final class AiortcGathering {
                 }
                 servers.add(s);
             }
-            Process p = new ProcessBuilder(python(), script.toString(), Json.write(servers)).redirectErrorStream(true)
-                    .start();
-            p.getOutputStream().close();
+            // The list (with its credentials) goes to the child's stdin, never onto a command line others can read.
+            Process p = new ProcessBuilder(python(), script.toString()).redirectErrorStream(true).start();
+            try (var stdin = p.getOutputStream()) {
+                stdin.write(Json.write(servers).getBytes(StandardCharsets.UTF_8));
+            }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return new Report.Measured(timeout.toMillis(), false, "aiortc had not finished gathering after "

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Resolves a server's host name the way clients do (the system resolver), timed, with a deadline: a name that does
- * not exist fails fast (NXDOMAIN), a resolver that does not answer runs into the deadline. Address literals need no
- * lookup.
+ * not exist fails fast (the resolver answers), a resolver that does not answer runs into the deadline. Address
+ * literals need no lookup.
  */
 final class Dns {
 
@@ -57,13 +57,17 @@ final class Dns {
                 return new Result(true, List.of(), 0, "'" + host + "' is not a valid address");
             }
         }
-        CompletableFuture<InetAddress[]> lookup = CompletableFuture.supplyAsync(() -> {
+        // A thread of its own per lookup: a resolver that hangs on one name must not queue the others behind it.
+        CompletableFuture<InetAddress[]> lookup = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
             try {
-                return InetAddress.getAllByName(host);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e);
+                lookup.complete(InetAddress.getAllByName(host));
+            } catch (UnknownHostException | RuntimeException e) {
+                lookup.completeExceptionally(e);
             }
-        });
+        }, "icemesh-doctor-dns");
+        t.setDaemon(true);
+        t.start();
         try {
             InetAddress[] all = lookup.get(timeoutMillis, TimeUnit.MILLISECONDS);
             return new Result(false, Arrays.asList(all), System.nanoTime() - start, null);
@@ -73,8 +77,9 @@ final class Dns {
                     "the resolver gave no answer for '" + host + "' within " + Report.seconds(timeoutMillis));
         } catch (ExecutionException e) {
             long nanos = System.nanoTime() - start;
-            return new Result(false, List.of(), nanos, "the name '" + host + "' does not resolve (no such name, "
-                    + Report.millis(nanos / 1e6) + ")");
+            // Java does not tell NXDOMAIN from SERVFAIL or "temporary failure"; the resolver's answer came, whatever it was
+            return new Result(false, List.of(), nanos, "the name '" + host + "' does not resolve (the resolver "
+                    + "answered within " + Report.millis(nanos / 1e6) + ": no such name, or it refused)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(false, List.of(), System.nanoTime() - start, "interrupted");

@@ -141,6 +141,7 @@ public final class Doctor {
         String username;
         String credential;
         String turnSecret = System.getenv("ICEMESH_DOCTOR_TURN_SECRET");
+        boolean turnSecretGiven;
         String turnUser = "icemesh-doctor";
         String from;
         String token = System.getenv("ICEMESH_DOCTOR_TOKEN");
@@ -152,6 +153,9 @@ public final class Doctor {
         double slowMillis = 150;
         Duration deadline = Duration.ofSeconds(30);
         Path caFile;
+
+        /** Bounds --deadline (seconds) and --slow-ms alike: a day. */
+        private static final double MAX_NUMBER = 86_400;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -179,7 +183,10 @@ public final class Doctor {
                             case "--ice-servers" -> o.iceServers = v;
                             case "--username" -> o.username = v;
                             case "--credential" -> o.credential = v;
-                            case "--turn-secret" -> o.turnSecret = v;
+                            case "--turn-secret" -> {
+                                o.turnSecret = v;
+                                o.turnSecretGiven = true;
+                            }
                             case "--turn-user" -> o.turnUser = v;
                             case "--from" -> o.from = v;
                             case "--token" -> o.token = v;
@@ -210,8 +217,11 @@ public final class Doctor {
             if ((o.username == null) != (o.credential == null)) {
                 throw new IllegalArgumentException("--username and --credential go together");
             }
-            if (o.username != null && o.turnSecret != null) {
+            if (o.username != null && o.turnSecretGiven) {
                 throw new IllegalArgumentException("give --username/--credential or --turn-secret, not both");
+            }
+            if (o.username != null) {
+                o.turnSecret = null; // explicit credentials win over ICEMESH_DOCTOR_TURN_SECRET from the environment
             }
             return o;
         }
@@ -219,12 +229,13 @@ public final class Doctor {
         private static double number(String option, String v) {
             try {
                 double d = Double.parseDouble(v);
-                if (d <= 0) {
+                if (!(d > 0) || d > MAX_NUMBER) {
                     throw new NumberFormatException();
                 }
                 return d;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " takes a positive number, not '" + v + "'");
+                throw new IllegalArgumentException(option + " takes a number above 0 and at most " + (long) MAX_NUMBER
+                        + ", not '" + v + "'");
             }
         }
 

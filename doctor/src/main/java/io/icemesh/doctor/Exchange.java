@@ -1,6 +1,7 @@
 package io.icemesh.doctor;
 
 import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,29 +63,35 @@ final class Exchange {
     private Exchange() {
     }
 
-    /** Runs the transaction; returns the response carrying the request's transaction id, or no answer. */
+    /**
+     * Runs the transaction; returns the response carrying the request's transaction id, or no answer. Each try leaves
+     * at its time in the schedule (never early, even when the channel returned at once); a UDP channel refused by
+     * ICMP port unreachable ends it.
+     */
     static Outcome run(StunChannel channel, byte[] request, Schedule schedule) throws IOException {
         byte[] id = Arrays.copyOfRange(request, 8, 20);
         long start = System.nanoTime();
         List<Long> sent = new ArrayList<>();
         int tries = channel.reliable() ? 1 : schedule.tries();
         long giveUp = start + schedule.giveUpAt() * 1_000_000;
-        for (int i = 0; i < tries; i++) {
-            long sendAt = start + schedule.sendAt(i) * 1_000_000;
+        for (int i = 0; i < tries && !channel.refused(); i++) {
+            long early = start + schedule.sendAt(i) * 1_000_000 - System.nanoTime();
+            if (early > 0) {
+                try {
+                    Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             sent.add((System.nanoTime() - start) / 1_000_000);
             channel.send(request);
             long waitUntil = i + 1 < tries ? start + schedule.sendAt(i + 1) * 1_000_000 : giveUp;
-            while (true) {
-                StunMessage m = channel.receive(waitUntil);
-                if (m == null) {
-                    break;
-                }
-                if (m.hasTransactionId(id) && m.messageClass() >= 0b10) {
+            StunMessage m;
+            while ((m = channel.receive(waitUntil)) != null) {
+                if (m.hasTransactionId(id) && m.messageClass() >= StunMessageType.CLASS_SUCCESS) {
                     return new Outcome(m, List.copyOf(sent), System.nanoTime() - start);
                 }
-            }
-            if (sendAt > giveUp) {
-                break;
             }
         }
         return new Outcome(null, List.copyOf(sent), System.nanoTime() - start);

@@ -34,8 +34,13 @@ final class Nat {
         UNKNOWN,
         /** The mapped address is this machine's own: no NAT on the way. */
         NONE,
-        /** The same mapped address towards every server. */
+        /** The same mapped address towards servers at two or more addresses. */
         ENDPOINT_INDEPENDENT,
+        /**
+         * The same mapped address towards two ports of one server address: not port-dependent, but whether it depends
+         * on the address needs a server at a second address.
+         */
+        NOT_PORT_DEPENDENT,
         /** A different mapped address towards different servers. */
         ENDPOINT_DEPENDENT
     }
@@ -117,6 +122,13 @@ final class Nat {
                     + mapped.size() + " servers saw this machine's own address " + Report.address(any)
                     + " (peers that can route to it need no TURN)");
         }
+        long serverAddresses = mapped.keySet().stream().map(InetSocketAddress::getAddress).distinct().count();
+        if (distinct == 1 && serverAddresses < 2) {
+            return new Result(Mapping.NOT_PORT_DEPENDENT, local, mapped, "the same mapping " + Report.address(any)
+                    + " towards " + mapped.size() + " ports of one server address: the NAT's mapping does not depend "
+                    + "on the port; list a STUN server at a second address to tell whether it depends on the address "
+                    + "(a \"symmetric\" NAT, which needs TURN for peers elsewhere)");
+        }
         if (distinct == 1) {
             return new Result(Mapping.ENDPOINT_INDEPENDENT, local, mapped, "endpoint-independent NAT mapping: "
                     + mapped.size() + " servers all saw " + Report.address(any) + ", so peers elsewhere can usually "
@@ -125,7 +137,7 @@ final class Nat {
         StringBuilder seen = new StringBuilder();
         mapped.forEach((s, m) -> seen.append(seen.length() == 0 ? "" : ", ").append(Report.address(s))
                 .append(" saw ").append(Report.address(m)));
-        return new Result(Mapping.ENDPOINT_DEPENDENT, local, mapped, "address-dependent NAT mapping (a \"symmetric\" "
+        return new Result(Mapping.ENDPOINT_DEPENDENT, local, mapped, "destination-dependent NAT mapping (a \"symmetric\" "
                 + "NAT): " + seen + ". A peer elsewhere cannot use the address a STUN server saw, so calls to peers "
                 + "outside this network will need TURN");
     }

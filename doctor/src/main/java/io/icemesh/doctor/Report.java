@@ -75,7 +75,7 @@ final class Report {
             }
             sb.append(' ').append(dns).append(r.failure);
             if (r.url.isStun()) {
-                if (r == aiortc.stun()) {
+                if (r == aiortc.stun() && aiortc.stunWaitsFull()) {
                     sb.append(": every aiortc gathering with this list waits ")
                             .append(seconds((long) Prediction.AIORTC_STUN_WAIT_MS)).append(". ");
                     if (bestStun != null) {
@@ -85,9 +85,9 @@ final class Report {
                         sb.append("Remove it, or list a STUN server that answers.");
                     }
                 } else {
-                    sb.append(": Chromium gets no server-reflexive candidate from it").append(r.url.scheme()
-                            .equals("stun") ? " (aiortc ignores it: it uses only the first stun: URL)" : "")
-                            .append(". Remove it.");
+                    sb.append(": Chromium gets no server-reflexive candidate from it").append(r == aiortc.stun()
+                            ? "" : r.url.scheme().equals("stun")
+                            ? " (aiortc ignores it: it uses only the first stun: URL)" : "").append(". Remove it.");
                 }
             } else {
                 sb.append(r.failure.endsWith(".") || r.failure.endsWith("it") ? ", so " : ": ")

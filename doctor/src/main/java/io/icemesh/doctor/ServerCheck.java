@@ -92,52 +92,84 @@ final class ServerCheck {
         }
     }
 
-    /** Connects as the URL says; null (with the failure recorded) when it cannot. */
-    private StunChannel open(ServerResult r) throws IOException, GeneralSecurityException {
-        if (r.url.transport() == IceServerUrl.Transport.UDP) {
-            return StunChannel.udp(r.address);
+    /**
+     * Connects as the URL says, recording connect and TLS times, certificate problems and failures in {@code r};
+     * null (with the failure recorded) when it cannot. The socket is closed on every path that does not return it.
+     */
+    private StunChannel open(ServerResult r) throws GeneralSecurityException {
+        try {
+            if (r.url.transport() == IceServerUrl.Transport.UDP) {
+                return StunChannel.udp(r.address);
+            }
+        } catch (IOException e) {
+            r.fail("no UDP socket towards " + Report.address(r.address) + ": " + e.getMessage());
+            return null;
         }
         Socket tcp = new Socket();
-        long start = System.nanoTime();
+        boolean handedOver = false;
         try {
-            tcp.connect(r.address, (int) settings.connectTimeout().toMillis());
-        } catch (SocketTimeoutException e) {
-            tcp.close();
-            r.fail("TCP connection to " + Report.address(r.address) + " got no answer within "
-                    + Report.seconds(settings.connectTimeout().toMillis()) + " (a firewall dropping it, or no host)");
+            long start = System.nanoTime();
+            try {
+                tcp.connect(r.address, (int) settings.connectTimeout().toMillis());
+            } catch (SocketTimeoutException e) {
+                r.connectTimedOut = true;
+                r.fail("TCP connection to " + Report.address(r.address) + " got no answer within "
+                        + Report.seconds(settings.connectTimeout().toMillis()) + " (a firewall dropping it, or no host)");
+                return null;
+            } catch (ConnectException e) {
+                r.fail("TCP connection to " + Report.address(r.address) + " was refused (nothing listens on port "
+                        + r.url.port() + ")");
+                return null;
+            }
+            r.connectNanos = System.nanoTime() - start;
+            tcp.setTcpNoDelay(true);
+            if (r.url.transport() == IceServerUrl.Transport.TCP) {
+                handedOver = true;
+                return StunChannel.stream(tcp);
+            }
+            try {
+                r.tls = settings.tls().handshake(tcp, r.url.host(), r.address, settings.connectTimeout());
+            } catch (SSLException | SocketTimeoutException e) {
+                r.fail("the TLS handshake failed: " + e.getMessage() + " (is port " + r.url.port() + " a TLS port?)");
+                return null;
+            }
+            if (!r.tls.problems().isEmpty()) {
+                r.fail("TLS: " + String.join("; ", r.tls.problems()) + ". Browsers and aiortc refuse it");
+            }
+            for (String w : r.tls.warnings()) {
+                r.warn("TLS: " + w);
+            }
+            StunChannel channel = StunChannel.stream(r.tls.socket());
+            handedOver = true;
+            return channel;
+        } catch (IOException e) {
+            r.fail("TCP connection to " + Report.address(r.address) + " failed: " + e.getMessage());
             return null;
-        } catch (ConnectException e) {
-            tcp.close();
-            r.fail("TCP connection to " + Report.address(r.address) + " was refused (nothing listens on port "
-                    + r.url.port() + ")");
-            return null;
+        } finally {
+            if (!handedOver) {
+                try {
+                    tcp.close();
+                } catch (IOException ignored) {
+                    // closing is best effort
+                }
+            }
         }
-        r.connectNanos = System.nanoTime() - start;
-        tcp.setTcpNoDelay(true);
-        if (r.url.transport() == IceServerUrl.Transport.TCP) {
-            return StunChannel.stream(tcp);
+    }
+
+    /** Why a request went unanswered, in plain words. */
+    private static String unanswered(StunChannel channel, ServerResult r, String what, Exchange.Outcome o) {
+        if (channel.refused()) {
+            return "refused " + what + ": the host answered ICMP port unreachable (nothing listens on UDP port "
+                    + r.url.port() + ")";
         }
-        try {
-            r.tls = settings.tls().handshake(tcp, r.url.host(), r.address, settings.connectTimeout());
-        } catch (SSLException | SocketTimeoutException e) {
-            tcp.close();
-            r.fail("the TLS handshake failed: " + e.getMessage() + " (is port " + r.url.port() + " a TLS port?)");
-            return null;
-        }
-        if (!r.tls.problems().isEmpty()) {
-            r.fail("TLS: " + String.join("; ", r.tls.problems()) + ". Browsers and aiortc refuse it");
-        }
-        for (String w : r.tls.warnings()) {
-            r.warn("TLS: " + w);
-        }
-        return StunChannel.stream(r.tls.socket());
+        return "never answered " + what + " (" + o.triesText() + ")";
     }
 
     private void binding(ServerResult r, StunChannel channel) throws IOException {
         r.binding = Exchange.run(channel, StunMessageBuilder.of(StunMessageType.BINDING_REQUEST, newId()).build(),
                 settings.schedule());
         if (!r.binding.answered()) {
-            r.fail("never answered a STUN Binding request (" + r.binding.triesText() + ")");
+            r.fail(unanswered(channel, r, "a STUN Binding request", r.binding));
             return;
         }
         StunMessage m = r.binding.answer();
@@ -150,7 +182,8 @@ final class ServerCheck {
             r.fail("answered without an XOR-MAPPED-ADDRESS, so clients learn no server-reflexive address");
         }
         if (r.binding.sentAtMillis().size() > 1) {
-            r.warn("answered only try " + r.binding.sentAtMillis().size() + " (earlier ones were lost)");
+            r.warn("it answered only after " + r.binding.sentAtMillis().size() + " tries (requests lost on the way, "
+                    + "or a server slower than the " + settings.schedule().rtoMillis() + " ms retransmission timer)");
         }
     }
 
@@ -158,7 +191,7 @@ final class ServerCheck {
         r.challenge = Exchange.run(a, StunMessageBuilder.of(ALLOCATE, newId())
                 .add(StunAttributeType.REQUESTED_TRANSPORT, UDP_RELAY).build(), settings.schedule());
         if (!r.challenge.answered()) {
-            r.fail("never answered an Allocate request (" + r.challenge.triesText() + ")");
+            r.fail(unanswered(a, r, "an Allocate request", r.challenge));
             return;
         }
         StunMessage c = r.challenge.answer();
@@ -285,9 +318,12 @@ final class ServerCheck {
      * from the first to the second's relay address and the answer back. Lost indications (UDP) are sent again.
      */
     private void roundTrip(ServerResult r, Allocation a) throws IOException, GeneralSecurityException {
-        try (StunChannel second = open(r)) {
+        // The second connection's times and failures are its own: they must not change what r says of the first.
+        ServerResult other = new ServerResult(r.url, r.username, r.credential);
+        other.address = r.address;
+        try (StunChannel second = open(other)) {
             if (second == null) {
-                r.relayNote = "a second connection for the relay round trip failed";
+                r.relayNote = "a second connection for the relay round trip failed: " + other.failure;
                 return;
             }
             StunMessage c = Exchange.run(second, StunMessageBuilder.of(ALLOCATE, newId())

@@ -26,6 +26,8 @@ final class ServerResult {
     InetSocketAddress address;
     /** TCP connect time (TCP and TLS), or -1. */
     long connectNanos = -1;
+    /** The TCP connect got no answer at all (a firewall dropping it): clients wait for their OS's connect timeout. */
+    boolean connectTimedOut;
     Tls.Handshake tls;
     /** STUN: the Binding transaction. */
     Exchange.Outcome binding;

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
@@ -32,6 +33,11 @@ abstract class StunChannel implements AutoCloseable {
     /** True for TCP and TLS: requests are sent once and never retransmitted (RFC 8489 section 6.2.2). */
     abstract boolean reliable();
 
+    /** UDP: the host answered ICMP port unreachable (nothing listens there); receiving then returns null at once. */
+    boolean refused() {
+        return false;
+    }
+
     @Override
     public abstract void close();
 
@@ -52,14 +58,25 @@ abstract class StunChannel implements AutoCloseable {
             socket.connect(server);
         }
 
+        private boolean refused;
+
         @Override
         void send(byte[] message) throws IOException {
-            socket.send(new DatagramPacket(message, message.length));
+            try {
+                socket.send(new DatagramPacket(message, message.length));
+            } catch (PortUnreachableException e) {
+                refused = true;
+            }
+        }
+
+        @Override
+        boolean refused() {
+            return refused;
         }
 
         @Override
         StunMessage receive(long deadlineNanos) throws IOException {
-            while (true) {
+            while (!refused) {
                 long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     return null;
@@ -70,12 +87,17 @@ abstract class StunChannel implements AutoCloseable {
                     socket.receive(p);
                 } catch (SocketTimeoutException e) {
                     return null;
+                } catch (PortUnreachableException e) {
+                    // the connected socket reports the host's ICMP port unreachable for an earlier datagram
+                    refused = true;
+                    return null;
                 }
                 StunMessage m = StunMessageDecoder.decode(Arrays.copyOf(p.getData(), p.getLength()));
                 if (m != null) {
                     return m;
                 }
             }
+            return null;
         }
 
         @Override
@@ -116,10 +138,20 @@ abstract class StunChannel implements AutoCloseable {
                 }
                 socket.setSoTimeout((int) Math.max(1, left));
                 byte[] head = new byte[4];
+                int first;
                 try {
-                    in.readFully(head);
+                    first = in.read();
                 } catch (SocketTimeoutException e) {
                     return null;
+                }
+                if (first < 0) {
+                    throw new IOException("the server closed the connection");
+                }
+                head[0] = (byte) first;
+                try {
+                    in.readFully(head, 1, 3);
+                } catch (SocketTimeoutException e) {
+                    throw new IOException("the server stopped in the middle of a frame header");
                 } catch (EOFException e) {
                     throw new IOException("the server closed the connection");
                 }
@@ -134,7 +166,8 @@ abstract class StunChannel implements AutoCloseable {
                 try {
                     in.readFully(frame, 4, rest);
                 } catch (SocketTimeoutException e) {
-                    return null;
+                    // part of a frame is consumed: the stream cannot be read in step any more
+                    throw new IOException("the server stopped in the middle of a " + (4 + rest) + "-octet frame");
                 }
                 if (stun) {
                     StunMessage m = StunMessageDecoder.decode(frame);

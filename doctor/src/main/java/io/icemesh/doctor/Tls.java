@@ -141,10 +141,11 @@ final class Tls {
                     : String.join(", ", names)) + ", not '" + host + "'");
         }
         try {
-            trust.checkServerTrusted(chain, leaf.getPublicKey().getAlgorithm().equals("EC") ? "ECDHE_ECDSA" : "RSA");
+            // "UNKNOWN" (as for TLS 1.3): the key usage a signature-based handshake needs, whatever the key type
+            trust.checkServerTrusted(chain, "UNKNOWN");
         } catch (CertificateException e) {
-            boolean expiredOnly = problems.stream().anyMatch(p -> p.contains("expired"))
-                    && String.valueOf(e.getMessage()).contains("validity");
+            boolean expiredOnly = problems.stream().anyMatch(p -> p.contains("expired") || p.contains("not valid"))
+                    && causedByValidity(e);
             if (!expiredOnly) {
                 problems.add("its certificate chain is not trusted (issuer " + leaf.getIssuerX500Principal().getName()
                         + (chain.length == 1 && leaf.getIssuerX500Principal().equals(leaf.getSubjectX500Principal())
@@ -153,6 +154,16 @@ final class Tls {
         }
         return new Handshake(ssl, nanos, ssl.getSession().getProtocol(), problems, warnings,
                 leaf.getSubjectX500Principal().getName(), leaf.getNotAfter().toInstant());
+    }
+
+    /** Whether the trust check failed only on a certificate's dates (already reported on their own). */
+    private static boolean causedByValidity(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException) {
+                return true;
+            }
+        }
+        return String.valueOf(e.getMessage()).contains("validity");
     }
 
     /** The DNS and IP subjectAltNames. */

@@ -1,6 +1,7 @@
 """One aiortc gathering with a given ICE server list, timed: prints one JSON line.
 
-Run by the ICE doctor (--client aiortc) beside its prediction. Argument: the list as browser iceServers JSON.
+Run by the ICE doctor (--client aiortc) beside its prediction. Standard input: the list as browser iceServers JSON
+(not an argument, so that its credentials never show in a process list).
 The gathering happens inside setLocalDescription, as in any aiortc application.
 """
 import asyncio
@@ -14,7 +15,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 async def main() -> None:
     servers = [
         RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-        for s in json.loads(sys.argv[1])
+        for s in json.loads(sys.stdin.read())
     ]
     pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
     pc.createDataChannel("doctor")

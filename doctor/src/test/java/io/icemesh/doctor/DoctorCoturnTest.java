@@ -112,7 +112,8 @@ class DoctorCoturnTest {
         Map<String, Object> aiortc = map(map(r, "clients"), "aiortc");
         assertEquals(stunB, aiortc.get("stun"), "aiortc uses the first stun: URL");
         assertEquals(turns, aiortc.get("turn"), "aiortc uses the first TURN URL");
-        assertTrue(((Number) aiortc.get("predictedGatheringMs")).doubleValue() < 1000, aiortc.toString());
+        assertTrue(((Number) aiortc.get("predictedGatheringMs")).doubleValue() < Prediction.AIORTC_STUN_WAIT_MS,
+                "no server makes aiortc wait: " + aiortc);
     }
 
     @Test
@@ -129,8 +130,9 @@ class DoctorCoturnTest {
                 + "every aiortc gathering with this list waits 5.0 s. Put " + good + " (answered in "), first);
         assertTrue(first.endsWith(") first, or remove it."), first);
         assertTrue(swallower.received.get() - before >= 3, "three Binding requests reached the dead server");
-        assertTrue(run.out().contains("aiortc 1.4 takes about 5.0 s to gather"), run.out());
-        assertTrue(run.out().contains("a two-peer call waits about 10.0 s"), run.out());
+        // 5 s of STUN wait plus the TURN allocation's milliseconds (more on a loaded machine)
+        assertTrue(run.out().matches("(?s).*aiortc 1\\.4 takes about 5\\.\\d s to gather.*"), run.out());
+        assertTrue(run.out().matches("(?s).*a call between two aiortc peers waits about 1[01]\\.\\d s.*"), run.out());
         String recommended = run.out().substring(run.out().indexOf("Recommended list"));
         assertFalse(recommended.contains(dead), recommended);
         assertTrue(recommended.contains(good) && recommended.contains(turn), recommended);
@@ -146,6 +148,24 @@ class DoctorCoturnTest {
         assertEquals("stun:icemesh-doctor-test.invalid:3478", v.get("url"));
         assertTrue(v.get("text").toString().contains("the name 'icemesh-doctor-test.invalid' does not resolve"),
                 v.toString());
+    }
+
+    @Test
+    void aClosedPortIsRefusedNotSilentYetAiortcStillWaits() throws Exception {
+        int closed;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        String url = "stun:127.0.0.1:" + closed;
+        Run run = doctor("--ice-servers", url + ",stun:127.0.0.1:" + a.port, "--json");
+        assertEquals(1, run.exit(), run.out());
+        Map<String, Object> v = list(run.json(), "verdict").get(0);
+        assertEquals(url, v.get("url"));
+        assertTrue(v.get("text").toString().startsWith(url + " refused a STUN Binding request: the host answered ICMP "
+                + "port unreachable (nothing listens on UDP port " + closed + "): every aiortc gathering with this list "
+                + "waits 5.0 s"), v.toString());
+        assertEquals(1, ((List<?>) map(server(run.json(), url), "binding").get("sentAtMs")).size(),
+                "the refusal ends the transaction: no retransmissions");
     }
 
     @Test

@@ -74,5 +74,12 @@ class UnitsTest {
                 .mapping());
         assertEquals(Nat.Mapping.UNKNOWN, Nat.judge(local, Map.of(s1, new InetSocketAddress("203.0.113.5", 1)))
                 .mapping());
+        InetSocketAddress s1OtherPort = new InetSocketAddress("192.0.2.1", 3479);
+        assertEquals(Nat.Mapping.NOT_PORT_DEPENDENT, Nat.judge(local, Map.of(s1,
+                new InetSocketAddress("203.0.113.5", 40000), s1OtherPort, new InetSocketAddress("203.0.113.5", 40000)))
+                .mapping(), "two ports of one address cannot show that the mapping ignores the address");
+        assertEquals(Nat.Mapping.ENDPOINT_DEPENDENT, Nat.judge(local, Map.of(s1,
+                new InetSocketAddress("203.0.113.5", 40000), s1OtherPort, new InetSocketAddress("203.0.113.5", 40001)))
+                .mapping(), "but a different port per destination port shows dependence");
     }
 }

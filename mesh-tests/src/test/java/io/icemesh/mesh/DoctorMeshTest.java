@@ -93,7 +93,11 @@ class DoctorMeshTest {
             int turn = mesh.ports.get("turn-stun");
             String dead = "stun:127.0.0.1:" + blackHole.getLocalPort();
             String good = "stun:127.0.0.1:" + turn;
-            String ice = "[{\"urls\":[\"" + dead + "\",\"" + good + "\"]}]";
+            String turnUrl = "turn:127.0.0.1:" + turn + "?transport=udp";
+            // a TURN entry with a wrong password: its verdict is 401, and its credential must never leave the page
+            String ice = "[{\"urls\":[\"" + dead + "\",\"" + good + "\"]},{\"urls\":[\"" + turnUrl
+                    + "\"],\"username\":\"" + (System.currentTimeMillis() / 1000 + 600)
+                    + ":doctor\",\"credential\":\"secret-that-stays-in-the-page\"}]";
             browser.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/doctor.html?run=1&ice="
                     + URLEncoder.encode(ice, StandardCharsets.UTF_8));
             await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(
@@ -103,9 +107,10 @@ class DoctorMeshTest {
             assertTrue(first.startsWith("FAILED " + dead + " never answered within 3.0 s; Chromium gets no "
                     + "server-reflexive candidate from it, and aiortc, when it is the first stun: URL, waits 5.0 s"),
                     first);
-            String second = (String) browser.driver.executeScript(
-                    "return document.querySelectorAll('#verdict li')[1].textContent");
-            assertTrue(second.startsWith("OK " + good + " ") || second.startsWith("SLOW " + good + " "), second);
+            String verdicts = (String) browser.driver.executeScript(
+                    "return [...document.querySelectorAll('#verdict li')].map(li => li.textContent).join('\\n')");
+            assertTrue(verdicts.contains("FAILED " + turnUrl + " refused the credentials (401)"), verdicts);
+            assertTrue(verdicts.contains("OK " + good + " ") || verdicts.contains("SLOW " + good + " "), verdicts);
             String recommended = (String) browser.driver.executeScript(
                     "return document.getElementById('recommended').value");
             assertTrue(recommended.contains(good) && !recommended.contains(dead), recommended);
@@ -118,7 +123,9 @@ class DoctorMeshTest {
                 String reports = mesh.get("monitor", "/api/doctor-reports?limit=10").body();
                 assertTrue(reports.contains("\"reportId\":\"" + reportId + "\""), reports);
                 assertTrue(reports.contains("{\"url\":\"" + dead + "\",\"status\":\"failed\""), reports);
-                assertFalse(reports.contains("credential"), "no credentials leave the page: " + reports);
+                assertTrue(reports.contains("{\"url\":\"" + turnUrl + "\",\"status\":\"failed\""), reports);
+                assertFalse(reports.contains("secret-that-stays-in-the-page"), "no credential leaves the page: "
+                        + reports);
             });
         }
     }

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icemesh.testkit.Browser;
 import io.icemesh.testkit.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,19 +163,36 @@ class NatCallTest {
 
     @Test
     void theDoctorTellsASymmetricNatFromAnEndpointIndependentOne() throws Exception {
-        // The doctor jar run inside each client namespace, with turn-service's two STUN ports as its list.
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String jar = lab.root.resolve("doctor/target/icemesh-doctor.jar").toString();
-        String list = "stun:" + NatLab.SERVER + ":3478,stun:" + NatLab.SERVER + ":" + NatLab.ALTERNATE_STUN_PORT;
-        for (Map.Entry<String, String> want : Map.of("sym1", "endpoint-dependent", "cone1", "endpoint-independent")
-                .entrySet()) {
-            Command.Result run = Command.run(List.of("ip", "netns", "exec", lab.ns(want.getKey()), java, "-jar", jar,
-                    "--ice-servers", list, "--json"), lab.root, Map.of(), Duration.ofMinutes(1));
-            assertEquals(0, run.exitCode(), run.output());
-            JsonNode nat = new ObjectMapper().readTree(run.output()).get("nat");
-            assertEquals(want.getValue(), nat.get("mapping").asText(), want.getKey() + ": " + nat);
-            assertTrue(nat.get("text").asText().contains(NatLab.OUTSIDE.get(want.getKey())),
-                    "the doctor names the NAT's outside address: " + nat);
+        // The doctor jar run inside each client namespace. Its list: turn-service's STUN port on the lab's public
+        // address and a coturn (STUN only) on the second public address, so that the mappings towards two server
+        // addresses can be compared.
+        String second = "198.51.100.10";
+        Path dir = Files.createTempDirectory("icemesh-nat-coturn-");
+        Process coturn = new ProcessBuilder("ip", "netns", "exec", lab.ns("pub"), "turnserver", "-n", "--stun-only",
+                "--listening-ip=" + second, "--listening-port=3478", "--no-tls", "--no-dtls", "--no-cli",
+                "--log-file=stdout", "--simple-log", "--pidfile=" + dir.resolve("turnserver.pid"),
+                "--userdb=" + dir.resolve("turndb.sqlite")).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("turnserver.log").toFile()).start();
+        try {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String jar = lab.root.resolve("doctor/target/icemesh-doctor.jar").toString();
+            String list = "stun:" + NatLab.SERVER + ":3478,stun:" + second + ":3478";
+            for (Map.Entry<String, String> want : Map.of("sym1", "endpoint-dependent", "cone1",
+                    "endpoint-independent").entrySet()) {
+                // until coturn answers (its start), then the verdict
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    Command.Result run = Command.run(List.of("ip", "netns", "exec", lab.ns(want.getKey()), java,
+                            "-jar", jar, "--ice-servers", list, "--json"), lab.root, Map.of(), Duration.ofMinutes(1));
+                    assertEquals(0, run.exitCode(), run.output() + Files.readString(dir.resolve("turnserver.log")));
+                    JsonNode nat = new ObjectMapper().readTree(run.output()).get("nat");
+                    assertEquals(want.getValue(), nat.get("mapping").asText(), want.getKey() + ": " + nat);
+                    assertTrue(nat.get("text").asText().contains(NatLab.OUTSIDE.get(want.getKey())),
+                            "the doctor names the NAT's outside address: " + nat);
+                });
+            }
+        } finally {
+            coturn.destroy();
+            coturn.waitFor();
         }
     }
 

@@ -5,13 +5,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The ICE doctor reports users shared, newest first, at most {@link #KEPT} (every instance reads the whole topic,
@@ -24,7 +25,9 @@ public class DoctorReports {
     /** Reports kept for the API and the page. */
     static final int KEPT = 200;
 
-    private final ArrayDeque<DoctorReport> reports = new ArrayDeque<>();
+    /** Newest first by the time signaling took them (arrival order differs across partitions). */
+    private final TreeSet<DoctorReport> reports = new TreeSet<>(Comparator.comparingLong(DoctorReport::atMs)
+            .reversed().thenComparing(DoctorReport::reportId));
     private final Set<String> ids = new HashSet<>();
     private final MeterRegistry meters;
     private final Counter counted;
@@ -41,14 +44,14 @@ public class DoctorReports {
         }
     }
 
-    /** Adds a report (a record read twice is kept once); newest by time first. */
+    /** Adds a report (a record read twice is kept once); past {@link #KEPT} the oldest by time goes. */
     public synchronized void add(DoctorReport report) {
         if (!ids.add(report.reportId())) {
             return;
         }
-        reports.addFirst(report);
+        reports.add(report);
         while (reports.size() > KEPT) {
-            ids.remove(reports.removeLast().reportId());
+            ids.remove(reports.pollLast().reportId());
         }
         if (report.atMs() >= startedAtMs) {
             counted.increment();
@@ -65,7 +68,6 @@ public class DoctorReports {
         while (it.hasNext() && out.size() < limit) {
             out.add(it.next());
         }
-        out.sort((a, b) -> Long.compare(b.atMs(), a.atMs()));
         return out;
     }
 

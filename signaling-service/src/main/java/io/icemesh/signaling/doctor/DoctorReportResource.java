@@ -109,7 +109,14 @@ public class DoctorReportResource {
                             + seconds + " s"))
                     .type(MediaType.APPLICATION_JSON).build();
         }
-        publisher.publish(report);
+        if (!publisher.publish(report)) {
+            sessions.refund(sessionKey);
+            count("unavailable");
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, 30)
+                    .entity(Map.of("error", "unavailable", "message", "reports cannot be taken now (Kafka is away); "
+                            + "retry after 30 s"))
+                    .type(MediaType.APPLICATION_JSON).build();
+        }
         count("accepted");
         return Response.accepted(Map.of("reportId", report.reportId())).build();
     }
