@@ -8,6 +8,7 @@ import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.MediaCommandType;
 import io.icemesh.events.v1.MediaReply;
 import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.testkit.Browser;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

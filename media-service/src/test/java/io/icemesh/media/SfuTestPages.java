@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.icemesh.events.v1.MediaCommandType;
 import io.icemesh.events.v1.MediaReply;
 import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.testkit.Browser;
 import java.time.Duration;
 import java.util.Map;
 

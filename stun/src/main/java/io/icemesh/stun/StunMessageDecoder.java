@@ -25,18 +25,6 @@ public final class StunMessageDecoder {
     }
 
     /**
-     * The whole length of the STUN message whose header starts at {@code offset} (for stream framing), or -1 when
-     * fewer than 4 bytes are there or the length is not a multiple of 4.
-     */
-    public static int frameLength(byte[] buf, int offset, int available) {
-        if (available < 4) {
-            return -1;
-        }
-        int length = ((buf[offset + 2] & 0xFF) << 8) | (buf[offset + 3] & 0xFF);
-        return (length & 3) != 0 ? -1 : StunMessage.HEADER_LENGTH + length;
-    }
-
-    /**
      * Decodes exactly {@code length} bytes at {@code offset} (one datagram or one stream frame).
      *
      * @return the message (owning a copy of the bytes), or null when the bytes are not a valid STUN message

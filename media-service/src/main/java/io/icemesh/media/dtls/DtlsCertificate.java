@@ -5,7 +5,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,10 +68,5 @@ public final class DtlsCertificate {
     /** The SHA-256 fingerprint for {@code a=fingerprint}. */
     public Fingerprint fingerprint() {
         return fingerprint;
-    }
-
-    /** For logs. */
-    static String describe(X509Certificate c) {
-        return c.getSubjectX500Principal().getName();
     }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 @Startup
 @ApplicationScoped
-public class TurnMetrics {
+public class TurnEventMetrics {
 
     private static final int TO_PEER_PACKETS = 0;
     private static final int TO_PEER_BYTES = 1;
@@ -33,7 +33,7 @@ public class TurnMetrics {
     private final int maxTracked;
     private final LinkedHashMap<String, long[]> live = new LinkedHashMap<>();
 
-    TurnMetrics(MeterRegistry meters, MonitorConfig config) {
+    TurnEventMetrics(MeterRegistry meters, MonitorConfig config) {
         maxTracked = config.turn().maxTrackedAllocations();
         for (TurnEventType t : TurnEventType.values()) {
             byType.put(t, Counter.builder("icemesh.monitor.turn.events")
@@ -45,7 +45,7 @@ public class TurnMetrics {
         traffic[TO_PEER_BYTES] = trafficCounter("bytes", "to_peer", meters);
         traffic[FROM_PEER_PACKETS] = trafficCounter("packets", "from_peer", meters);
         traffic[FROM_PEER_BYTES] = trafficCounter("bytes", "from_peer", meters);
-        Gauge.builder("icemesh.monitor.turn.allocations.active", this, TurnMetrics::active)
+        Gauge.builder("icemesh.monitor.turn.allocations.active", this, TurnEventMetrics::active)
                 .description("TURN allocations created and not yet deleted or expired (capped at the tracking bound)")
                 .register(meters);
     }

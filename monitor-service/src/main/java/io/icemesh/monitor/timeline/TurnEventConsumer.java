@@ -2,7 +2,7 @@ package io.icemesh.monitor.timeline;
 
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.monitor.metrics.MalformedRecords;
-import io.icemesh.monitor.metrics.TurnMetrics;
+import io.icemesh.monitor.metrics.TurnEventMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -24,10 +24,10 @@ public class TurnEventConsumer {
     private static final Logger LOG = Logger.getLogger(TurnEventConsumer.class);
 
     private final Timelines timelines;
-    private final TurnMetrics turnMetrics;
+    private final TurnEventMetrics turnMetrics;
     private final Counter malformed;
 
-    TurnEventConsumer(Timelines timelines, TurnMetrics turnMetrics, MeterRegistry meters) {
+    TurnEventConsumer(Timelines timelines, TurnEventMetrics turnMetrics, MeterRegistry meters) {
         this.timelines = timelines;
         this.turnMetrics = turnMetrics;
         malformed = MalformedRecords.counter(meters, "turn-events");

@@ -205,10 +205,6 @@ public final class Allocation {
         return null;
     }
 
-    public int channelCount() {
-        return channels.length;
-    }
-
     /** Drops expired permissions and channel bindings (RFC 8656 Sections 9 and 12). */
     public synchronized void expireStale(long nowNanos) {
         Permission[] p = permissions;

@@ -199,9 +199,4 @@ public final class TurnMetrics {
     public void rateLimited() {
         rateLimited.increment();
     }
-
-    /** Total malformed packets (tests). */
-    public double malformedTotal() {
-        return malformed.values().stream().mapToDouble(Counter::count).sum();
-    }
 }

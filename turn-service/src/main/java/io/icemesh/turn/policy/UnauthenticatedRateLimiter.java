@@ -53,11 +53,6 @@ public final class UnauthenticatedRateLimiter {
         perPort.evictIdle(nowNanos);
     }
 
-    /** Source IPs tracked now. */
-    public int trackedSources() {
-        return perAddress.buckets.size();
-    }
-
     /** One token bucket per key, bounded. */
     private static final class Limiter<K> {
         private final double ratePerSecond;

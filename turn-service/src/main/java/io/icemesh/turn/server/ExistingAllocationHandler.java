@@ -28,9 +28,9 @@ import org.jboss.logging.Logger;
  * range 0x4000-0x4FFF is configured (coturn 4.6.1's client and libwebrtc pick numbers above 0x4FFF). Peer addresses pass the ACL (403) before the family check (443), so an IPv4-mapped IPv6 form
  * of a forbidden address is refused as forbidden.
  */
-final class AllocationRequestHandler {
+final class ExistingAllocationHandler {
 
-    private static final Logger LOG = Logger.getLogger(AllocationRequestHandler.class);
+    private static final Logger LOG = Logger.getLogger(ExistingAllocationHandler.class);
 
     private final AllocationManager allocations;
     private final PeerAddressPolicy peers;
@@ -41,7 +41,7 @@ final class AllocationRequestHandler {
     private final TurnMetrics metrics;
     private final TurnEventPublisher events;
 
-    AllocationRequestHandler(AllocationManager allocations, PeerAddressPolicy peers, LifetimePolicy lifetimes,
+    ExistingAllocationHandler(AllocationManager allocations, PeerAddressPolicy peers, LifetimePolicy lifetimes,
             Duration permissionLifetime, Duration channelLifetime, boolean strictChannelRange, TurnMetrics metrics,
             TurnEventPublisher events) {
         this.strictChannelRange = strictChannelRange;

@@ -18,11 +18,11 @@ import java.nio.ByteBuffer;
  */
 final class TcpRequestHandler {
 
-    private final AllocationRequestHandler allocationRequests;
+    private final ExistingAllocationHandler allocationRequests;
     private final TcpConnections connections;
     private final TurnMetrics metrics;
 
-    TcpRequestHandler(AllocationRequestHandler allocationRequests, TcpConnections connections, TurnMetrics metrics) {
+    TcpRequestHandler(ExistingAllocationHandler allocationRequests, TcpConnections connections, TurnMetrics metrics) {
         this.allocationRequests = allocationRequests;
         this.connections = connections;
         this.metrics = metrics;

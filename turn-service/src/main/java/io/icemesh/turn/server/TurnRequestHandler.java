@@ -24,13 +24,13 @@ final class TurnRequestHandler {
     private final RequestAuthenticator authenticator;
     private final UnauthenticatedRateLimiter rateLimiter;
     private final AllocateHandler allocate;
-    private final AllocationRequestHandler allocationRequests;
+    private final ExistingAllocationHandler allocationRequests;
     private final TcpRequestHandler tcpRequests;
     private final TurnMetrics metrics;
     private final TurnEventPublisher events;
 
     TurnRequestHandler(RequestAuthenticator authenticator, UnauthenticatedRateLimiter rateLimiter,
-            AllocateHandler allocate, AllocationRequestHandler allocationRequests, TcpRequestHandler tcpRequests,
+            AllocateHandler allocate, ExistingAllocationHandler allocationRequests, TcpRequestHandler tcpRequests,
             TurnMetrics metrics, TurnEventPublisher events) {
         this.tcpRequests = tcpRequests;
         this.authenticator = authenticator;

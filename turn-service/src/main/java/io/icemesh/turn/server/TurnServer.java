@@ -165,7 +165,7 @@ public class TurnServer {
         LifetimePolicy lifetimes = new LifetimePolicy(limits.defaultLifetime(), limits.maxLifetime());
         AllocateHandler allocate = new AllocateHandler(allocations, ipv4Relays, ipv6Relays, addressMapper, lifetimes,
                 limits.maxBytesPerSecond(), metrics, events, tcpConnections);
-        AllocationRequestHandler allocationRequests = new AllocationRequestHandler(allocations, peers, lifetimes,
+        ExistingAllocationHandler allocationRequests = new ExistingAllocationHandler(allocations, peers, lifetimes,
                 limits.permissionLifetime(), limits.channelLifetime(), limits.strictChannelRange(), metrics, events);
         TurnRequestHandler requests = new TurnRequestHandler(authenticator, rateLimiter, allocate, allocationRequests,
                 new TcpRequestHandler(allocationRequests, tcpConnections, metrics), metrics, events);

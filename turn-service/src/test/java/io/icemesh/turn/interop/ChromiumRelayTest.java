@@ -9,26 +9,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.testkit.Browser;
 import io.icemesh.turn.server.TurnServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.remote.RemoteWebDriver;
 
 /**
  * Chromium (headless, fake camera) makes a relay-only call between two RTCPeerConnections in one page, with
@@ -65,18 +60,8 @@ class ChromiumRelayTest {
             }
         });
         http.start();
-        Path profile = Files.createTempDirectory("turn-chromium-");
-        ChromeDriver driver = null;
-        try {
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM);
-            options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                    "--allow-loopback-in-peer-connection", "--user-data-dir=" + profile);
-            ChromeDriverService service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-            driver = new ChromeDriver(service, options);
+        try (Browser browser = new Browser()) {
+            RemoteWebDriver driver = browser.driver;
             driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
             driver.get("http://127.0.0.1:" + http.getAddress().getPort() + "/relay-call.html");
             RelayCredentials credentials = RelayCredentials.forSession("chromium-session");
@@ -104,13 +89,7 @@ class ChromiumRelayTest {
                     .functionCounter().count() - relayedBefore;
             assertTrue(relayed > 10, "turn-service relayed the call's packets: " + relayed);
         } finally {
-            if (driver != null) {
-                driver.quit();
-            }
             http.stop(0);
-            try (var files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
         }
     }
 }
