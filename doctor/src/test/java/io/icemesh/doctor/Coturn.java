@@ -2,6 +2,7 @@ package io.icemesh.doctor;
 
 import static org.awaitility.Awaitility.await;
 
+import io.icemesh.testkit.ExternalProcess;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -41,7 +42,7 @@ final class Coturn implements AutoCloseable {
         int port = freePort();
         int tls = certAndKey == null ? 0 : freePort();
         Path log = dir.resolve("turnserver-" + port + ".log");
-        List<String> cmd = new ArrayList<>(List.of(binary("turnserver", "coturn"), "-n",
+        List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("turnserver", "coturn").toString(), "-n",
                 "--listening-ip=127.0.0.1", "--listening-port=" + port, "--relay-ip=127.0.0.1",
                 "--use-auth-secret", "--static-auth-secret=" + secret, "--realm=doctor.test", "--no-dtls",
                 "--no-cli", "--no-software-attribute", "--allow-loopback-peers", "--log-file=stdout", "--simple-log",
@@ -93,16 +94,6 @@ final class Coturn implements AutoCloseable {
             throw new AssertionError("openssl failed: " + out);
         }
         return new Path[] {cert, key};
-    }
-
-    static String binary(String name, String debianPackage) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        throw new AssertionError(name + " is not installed: this test needs the Debian package " + debianPackage);
     }
 
     static int freePort() throws IOException {

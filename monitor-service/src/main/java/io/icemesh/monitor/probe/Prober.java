@@ -1,7 +1,6 @@
 package io.icemesh.monitor.probe;
 
 import io.icemesh.monitor.MonitorConfig;
-import io.icemesh.monitor.health.ServerHealthPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

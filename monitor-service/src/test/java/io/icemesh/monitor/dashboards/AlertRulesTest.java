@@ -2,7 +2,7 @@ package io.icemesh.monitor.dashboards;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.icemesh.monitor.ExternalProcess;
+import io.icemesh.testkit.ExternalProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -10,7 +10,7 @@ import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.monitor.EventProducer;
-import io.icemesh.monitor.ExternalProcess;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.monitor.MetricsScrape;
 import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;

@@ -13,7 +13,7 @@ import io.icemesh.events.v1.NodeKind;
 import io.icemesh.events.v1.ServerHealth;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.monitor.EventProducer;
-import io.icemesh.monitor.ExternalProcess;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.monitor.MetricsScrape;
 import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
@@ -69,7 +69,7 @@ class CoturnProbeTest {
             ExternalProcess first = coturn;
             await("healthy verdict for " + stunUrl).atMost(FIRST_VERDICT)
                     .untilAsserted(() -> assertTrue(health.latest(stunUrl) != null && health.latest(stunUrl).healthy(),
-                            "a healthy ServerHealth for " + stunUrl + "; coturn log: " + first.log()));
+                            "a healthy ServerHealth for " + stunUrl + "; coturn log: " + first.output()));
             await().atMost(FLIP).untilAsserted(() -> {
                 assertTrue(health.latest(turnUrl) != null && health.latest(turnUrl).healthy(),
                         "the turn: URL is probed with a Binding to the same port and is healthy too");
@@ -100,7 +100,7 @@ class CoturnProbeTest {
             ExternalProcess second = coturn;
             await("healthy within 10 s of the restart").atMost(FLIP).untilAsserted(() -> {
                 assertTrue(health.latest(stunUrl).healthy(), "a healthy ServerHealth again; coturn log: "
-                        + second.log());
+                        + second.output());
                 assertEquals(1.0, MetricsScrape.now().value("icemesh_monitor_server_healthy", "server", stunUrl));
                 ServerHealth tcp = health.latest(tcpUrl);
                 assertTrue(tcp != null && tcp.healthy() && tcp.detail().equals("accepts TCP connections"),

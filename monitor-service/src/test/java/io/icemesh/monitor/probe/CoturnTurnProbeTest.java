@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.events.v1.ServerHealth;
-import io.icemesh.monitor.ExternalProcess;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,14 +52,14 @@ class CoturnTurnProbeTest {
              HealthEvents health = new HealthEvents()) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 ServerHealth h = health.latest(GOOD);
-                assertTrue(h != null && h.healthy(), "coturn with our secret is healthy: " + h + "\n" + good.log());
+                assertTrue(h != null && h.healthy(), "coturn with our secret is healthy: " + h + "\n" + good.output());
                 assertTrue(h.detail().startsWith("allocates with TURN REST credentials"), h.detail());
                 assertFalse(h.detail().contains("Refresh to 0"), "the probe's allocation was released: " + h.detail());
             });
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 ServerHealth h = health.latest(WRONG);
                 assertTrue(h != null && !h.healthy(), "coturn with another secret is unhealthy: " + h);
-                assertTrue(h.detail().contains("TURN answered 401"), h.detail() + "\n" + wrong.log());
+                assertTrue(h.detail().contains("TURN answered 401"), h.detail() + "\n" + wrong.output());
             });
         }
     }

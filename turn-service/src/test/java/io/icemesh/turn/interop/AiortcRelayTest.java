@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icemesh.broker.KafkaBrokerResource;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.turn.server.TurnServer;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,7 +34,7 @@ class AiortcRelayTest {
 
     @Test
     void relayOnlyCallConnectsThroughTurnAndCarriesMediaAndData() throws Exception {
-        ExternalProcess.require(PYTHON, "python3 python3-aiortc");
+        ExternalProcess.binary(PYTHON, "python3 python3-aiortc");
         Path script = Files.createTempFile("aiortc_relay_call", ".py");
         try (InputStream in = getClass().getResourceAsStream("/interop/aiortc_relay_call.py")) {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.testkit.Browser;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.turn.server.TurnServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
@@ -44,8 +45,8 @@ class ChromiumRelayTest {
 
     @Test
     void relayOnlyCallConnectsThroughTurnAndCarriesMediaAndData() throws Exception {
-        ExternalProcess.require(CHROMIUM, "chromium");
-        ExternalProcess.require(CHROMEDRIVER, "chromium-driver");
+        ExternalProcess.binary(CHROMIUM, "chromium");
+        ExternalProcess.binary(CHROMEDRIVER, "chromium-driver");
         double relayedBefore = registry.find("icemesh.turn.relay.packets").tag("direction", "to_peer")
                 .functionCounter().count();
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

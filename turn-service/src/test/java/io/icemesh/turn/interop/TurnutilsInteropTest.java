@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.Topics;
+import io.icemesh.testkit.ExternalProcess;
 import io.icemesh.turn.server.TurnServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
@@ -63,8 +64,8 @@ class TurnutilsInteropTest {
 
     @BeforeAll
     void startPeer() throws Exception {
-        uclient = ExternalProcess.require("turnutils_uclient", "coturn");
-        String peerBinary = ExternalProcess.require("turnutils_peer", "coturn");
+        uclient = ExternalProcess.binary("turnutils_uclient", "coturn").toString();
+        String peerBinary = ExternalProcess.binary("turnutils_peer", "coturn").toString();
         try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             peerPort = probe.getLocalPort();
         }
@@ -216,7 +217,7 @@ class TurnutilsInteropTest {
     }
 
     private void stunclientGetsItsMappedAddressOn(int serverPort) throws Exception {
-        String binary = ExternalProcess.require("turnutils_stunclient", "coturn");
+        String binary = ExternalProcess.binary("turnutils_stunclient", "coturn").toString();
         try (ExternalProcess p = ExternalProcess.start(List.of(binary, "-L", "127.0.0.2", "-p",
                 String.valueOf(serverPort), "127.0.0.1"))) {
             p.waitFor(30, TimeUnit.SECONDS);

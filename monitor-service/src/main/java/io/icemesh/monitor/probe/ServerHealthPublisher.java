@@ -1,8 +1,7 @@
-package io.icemesh.monitor.health;
+package io.icemesh.monitor.probe;
 
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.ServerHealth;
-import io.icemesh.monitor.probe.ServerStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
