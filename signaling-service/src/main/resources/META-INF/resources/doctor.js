@@ -185,14 +185,18 @@ function render(results) {
   $('report').hidden = false;
 }
 
-/** The room token: ?token=, else one from the dev endpoint (local and test profiles only), else null. */
-async function roomToken() {
-  if (params.get('token')) return params.get('token');
-  try {
-    return (await fetchDevToken(location.origin, 'icemesh-doctor', 'doctor')).token;
-  } catch {
-    return null;
+let tokenPromise = null;
+
+/**
+ * The room token: ?token=, else one from the dev endpoint (local and test profiles only), else null. Fetched once
+ * per page: the list and the report use the same one.
+ */
+function roomToken() {
+  if (params.get('token')) return Promise.resolve(params.get('token'));
+  if (!tokenPromise) {
+    tokenPromise = fetchDevToken(location.origin, 'icemesh-doctor', 'doctor').then((t) => t.token, () => null);
   }
+  return tokenPromise;
 }
 
 async function loadList() {

@@ -1,14 +1,17 @@
 package io.icemesh.doctor;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -65,18 +68,15 @@ public final class Doctor {
         try {
             list = o.list();
             tls = Tls.withTrust(o.caFile);
-        } catch (IceServers.BadListException e) {
-            err.println("icemesh doctor: " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
+        } catch (IceServers.BadListException | IOException | GeneralSecurityException | RuntimeException e) {
             err.println("icemesh doctor: " + e.getMessage());
             return 2;
         }
-        List<Object[]> urls = new ArrayList<>();
+        List<Listed> urls = new ArrayList<>();
         for (IceServers.Entry e : list) {
             for (String u : e.urls()) {
                 try {
-                    urls.add(new Object[] {IceServerUrl.parse(u), e});
+                    urls.add(new Listed(IceServerUrl.parse(u), e));
                 } catch (IceServerUrl.MalformedUrlException ex) {
                     err.println("icemesh doctor: " + ex.getMessage());
                     return 2;
@@ -91,7 +91,16 @@ public final class Doctor {
         return report.anyFailed() ? 1 : 0;
     }
 
-    private static Report diagnose(List<Object[]> urls, Options o, Tls tls) {
+    /** One URL of the list and the entry (credentials) it came with. */
+    private record Listed(IceServerUrl url, IceServers.Entry entry) {
+        ServerResult failed(String cause) {
+            ServerResult r = new ServerResult(url, entry.username(), entry.credential());
+            r.fail(cause);
+            return r;
+        }
+    }
+
+    private static Report diagnose(List<Listed> urls, Options o, Tls tls) {
         ServerCheck check = new ServerCheck(new ServerCheck.Settings(Duration.ofSeconds(5), Duration.ofSeconds(3),
                 Exchange.Schedule.DEFAULT, tls, o.slowMillis, o.relayTest));
         long start = System.nanoTime();
@@ -102,26 +111,21 @@ public final class Doctor {
             return t;
         });
         List<Future<ServerResult>> futures = new ArrayList<>();
-        for (Object[] u : urls) {
-            IceServerUrl url = (IceServerUrl) u[0];
-            IceServers.Entry e = (IceServers.Entry) u[1];
-            futures.add(pool.submit(() -> check.check(url, e.username(), e.credential())));
+        for (Listed u : urls) {
+            futures.add(pool.submit(() -> check.check(u.url(), u.entry().username(), u.entry().credential())));
         }
         List<ServerResult> results = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
-            IceServerUrl url = (IceServerUrl) urls.get(i)[0];
-            IceServers.Entry e = (IceServers.Entry) urls.get(i)[1];
             try {
                 results.add(futures.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             } catch (TimeoutException ex) {
-                ServerResult r = new ServerResult(url, e.username(), e.credential());
-                r.fail("had not finished when the doctor's deadline of " + Report.seconds(o.deadline.toMillis())
-                        + " passed");
-                results.add(r);
-            } catch (Exception ex) {
-                ServerResult r = new ServerResult(url, e.username(), e.credential());
-                r.fail("the check stopped: " + ex);
-                results.add(r);
+                results.add(urls.get(i).failed("had not finished when the doctor's deadline of "
+                        + Report.seconds(o.deadline.toMillis()) + " passed"));
+            } catch (ExecutionException ex) {
+                results.add(urls.get(i).failed("the check stopped: " + ex.getCause()));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                results.add(urls.get(i).failed("interrupted"));
             }
         }
         pool.shutdownNow();

@@ -26,7 +26,7 @@ final class Prediction {
     /** aioice's wait for server-reflexive candidates, ms. */
     static final double AIORTC_STUN_WAIT_MS = 5000;
     /** aioice's TURN transaction gives up after 0.5 + 1 + 2 + 4 + 8 + 16 + 32 s (over UDP and TCP alike). */
-    static final double AIORTC_TURN_UDP_GIVE_UP_MS = 63_500;
+    static final double AIORTC_TURN_GIVE_UP_MS = 63_500;
 
     /**
      * @param gatheringMillis aiortc's predicted time for one gathering
@@ -114,7 +114,7 @@ final class Prediction {
                 // aioice retries a TURN request 7 times over UDP and TCP alike (63.5 s); a TCP connect that gets
                 // no answer waits for the OS (about 127 s on Linux)
                 turnMs = turn.connectTimedOut ? LINUX_CONNECT_TIMEOUT_MS
-                        : silent ? AIORTC_TURN_UDP_GIVE_UP_MS : turn.answerMillis();
+                        : silent ? AIORTC_TURN_GIVE_UP_MS : turn.answerMillis();
                 turnText = turn.url + " fails (" + turn.failure + "), so gathering raises after "
                         + Report.millis(turnMs);
             }

@@ -16,10 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,7 +69,8 @@ class DoctorReportResourceTest {
                 .extract().header("Retry-After");
         long seconds = Long.parseLong(retryAfter);
         assertTrue(seconds >= 1 && seconds <= 600, "Retry-After " + retryAfter);
-        ConsumerRecord<String, DoctorReport> record = await(id);
+        ConsumerRecord<String, DoctorReport> record = SessionEvents.await(Topics.DOCTOR_REPORTS,
+                new EventDeserializer.DoctorReports(), r -> r.value().reportId().equals(id));
         assertEquals(id, record.key());
         DoctorReport r = record.value();
         assertEquals(sessionId, r.sessionId());
@@ -80,24 +78,5 @@ class DoctorReportResourceTest {
         assertEquals(List.of("failed", "ok"), r.urls().stream().map(DoctorReport.UrlVerdict::status).toList());
         assertEquals(12.3, r.urls().get(1).ms());
         assertEquals(DoctorReport.CLOUD_EVENT_TYPE, SessionEvents.header(record, "ce_type"));
-    }
-
-    private static ConsumerRecord<String, DoctorReport> await(String reportId) {
-        try (KafkaConsumer<String, DoctorReport> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new EventDeserializer.DoctorReports())) {
-            consumer.subscribe(List.of(Topics.DOCTOR_REPORTS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, DoctorReport> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null && r.value().reportId().equals(reportId)) {
-                        return r;
-                    }
-                }
-            }
-        }
-        throw new AssertionError("report " + reportId + " not on " + Topics.DOCTOR_REPORTS + " within 30 s");
     }
 }

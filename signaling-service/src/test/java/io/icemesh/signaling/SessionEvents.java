@@ -14,9 +14,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads session events back from the real broker. */
+/** Reads session events (and other event records) back from the real broker. */
 final class SessionEvents {
 
     private SessionEvents() {
@@ -24,22 +25,28 @@ final class SessionEvents {
 
     /** The first session event on the topic that matches, read from the beginning; fails after 30 s. */
     static ConsumerRecord<String, SessionEvent> await(Predicate<ConsumerRecord<String, SessionEvent>> match) {
-        try (KafkaConsumer<String, SessionEvent> consumer = new KafkaConsumer<>(Map.of(
+        return await(Topics.SESSION_EVENTS, new EventDeserializer.SessionEvents(), match);
+    }
+
+    /** The first readable record on {@code topic} that matches, read from the beginning; fails after 30 s. */
+    static <T> ConsumerRecord<String, T> await(String topic, Deserializer<T> values,
+            Predicate<ConsumerRecord<String, T>> match) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new EventDeserializer.SessionEvents())) {
-            consumer.subscribe(List.of(Topics.SESSION_EVENTS));
+                new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, SessionEvent> r : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, T> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() != null && match.test(r)) {
                         return r;
                     }
                 }
             }
         }
-        throw new AssertionError("no matching event on " + Topics.SESSION_EVENTS + " within 30 s");
+        throw new AssertionError("no matching record on " + topic + " within 30 s");
     }
 
     static String header(ConsumerRecord<?, ?> record, String name) {

@@ -3,11 +3,12 @@ package io.icemesh.signaling.doctor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.events.v1.DoctorReport;
 import io.icemesh.events.v1.EventSchema;
-import io.icemesh.signaling.auth.RoomToken;
+import io.icemesh.signaling.auth.BearerToken;
 import io.icemesh.signaling.auth.RoomTokens;
 import io.icemesh.signaling.config.SignalingConfig;
 import io.icemesh.signaling.ice.IceServersRateLimit;
 import io.icemesh.signaling.limit.KeyedRateLimiter;
+import io.icemesh.signaling.limit.SessionAndSourceBudgets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -39,7 +41,6 @@ public class DoctorReportResource {
 
     private static final int TOO_MANY_REQUESTS = 429;
     private static final double SECONDS_PER_HOUR = 3600;
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final int MAX_URL = 512;
     private static final int MAX_TEXT = 500;
     private static final int MAX_CLIENT = 200;
@@ -53,8 +54,7 @@ public class DoctorReportResource {
 
     private final RoomTokens tokens;
     private final DoctorReportPublisher publisher;
-    private final KeyedRateLimiter sessions;
-    private final KeyedRateLimiter sources;
+    private final SessionAndSourceBudgets budgets;
     private final int maxUrls;
     private final MeterRegistry meters;
 
@@ -63,8 +63,9 @@ public class DoctorReportResource {
         this.tokens = tokens;
         this.publisher = publisher;
         SignalingConfig.Doctor d = config.doctor();
-        this.sessions = new KeyedRateLimiter(d.sessionBurst(), d.sessionPerHour() / SECONDS_PER_HOUR, MAX_TRACKED);
-        this.sources = new KeyedRateLimiter(d.sourceBurst(), d.sourcePerHour() / SECONDS_PER_HOUR, MAX_TRACKED);
+        this.budgets = new SessionAndSourceBudgets(
+                new KeyedRateLimiter(d.sessionBurst(), d.sessionPerHour() / SECONDS_PER_HOUR, MAX_TRACKED),
+                new KeyedRateLimiter(d.sourceBurst(), d.sourcePerHour() / SECONDS_PER_HOUR, MAX_TRACKED));
         this.maxUrls = d.maxUrls();
         this.meters = meters;
     }
@@ -74,35 +75,27 @@ public class DoctorReportResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response post(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, JsonNode body,
             @Context HttpServerRequest request) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return refuse(Response.Status.UNAUTHORIZED, "unauthorized",
-                    "send the room token as Authorization: Bearer <token>");
-        }
-        String raw = authorization.substring(7).trim();
-        RoomToken token;
+        BearerToken bearer;
         try {
-            token = tokens.verify(raw);
+            bearer = BearerToken.verify(authorization, tokens);
         } catch (RoomTokens.InvalidTokenException e) {
-            return refuse(Response.Status.UNAUTHORIZED, "unauthorized", e.getMessage());
+            count("unauthorized");
+            return BearerToken.unauthorized(e.getMessage());
         }
         DoctorReport report;
         try {
-            report = parse(body, token.sessionId());
+            report = parse(body, bearer.token().sessionId());
         } catch (IllegalArgumentException e) {
-            return refuse(Response.Status.BAD_REQUEST, "invalid", e.getMessage());
+            count("invalid");
+            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", "invalid", "message",
+                    e.getMessage())).type(MediaType.APPLICATION_JSON).build();
         }
-        long now = System.nanoTime();
-        String sessionKey = IceServersRateLimit.sessionKey(token, raw);
-        long wait = sessions.tryAcquire(sessionKey, now);
-        if (wait == 0) {
-            SocketAddress remote = request.remoteAddress();
-            wait = sources.tryAcquire(IceServersRateLimit.sourceKey(remote == null ? null : remote.hostAddress()), now);
-            if (wait > 0) {
-                sessions.refund(sessionKey);
-            }
-        }
-        if (wait > 0) {
-            long seconds = Math.max(1, (wait + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
+        String sessionKey = IceServersRateLimit.sessionKey(bearer.token(), bearer.raw());
+        SocketAddress remote = request.remoteAddress();
+        Optional<SessionAndSourceBudgets.Refusal> refusal = budgets.acquire(sessionKey,
+                IceServersRateLimit.sourceKey(remote == null ? null : remote.hostAddress()), System.nanoTime(), 1);
+        if (refusal.isPresent()) {
+            long seconds = refusal.get().retryAfterSeconds();
             count("rate_limited");
             return Response.status(TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, seconds)
                     .entity(Map.of("error", "rate-limited", "message", "too many doctor reports; retry after "
@@ -110,7 +103,7 @@ public class DoctorReportResource {
                     .type(MediaType.APPLICATION_JSON).build();
         }
         if (!publisher.publish(report)) {
-            sessions.refund(sessionKey);
+            budgets.refundSession(sessionKey, 1);
             count("unavailable");
             return Response.status(Response.Status.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, 30)
                     .entity(Map.of("error", "unavailable", "message", "reports cannot be taken now (Kafka is away); "
@@ -180,16 +173,6 @@ public class DoctorReportResource {
             throw new IllegalArgumentException("\"" + field + "\" is longer than " + max + " characters");
         }
         return v.asText();
-    }
-
-    private Response refuse(Response.Status status, String error, String message) {
-        count(status == Response.Status.UNAUTHORIZED ? "unauthorized" : "invalid");
-        Response.ResponseBuilder b = Response.status(status).entity(Map.of("error", error, "message", message))
-                .type(MediaType.APPLICATION_JSON);
-        if (status == Response.Status.UNAUTHORIZED) {
-            b.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"icemesh\"");
-        }
-        return b.build();
     }
 
     private void count(String outcome) {

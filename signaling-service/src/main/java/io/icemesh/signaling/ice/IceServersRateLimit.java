@@ -3,6 +3,9 @@ package io.icemesh.signaling.ice;
 import io.icemesh.signaling.auth.RoomToken;
 import io.icemesh.signaling.config.SignalingConfig;
 import io.icemesh.signaling.limit.KeyedRateLimiter;
+import io.icemesh.signaling.limit.SessionAndSourceBudgets;
+import io.icemesh.signaling.limit.SessionAndSourceBudgets.Limit;
+import io.icemesh.signaling.limit.SessionAndSourceBudgets.Refusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -35,22 +38,13 @@ import java.util.Optional;
 @ApplicationScoped
 public class IceServersRateLimit {
 
-    /** Which budget refused a request; lower case, it is the counter's {@code limit} tag. */
-    public enum Limit { SESSION, SOURCE }
-
-    /** A refused request: the budget that refused it and whole seconds until it has room (Retry-After). */
-    public record Refusal(Limit limit, long retryAfterSeconds) {
-    }
-
     /** IPv6 clients count per /64: one subscriber's prefix (RFC 6177), in which an address costs nothing to change. */
     static final int IPV6_PREFIX_BYTES = 8;
     /** Bytes of a token's SHA-256 kept as its key: enough to never collide, without keeping bearer tokens around. */
     private static final int TOKEN_HASH_BYTES = 16;
     private static final double SECONDS_PER_MINUTE = 60;
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    private final KeyedRateLimiter sessions;
-    private final KeyedRateLimiter sources;
+    private final SessionAndSourceBudgets budgets;
     private final Map<Limit, Counter> refused = new EnumMap<>(Limit.class);
     private final java.util.function.IntSupplier liveInstances;
 
@@ -62,10 +56,11 @@ public class IceServersRateLimit {
     IceServersRateLimit(SignalingConfig config, MeterRegistry meters, java.util.function.IntSupplier liveInstances) {
         this.liveInstances = liveInstances;
         SignalingConfig.RateLimit limits = config.ice().rateLimit();
-        sessions = new KeyedRateLimiter(limits.sessionBurst(), limits.sessionPerMinute() / SECONDS_PER_MINUTE,
-                limits.maxTrackedKeys());
-        sources = new KeyedRateLimiter(limits.sourceBurst(), limits.sourcePerMinute() / SECONDS_PER_MINUTE,
-                limits.maxTrackedKeys());
+        budgets = new SessionAndSourceBudgets(
+                new KeyedRateLimiter(limits.sessionBurst(), limits.sessionPerMinute() / SECONDS_PER_MINUTE,
+                        limits.maxTrackedKeys()),
+                new KeyedRateLimiter(limits.sourceBurst(), limits.sourcePerMinute() / SECONDS_PER_MINUTE,
+                        limits.maxTrackedKeys()));
         for (Limit l : Limit.values()) {
             refused.put(l, Counter.builder("icemesh.signaling.ice_servers.rate_limited")
                     .description("GET /api/ice-servers requests refused with 429, by the budget that refused them")
@@ -76,17 +71,10 @@ public class IceServersRateLimit {
 
     /** Takes one request from the session's and the address's budgets; a refusal if either has none left. */
     public Optional<Refusal> acquire(String sessionKey, String sourceKey, long nowNanos) {
-        int cost = Math.max(1, liveInstances.getAsInt());
-        long wait = sessions.tryAcquire(sessionKey, nowNanos, cost);
-        if (wait > 0) {
-            return Optional.of(refuse(Limit.SESSION, wait));
-        }
-        wait = sources.tryAcquire(sourceKey, nowNanos, cost);
-        if (wait > 0) {
-            sessions.refund(sessionKey, cost);
-            return Optional.of(refuse(Limit.SOURCE, wait));
-        }
-        return Optional.empty();
+        Optional<Refusal> refusal = budgets.acquire(sessionKey, sourceKey, nowNanos,
+                Math.max(1, liveInstances.getAsInt()));
+        refusal.ifPresent(r -> refused.get(r.limit()).increment());
+        return refusal;
     }
 
     /** The session budget's key: the token's session id, or a hash of a token that names none. */
@@ -125,8 +113,4 @@ public class IceServersRateLimit {
         return s.charAt(0) == ':' || Character.digit(s.charAt(0), 16) >= 0;
     }
 
-    private Refusal refuse(Limit limit, long waitNanos) {
-        refused.get(limit).increment();
-        return new Refusal(limit, Math.max(1, (waitNanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND));
-    }
 }

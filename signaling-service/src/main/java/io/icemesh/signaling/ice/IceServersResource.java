@@ -1,7 +1,9 @@
 package io.icemesh.signaling.ice;
 
+import io.icemesh.signaling.auth.BearerToken;
 import io.icemesh.signaling.auth.RoomToken;
 import io.icemesh.signaling.auth.RoomTokens;
+import io.icemesh.signaling.limit.SessionAndSourceBudgets;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.GET;
@@ -42,18 +44,16 @@ public class IceServersResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @Context HttpServerRequest request) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return unauthorized("send the room token as Authorization: Bearer <token>");
-        }
-        String raw = authorization.substring(7).trim();
-        RoomToken token;
+        BearerToken bearer;
         try {
-            token = tokens.verify(raw);
+            bearer = BearerToken.verify(authorization, tokens);
         } catch (RoomTokens.InvalidTokenException e) {
-            return unauthorized(e.getMessage());
+            return BearerToken.unauthorized(e.getMessage());
         }
+        RoomToken token = bearer.token();
+        String raw = bearer.raw();
         SocketAddress remote = request.remoteAddress();
-        Optional<IceServersRateLimit.Refusal> refusal = limit.acquire(IceServersRateLimit.sessionKey(token, raw),
+        Optional<SessionAndSourceBudgets.Refusal> refusal = limit.acquire(IceServersRateLimit.sessionKey(token, raw),
                 IceServersRateLimit.sourceKey(remote == null ? null : remote.hostAddress()), System.nanoTime());
         if (refusal.isPresent()) {
             return rateLimited(refusal.get());
@@ -65,15 +65,8 @@ public class IceServersResource {
                 .header("Cache-Control", "no-store").build();
     }
 
-    private static Response unauthorized(String reason) {
-        return Response.status(Response.Status.UNAUTHORIZED)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"icemesh\"")
-                .entity(Map.of("error", "unauthorized", "message", reason))
-                .type(MediaType.APPLICATION_JSON).build();
-    }
-
-    private static Response rateLimited(IceServersRateLimit.Refusal refusal) {
-        String who = refusal.limit() == IceServersRateLimit.Limit.SESSION ? "this session" : "this address";
+    private static Response rateLimited(SessionAndSourceBudgets.Refusal refusal) {
+        String who = refusal.limit() == SessionAndSourceBudgets.Limit.SESSION ? "this session" : "this address";
         return Response.status(TOO_MANY_REQUESTS)
                 .header(HttpHeaders.RETRY_AFTER, refusal.retryAfterSeconds())
                 .entity(Map.of("error", "rate-limited", "message", "too many ICE server requests from " + who
