@@ -8,6 +8,7 @@ import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.SessionEventType;
 import io.icemesh.media.config.MediaConfig;
 import io.icemesh.media.control.CommandAssignment;
+import io.icemesh.media.control.CommandTarget;
 import io.icemesh.media.control.MediaPublisher;
 import io.icemesh.media.dtls.DtlsCertificate;
 import io.icemesh.media.dtls.DtlsWarmUp;
@@ -17,7 +18,6 @@ import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.forward.Forwarder;
 import io.icemesh.media.forward.LayerSelection;
 import io.icemesh.media.forward.ReportScheduler;
-import io.icemesh.media.forward.RetransmissionLimits;
 import io.icemesh.media.ice.IceHarvesters;
 import io.icemesh.media.ice.IceSession;
 import io.icemesh.media.ice.PeerNetworks;
@@ -26,6 +26,7 @@ import io.icemesh.media.room.Rooms;
 import io.icemesh.media.room.RoomsWarmUp;
 import io.icemesh.media.srtp.SrtpProfile;
 import io.icemesh.media.srtp.SrtpSession;
+import io.icemesh.media.stream.RetransmissionLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -48,7 +49,7 @@ import org.jboss.logging.Logger;
  * into session events and metrics, announces itself, and drains on shutdown.
  */
 @ApplicationScoped
-public class MediaNode implements EndpointObserver {
+public class MediaNode implements EndpointObserver, CommandTarget {
 
     private static final Logger LOG = Logger.getLogger(MediaNode.class);
     /** ICE candidate priority of a host candidate: type preference 126, local preference 65535, component 1 (RFC 8445 5.1.2.1). */
@@ -176,17 +177,17 @@ public class MediaNode implements EndpointObserver {
                     if (ep.isClosed()) {
                         continue;
                     }
-                    IceSession ice = ep.ice();
+                    IceSession ice = ep.transport().ice();
                     ice.checkConsent(now, consentInterval);
                     // RFC 7675: the client has answered no consent check for the timeout; stop sending to it. While
                     // an ICE restart runs (the old path is usually what died), its own connect timeout decides.
-                    if (ep.restartingIce() == null && ice.consentExpired(now, consentTimeout)) {
+                    if (ep.transport().restartingIce() == null && ice.consentExpired(now, consentTimeout)) {
                         LOG.infof("endpoint %s in room %s: consent expired, ending it (%s)", ep.id(), ep.roomId(),
-                                ice.consentState(now, ep.lastActivityNanos()));
+                                ice.consentState(now, ep.transport().lastActivityNanos()));
                         transportFailed(ep, CONSENT_EXPIRED);
                         continue;
                     }
-                    String warning = ice.consentWarning(now, consentInterval, ep.lastActivityNanos());
+                    String warning = ice.consentWarning(now, consentInterval, ep.transport().lastActivityNanos());
                     if (warning != null) {
                         LOG.infof("endpoint %s in room %s: no consent answer for %d ms (%s)", ep.id(), ep.roomId(),
                                 ice.consentSilenceMillis(now), warning);
@@ -304,6 +305,7 @@ public class MediaNode implements EndpointObserver {
         return lines;
     }
 
+    @Override
     public Rooms rooms() {
         return rooms;
     }
@@ -358,9 +360,9 @@ public class MediaNode implements EndpointObserver {
                 config.capacity(), endpointCount(), draining, System.currentTimeMillis()));
     }
 
-    /** Ends the endpoint if ICE has not completed by the configured timeout. */
+    @Override
     public void watchIceTimeout(Endpoint e) {
-        timers.schedule(() -> e.ice().timeoutIfNotConnected(), config.ice().connectTimeout().toMillis(),
+        timers.schedule(() -> e.transport().ice().timeoutIfNotConnected(), config.ice().connectTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -382,7 +384,7 @@ public class MediaNode implements EndpointObserver {
                 .remoteCandidateType(remoteType).protocol("udp").build());
     }
 
-    /** Fails the endpoint if its restarted agent has not connected within the connect timeout. */
+    @Override
     public void watchIceRestartTimeout(Endpoint e, IceSession restarting) {
         timers.schedule(restarting::timeoutIfNotConnected, config.ice().connectTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);

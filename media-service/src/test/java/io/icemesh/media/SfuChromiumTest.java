@@ -153,7 +153,7 @@ class SfuChromiumTest {
     private void iceRestartMovesTheEndpointToANewAgentAndVideoKeepsFlowing(KafkaSignaling signaling,
             Map<String, Browser> pages) {
         io.icemesh.media.endpoint.Endpoint ep0 = node.rooms().find("ep-0");
-        io.icemesh.media.ice.IceSession before = ep0.ice();
+        io.icemesh.media.ice.IceSession before = ep0.transport().ice();
         String oldUfrag = before.localUfrag();
         double restartedBefore = metric(io.restassured.RestAssured.get("/q/metrics").asString(),
                 "icemesh_media_ice_outcomes_total{outcome=\"restarted\"}");
@@ -165,9 +165,9 @@ class SfuChromiumTest {
         assertTrue(!newUfrag.equals(oldUfrag), "a restart offer carries a new ufrag");
         answerInPage(signaling, pages.get("ep-0"), offer);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            assertTrue(ep0.restartingIce() == null && ep0.ice() != before,
+            assertTrue(ep0.transport().restartingIce() == null && ep0.transport().ice() != before,
                     "the restarted agent connected and replaced the old one");
-            assertEquals(newUfrag, ep0.ice().localUfrag());
+            assertEquals(newUfrag, ep0.transport().ice().localUfrag());
         });
         assertEquals(restartedBefore + 1, metric(io.restassured.RestAssured.get("/q/metrics").asString(),
                 "icemesh_media_ice_outcomes_total{outcome=\"restarted\"}"));

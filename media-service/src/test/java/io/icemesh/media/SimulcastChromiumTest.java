@@ -9,8 +9,8 @@ import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.MediaCommandType;
 import io.icemesh.events.v1.MediaReply;
 import io.icemesh.events.v1.MediaReplyType;
-import io.icemesh.media.endpoint.Layer;
-import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.track.Layer;
+import io.icemesh.media.track.Track;
 import io.icemesh.testkit.Browser;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -69,7 +69,7 @@ class SimulcastChromiumTest {
             SfuTestPages.join(signaling, "high", pages.get("high"), "{receiveOnly: true}");
             signaling.setQuality("high", "high", null);
 
-            Track track = node.rooms().find("pub").published().get(0);
+            Track track = node.rooms().find("pub").publications().tracks().get(0);
             assertTrue(track.isSimulcast());
             try {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {

@@ -1,7 +1,6 @@
 package io.icemesh.media.control;
 
 import io.icemesh.events.v1.MediaCommand;
-import io.icemesh.media.MediaNode;
 import io.icemesh.media.config.MediaConfig;
 import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.ice.IceSession;
@@ -27,7 +26,7 @@ public class MediaCommandConsumer {
     private static final Logger LOG = Logger.getLogger(MediaCommandConsumer.class);
 
     @Inject
-    MediaNode node;
+    CommandTarget node;
 
     @Inject
     MediaPublisher publisher;
@@ -74,7 +73,7 @@ public class MediaCommandConsumer {
                     Endpoint e = rooms.find(c.endpointId());
                     boolean restart = e != null && e.negotiation().restartOffered();
                     rooms.answer(c.roomId(), c.endpointId(), requireSdp(c));
-                    IceSession restarting = e == null ? null : e.restartingIce();
+                    IceSession restarting = e == null ? null : e.transport().restartingIce();
                     if (restart && restarting != null) {
                         node.watchIceRestartTimeout(e, restarting);
                     }

@@ -11,6 +11,7 @@ import io.icemesh.media.sdp.SdpWriter;
 import io.icemesh.media.sdp.SessionDescription;
 import io.icemesh.media.sdp.SimulcastOffer;
 import io.icemesh.media.sdp.SourceDescription;
+import io.icemesh.media.track.Track;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -146,9 +147,9 @@ public final class Negotiation {
             }
         }
         if (simulcastIds != null) {
-            ep.setSimulcastExtensionIds(simulcastIds.get(0), simulcastIds.get(1), simulcastIds.get(2));
+            ep.publications().setSimulcastExtensionIds(simulcastIds.get(0), simulcastIds.get(1), simulcastIds.get(2));
         }
-        ep.setPublished(tracks);
+        ep.publications().set(tracks);
         // abs-send-time in the answer only as the offer mapped it (one id in all receive sections, else none).
         int answerAbsSendTime = receiveAbsSendTime.size() == 1 ? receiveAbsSendTime.iterator().next() : 0;
         int offered = ExtensionMap.absSendTimeId(offer.media());
@@ -170,7 +171,7 @@ public final class Negotiation {
         }
         ep.setForwarded(prefilled);
         ep.streams().absSendTimeId(answerAbsSendTime);
-        ep.startTransport(ufrag, pwd, fingerprint, candidates);
+        ep.transport().start(ufrag, pwd, fingerprint, candidates);
         answered = true;
         return write(ep, "passive", answerAbsSendTime);
     }
@@ -247,7 +248,7 @@ public final class Negotiation {
         }
         if (restartWanted) {
             try {
-                ep.beginIceRestart();
+                ep.transport().beginIceRestart();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot create the ICE agent for a restart", e);
             }
@@ -287,7 +288,7 @@ public final class Negotiation {
             }
             List<Candidate> candidates = new ArrayList<>();
             answer.media().forEach(m -> candidates.addAll(m.candidates()));
-            ep.completeIceRestart(ufrag, pwd, candidates);
+            ep.transport().completeIceRestart(ufrag, pwd, candidates);
             restartOffered = false;
         }
         ep.streams().absSendTimeId(ExtensionMap.absSendTimeId(answer.media()));
@@ -312,7 +313,7 @@ public final class Negotiation {
         }
         version++;
         NodeContext node = ep.node();
-        io.icemesh.media.ice.IceSession ice = ep.offeredIce();
+        io.icemesh.media.ice.IceSession ice = ep.transport().offeredIce();
         return writer.write(version, ice.localUfrag(), ice.localPassword(), node.certificate().fingerprint(),
                 setup, node.candidateLines(), lines, absSendTime);
     }

@@ -2,6 +2,7 @@ package io.icemesh.media.endpoint;
 
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaLine;
+import io.icemesh.media.track.Track;
 
 /**
  * One m-section of an endpoint's session as the SFU keeps it across renegotiations: either one the client offered

@@ -1,9 +1,12 @@
 package io.icemesh.media.forward;
 
 import io.icemesh.media.endpoint.Endpoint;
-import io.icemesh.media.endpoint.Layer;
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.metrics.MediaMetrics;
+import io.icemesh.media.stream.EndpointStreams;
+import io.icemesh.media.stream.Quality;
+import io.icemesh.media.stream.SimulcastStream;
+import io.icemesh.media.track.Layer;
+import io.icemesh.media.track.Track;
 
 /**
  * Chooses each subscriber's layer of each simulcast track it receives: the best layer the publisher is sending now

@@ -1,12 +1,16 @@
 package io.icemesh.media.forward;
 
 import io.icemesh.media.endpoint.Endpoint;
-import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.endpoint.RoomMembers;
 import io.icemesh.media.metrics.MediaMetrics;
-import io.icemesh.media.room.Room;
 import io.icemesh.media.rtcp.ReceiveStatistics;
 import io.icemesh.media.rtcp.RtcpWriter;
 import io.icemesh.media.rtcp.SenderClock;
+import io.icemesh.media.stream.EgressStream;
+import io.icemesh.media.stream.EndpointStreams;
+import io.icemesh.media.stream.IngressStream;
+import io.icemesh.media.stream.SimulcastStream;
+import io.icemesh.media.track.Track;
 
 /**
  * The RTCP the SFU originates on a timer, one run per interval on one thread (RFC 3550 section 6: reports end at
@@ -79,7 +83,7 @@ public final class ReportScheduler {
         int at = RtcpWriter.EMPTY_RR_LENGTH;
         int rembCount = 0;
         long remb = 0;
-        Room room = publisher.room();
+        RoomMembers room = publisher.room();
         for (IngressStream s : streams) {
             if (blocks == RtcpWriter.MAX_REPORT_BLOCKS) {
                 break;
@@ -141,6 +145,10 @@ public final class ReportScheduler {
     }
 
     private void senderReports(Endpoint subscriber, long nowNanos) {
+        RoomMembers room = subscriber.room();
+        if (room == null) {
+            return;
+        }
         int at = 0;
         int count = 0;
         int firstSsrc = 0;
@@ -160,7 +168,8 @@ public final class ReportScheduler {
                 sourceSsrc = seg.layerSsrc();
                 tsDelta = seg.tsDelta();
             }
-            IngressStream source = s.track().publisher().streams().ingress(sourceSsrc);
+            Endpoint publisher = room.publisherOf(s.track());
+            IngressStream source = publisher == null ? null : publisher.streams().ingress(sourceSsrc);
             SenderClock clock = source == null ? null : source.statistics().lastSenderReport();
             if (clock == null) {
                 continue;

@@ -1,8 +1,6 @@
 package io.icemesh.media.forward;
 
 import io.icemesh.media.endpoint.Endpoint;
-import io.icemesh.media.endpoint.Track;
-import io.icemesh.media.ice.PacketPool;
 import io.icemesh.media.metrics.MediaMetrics;
 import io.icemesh.media.rtp.AbsSendTime;
 import io.icemesh.media.rtp.RtpPacket;
@@ -10,6 +8,10 @@ import io.icemesh.media.rtp.RtxPacket;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.srtp.PacketBuffer;
 import io.icemesh.media.srtp.SrtpSession;
+import io.icemesh.media.stream.EgressStream;
+import io.icemesh.media.stream.PacketCache;
+import io.icemesh.media.stream.SimulcastStream;
+import io.icemesh.media.track.Track;
 
 /**
  * Answers a subscriber's generic NACK (RFC 4585 section 6.2.1) from the publisher's {@link PacketCache}: each NACKed
@@ -23,13 +25,11 @@ final class Retransmitter {
     /** No packet of the NACK entry is left for the publisher. */
     static final long NONE_MISSING = -1;
 
-    private static final int SCRATCH_SIZE = PacketPool.BUFFER_SIZE + 64;
-
     private final MediaMetrics metrics;
     private final ThreadLocal<byte[]> cached = ThreadLocal.withInitial(() -> new byte[PacketCache.MAX_PACKET]);
-    private final ThreadLocal<byte[]> wrapped = ThreadLocal.withInitial(() -> new byte[SCRATCH_SIZE]);
+    private final ThreadLocal<byte[]> wrapped = ThreadLocal.withInitial(() -> new byte[FanOut.SCRATCH_SIZE]);
     private final ThreadLocal<PacketBuffer> out =
-            ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
+            ThreadLocal.withInitial(() -> new PacketBuffer(new byte[FanOut.SCRATCH_SIZE], 0, 0));
 
     Retransmitter(MediaMetrics metrics) {
         this.metrics = metrics;
@@ -40,7 +40,7 @@ final class Retransmitter {
      * Returns {@link #NONE_MISSING}, or the entry to send on to the publisher for the packets the cache lacks, packed
      * as {@code packetId << 16 | bitmask}.
      */
-    long answer(Endpoint subscriber, Track track, int mediaSsrc, int packetId, int lostBitmask, long nowNanos) {
+    long answer(Endpoint subscriber, Endpoint publisher, Track track, int mediaSsrc, int packetId, int lostBitmask, long nowNanos) {
         int firstMissing = -1;
         int missingMask = 0;
         int retransmitted = 0;
@@ -51,7 +51,7 @@ final class Retransmitter {
                 continue;
             }
             int seq = (packetId + bit + 1) & 0xFFFF;
-            switch (resend(subscriber, track, mediaSsrc, seq, nowNanos)) {
+            switch (resend(subscriber, publisher, track, mediaSsrc, seq, nowNanos)) {
                 case SENT -> retransmitted++;
                 case LIMITED -> limited++;
                 case MISSING -> {
@@ -79,7 +79,8 @@ final class Retransmitter {
 
     private enum Outcome { SENT, LIMITED, MISSING }
 
-    private Outcome resend(Endpoint subscriber, Track track, int mediaSsrc, int seq, long nowNanos) {
+    private Outcome resend(Endpoint subscriber, Endpoint publisher, Track track, int mediaSsrc, int seq,
+            long nowNanos) {
         SimulcastStream.Segment segment = null;
         int originalSeq = seq;
         int layerSsrc = mediaSsrc;
@@ -93,7 +94,7 @@ final class Retransmitter {
             layerSsrc = segment.layerSsrc();
             originalSeq = segment.originalSequence(seq);
         }
-        PacketCache cache = track.publisher().streams().cache(layerSsrc);
+        PacketCache cache = publisher.streams().cache(layerSsrc);
         int rtxSsrc = track.source().rtxSsrc();
         Codec canonical = Codec.canonical(track.kind());
         SrtpSession keys = subscriber.srtp();
@@ -131,7 +132,7 @@ final class Retransmitter {
             metrics.drop(MediaMetrics.Drop.MALFORMED);
             return Outcome.LIMITED;
         }
-        int p = Forwarder.protectAndSend(metrics, subscriber, keys, o, k, rtxSsrc);
+        int p = FanOut.protectAndSend(metrics, subscriber, keys, o, k, rtxSsrc);
         if (p < 0) {
             return Outcome.LIMITED;
         }

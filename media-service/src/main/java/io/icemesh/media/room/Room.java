@@ -1,7 +1,8 @@
 package io.icemesh.media.room;
 
 import io.icemesh.media.endpoint.Endpoint;
-import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.endpoint.RoomMembers;
+import io.icemesh.media.track.Track;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +10,7 @@ import java.util.List;
  * The endpoints of one SFU room. Membership is a copy-on-write array so that the forwarding path iterates a stable
  * snapshot without locking; changes happen under {@link Rooms}' lock.
  */
-public final class Room {
+public final class Room implements RoomMembers {
 
     private final String id;
     private volatile Endpoint[] members = new Endpoint[0];
@@ -22,18 +23,9 @@ public final class Room {
         return id;
     }
 
-    /** A snapshot for the forwarding path; do not modify. */
+    @Override
     public Endpoint[] members() {
         return members;
-    }
-
-    public Endpoint member(String endpointId) {
-        for (Endpoint e : members) {
-            if (e.id().equals(endpointId)) {
-                return e;
-            }
-        }
-        return null;
     }
 
     void add(Endpoint e) {
@@ -58,23 +50,9 @@ public final class Room {
         List<Track> out = new ArrayList<>();
         for (Endpoint e : members) {
             if (e != subscriber) {
-                out.addAll(e.published());
+                out.addAll(e.publications().tracks());
             }
         }
         return out;
-    }
-
-    /**
-     * The track subscribers receive on this SSRC among the members' published tracks, or null (RTCP feedback
-     * routing: a simulcast track's SSRC is the SFU's, not any of its layers').
-     */
-    public Track trackBySsrc(int ssrc) {
-        for (Endpoint e : members) {
-            Track t = e.outgoingTrack(ssrc);
-            if (t != null) {
-                return t;
-            }
-        }
-        return null;
     }
 }

@@ -2,8 +2,9 @@ package io.icemesh.media.room;
 
 import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.endpoint.NodeContext;
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.sdp.SdpException;
+import io.icemesh.media.stream.Quality;
+import io.icemesh.media.track.Track;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,7 +12,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import io.icemesh.media.forward.Quality;
 import org.jboss.logging.Logger;
 
 /**
@@ -194,7 +194,7 @@ public final class Rooms {
     public synchronized int endIdle(long nowNanos, long idleNanos) {
         int ended = 0;
         for (Endpoint e : endpoints.values().toArray(new Endpoint[0])) {
-            if (nowNanos - e.lastActivityNanos() > idleNanos) {
+            if (nowNanos - e.transport().lastActivityNanos() > idleNanos) {
                 log.infof("endpoint %s in room %s idle, ending it", e.id(), e.roomId());
                 remove(e);
                 replies.ended(null, e.roomId(), e.id(), "idle");

@@ -1,12 +1,13 @@
 package io.icemesh.media.forward;
 
+import io.icemesh.media.stream.Quality;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.icemesh.media.endpoint.Layer;
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaLine;
+import io.icemesh.media.track.Layer;
+import io.icemesh.media.track.Track;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
-import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.track.Track;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -52,7 +52,7 @@ public final class EndpointStreams {
         return s == null ? null : s.cache();
     }
 
-    synchronized IngressStream ingressOrCreate(int ssrc, Track track, RetransmissionLimits limits, long nowNanos) {
+    public synchronized IngressStream ingressOrCreate(int ssrc, Track track, RetransmissionLimits limits, long nowNanos) {
         IngressStream s = ingress(ssrc);
         if (s == null) {
             boolean video = "video".equals(track.kind());
@@ -81,7 +81,7 @@ public final class EndpointStreams {
         return egress;
     }
 
-    synchronized EgressStream egressOrCreate(int ssrc, Track track, RetransmissionLimits limits, int cacheCapacity,
+    public synchronized EgressStream egressOrCreate(int ssrc, Track track, RetransmissionLimits limits, int cacheCapacity,
             long nowNanos) {
         EgressStream s = egress(ssrc);
         if (s == null) {
@@ -108,7 +108,7 @@ public final class EndpointStreams {
         return simulcast;
     }
 
-    synchronized SimulcastStream simulcastOrCreate(Track track, int target, int maxHeldKeyframe) {
+    public synchronized SimulcastStream simulcastOrCreate(Track track, int target, int maxHeldKeyframe) {
         SimulcastStream s = simulcast(track);
         if (s == null) {
             s = new SimulcastStream(track, target, maxHeldKeyframe);
@@ -198,19 +198,19 @@ public final class EndpointStreams {
     private long firstReceiverReportNanos;
 
     /** Counts a receiver report sent to this endpoint (report thread only). */
-    void receiverReportSent(long nowNanos) {
+    public void receiverReportSent(long nowNanos) {
         if (receiverReports++ == 0) {
             firstReceiverReportNanos = nowNanos;
         }
     }
 
     /** Receiver reports sent to this endpoint so far (report thread only). */
-    int receiverReports() {
+    public int receiverReports() {
         return receiverReports;
     }
 
     /** When the first receiver report went to this endpoint (report thread only; meaningless before it). */
-    long firstReceiverReportNanos() {
+    public long firstReceiverReportNanos() {
         return firstReceiverReportNanos;
     }
 

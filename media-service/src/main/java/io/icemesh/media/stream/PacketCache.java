@@ -1,4 +1,4 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,4 +1,4 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.rtp.RtpPacket;
 import io.icemesh.media.rtp.Vp8Descriptor;
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaLine;
+import io.icemesh.media.track.Track;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

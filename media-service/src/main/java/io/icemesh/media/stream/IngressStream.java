@@ -1,7 +1,7 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.rtcp.ReceiveStatistics;
+import io.icemesh.media.track.Track;
 
 /**
  * One media SSRC the SFU receives from a publisher: its reception statistics (for the SFU's receiver reports and the

@@ -1,6 +1,6 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
-import io.icemesh.media.endpoint.Track;
+import io.icemesh.media.track.Track;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

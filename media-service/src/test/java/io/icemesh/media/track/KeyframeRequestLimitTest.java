@@ -1,4 +1,4 @@
-package io.icemesh.media.endpoint;
+package io.icemesh.media.track;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.icemesh.media.endpoint;
+package io.icemesh.media.track;
 
 import io.icemesh.media.sdp.Codec;
 import io.icemesh.media.sdp.MediaLine;
@@ -10,7 +10,7 @@ import io.icemesh.media.sdp.MediaLine;
  */
 public final class Track {
 
-    private final Endpoint publisher;
+    private final Publisher publisher;
     private final String kind;
     private final MediaLine.Source source;
     private final Codec publisherCodec;
@@ -20,7 +20,7 @@ public final class Track {
     /** Simulcast encodings in the publisher's a=simulcast order; empty for a single-stream track. */
     private final Layer[] layers;
 
-    public Track(Endpoint publisher, String kind, MediaLine.Source source, Codec publisherCodec) {
+    public Track(Publisher publisher, String kind, MediaLine.Source source, Codec publisherCodec) {
         this(publisher, kind, source, publisherCodec, null, java.util.List.of());
     }
 
@@ -30,7 +30,7 @@ public final class Track {
      * @param mid the publisher's m-section, which its packets name in the mid header extension
      * @param rids the simulcast rids in the publisher's order (empty: not simulcast)
      */
-    public Track(Endpoint publisher, String kind, MediaLine.Source source, Codec publisherCodec, String mid,
+    public Track(Publisher publisher, String kind, MediaLine.Source source, Codec publisherCodec, String mid,
             java.util.List<String> rids) {
         this.publisher = publisher;
         this.kind = kind;
@@ -97,7 +97,7 @@ public final class Track {
         return l == null ? 0 : l.ssrc();
     }
 
-    public Endpoint publisher() {
+    public Publisher publisher() {
         return publisher;
     }
 

@@ -1,4 +1,4 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
 /**
  * How the SFU answers NACKs from its packet cache.

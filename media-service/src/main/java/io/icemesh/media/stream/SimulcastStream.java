@@ -1,8 +1,8 @@
-package io.icemesh.media.forward;
+package io.icemesh.media.stream;
 
-import io.icemesh.media.endpoint.Track;
 import io.icemesh.media.rtp.RtpPacket;
 import io.icemesh.media.rtp.Vp8Descriptor;
+import io.icemesh.media.track.Track;
 
 /**
  * One subscriber's view of one simulcast track: which layer it is forwarded (current), which it should get (target,

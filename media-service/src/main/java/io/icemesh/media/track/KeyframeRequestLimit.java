@@ -1,4 +1,4 @@
-package io.icemesh.media.endpoint;
+package io.icemesh.media.track;
 
 import java.util.concurrent.atomic.AtomicLong;
 

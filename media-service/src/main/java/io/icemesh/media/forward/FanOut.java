@@ -1,0 +1,184 @@
+package io.icemesh.media.forward;
+
+import io.icemesh.media.endpoint.Endpoint;
+import io.icemesh.media.endpoint.RoomMembers;
+import io.icemesh.media.ice.PacketPool;
+import io.icemesh.media.metrics.MediaMetrics;
+import io.icemesh.media.rtp.AbsSendTime;
+import io.icemesh.media.rtp.RtpPacket;
+import io.icemesh.media.rtp.RtxPacket;
+import io.icemesh.media.srtp.PacketBuffer;
+import io.icemesh.media.srtp.SrtpSession;
+import io.icemesh.media.stream.EgressStream;
+import io.icemesh.media.stream.EndpointStreams;
+import io.icemesh.media.stream.PacketCache;
+import io.icemesh.media.stream.RetransmissionLimits;
+import io.icemesh.media.stream.SimulcastStream;
+import io.icemesh.media.track.Track;
+
+/**
+ * The forwarding path's second stage, once per subscriber of a packet {@link Ingress} let through: the plain packet is
+ * copied into a per-thread scratch buffer with the SFU's own abs-send-time as its only header extension, a simulcast
+ * layer admitted or not (the subscriber's layer now, or the key frame that switches it to its target), rewritten into
+ * the subscriber's one stream, encrypted with its keys and sent, and counted for the SFU's sender reports.
+ */
+final class FanOut {
+
+    /** Room for the SRTCP index and the longest tag past the payload. */
+    static final int SCRATCH_SIZE = PacketPool.BUFFER_SIZE + 64;
+
+    private final MediaMetrics metrics;
+    private final RetransmissionLimits limits;
+    private final LayerSelection layers;
+    private final KeyframeRequests keyframes;
+    private final long pliMinIntervalNanos;
+    private final ThreadLocal<PacketBuffer> outView =
+            ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
+    private final ThreadLocal<byte[]> heldPlain = ThreadLocal.withInitial(() -> new byte[PacketCache.MAX_PACKET]);
+    private final ThreadLocal<PacketBuffer> heldOut =
+            ThreadLocal.withInitial(() -> new PacketBuffer(new byte[SCRATCH_SIZE], 0, 0));
+
+    FanOut(MediaMetrics metrics, RetransmissionLimits limits, LayerSelection layers, KeyframeRequests keyframes,
+            long pliMinIntervalNanos) {
+        this.metrics = metrics;
+        this.limits = limits;
+        this.layers = layers;
+        this.keyframes = keyframes;
+        this.pliMinIntervalNanos = pliMinIntervalNanos;
+    }
+
+    /** Sends the plain packet at {@code buf[offset]} that {@code from} published to every member forwarded its track. */
+    void send(Endpoint from, RoomMembers room, byte[] buf, int offset, IngressPacket p) {
+        Track track = p.track;
+        int outSsrc = track.ssrc();
+        int absSendTime = AbsSendTime.of(p.receivedNanos);
+        PacketBuffer out = outView.get();
+        boolean sent = false;
+        for (Endpoint to : room.members()) {
+            if (to == from || !to.forwards(track)) {
+                continue;
+            }
+            SrtpSession toKeys = to.srtp();
+            if (toKeys == null) {
+                continue;
+            }
+            EndpointStreams streams = to.streams();
+            byte[] scratch = out.getBuffer();
+            int len = AbsSendTime.copyWithOnly(buf, offset, p.length, p.headerLength, scratch, 0,
+                    streams.absSendTimeId(), absSendTime);
+            if (len < 0) {
+                metrics.drop(MediaMetrics.Drop.MALFORMED);
+                continue;
+            }
+            if (p.layer != null && !admitLayer(from, to, p, scratch, len, len - (p.length - p.headerLength))) {
+                continue;
+            }
+            int n = protectAndSend(metrics, to, toKeys, out, len, outSsrc);
+            if (n < 0) {
+                continue;
+            }
+            metrics.rtpOut(n);
+            EgressStream egress = streams.egress(outSsrc);
+            if (egress == null) {
+                egress = streams.egressOrCreate(outSsrc, track, limits, egressHistory(p.cache), p.receivedNanos);
+            }
+            egress.sent(p.payloadOctets);
+            to.markFirstRtpOut();
+            sent = true;
+        }
+        if (sent) {
+            metrics.forwardLatency(System.nanoTime() - p.receivedNanos);
+        }
+    }
+
+    /**
+     * For a packet of a simulcast layer: whether it goes to subscriber {@code to} (its layer now, or the key frame
+     * that switches it to its target), rewriting the copy in {@code scratch} into the subscriber's one stream; and
+     * asks the publisher for a key frame of the target layer while a switch waits for one.
+     */
+    private boolean admitLayer(Endpoint from, Endpoint to, IngressPacket p, byte[] scratch, int len, int header) {
+        Track track = p.track;
+        EndpointStreams streams = to.streams();
+        SimulcastStream sim = streams.simulcast(track);
+        if (sim == null) {
+            sim = streams.simulcastOrCreate(track, layers.initial(to, track, p.receivedNanos),
+                    limits.cachePackets() - 1);
+        }
+        int before = sim.current();
+        SimulcastStream.Segment segment = sim.admit(scratch, 0, len, header, p.layer.index(), p.ssrc,
+                p.keyframeStart, p.receivedNanos);
+        boolean admitted = segment != null;
+        if (admitted && sim.current() != before) {
+            metrics.layerSwitched();
+            // Only a switch can have held a key frame back.
+            int flush = sim.takeFlush();
+            if (flush >= 0) {
+                sendHeldKeyframe(from, to, track, p.ssrc, flush, p.sequenceNumber, segment, p.receivedNanos);
+            }
+        }
+        if (sim.current() != sim.target() && sim.wantsKeyframe(p.receivedNanos, pliMinIntervalNanos)) {
+            keyframes.requestLayer(track, track.layers()[sim.target()], MediaMetrics.PliCause.LAYER_SWITCH);
+        }
+        return admitted;
+    }
+
+    /**
+     * Sends subscriber {@code to} the packets {@code from} (inclusive) to {@code until} (exclusive) of a layer's key
+     * frame from the publisher's cache, rewritten into the new segment: the switch happened at the key frame's end,
+     * and these went by while the subscriber still got its previous layer. Packets the cache lacks are skipped (the
+     * subscriber NACKs them).
+     */
+    private void sendHeldKeyframe(Endpoint publisher, Endpoint to, Track track, int layerSsrc, int from, int until,
+            SimulcastStream.Segment segment, long nowNanos) {
+        PacketCache cache = publisher.streams().cache(layerSsrc);
+        SrtpSession keys = to.srtp();
+        if (cache == null || keys == null) {
+            return;
+        }
+        byte[] plain = heldPlain.get();
+        PacketBuffer out = heldOut.get();
+        int outSsrc = track.ssrc();
+        int absId = to.streams().absSendTimeId();
+        int abs = AbsSendTime.of(nowNanos);
+        EgressStream egress = to.streams().egressOrCreate(outSsrc, track, limits, cache.capacity(), nowNanos);
+        for (int s = from; s != until; s = (s + 1) & 0xFFFF) {
+            int n = cache.copy(s, nowNanos, plain, 0);
+            int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
+            if (h < 0) {
+                continue;
+            }
+            int payload = n - h - RtxPacket.padding(plain, 0, n);
+            int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
+            if (len < 0) {
+                continue;
+            }
+            segment.rewrite(out.getBuffer(), 0, len, len - (n - h), outSsrc);
+            int m = protectAndSend(metrics, to, keys, out, len, outSsrc);
+            if (m < 0) {
+                continue;
+            }
+            metrics.rtpOut(m);
+            egress.sent(payload);
+        }
+    }
+
+    /**
+     * Protects the first {@code length} bytes of {@code out}'s buffer (a plain RTP packet on {@code ssrc}) with
+     * {@code to}'s keys and sends them to it. Returns the length sent, or -1 when SRTP failed (counted as a drop).
+     */
+    static int protectAndSend(MediaMetrics metrics, Endpoint to, SrtpSession keys, PacketBuffer out, int length,
+            int ssrc) {
+        out.set(out.getBuffer(), 0, length);
+        int n = keys.protectRtp(out, ssrc);
+        if (n < 0) {
+            metrics.drop(MediaMetrics.Drop.SRTP_FAILED);
+            return -1;
+        }
+        to.transport().send(out.getBuffer(), out.getOffset(), n);
+        return n;
+    }
+
+    private static int egressHistory(PacketCache cache) {
+        return cache == null ? 16 : cache.capacity();
+    }
+}
