@@ -4,15 +4,12 @@ import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.EventDeserializer;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.events.v1.Topics;
+import io.icemesh.testkit.KafkaTestClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Collects the session events of one room from {@code icemesh.session-events}. */
 final class SessionEventLog implements AutoCloseable {
@@ -22,12 +19,9 @@ final class SessionEventLog implements AutoCloseable {
     private final Thread poller;
 
     SessionEventLog(String roomId) {
-        KafkaConsumer<String, SessionEvent> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-session-events-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(),
+        KafkaConsumer<String, SessionEvent> consumer = KafkaTestClient.consumer(
+                KafkaBrokerResource.broker().bootstrapServers(), Topics.SESSION_EVENTS,
                 new EventDeserializer.SessionEvents());
-        consumer.subscribe(List.of(Topics.SESSION_EVENTS));
         poller = new Thread(() -> {
             while (running.get()) {
                 consumer.poll(Duration.ofMillis(100)).forEach(r -> {

@@ -1,11 +1,14 @@
 package io.icemesh.mesh;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icemesh.testkit.ExternalProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs examples/aiortc/icemesh_client.py with Debian's python3-aiortc and reads its JSON result line. */
@@ -14,11 +17,11 @@ final class Aiortc implements AutoCloseable {
     /** Debian's interpreter: the python3 first on PATH may be another build without aiortc. */
     static final String PYTHON = "/usr/bin/python3";
 
-    private final Process process;
+    private final ExternalProcess process;
     private final Path out;
     private final Path err;
 
-    private Aiortc(Process process, Path out, Path err) {
+    private Aiortc(ExternalProcess process, Path out, Path err) {
         this.process = process;
         this.out = out;
         this.err = err;
@@ -36,16 +39,14 @@ final class Aiortc implements AutoCloseable {
      * {@code args} ({@code --base} included).
      */
     static Aiortc start(List<String> prefix, Path root, List<String> args) throws Exception {
-        if (!Files.isExecutable(Path.of(PYTHON))) {
-            throw new IllegalStateException(PYTHON + " is missing: install python3-aiortc (bash .ci/run does)");
-        }
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(PYTHON, root.resolve("examples/aiortc/icemesh_client.py").toString()));
+        command.add(ExternalProcess.binary(PYTHON, "python3-aiortc").toString());
+        command.add(root.resolve("examples/aiortc/icemesh_client.py").toString());
         command.addAll(args);
         Path out = Files.createTempFile("aiortc-", ".out");
         Path err = Files.createTempFile("aiortc-", ".err");
-        return new Aiortc(new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .start(), out, err);
+        Path workDir = Path.of("").toAbsolutePath();
+        return new Aiortc(ExternalProcess.start(command, Map.of(), workDir, out, err), out, err);
     }
 
     /** Starts the client and waits for its result. */
@@ -57,16 +58,12 @@ final class Aiortc implements AutoCloseable {
 
     /** What the client printed on stderr so far (for failure messages). */
     String stderr() {
-        try {
-            return Files.readString(err);
-        } catch (java.io.IOException e) {
-            return "(stderr unreadable: " + e.getMessage() + ")";
-        }
+        return process.stderr();
     }
 
     /** True once the client has printed that it joined its room. */
-    boolean joined() throws Exception {
-        return Files.readString(out).contains("{\"joined\": ");
+    boolean joined() {
+        return process.stdout().contains("{\"joined\": ");
     }
 
     /**
@@ -74,15 +71,10 @@ final class Aiortc implements AutoCloseable {
      * offered), or null when there is none yet.
      */
     JsonNode latest(String field) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(out);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        String[] lines = process.stdout().split("\n");
         ObjectMapper json = new ObjectMapper();
-        for (int i = lines.size() - 1; i >= 0; i--) {
-            String line = lines.get(i).trim();
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String line = lines[i].trim();
             if (!line.startsWith("{")) {
                 continue;
             }
@@ -91,7 +83,7 @@ final class Aiortc implements AutoCloseable {
                 if (node.has(field)) {
                     return node;
                 }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 // the line being written right now
             }
         }
@@ -100,19 +92,16 @@ final class Aiortc implements AutoCloseable {
 
     /** Asks the client to leave now (SIGTERM) and returns its result line. */
     JsonNode stop() throws Exception {
-        process.destroy();
+        process.terminate();
         return result();
     }
 
     /** Waits (at most 90 s) for the client to finish and returns its result line. */
     JsonNode result() throws Exception {
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            throw new AssertionError("aiortc client hung; stderr:\n" + Files.readString(err));
-        }
-        String stdout = Files.readString(out).trim();
+        int exit = process.waitFor(90, TimeUnit.SECONDS);
+        String stdout = process.stdout().trim();
         if (stdout.isEmpty()) {
-            throw new AssertionError("aiortc client failed (" + process.exitValue() + "):\n" + stdout + "\n"
-                    + Files.readString(err));
+            throw new AssertionError("aiortc client failed (" + exit + "):\n" + process.stderr());
         }
         String[] lines = stdout.split("\n");
         return new ObjectMapper().readTree(lines[lines.length - 1]);
@@ -120,8 +109,7 @@ final class Aiortc implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        process.close();
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
     }

@@ -3,10 +3,13 @@ package io.icemesh.signaling;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.icemesh.signaling.config.SignalingConfig;
+import io.icemesh.signaling.media.SfuSessions;
+import io.icemesh.signaling.protocol.ClientMessage;
+import io.icemesh.signaling.protocol.Reply;
+import io.icemesh.stun.TokenBucket;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.icemesh.signaling.config.SignalingConfig;
-import io.icemesh.signaling.limit.RateLimiter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.quarkus.runtime.Startup;
@@ -25,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * The signaling WebSocket at {@code /ws}: parses and limits messages, then hands them to {@link SignalingSessions}.
+ * The signaling WebSocket at {@code /ws}: limits messages, reads each once ({@link ClientMessage}), then hands it to
+ * {@link SignalingSessions} (SFU requests to {@link SfuSessions}).
  * Every bad message gets an {@code error} reply with a code; the socket stays open, except after a message so large
  * that the transport stopped reading it ({@code quarkus.websockets-next.server.max-message-size}): that one gets
  * {@code too-large} and the socket closes with 1009. Protocol: docs/signaling-protocol.md.
@@ -44,17 +48,19 @@ public class SignalingSocket {
 
     private final ObjectMapper json;
     private final SignalingSessions sessions;
+    private final SfuSessions sfu;
     private final SignalingConfig config;
     private final TooLargeMessages tooLarge;
     private final Counter rejected;
-    private final Map<String, RateLimiter> limits = new ConcurrentHashMap<>();
+    private final Map<String, TokenBucket> limits = new ConcurrentHashMap<>();
     /** Connections closing after an oversized message: what Vert.x still hands over from them is ignored. */
     private final Set<String> closing = ConcurrentHashMap.newKeySet();
 
-    SignalingSocket(ObjectMapper json, SignalingSessions sessions, SignalingConfig config, TooLargeMessages tooLarge,
-            MeterRegistry meters) {
+    SignalingSocket(ObjectMapper json, SignalingSessions sessions, SfuSessions sfu, SignalingConfig config,
+            TooLargeMessages tooLarge, MeterRegistry meters) {
         this.json = json;
         this.sessions = sessions;
+        this.sfu = sfu;
         this.config = config;
         this.tooLarge = tooLarge;
         this.rejected = Counter.builder("icemesh.signaling.messages.rejected")
@@ -64,7 +70,7 @@ public class SignalingSocket {
     @OnOpen
     public String onOpen(WebSocketConnection connection) {
         sessions.opened(connection);
-        limits.put(connection.id(), RateLimiter.perSecond(config.protocol().maxMessagesPerSecond(),
+        limits.put(connection.id(), TokenBucket.perSecond(config.protocol().maxMessagesPerSecond(),
                 System.nanoTime()));
         return json.createObjectNode().put("type", "hello").put("protocol", PROTOCOL_VERSION).toString();
     }
@@ -75,8 +81,8 @@ public class SignalingSocket {
             // The rest of a message the transport gave up on: Vert.x starts a new message from its later frames.
             return null;
         }
-        RateLimiter limit = limits.get(connection.id());
-        if (limit != null && !limit.tryAcquire(System.nanoTime())) {
+        TokenBucket limit = limits.get(connection.id());
+        if (limit != null && !limit.tryTake(1, System.nanoTime())) {
             return error("too-many", "more than " + config.protocol().maxMessagesPerSecond() + " messages a second");
         }
         if (text.length() > config.protocol().maxMessageBytes()
@@ -93,20 +99,7 @@ public class SignalingSocket {
         if (msg == null || !msg.isObject() || !msg.path("type").isTextual()) {
             return error("bad-message", "message must be a JSON object with a string \"type\"");
         }
-        String type = msg.get("type").asText();
-        SignalingSessions.Reply reply = switch (type) {
-            case "join" -> sessions.join(msg, connection);
-            case "resume" -> sessions.resume(msg, connection);
-            case "leave" -> sessions.leave(connection);
-            case "offer", "answer", "candidate" -> sessions.relay(type, msg, connection);
-            case "ice-restart" -> sessions.iceRestart(msg, connection);
-            case "set-quality" -> sessions.setQuality(msg, connection);
-            case "sfu-stalled" -> sessions.sfuStalled(msg, connection);
-            case "report" -> sessions.report(msg, connection);
-            case "ice-servers" -> sessions.iceServers(connection);
-            case "ping" -> SignalingSessions.Reply.of(json.createObjectNode().put("type", "pong"));
-            default -> SignalingSessions.Reply.error("unknown-type", "unknown message type \"" + type + "\"");
-        };
+        Reply reply = dispatch(ClientMessage.of(msg), connection);
         if (reply == null) {
             return null;
         }
@@ -114,6 +107,32 @@ public class SignalingSocket {
             return error(reply.errorCode(), reply.errorMessage());
         }
         return reply.message().toString();
+    }
+
+    /** Hands a message to the sessions (SFU requests to the SFU side); the reply, or null when none is due now. */
+    private Reply dispatch(ClientMessage m, WebSocketConnection connection) {
+        if (m instanceof ClientMessage.Join join) {
+            return sessions.join(join, connection);
+        } else if (m instanceof ClientMessage.Resume resume) {
+            return sessions.resume(resume, connection);
+        } else if (m instanceof ClientMessage.Leave) {
+            return sessions.leave(connection);
+        } else if (m instanceof ClientMessage.Relay relay) {
+            return sessions.relay(relay, connection);
+        } else if (m instanceof ClientMessage.IceRestart restart) {
+            return sfu.iceRestart(restart, connection);
+        } else if (m instanceof ClientMessage.SetQuality quality) {
+            return sfu.setQuality(quality, connection);
+        } else if (m instanceof ClientMessage.SfuStalled stalled) {
+            return sfu.sfuStalled(stalled, connection);
+        } else if (m instanceof ClientMessage.Report report) {
+            return sessions.report(report, connection);
+        } else if (m instanceof ClientMessage.IceServers) {
+            return sessions.iceServers(connection);
+        } else if (m instanceof ClientMessage.Ping) {
+            return Reply.of(json.createObjectNode().put("type", "pong"));
+        }
+        return Reply.error("unknown-type", "unknown message type \"" + m.type() + "\"");
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.icemesh.signaling;
 
-import io.icemesh.signaling.limit.RateLimiter;
+import io.icemesh.stun.TokenBucket;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -26,7 +26,7 @@ public class TooLargeMessages {
     private static final String VERTX_MESSAGE_OVERFLOW = "overflow max message size";
 
     private final Counter counter;
-    private final RateLimiter warnings = new RateLimiter(1, 1.0 / WARN_INTERVAL.toSeconds(), System.nanoTime());
+    private final TokenBucket warnings = new TokenBucket(1.0 / WARN_INTERVAL.toSeconds(), 1, System.nanoTime());
     private final AtomicLong unlogged = new AtomicLong();
 
     TooLargeMessages(MeterRegistry meters) {
@@ -58,7 +58,7 @@ public class TooLargeMessages {
         counter.increment();
         boolean log;
         synchronized (warnings) {
-            log = warnings.tryAcquire(System.nanoTime());
+            log = warnings.tryTake(1, System.nanoTime());
         }
         if (!log) {
             unlogged.incrementAndGet();

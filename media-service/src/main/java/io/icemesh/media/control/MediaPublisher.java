@@ -1,5 +1,6 @@
 package io.icemesh.media.control;
 
+import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.MediaReply;
 import io.icemesh.events.v1.MediaReplyType;
@@ -7,16 +8,11 @@ import io.icemesh.events.v1.NodeAnnouncement;
 import io.icemesh.events.v1.SessionEvent;
 import io.icemesh.media.config.MediaConfig;
 import io.icemesh.media.room.ReplySink;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
@@ -102,11 +98,8 @@ public class MediaPublisher implements ReplySink {
     }
 
     private <T> void send(Emitter<T> emitter, T payload, String key, String ceType) {
-        OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder().withId(UUID.randomUUID().toString())
-                .withType(ceType).withSource(source()).withSubject(key).build();
-        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
         try {
-            emitter.send(Message.of(payload, Metadata.of(ce, kafka)));
+            emitter.send(EventMessages.of(payload, key, ceType, source()));
         } catch (RuntimeException e) {
             LOG.warnf("%s for %s not queued: %s", ceType, key, e.getMessage());
         }

@@ -1,6 +1,7 @@
 package io.icemesh.media.stream;
 
 import io.icemesh.media.track.Track;
+import io.icemesh.stun.TokenBucket;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,9 +15,6 @@ public final class EgressStream {
 
     /** Retransmissions of one packet to one subscriber at most this often, whatever the NACKs say. */
     private final long rtxMinIntervalNanos;
-    /** Token bucket for retransmitted bytes: refill rate and depth. */
-    private final long rtxBytesPerSecond;
-    private final long rtxBurstBytes;
 
     private final Track track;
     private final int ssrc;
@@ -25,8 +23,8 @@ public final class EgressStream {
     private final AtomicInteger rtxSequence = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
     private final int[] rtxSeqs;
     private final long[] rtxAt;
-    private long tokens;
-    private long tokensAtNanos;
+    /** RTX bytes this subscriber may be sent: the configured bitrate, a burst of a quarter second (4 packets at least). */
+    private final TokenBucket rtxBytes;
     private volatile long lastSrMiddle = -1;
     private volatile long lastSrSentNanos;
     private volatile long rttNanos = -1;
@@ -35,13 +33,12 @@ public final class EgressStream {
         this.track = track;
         this.ssrc = ssrc;
         this.rtxMinIntervalNanos = limits.minIntervalNanos();
-        this.rtxBytesPerSecond = Math.max(1, limits.maxBitrate() / 8);
-        this.rtxBurstBytes = Math.max(4 * 1500, rtxBytesPerSecond / 4);
+        long rtxBytesPerSecond = Math.max(1, limits.maxBitrate() / 8);
+        long rtxBurstBytes = Math.max(4 * 1500, rtxBytesPerSecond / 4);
         this.rtxSeqs = new int[cacheCapacity];
         this.rtxAt = new long[cacheCapacity];
         java.util.Arrays.fill(rtxSeqs, -1);
-        this.tokens = rtxBurstBytes;
-        this.tokensAtNanos = nowNanos;
+        this.rtxBytes = new TokenBucket(rtxBytesPerSecond, rtxBurstBytes, nowNanos);
     }
 
     public Track track() {
@@ -80,13 +77,9 @@ public final class EgressStream {
         if (rtxSeqs[i] == sequenceNumber && nowNanos - rtxAt[i] < rtxMinIntervalNanos) {
             return false;
         }
-        long elapsed = Math.min(1_000_000_000L, Math.max(0, nowNanos - tokensAtNanos));
-        tokens = Math.min(rtxBurstBytes, tokens + elapsed * rtxBytesPerSecond / 1_000_000_000L);
-        tokensAtNanos = nowNanos;
-        if (tokens < bytes) {
+        if (!rtxBytes.tryTake(bytes, nowNanos)) {
             return false;
         }
-        tokens -= bytes;
         rtxSeqs[i] = sequenceNumber;
         rtxAt[i] = nowNanos;
         return true;

@@ -1,19 +1,16 @@
 package io.icemesh.monitor.probe;
 
+import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.ServerHealth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
@@ -57,15 +54,7 @@ public class ServerHealthPublisher {
     public void publish(ServerStatus s) {
         ServerHealth event = new ServerHealth(EventSchema.VERSION, s.url(), s.healthy(), s.rttP50Ms(), s.rttP95Ms(),
                 s.lossRatio(), s.detail(), s.checkedAtMs());
-        Message<ServerHealth> message = Message.of(event)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(s.url()).build())
-                .addMetadata(OutgoingCloudEventMetadata.builder()
-                        .withId(UUID.randomUUID().toString())
-                        .withType(CE_TYPE)
-                        .withSource(SOURCE)
-                        .withSubject(s.url())
-                        .build());
-        emitter.send(message);
+        emitter.send(EventMessages.of(event, s.url(), CE_TYPE, SOURCE));
         (s.healthy() ? healthy : unhealthy).increment();
     }
 }

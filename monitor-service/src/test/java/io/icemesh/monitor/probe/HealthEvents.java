@@ -6,17 +6,12 @@ import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.EventDeserializer;
 import io.icemesh.events.v1.ServerHealth;
 import io.icemesh.events.v1.Topics;
-import java.nio.charset.StandardCharsets;
+import io.icemesh.testkit.KafkaTestClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads icemesh.server-health from the start; keeps the latest event per key (server URL). */
 final class HealthEvents implements AutoCloseable {
@@ -25,21 +20,15 @@ final class HealthEvents implements AutoCloseable {
     boolean ceTypeSeen;
 
     HealthEvents() {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.broker().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "probe-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new EventDeserializer.ServerHealths());
-        consumer.subscribe(List.of(Topics.SERVER_HEALTH));
+        consumer = KafkaTestClient.consumer(KafkaBrokerResource.broker().bootstrapServers(), Topics.SERVER_HEALTH,
+                new EventDeserializer.ServerHealths());
     }
 
     /** Polls once, then answers the newest event for the URL (null before any). */
     ServerHealth latest(String url) {
         for (ConsumerRecord<String, ServerHealth> r : consumer.poll(Duration.ofMillis(200))) {
             seen.add(r);
-            Header ce = r.headers().lastHeader("ce_type");
-            if (ce != null && new String(ce.value(), StandardCharsets.UTF_8).equals(
-                    "io.icemesh.health.server_health.v1")) {
+            if ("io.icemesh.health.server_health.v1".equals(KafkaTestClient.header(r, "ce_type"))) {
                 ceTypeSeen = true;
             }
         }

@@ -1,14 +1,12 @@
 package io.icemesh.signaling.doctor;
 
 import io.icemesh.events.v1.DoctorReport;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.icemesh.events.v1.EventMessages;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
@@ -46,13 +44,7 @@ public class DoctorReportPublisher {
     }
 
     private void send(DoctorReport report) {
-        emitter.send(Message.of(report)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(report.reportId()).build())
-                .addMetadata(OutgoingCloudEventMetadata.builder()
-                        .withId(report.reportId())
-                        .withType(DoctorReport.CLOUD_EVENT_TYPE)
-                        .withSource(SOURCE)
-                        .withSubject(report.reportId())
-                        .build()));
+        emitter.send(EventMessages.of(report, report.reportId(), report.reportId(), DoctorReport.CLOUD_EVENT_TYPE,
+                SOURCE));
     }
 }

@@ -1,15 +1,12 @@
 package io.icemesh.signaling.events;
 
+import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.SessionEvent;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
@@ -34,14 +31,6 @@ public class SessionEventPublisher {
     Emitter<SessionEvent> emitter;
 
     public void publish(SessionEvent event) {
-        Message<SessionEvent> message = Message.of(event)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.sessionId()).build())
-                .addMetadata(OutgoingCloudEventMetadata.builder()
-                        .withId(UUID.randomUUID().toString())
-                        .withType(event.cloudEventType())
-                        .withSource(SOURCE)
-                        .withSubject(event.sessionId())
-                        .build());
-        emitter.send(message);
+        emitter.send(EventMessages.of(event, event.sessionId(), event.cloudEventType(), SOURCE));
     }
 }

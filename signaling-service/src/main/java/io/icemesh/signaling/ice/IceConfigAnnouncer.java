@@ -1,13 +1,12 @@
 package io.icemesh.signaling.ice;
 
+import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.NodeAnnouncement;
 import io.icemesh.events.v1.NodeKind;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -18,14 +17,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
@@ -97,15 +93,9 @@ public class IceConfigAnnouncer {
 
     private void announce() {
         NodeAnnouncement announcement = announcement();
-        OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder()
-                .withId(UUID.randomUUID().toString())
-                .withType(EventSchema.cloudEventType("node", NodeKind.SIGNALING))
-                .withSource(SOURCE)
-                .withSubject(nodeId)
-                .build();
-        OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder().withKey(nodeId).build();
         try {
-            emitter.send(Message.of(announcement, Metadata.of(ce, key)));
+            emitter.send(EventMessages.of(announcement, nodeId, EventSchema.cloudEventType("node", NodeKind.SIGNALING),
+                    SOURCE));
         } catch (RuntimeException e) {
             // Buffer full or channel down: the next round tries again.
             LOG.warnf("ICE server announcement not queued: %s", e.getMessage());

@@ -1,11 +1,12 @@
 package io.icemesh.signaling.limit;
 
+import io.icemesh.stun.TokenBucket;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One {@link RateLimiter} per key (a session, a client address), bounded in memory. A bucket that has refilled
+ * One {@link TokenBucket} per key (a session, a client address), bounded in memory. A bucket that has refilled
  * completely acts exactly like a new one, so it is dropped once it is idle that long; past {@code maxKeys} the least
  * recently used bucket is dropped too (that key starts over with a full burst, which only the busiest key set can
  * cause). Thread-safe: each call holds one lock for a few map operations.
@@ -16,7 +17,7 @@ public final class KeyedRateLimiter {
     private final double perSecond;
     private final int maxKeys;
     /** Access order: the least recently used bucket comes first. */
-    private final LinkedHashMap<String, RateLimiter> buckets = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<String, TokenBucket> buckets = new LinkedHashMap<>(64, 0.75f, true);
 
     public KeyedRateLimiter(int burst, double perSecond, int maxKeys) {
         if (burst < 1 || perSecond <= 0 || maxKeys < 1) {
@@ -40,12 +41,12 @@ public final class KeyedRateLimiter {
     public long tryAcquire(String key, long nowNanos, double cost) {
         double take = Math.min(cost, burst);
         synchronized (buckets) {
-            RateLimiter bucket = buckets.get(key);
+            TokenBucket bucket = buckets.get(key);
             if (bucket == null) {
-                bucket = new RateLimiter(burst, perSecond, nowNanos);
+                bucket = new TokenBucket(perSecond, burst, nowNanos);
                 buckets.put(key, bucket);
             }
-            long wait = bucket.tryAcquire(nowNanos, take) ? 0 : Math.max(1, bucket.nanosUntilAvailable(nowNanos, take));
+            long wait = bucket.tryTake(take, nowNanos) ? 0 : Math.max(1, bucket.nanosUntilAvailable(take, nowNanos));
             forgetIdle(nowNanos);
             return wait;
         }
@@ -59,7 +60,7 @@ public final class KeyedRateLimiter {
     /** Gives back the {@code cost} tokens a request took (as capped by {@link #tryAcquire(String, long, double)}). */
     public void refund(String key, double cost) {
         synchronized (buckets) {
-            RateLimiter bucket = buckets.get(key);
+            TokenBucket bucket = buckets.get(key);
             if (bucket != null) {
                 bucket.refund(Math.min(cost, burst));
             }
@@ -75,9 +76,9 @@ public final class KeyedRateLimiter {
 
     /** Drops full buckets from the least recently used end, and the least recently used ones past the bound. */
     private void forgetIdle(long nowNanos) {
-        Iterator<Map.Entry<String, RateLimiter>> eldest = buckets.entrySet().iterator();
+        Iterator<Map.Entry<String, TokenBucket>> eldest = buckets.entrySet().iterator();
         while (eldest.hasNext()) {
-            Map.Entry<String, RateLimiter> e = eldest.next();
+            Map.Entry<String, TokenBucket> e = eldest.next();
             if (buckets.size() <= maxKeys && !e.getValue().isFull(nowNanos)) {
                 return;
             }

@@ -6,6 +6,7 @@ import io.icemesh.events.v1.MediaCommandType;
 import io.icemesh.events.v1.MediaReply;
 import io.icemesh.events.v1.MediaReplyType;
 import io.icemesh.signaling.config.SignalingConfig;
+import io.icemesh.signaling.protocol.QualityRequest;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,6 +1,6 @@
 package io.icemesh.turn.allocation;
 
-import io.icemesh.turn.policy.TokenBucket;
+import io.icemesh.stun.TokenBucket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;

@@ -1,16 +1,15 @@
 package io.icemesh.turn.events;
 
+import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.NodeAnnouncement;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
+import io.icemesh.stun.TokenBucket;
 import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.FiveTuple;
 import io.icemesh.turn.config.TurnConfig;
-import io.icemesh.turn.policy.TokenBucket;
 import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,15 +18,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
@@ -158,12 +154,9 @@ public class TurnEventPublisher {
         if (silent) {
             return;
         }
-        OutgoingCloudEventMetadata<Object> ce = OutgoingCloudEventMetadata.builder().withId(UUID.randomUUID().toString())
-                .withType(EventSchema.cloudEventType("node", announcement.kind())).withSource(source).build();
-        OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(announcement.nodeId()).build();
         try {
-            nodes.send(Message.of(announcement, Metadata.of(ce, key)));
+            nodes.send(EventMessages.of(announcement, announcement.nodeId(),
+                    EventSchema.cloudEventType("node", announcement.kind()), source));
         } catch (RuntimeException e) {
             LOG.warnf("node announcement not queued: %s", e.getMessage());
         }

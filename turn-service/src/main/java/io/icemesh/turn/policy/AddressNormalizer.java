@@ -50,13 +50,4 @@ public final class AddressNormalizer {
         }
         return address[8] == (byte) 0xFF && address[9] == (byte) 0xFF && address[10] == 0 && address[11] == 0;
     }
-
-    /** The IPv4-mapped IPv6 form of an IPv4 address. */
-    static byte[] mapped(byte[] ipv4) {
-        byte[] out = new byte[16];
-        out[10] = (byte) 0xFF;
-        out[11] = (byte) 0xFF;
-        System.arraycopy(ipv4, 0, out, 12, 4);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package io.icemesh.turn.policy;
 
+import io.icemesh.stun.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

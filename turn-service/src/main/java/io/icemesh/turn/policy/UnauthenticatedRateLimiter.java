@@ -1,5 +1,6 @@
 package io.icemesh.turn.policy;
 
+import io.icemesh.stun.TokenBucket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.testkit.ExternalProcess;
+import io.icemesh.testkit.KafkaTestClient;
 import io.icemesh.turn.server.TurnServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,12 +135,13 @@ class TurnutilsInteropTest {
     @Test
     void sendIndicationsOverUdpWithRestCredentialsLoseNothing() throws Exception {
         assertNoLoss(runUclient(server.udpPort(), "-s", "-W", "test-only-secret", "-u", "uclient-session"));
-        ConsumerRecord<String, String> created = KafkaTestConsumer.find(Topics.TURN_EVENTS,
+        ConsumerRecord<String, String> created = KafkaTestClient.find(KafkaBrokerResource.broker().bootstrapServers(),
+                Topics.TURN_EVENTS, new StringDeserializer(),
                 r -> r.value().contains("\"ALLOCATION_CREATED\"") && r.value().contains("\"sessionId\":\"uclient-session\""),
                 Duration.ofSeconds(20));
         assertNotNull(created, "an ALLOCATION_CREATED event with the session id reached Kafka");
         assertTrue(created.value().matches(".*\"username\":\"\\d+:uclient-session\".*"), created.value());
-        assertEquals("io.icemesh.turn.allocation_created.v1", KafkaTestConsumer.header(created, "ce_type"));
+        assertEquals("io.icemesh.turn.allocation_created.v1", KafkaTestClient.header(created, "ce_type"));
         assertEquals("uclient-session", created.key(), "keyed by the session id, like the session's own events");
     }
 
@@ -232,13 +235,14 @@ class TurnutilsInteropTest {
 
     @Test
     void nodeAnnouncementIsPublished() {
-        ConsumerRecord<String, String> node = KafkaTestConsumer.find(Topics.NODES,
+        ConsumerRecord<String, String> node = KafkaTestClient.find(KafkaBrokerResource.broker().bootstrapServers(),
+                Topics.NODES, new StringDeserializer(),
                 r -> "turn-test".equals(r.key()) && r.value().contains("\"kind\":\"TURN\""), Duration.ofSeconds(20));
         assertNotNull(node, "a TURN node announcement keyed by node id");
         assertTrue(node.value().contains("turn:127.0.0.1:" + server.udpPort() + "?transport=udp"), node.value());
         assertTrue(node.value().contains("\"stun:127.0.0.1:" + server.udpPort() + "\",\"stun:127.0.0.1:"
                 + server.alternateUdpPort() + "\""), "the alternate port is the second stun: URL: " + node.value());
         assertTrue(node.value().contains("turns:127.0.0.1:" + server.tlsPort() + "?transport=tcp"), node.value());
-        assertEquals("io.icemesh.node.turn.v1", KafkaTestConsumer.header(node, "ce_type"));
+        assertEquals("io.icemesh.node.turn.v1", KafkaTestClient.header(node, "ce_type"));
     }
 }

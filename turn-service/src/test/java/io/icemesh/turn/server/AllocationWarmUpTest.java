@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageType;
-import io.icemesh.turn.interop.KafkaTestConsumer;
+import io.icemesh.testkit.KafkaTestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,10 +58,11 @@ class AllocationWarmUpTest {
             StunMessage allocated = client.allocate();
             assertEquals(StunMessageType.CLASS_SUCCESS, allocated.messageClass());
             assertEquals(1.0, metricSum("icemesh_turn_allocations_created_total"));
-            assertNotNull(KafkaTestConsumer.find("icemesh.turn-events", r -> r.value() != null
-                    && r.value().contains(name), Duration.ofSeconds(20)), "the client's allocation is published");
-            assertNull(KafkaTestConsumer.find("icemesh.turn-events", r -> r.value() != null
-                    && r.value().contains("icemesh-warm-up-"), Duration.ofSeconds(3)), "no warm-up event is");
+            String kafka = KafkaBrokerResource.broker().bootstrapServers();
+            assertNotNull(KafkaTestClient.find(kafka, "icemesh.turn-events", new StringDeserializer(),
+                    r -> r.value().contains(name), Duration.ofSeconds(20)), "the client's allocation is published");
+            assertNull(KafkaTestClient.find(kafka, "icemesh.turn-events", new StringDeserializer(),
+                    r -> r.value().contains("icemesh-warm-up-"), Duration.ofSeconds(3)), "no warm-up event is");
             client.refresh(0);
         }
     }

@@ -1,6 +1,8 @@
 package io.icemesh.turn.server;
 
 import io.icemesh.stun.TurnRestCredential;
+import io.icemesh.testkit.KafkaTestClient;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
@@ -10,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.events.v1.Topics;
-import io.icemesh.turn.interop.KafkaTestConsumer;
 import io.icemesh.stun.ErrorCodeAttribute;
 import io.icemesh.stun.StunAttributeType;
 import io.icemesh.stun.StunMessage;
@@ -55,7 +56,8 @@ class LifetimeAndDrainTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> server.activeAllocations() < active);
             assertEquals(437, ErrorCodeAttribute.codeOf(c.refresh(2)), "the expired allocation is gone");
         }
-        ConsumerRecord<String, String> expired = KafkaTestConsumer.find(Topics.TURN_EVENTS,
+        ConsumerRecord<String, String> expired = KafkaTestClient.find(KafkaBrokerResource.broker().bootstrapServers(),
+                Topics.TURN_EVENTS, new StringDeserializer(),
                 r -> r.value().contains("\"ALLOCATION_EXPIRED\"") && r.value().contains("\"sessionId\":\"expiring\""),
                 Duration.ofSeconds(20));
         assertNotNull(expired, "an ALLOCATION_EXPIRED event with traffic counters");

@@ -9,7 +9,7 @@ import io.icemesh.events.v1.EventDeserializer;
 import io.icemesh.events.v1.EventSerializer;
 import io.icemesh.events.v1.Topics;
 import io.icemesh.events.v1.TurnEvent;
-import io.icemesh.turn.interop.KafkaTestConsumer;
+import io.icemesh.testkit.KafkaTestClient;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
 import java.nio.charset.StandardCharsets;
@@ -44,19 +44,19 @@ final class TurnEventRecords {
         assertArrayEquals(new EventSerializer().serialize(Topics.TURN_EVENTS, event), record.value(),
                 "the value is the JSON EventSerializer writes for the event");
         assertEquals(key, record.key());
-        assertEquals("1.0", KafkaTestConsumer.header(record, "ce_specversion"));
-        UUID.fromString(KafkaTestConsumer.header(record, "ce_id"));
-        assertEquals(event.cloudEventType(), KafkaTestConsumer.header(record, "ce_type"));
-        assertEquals("urn:icemesh:turn-service:turn-test", KafkaTestConsumer.header(record, "ce_source"));
-        assertEquals(key, KafkaTestConsumer.header(record, "ce_subject"));
-        OffsetDateTime time = OffsetDateTime.parse(KafkaTestConsumer.header(record, "ce_time"),
+        assertEquals("1.0", KafkaTestClient.header(record, "ce_specversion"));
+        UUID.fromString(KafkaTestClient.header(record, "ce_id"));
+        assertEquals(event.cloudEventType(), KafkaTestClient.header(record, "ce_type"));
+        assertEquals("urn:icemesh:turn-service:turn-test", KafkaTestClient.header(record, "ce_source"));
+        assertEquals(key, KafkaTestClient.header(record, "ce_subject"));
+        OffsetDateTime time = OffsetDateTime.parse(KafkaTestClient.header(record, "ce_time"),
                 DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         long skew = Math.abs(time.toInstant().toEpochMilli() - event.timestampMs());
         assertTrue(skew < Duration.ofMinutes(1).toMillis(), "ce_time " + time + " is the event's time");
 
         // SmallRye's own reader (monitor-service's connector) takes it for the same CloudEvent.
         IncomingKafkaCloudEventMetadata<Object, byte[]> ce = KafkaCloudEventHelper.createFromBinaryCloudEvent(record);
-        assertEquals(KafkaTestConsumer.header(record, "ce_id"), ce.getId());
+        assertEquals(KafkaTestClient.header(record, "ce_id"), ce.getId());
         assertEquals(event.cloudEventType(), ce.getType());
         assertEquals("urn:icemesh:turn-service:turn-test", ce.getSource().toString());
         assertEquals(key, ce.getSubject().orElse(null));

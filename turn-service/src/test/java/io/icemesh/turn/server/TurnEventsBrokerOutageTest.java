@@ -8,8 +8,8 @@ import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
 import io.icemesh.stun.ErrorCodeAttribute;
 import io.icemesh.stun.TurnRestCredential;
+import io.icemesh.testkit.KafkaTestClient;
 import io.icemesh.turn.events.TurnEventPublisher;
-import io.icemesh.turn.interop.KafkaTestConsumer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -129,7 +129,7 @@ class TurnEventsBrokerOutageTest {
     }
 
     private static List<TurnEvent> read(String session, int count) {
-        List<ConsumerRecord<String, byte[]>> records = KafkaTestConsumer.records(
+        List<ConsumerRecord<String, byte[]>> records = KafkaTestClient.records(
                 LateBroker.broker.bootstrapServers(), Topics.TURN_EVENTS, session, count, Duration.ofSeconds(90));
         assertEquals(count, records.size(), "each event once");
         return records.stream().map(r -> TurnEventRecords.read(r, session)).toList();

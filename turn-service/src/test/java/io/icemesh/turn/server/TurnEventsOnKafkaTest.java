@@ -8,7 +8,7 @@ import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
 import io.icemesh.stun.ErrorCodeAttribute;
 import io.icemesh.stun.TurnRestCredential;
-import io.icemesh.turn.interop.KafkaTestConsumer;
+import io.icemesh.testkit.KafkaTestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -45,7 +45,7 @@ class TurnEventsOnKafkaTest {
             assertEquals(-1, ErrorCodeAttribute.codeOf(client.refresh(600)));
             assertEquals(-1, ErrorCodeAttribute.codeOf(client.refresh(0)));
         }
-        List<ConsumerRecord<String, byte[]>> records = KafkaTestConsumer.records(
+        List<ConsumerRecord<String, byte[]>> records = KafkaTestClient.records(
                 KafkaBrokerResource.broker().bootstrapServers(), Topics.TURN_EVENTS, session, 5,
                 Duration.ofSeconds(30));
         List<TurnEvent> events = records.stream().map(r -> TurnEventRecords.read(r, session)).toList();
@@ -65,7 +65,7 @@ class TurnEventsOnKafkaTest {
         assertEquals("deleted", deleted.reason());
         assertEquals(0L, deleted.packetsToPeer(), "traffic counters on the last event");
         assertEquals(0L, deleted.bytesFromPeer());
-        assertEquals(records.size(), records.stream().map(r -> KafkaTestConsumer.header(r, "ce_id")).distinct()
+        assertEquals(records.size(), records.stream().map(r -> KafkaTestClient.header(r, "ce_id")).distinct()
                 .count(), "every event has its own id");
     }
 }

@@ -1,4 +1,4 @@
-package io.icemesh.signaling.media;
+package io.icemesh.signaling.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

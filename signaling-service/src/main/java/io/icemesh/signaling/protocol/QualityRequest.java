@@ -1,4 +1,4 @@
-package io.icemesh.signaling.media;
+package io.icemesh.signaling.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Set;

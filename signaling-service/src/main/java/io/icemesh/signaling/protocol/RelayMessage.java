@@ -1,4 +1,4 @@
-package io.icemesh.signaling.relay;
+package io.icemesh.signaling.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

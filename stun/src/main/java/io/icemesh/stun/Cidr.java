@@ -1,9 +1,13 @@
-package io.icemesh.turn.policy;
+package io.icemesh.stun;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** An IPv4 or IPv6 prefix such as {@code 10.0.0.0/8} or {@code fe80::/10}. */
+/**
+ * An IPv4 or IPv6 prefix such as {@code 10.0.0.0/8} or {@code fe80::/10}, parsed from an IP literal only (never a
+ * name to resolve). The one CIDR parser of icemesh: turn-service's peer address policy and media-service's allowed
+ * peer networks use it.
+ */
 public final class Cidr {
 
     private final byte[] network;
@@ -36,7 +40,7 @@ public final class Cidr {
             throw new IllegalArgumentException("not an IP prefix: " + text, e);
         }
         if (addressText.contains(":") && address.length == 4) {
-            address = AddressNormalizer.mapped(address);
+            address = ipv4Mapped(address);
         }
         int length;
         try {
@@ -87,6 +91,15 @@ public final class Cidr {
             }
         }
         return s.contains(":") || s.chars().filter(ch -> ch == '.').count() == 3;
+    }
+
+    /** {@code ::ffff:a.b.c.d}: an IPv4 prefix written in IPv6 form stays an IPv6 prefix. */
+    private static byte[] ipv4Mapped(byte[] ipv4) {
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xFF;
+        out[11] = (byte) 0xFF;
+        System.arraycopy(ipv4, 0, out, 12, 4);
+        return out;
     }
 
     private static byte[] mask(byte[] address, int length) {

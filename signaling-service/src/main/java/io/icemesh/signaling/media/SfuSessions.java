@@ -1,0 +1,362 @@
+package io.icemesh.signaling.media;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.icemesh.events.v1.EventSource;
+import io.icemesh.events.v1.MediaCommandType;
+import io.icemesh.events.v1.MediaReply;
+import io.icemesh.events.v1.MediaReplyType;
+import io.icemesh.events.v1.SessionEvent;
+import io.icemesh.events.v1.SessionEventType;
+import io.icemesh.signaling.auth.RoomMode;
+import io.icemesh.signaling.events.SessionEventPublisher;
+import io.icemesh.signaling.protocol.ClientMessage;
+import io.icemesh.signaling.protocol.QualityRequest;
+import io.icemesh.signaling.protocol.RelayMessage;
+import io.icemesh.signaling.protocol.Reply;
+import io.icemesh.signaling.relay.EarlyRelay;
+import io.icemesh.signaling.room.Member;
+import io.icemesh.signaling.room.Outcome;
+import io.icemesh.signaling.room.RoomCommand;
+import io.icemesh.signaling.room.RoomLog;
+import io.icemesh.signaling.room.RoomStateMachine;
+import io.icemesh.signaling.session.Sockets;
+import io.quarkus.runtime.Startup;
+import io.quarkus.websockets.next.WebSocketConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The SFU side of signaling sessions: the endpoint on a media node before a client hears {@code joined}, its offer
+ * and answer with media-service (media-service's own offers and ends through the room log), ICE restarts, simulcast
+ * requests, stall reports, and moving a room's endpoints to another node. P2P sessions and the socket lifecycle are
+ * {@code SignalingSessions}'. Started with the application, so that media-service's own messages are handled from the
+ * start.
+ */
+@Startup
+@ApplicationScoped
+public class SfuSessions {
+
+    private static final Logger LOG = Logger.getLogger(SfuSessions.class);
+
+    private final ObjectMapper json;
+    private final RoomLog log;
+    private final RoomStateMachine rooms;
+    private final MediaNodes nodes;
+    private final MediaGateway media;
+    private final RoomMover mover;
+    private final SessionEventPublisher events;
+    private final Sockets sockets;
+    private final EarlyRelay earlyRelay;
+    private final String me;
+    /** Per session, when this instance last wrote its client's stall report (at most one a second). */
+    private final Map<String, Long> stallWritten = new ConcurrentHashMap<>();
+    /** Per session whose socket this instance holds, when its room last moved (its stall reports wait a while). */
+    private final Map<String, Long> movedAt = new ConcurrentHashMap<>();
+
+    SfuSessions(ObjectMapper json, RoomLog log, MediaNodes nodes, MediaGateway media, RoomMover mover,
+            SessionEventPublisher events, Sockets sockets, EarlyRelay earlyRelay) {
+        this.json = json;
+        this.log = log;
+        this.rooms = log.state();
+        this.nodes = nodes;
+        this.media = media;
+        this.mover = mover;
+        this.events = events;
+        this.sockets = sockets;
+        this.earlyRelay = earlyRelay;
+        this.me = log.instanceId();
+        media.onUnsolicited(this::onMediaMessage);
+    }
+
+    /** The node an SFU room's join proposes (the room's node, or the least loaded), or empty when none can take it. */
+    public Optional<MediaNodes.Proposal> propose(String room) {
+        return nodes.propose(room, rooms.mediaNode(room).orElse(null), rooms.sessionsByNode());
+    }
+
+    /** Allocates the session's endpoint on a node now (ahead of the join's record; see {@link #admit}). */
+    public CompletionStage<MediaReply> allocate(String node, String room, String sessionId) {
+        return media.request(MediaCommandType.ALLOCATE, node, room, sessionId, null);
+    }
+
+    /** Ends an endpoint allocated ahead of a join that did not take it (nothing when there was none). */
+    public void endAllocation(CompletionStage<MediaReply> allocation, String node) {
+        if (allocation == null) {
+            return;
+        }
+        allocation.whenComplete((reply, failure) -> {
+            if (failure == null && reply.type() == MediaReplyType.ALLOCATED) {
+                media.tell(MediaCommandType.END, node, reply.roomId(), reply.endpointId(), null);
+            }
+        });
+    }
+
+    /** The session left: its endpoint on the media node ends. */
+    public void left(Member peer) {
+        if (peer.mediaNode() != null) {
+            media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+        }
+    }
+
+    /**
+     * A pending SFU join: once its endpoint exists on the media node ({@code allocation}, or one allocated now when
+     * null), the session is admitted through the room log and {@code admitted} gets what that did; if the endpoint
+     * cannot be made, the session is abandoned and its client told why.
+     */
+    public void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
+            Consumer<Outcome> admitted) {
+        CompletionStage<MediaReply> endpoint = allocation != null ? allocation
+                : allocate(peer.mediaNode(), peer.room(), peer.sessionId());
+        endpoint.whenComplete((reply, failure) -> {
+            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                String code = failure != null ? "media-timeout" : "media-error";
+                String why = failure != null ? failure.getMessage() : reply.reason();
+                log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                sockets.unbind(connection.id());
+                Sockets.send(connection, sockets.errorJson(code, why));
+                return;
+            }
+            String request = UUID.randomUUID().toString();
+            log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
+                    applied -> admitted.accept(applied.outcome()), () -> {
+                        // Undone in log order: the abandon follows the admit whenever that lands.
+                        log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
+                        media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+                        sockets.unbind(connection.id());
+                        Sockets.send(connection, sockets.errorJson("unavailable",
+                                "the room log did not answer in time; try again"));
+                    });
+        });
+    }
+
+    /**
+     * media-service's own messages for an endpoint. Every instance reads them; offers and ends go through the room
+     * log (numbered, replayed after a resume; the reference makes the copies of other instances no-ops), refusals go
+     * straight to the socket of the instance that holds it.
+     */
+    private void onMediaMessage(MediaReply reply, String ref) {
+        Member peer = rooms.member(reply.endpointId()).orElse(null);
+        if (peer == null) {
+            return;
+        }
+        if (reply.nodeId() != null && peer.mediaNode() != null && !reply.nodeId().equals(peer.mediaNode())) {
+            return; // the room moved: the old node's offers and ends are about a connection the client dropped
+        }
+        if (reply.type() == MediaReplyType.OFFER) {
+            fromSfu(peer, ref, json.createObjectNode().put("type", "offer").put("from", ClientMessage.SFU)
+                    .put("sdp", reply.sdp()));
+        } else if (reply.type() == MediaReplyType.ENDED) {
+            log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref,
+                    json.createObjectNode().put("type", "sfu-ended").put("reason", reply.reason())));
+        } else if (reply.type() == MediaReplyType.ERROR && me.equals(peer.instance())) {
+            sockets.sendTo(peer.connection(), sockets.errorJson("media-error", reply.reason()));
+        }
+    }
+
+    /**
+     * An offer or answer from media-service for a session: written to the room log (numbered, replayed after a
+     * resume; every instance that read the reply writes it under the same {@code ref}, the log keeps the first), and,
+     * as with early relay, sent at once by the instance that holds the session's socket if its client asked. The
+     * relay id comes from the reference, so the early copy and every logged one carry the same {@code rid}.
+     */
+    private synchronized void fromSfu(Member peer, String ref, ObjectNode message) {
+        String rid = "sfu:" + ref;
+        message.put("rid", rid);
+        String pair = EarlyRelay.pair(ClientMessage.SFU, peer.sessionId());
+        boolean early = me.equals(peer.instance()) && !earlyRelay.waitsForLog(pair)
+                && earlyRelay.send(peer.connection(), message.toString());
+        if (!early) {
+            earlyRelay.logOnly(pair, rid);
+        }
+        log.submit(new RoomCommand.SfuMessage(peer.room(), me, peer.sessionId(), ref, message));
+    }
+
+    /** SFU relay: the client's offer goes to media-service, whose answer comes back from "sfu". */
+    public Reply relay(RelayMessage msg, Member from, WebSocketConnection connection) {
+        String type = msg.type();
+        if (!ClientMessage.SFU.equals(msg.to())) {
+            return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + ClientMessage.SFU + "\"");
+        }
+        switch (type) {
+            case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
+                    msg.sdp()).whenComplete((reply, failure) -> {
+                        if (failure != null) {
+                            Sockets.send(connection, sockets.errorJson("media-timeout", failure.getMessage()));
+                        } else if (reply.type() != MediaReplyType.ANSWER) {
+                            Sockets.send(connection, sockets.errorJson("media-error", reply.reason()));
+                        } else {
+                            fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
+                                    json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
+                                            .put("sdp", reply.sdp()));
+                        }
+                    });
+            case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
+                    msg.sdp());
+            default -> {
+                // media-service gathers nothing from trickled candidates: it learns the client's address from the
+                // client's connectivity checks (peer-reflexive), so candidates for the SFU are accepted and dropped.
+            }
+        }
+        return null;
+    }
+
+    /**
+     * An SFU room's client asks media-service to restart ICE on its connection: the SFU then sends an offer with new
+     * ICE credentials (the client never offers again in an SFU room). In a P2P room an ICE restart is a new offer.
+     */
+    public Reply iceRestart(ClientMessage.IceRestart msg, WebSocketConnection connection) {
+        Reply refused = refuseOutsideSfu(msg.type(), msg.to(), "ice-restart is for SFU rooms; in a P2P room send a"
+                + " new offer with new ICE credentials to the peer", connection);
+        if (refused != null) {
+            return refused;
+        }
+        Member from = memberOf(connection);
+        if (from == null) {
+            return Reply.error("not-joined", "the join is not complete yet");
+        }
+        media.tell(MediaCommandType.ICE_RESTART, from.mediaNode(), from.room(), from.sessionId(), null);
+        return null;
+    }
+
+    /**
+     * An SFU room's client reports that its connection to the SFU stopped carrying media: written to the room log for
+     * the leader, which takes the node for gone if its pings agree ({@link RoomMover#stalled}). At most one a second
+     * per session is written; more are dropped without an error, as is a report while the log is not taking
+     * commands (the pings find a dead node anyway, only later).
+     */
+    public Reply sfuStalled(ClientMessage.SfuStalled msg, WebSocketConnection connection) {
+        Reply refused = refuseOutsideSfu(msg.type(), msg.to(), "sfu-stalled is for SFU rooms", connection);
+        if (refused != null) {
+            return refused;
+        }
+        Member from = memberOf(connection);
+        if (from == null || from.mediaNode() == null || sockets.draining() || !log.accepting()) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        Long last = stallWritten.get(from.sessionId());
+        if (last != null && now - last < 1_000) {
+            return null;
+        }
+        Long moved = movedAt.get(from.sessionId());
+        if (moved != null && now - moved < RoomMover.STALL_WINDOW_MS) {
+            // About the connection the move just replaced (sent before the client took sfu-moved): the node it
+            // names now is the new one, which is busy taking the room, not stalled.
+            return null;
+        }
+        stallWritten.put(from.sessionId(), now);
+        if (stallWritten.size() > 10_000) {
+            stallWritten.values().removeIf(at -> now - at > 1_000);
+        }
+        log.submit(new RoomCommand.SfuStalled(from.room(), me, from.sessionId(), from.mediaNode(), now));
+        return null;
+    }
+
+    /**
+     * An SFU room's subscriber asks media-service for a simulcast layer (low, medium, high, or auto for bandwidth
+     * alone) of one track or of all it receives. P2P peers negotiate layers with each other, so there it is wrong-mode.
+     */
+    public Reply setQuality(ClientMessage.SetQuality msg, WebSocketConnection connection) {
+        Reply refused = refuseOutsideSfu(msg.type(), msg.to(), "set-quality is for SFU rooms", connection);
+        if (refused != null) {
+            return refused;
+        }
+        QualityRequest request;
+        try {
+            request = msg.request();
+        } catch (QualityRequest.BadQualityRequestException e) {
+            return Reply.error("bad-message", e.getMessage());
+        }
+        Member from = memberOf(connection);
+        if (from == null) {
+            return Reply.error("not-joined", "the join is not complete yet");
+        }
+        media.setQuality(from.mediaNode(), from.room(), from.sessionId(), request);
+        return null;
+    }
+
+    /**
+     * The refusal of a message only an SFU room's client sends to {@code "sfu"}: not joined, a P2P room
+     * ({@code wrongMode} says what to do there), or another addressee. Null when it may go on.
+     */
+    private Reply refuseOutsideSfu(String type, String to, String wrongMode, WebSocketConnection connection) {
+        Sockets.Binding b = sockets.binding(connection.id());
+        if (b == null) {
+            return Reply.error("not-joined", "join a room before sending " + type);
+        }
+        if (b.mode() != RoomMode.SFU) {
+            return Reply.error("wrong-mode", wrongMode);
+        }
+        if (!ClientMessage.SFU.equals(to)) {
+            return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + ClientMessage.SFU + "\"");
+        }
+        return null;
+    }
+
+    private Member memberOf(WebSocketConnection connection) {
+        Sockets.Binding b = sockets.binding(connection.id());
+        return b == null ? null : rooms.member(b.sessionId()).orElse(null);
+    }
+
+    /**
+     * An applied record's SFU side, on every instance: an SFU message's early copy is no longer overtaken; a stall
+     * report goes to the room mover; a moved room's sessions whose sockets are here get endpoints on the new node.
+     */
+    public void applied(RoomCommand command, Outcome outcome) {
+        if (command instanceof RoomCommand.SfuMessage m) {
+            earlyRelay.applied(EarlyRelay.pair(ClientMessage.SFU, m.sessionId()), m.message().path("rid").asText(null));
+        }
+        if (outcome instanceof Outcome.Stalled st) {
+            mover.stalled(st.node(), st.atMs());
+        }
+        if (outcome instanceof Outcome.Moved moved) {
+            moved.members().stream().filter(m -> me.equals(m.instance()) && m.admitted())
+                    .forEach(m -> moveEndpoint(moved, m));
+        }
+    }
+
+    /**
+     * A session of a moved room whose socket this instance holds: an endpoint on the new node, and at the same time
+     * the client is told to connect again ({@code sfu-moved}: it drops its SFU connection and offers anew, to the new
+     * node through signaling); the old node's endpoint is ended once the new one exists. The client's offer cannot
+     * overtake the allocation: both are commands for the same room, from this instance's one producer, so they reach
+     * the node in order on the room's partition; the allocation's round trip is off the path to video.
+     */
+    private void moveEndpoint(Outcome.Moved moved, Member m) {
+        long now = System.currentTimeMillis();
+        movedAt.put(m.sessionId(), now);
+        if (movedAt.size() > 10_000) {
+            movedAt.values().removeIf(at -> now - at > RoomMover.STALL_WINDOW_MS);
+        }
+        WebSocketConnection socket = sockets.socket(m.connection());
+        CompletionStage<MediaReply> allocated = allocate(moved.to(), m.room(), m.sessionId());
+        if (socket != null) {
+            int others = (int) rooms.members(m.room()).stream()
+                    .filter(o -> !o.sessionId().equals(m.sessionId())).count();
+            Sockets.send(socket, json.createObjectNode().put("type", "sfu-moved").put("reason", moved.reason())
+                    .put("peers", others).toString());
+        }
+        allocated.whenComplete((reply, failure) -> {
+            media.tell(MediaCommandType.END, moved.from(), m.room(), m.sessionId(), null);
+            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                if (socket != null) {
+                    Sockets.send(socket, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
+                            "the room moved to another media node, which did not take this peer: "
+                                    + (failure != null ? failure.getMessage() : reply.reason())));
+                }
+                return;
+            }
+            events.publish(SessionEvent.builder(SessionEventType.MEDIA_MOVED, m.sessionId(), EventSource.SIGNALING)
+                    .roomId(m.room()).peerId(m.peerId()).mediaNode(moved.to())
+                    .reason(MediaNodes.moveInPlainWords(moved.from(), moved.to(), moved.reason())).build());
+            LOG.infof("session %s of room %s moved from media node %s to %s (%s)", m.sessionId(), m.room(),
+                    moved.from(), moved.to(), moved.reason());
+        });
+    }
+}
