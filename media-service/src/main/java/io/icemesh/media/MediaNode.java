@@ -396,9 +396,7 @@ public class MediaNode implements EndpointObserver, CommandTarget {
         publisher.sessionEvent(event(e, SessionEventType.ICE_STATE_CHANGED).state("dtls-connected")
                 .elapsedMs(elapsedNanos / 1_000_000).reason(profile.name()).build());
         // A subscriber whose keys just arrived needs key frames of everything it is forwarded.
-        for (var track : e.forwardedTracks()) {
-            forwarder.requestKeyframe(e, track, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
-        }
+        forwarder.subscriberConnected(e);
     }
 
     @Override

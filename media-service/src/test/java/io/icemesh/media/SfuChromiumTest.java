@@ -97,6 +97,10 @@ class SfuChromiumTest {
                     "a PLI went to publishers when subscribers joined");
             assertTrue(metric(metrics, "icemesh_media_rtp_packets_total{direction=\"out\"}") > 100,
                     "RTP was forwarded");
+            // ep-3 joined a room whose publishers had sent for a while: they were asked for key frames when it was
+            // placed, and it got the newest one from the cache with its first packets, not after its DTLS completed.
+            assertTrue(metric(metrics, "icemesh_media_keyframes_replayed_total{kind=\"cache\"}") >= 1,
+                    "a subscriber got a publisher's newest key frame from the cache: " + metricLines(metrics));
             assertTrue(metric(metrics, "icemesh_media_ice_outcomes_total{outcome=\"connected\"}") >= PAGES);
         } finally {
             for (Browser b : browsers) {
@@ -251,5 +255,10 @@ class SfuChromiumTest {
             }
         }
         return true;
+    }
+
+    private static String metricLines(String metrics) {
+        return String.join("\n", metrics.lines().filter(l -> l.startsWith("icemesh_media_pli")
+                || l.startsWith("icemesh_media_keyframes")).toList());
     }
 }

@@ -117,6 +117,22 @@ public final class Forwarder implements NodeContext.PacketSink {
         keyframes.request(subscriber, track, cause);
     }
 
+    /**
+     * A subscriber's DTLS completed: it needs a key frame of every track it is forwarded, except those whose newest
+     * key frame is recent enough to be replayed to it from the cache (asked for when it was placed; see
+     * {@link FanOut}).
+     */
+    public void subscriberConnected(Endpoint subscriber) {
+        long now = System.nanoTime();
+        RoomMembers room = subscriber.room();
+        for (Track t : subscriber.forwardedTracks()) {
+            Endpoint publisher = room == null ? null : room.publisherOf(t);
+            if (publisher == null || !FanOut.keyframeReady(publisher, t, now)) {
+                keyframes.request(subscriber, t, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+            }
+        }
+    }
+
     /** Sends the key frame requests held back whose interval has ended; a node timer calls it. */
     public void sendDeferredKeyframeRequests(long nowNanos) {
         keyframes.sendDeferred(nowNanos);

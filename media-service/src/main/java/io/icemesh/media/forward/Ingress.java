@@ -131,6 +131,13 @@ final class Ingress {
             if (keyframeStart) {
                 layer.width(Vp8Descriptor.keyframeWidth(buf, offset + header, payloadOctets));
             }
+        } else if (cache != null) {
+            // A cached single stream (VP8 with RTX): its newest key frame is replayed to a subscriber that starts
+            // receiving it (FanOut), instead of that subscriber waiting for the publisher's answer to a request.
+            keyframeStart = Vp8Descriptor.isKeyframeStart(buf, offset + header, payloadOctets);
+            if (keyframeStart && !recovered) {
+                in.keyframeStarted(seq, receivedNanos);
+            }
         }
         p.track = track;
         p.layer = layer;
@@ -140,6 +147,7 @@ final class Ingress {
         p.headerLength = header;
         p.payloadOctets = payloadOctets;
         p.keyframeStart = keyframeStart;
+        p.stream = in;
         p.cache = cache;
         p.receivedNanos = receivedNanos;
         return true;

@@ -1,5 +1,6 @@
 package io.icemesh.media.forward;
 
+import io.icemesh.media.stream.IngressStream;
 import io.icemesh.media.stream.PacketCache;
 import io.icemesh.media.track.Layer;
 import io.icemesh.media.track.Track;
@@ -22,8 +23,10 @@ final class IngressPacket {
     int headerLength;
     /** Payload octets without padding, for the SFU's sender reports. */
     int payloadOctets;
-    /** Whether it starts a VP8 key frame of its simulcast layer (always false for a single stream). */
+    /** Whether it starts a VP8 key frame (of its layer, for simulcast; only cached video streams are looked at). */
     boolean keyframeStart;
+    /** The publisher's stream for this SSRC. */
+    IngressStream stream;
     /** The publisher's cache for this SSRC, or null when the stream is not cached. */
     PacketCache cache;
     long receivedNanos;

@@ -50,6 +50,7 @@ public final class MediaMetrics {
     private final LongAdder rtcpIn = new LongAdder();
     private final LongAdder nacks = new LongAdder();
     private final LongAdder nacksForwarded = new LongAdder();
+    private final LongAdder keyframesReplayed = new LongAdder();
     private final LongAdder pliSuppressed = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
     private final Map<NackOutcome, LongAdder> nackOutcomes = new EnumMap<>(NackOutcome.class);
@@ -85,6 +86,8 @@ public final class MediaMetrics {
         counter("icemesh.media.rtcp.packets", rtcpIn, "direction", "in", "RTCP compounds received");
         counter("icemesh.media.nack.received", nacks, "kind", "generic", "NACK entries received from subscribers");
         counter("icemesh.media.nack.forwarded", nacksForwarded, "kind", "generic", "NACKs sent on to publishers");
+        counter("icemesh.media.keyframes.replayed", keyframesReplayed, "kind", "cache",
+                "newest key frames sent from the cache to a subscriber that starts receiving a track");
         counter("icemesh.media.pli.suppressed", pliSuppressed, "kind", "rate-limit",
                 "PLIs held back by the rate limit or until the publisher has keys (sent later as cause=deferred)");
         for (Drop d : Drop.values()) {
@@ -241,6 +244,11 @@ public final class MediaMetrics {
 
     public void pliSuppressed() {
         pliSuppressed.increment();
+    }
+
+    /** A subscriber's first packet of a track went after the track's newest key frame, replayed from the cache. */
+    public void keyframeReplayed() {
+        keyframesReplayed.increment();
     }
 
     public void iceConnected(long nanos) {

@@ -109,6 +109,9 @@ public final class Rooms {
         replies.answer(requestId, roomId, endpointId, answer);
         log.infof("answered endpoint %s in room %s in %d ms, sending %d tracks of others", endpointId, roomId,
                 (System.nanoTime() - started) / 1_000_000, e.forwardedTracks().size());
+        // Asked now rather than when the subscriber's DTLS completes: the key frame is then cached by the time it
+        // connects, and replayed to it with its first packet of the track (forward.FanOut).
+        e.forwardedTracks().stream().filter(Track::keyframesReplayable).forEach(t -> keyframeRequester.accept(e, t));
         Room room = rooms.get(roomId);
         for (Endpoint other : room.members()) {
             if (other != e) {

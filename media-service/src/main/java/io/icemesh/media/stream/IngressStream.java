@@ -13,6 +13,9 @@ public final class IngressStream {
     private final Track track;
     private final ReceiveStatistics statistics;
     private final PacketCache cache;
+    /** Sequence number and arrival of the newest key frame's first packet (VP8 single stream), -1 before one. */
+    private volatile long lastKeyframe = -1;
+    private volatile long lastKeyframeNanos;
 
     IngressStream(int ssrc, Track track, int clockRate, PacketCache cache, long nowNanos) {
         this.ssrc = ssrc;
@@ -36,5 +39,20 @@ public final class IngressStream {
     /** The packet cache, or null when the stream's retransmissions are not served by the SFU (audio, no RTX). */
     public PacketCache cache() {
         return cache;
+    }
+
+    /** A key frame began with this packet (one writer: the publisher's receive thread). */
+    public void keyframeStarted(int sequenceNumber, long nowNanos) {
+        lastKeyframeNanos = nowNanos;
+        lastKeyframe = sequenceNumber;
+    }
+
+    /**
+     * The sequence number of the newest key frame's first packet if it arrived at most {@code maxAgeNanos} ago,
+     * else -1.
+     */
+    public int recentKeyframe(long nowNanos, long maxAgeNanos) {
+        long seq = lastKeyframe;
+        return seq >= 0 && nowNanos - lastKeyframeNanos <= maxAgeNanos ? (int) seq : -1;
     }
 }

@@ -44,6 +44,14 @@ public final class Track {
         }
     }
 
+    /**
+     * Whether the SFU replays this track's newest key frame to a subscriber that starts receiving it: a single video
+     * stream with RTX, whose packets the SFU caches (simulcast tracks switch layers on key frames of their own).
+     */
+    public boolean keyframesReplayable() {
+        return "video".equals(kind) && layers.length == 0 && source.rtxSsrc() != 0;
+    }
+
     /** Whether the publisher sends this track as simulcast layers. */
     public boolean isSimulcast() {
         return layers.length > 0;
