@@ -362,8 +362,8 @@ public class SignalingSessions implements RoomLog.Listener {
 
     /** The socket closed: an explicit leave already happened, or the peer now waits for a resume. */
     void dropped(WebSocketConnection connection) {
-        earlyRelay.forget(connection.id());
         Sockets.Binding b = sockets.closed(connection.id());
+        earlyRelay.forget(connection.id());
         if (b != null && b.epoch() > 0) {
             log.submit(new RoomCommand.Disconnected(b.room(), me, b.sessionId(), b.epoch(),
                     System.currentTimeMillis()));

@@ -7,6 +7,7 @@ import io.icemesh.media.metrics.MediaMetrics;
 import io.icemesh.media.rtp.AbsSendTime;
 import io.icemesh.media.rtp.RtpPacket;
 import io.icemesh.media.rtp.RtxPacket;
+import io.icemesh.media.rtp.Vp8Descriptor;
 import io.icemesh.media.srtp.PacketBuffer;
 import io.icemesh.media.srtp.SrtpSession;
 import io.icemesh.media.stream.EgressStream;
@@ -75,8 +76,8 @@ final class FanOut {
             if (egress == null) {
                 // The subscriber's first packet of this track.
                 egress = streams.egressOrCreate(outSsrc, track, limits, egressHistory(p.cache), p.receivedNanos);
-                if (p.layer == null) {
-                    replayKeyframe(to, toKeys, p, egress);
+                if (track.keyframesReplayable() && !p.keyframeStart && !replayKeyframe(to, toKeys, p, egress)) {
+                    keyframes.requestUnlessRecent(track);
                 }
             }
             byte[] scratch = out.getBuffer();
@@ -179,28 +180,30 @@ final class FanOut {
      * track's newest key frame up to {@code p} out of the publisher's cache, so that it decodes at once instead of
      * waiting for the publisher's answer to a key frame request (issue #14: this was 27 ms of the 40 ms between a
      * subscriber connecting and its first frame). Only a key frame at most {@link #REPLAY_MAX_AGE_NANOS} old and
-     * {@link #REPLAY_MAX_PACKETS} back; packets the cache lacks are skipped (the subscriber NACKs them). Runs on the
+     * {@link #REPLAY_MAX_PACKETS} back whose first packet the cache still holds (its age limit,
+     * {@code nack-cache-max-age}, may be shorter); later packets it lacks are skipped (the subscriber NACKs them).
+     * Returns whether the key frame's first packet went; when it did not, the caller asks the publisher. Runs on the
      * receive thread, like every other send with the subscriber's SRTP context.
      */
-    private void replayKeyframe(Endpoint to, SrtpSession keys, IngressPacket p, EgressStream egress) {
-        if (p.keyframeStart || p.cache == null) {
-            return;
-        }
-        int first = p.stream.recentKeyframe(p.receivedNanos, REPLAY_MAX_AGE_NANOS);
+    private boolean replayKeyframe(Endpoint to, SrtpSession keys, IngressPacket p, EgressStream egress) {
+        int first = p.cache == null ? -1 : p.stream.recentKeyframe(p.receivedNanos, REPLAY_MAX_AGE_NANOS);
         int count = first < 0 ? 0 : (p.sequenceNumber - first) & 0xFFFF;
-        if (count == 0 || count > REPLAY_MAX_PACKETS) {
-            return;
+        if (count == 0 || count > REPLAY_MAX_PACKETS || !p.cache.contains(first, p.receivedNanos)) {
+            return false;
         }
         byte[] plain = heldPlain.get();
         PacketBuffer out = heldOut.get();
         int outSsrc = p.track.ssrc();
         int absId = to.streams().absSendTimeId();
         int abs = AbsSendTime.of(p.receivedNanos);
-        boolean sent = false;
+        boolean keyframeSent = false;
         for (int s = first; s != p.sequenceNumber; s = (s + 1) & 0xFFFF) {
             int n = p.cache.copy(s, p.receivedNanos, plain, 0);
             int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
-            if (h < 0) {
+            if (h < 0 || (s == first && !Vp8Descriptor.isKeyframeStart(plain, h, n - h))) {
+                if (s == first) {
+                    return false; // overwritten since: the key frame is gone
+                }
                 continue;
             }
             int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
@@ -213,11 +216,12 @@ final class FanOut {
             }
             metrics.rtpOut(m);
             egress.sent(n - h - RtxPacket.padding(plain, 0, n));
-            sent = true;
+            keyframeSent |= s == first;
         }
-        if (sent) {
+        if (keyframeSent) {
             metrics.keyframeReplayed();
         }
+        return keyframeSent;
     }
 
     /** Whether a subscriber that starts receiving {@code track} now gets its newest key frame from the cache. */
@@ -227,7 +231,8 @@ final class FanOut {
         }
         IngressStream in = publisher.streams().ingress(track.ssrc());
         int first = in == null || in.cache() == null ? -1 : in.recentKeyframe(nowNanos, REPLAY_MAX_AGE_NANOS);
-        return first >= 0 && ((int) in.statistics().extendedHighest() - first & 0xFFFF) < REPLAY_MAX_PACKETS;
+        return first >= 0 && ((int) in.statistics().extendedHighest() - first & 0xFFFF) < REPLAY_MAX_PACKETS
+                && in.cache().contains(first, nowNanos);
     }
 
     /**

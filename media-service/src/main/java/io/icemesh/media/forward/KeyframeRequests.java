@@ -48,6 +48,18 @@ final class KeyframeRequests {
         requestPli(track, track.ssrc(), cause);
     }
 
+    /**
+     * Asks a single stream's publisher for a key frame for {@code subscriber} unless a request for the track went out
+     * within the interval (its key frame is on its way and reaches the subscriber like any packet): the fallback
+     * when a key frame could not be replayed from the cache. Nothing is held back for later.
+     */
+    void requestUnlessRecent(Track track) {
+        if (track.publisher().srtp() != null && track.claimKeyframeRequest(System.nanoTime(), pliMinIntervalNanos)
+                && sendPli(track, track.ssrc())) {
+            metrics.pliSent(MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+        }
+    }
+
     /** Asks for a key frame of one simulcast layer, once its SSRC is known. */
     void requestLayer(Track track, Layer layer, MediaMetrics.PliCause cause) {
         if (layer.ssrc() != 0) {

@@ -20,7 +20,8 @@ public final class PeerNetworks {
 
     /**
      * Parses blocks such as {@code 127.0.0.0/8} or {@code ::/0}; a bare address is a single host; blank entries are
-     * skipped. IP literals only: a name is refused, never resolved.
+     * skipped. IP literals only (stun's {@link Cidr}): a name such as {@code localhost} is refused at start-up, never
+     * resolved, and so is an IPv6 zone id.
      *
      * @throws IllegalArgumentException naming the entry that is not a block
      */
@@ -34,17 +35,29 @@ public final class PeerNetworks {
         return new PeerNetworks(out);
     }
 
-    /** Whether the address lies in one of the blocks. */
+    /**
+     * Whether the address lies in one of the blocks. An IPv4 address also matches a block written in its IPv4-mapped
+     * IPv6 form ({@code ::ffff:10.0.0.0/104}).
+     */
     public boolean allows(InetAddress address) {
         if (address == null) {
             return false;
         }
         byte[] a = address.getAddress();
+        byte[] mapped = a.length == 4 ? ipv4Mapped(a) : null;
         for (Cidr c : networks) {
-            if (c.contains(a)) {
+            if (c.contains(a) || (mapped != null && c.contains(mapped))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static byte[] ipv4Mapped(byte[] ipv4) {
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xFF;
+        out[11] = (byte) 0xFF;
+        System.arraycopy(ipv4, 0, out, 12, 4);
+        return out;
     }
 }

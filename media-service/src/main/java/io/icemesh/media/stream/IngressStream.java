@@ -13,9 +13,12 @@ public final class IngressStream {
     private final Track track;
     private final ReceiveStatistics statistics;
     private final PacketCache cache;
-    /** Sequence number and arrival of the newest key frame's first packet (VP8 single stream), -1 before one. */
-    private volatile long lastKeyframe = -1;
-    private volatile long lastKeyframeNanos;
+    /** Where the newest key frame began (VP8 single stream), or null before one; replaced whole, read whole. */
+    private volatile Keyframe lastKeyframe;
+
+    /** A key frame's first packet: its sequence number and when it arrived. */
+    private record Keyframe(int sequenceNumber, long nanos) {
+    }
 
     IngressStream(int ssrc, Track track, int clockRate, PacketCache cache, long nowNanos) {
         this.ssrc = ssrc;
@@ -43,8 +46,7 @@ public final class IngressStream {
 
     /** A key frame began with this packet (one writer: the publisher's receive thread). */
     public void keyframeStarted(int sequenceNumber, long nowNanos) {
-        lastKeyframeNanos = nowNanos;
-        lastKeyframe = sequenceNumber;
+        lastKeyframe = new Keyframe(sequenceNumber, nowNanos);
     }
 
     /**
@@ -52,7 +54,7 @@ public final class IngressStream {
      * else -1.
      */
     public int recentKeyframe(long nowNanos, long maxAgeNanos) {
-        long seq = lastKeyframe;
-        return seq >= 0 && nowNanos - lastKeyframeNanos <= maxAgeNanos ? (int) seq : -1;
+        Keyframe k = lastKeyframe;
+        return k != null && nowNanos - k.nanos() <= maxAgeNanos ? k.sequenceNumber() : -1;
     }
 }

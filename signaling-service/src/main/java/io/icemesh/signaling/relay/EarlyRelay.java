@@ -3,6 +3,7 @@ package io.icemesh.signaling.relay;
 import io.icemesh.signaling.session.Sockets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashSet;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * copies, and, per sender and addressee, the relays that went to the room log only, which later ones must not
  * overtake. Whether a message may go early (the sender and the addressee admitted, both here) is the caller's check.
  */
+@Startup
 @ApplicationScoped
 public class EarlyRelay {
 

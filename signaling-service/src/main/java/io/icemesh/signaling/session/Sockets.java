@@ -3,6 +3,7 @@ package io.icemesh.signaling.session;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icemesh.signaling.auth.RoomMode;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +13,10 @@ import java.util.function.BiConsumer;
 
 /**
  * This instance's sockets: every open one, the session each speaks for (its {@link Binding}), sending to them, and
- * whether the instance drains. Room state is not here: it is the room log's.
+ * whether the instance drains. Room state is not here: it is the room log's. Started with the application, so that
+ * its connections gauge is there from the start.
  */
+@Startup
 @ApplicationScoped
 public class Sockets {
 
