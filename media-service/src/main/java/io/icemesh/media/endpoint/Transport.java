@@ -145,7 +145,8 @@ public final class Transport implements BufferHandler, DtlsSession.Listener {
      * milliseconds before ice4j has a pair to send on: the server's first flight is held (at most
      * {@link #MAX_HELD_DTLS} records) and sent when ICE connects, instead of being lost and waiting for a
      * retransmission (which cost a joining client about 70 ms). Past that, or after ICE connected, a record that
-     * cannot be sent is dropped like a lost datagram and bctls retransmits it.
+     * cannot be sent is dropped like a lost datagram and bctls retransmits it. A record whose first try failed just
+     * before ICE connected is tried again once it holds the lock the flush took.
      */
     private void sendDtls(byte[] buf, int offset, int length) {
         try {
@@ -156,8 +157,20 @@ public final class Transport implements BufferHandler, DtlsSession.Listener {
                     heldDtls.add(Arrays.copyOfRange(buf, offset, offset + length));
                     return;
                 }
+                if (iceUp && sendNow(buf, offset, length)) {
+                    return; // ICE connected between the first try and the lock
+                }
             }
             node.packets().dropped(owner, "no-ice-pair");
+        }
+    }
+
+    private boolean sendNow(byte[] buf, int offset, int length) {
+        try {
+            ice.send(buf, offset, length);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
