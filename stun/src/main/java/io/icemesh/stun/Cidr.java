@@ -39,7 +39,7 @@ public final class Cidr {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP prefix: " + text, e);
         }
-        if (addressText.contains(":") && address.length == 4) {
+        if (addressText.contains(":") && address.length == 4) { // ::ffff:a.b.c.d stays an IPv6 prefix
             address = ipv4Mapped(address);
         }
         int length;
@@ -93,8 +93,8 @@ public final class Cidr {
         return s.contains(":") || s.chars().filter(ch -> ch == '.').count() == 3;
     }
 
-    /** {@code ::ffff:a.b.c.d}: an IPv4 prefix written in IPv6 form stays an IPv6 prefix. */
-    private static byte[] ipv4Mapped(byte[] ipv4) {
+    /** The IPv4-mapped IPv6 form {@code ::ffff:a.b.c.d} of a 4-byte address. */
+    public static byte[] ipv4Mapped(byte[] ipv4) {
         byte[] out = new byte[16];
         out[10] = (byte) 0xFF;
         out[11] = (byte) 0xFF;

@@ -107,11 +107,6 @@ public final class ExternalProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** The exit code of a process that has ended. */
-    public int exitValue() {
-        return process.exitValue();
-    }
-
     /** Asks the process to end (SIGTERM) without waiting: a program that prints its result when told to stop. */
     public void terminate() {
         process.destroy();

@@ -138,8 +138,7 @@ final class FanOut {
     /**
      * Sends subscriber {@code to} the packets {@code from} (inclusive) to {@code until} (exclusive) of a layer's key
      * frame from the publisher's cache, rewritten into the new segment: the switch happened at the key frame's end,
-     * and these went by while the subscriber still got its previous layer. Packets the cache lacks are skipped (the
-     * subscriber NACKs them).
+     * and these went by while the subscriber still got its previous layer.
      */
     private void sendHeldKeyframe(Endpoint publisher, Endpoint to, Track track, int layerSsrc, int from, int until,
             SimulcastStream.Segment segment, long nowNanos) {
@@ -148,80 +147,47 @@ final class FanOut {
         if (cache == null || keys == null) {
             return;
         }
-        byte[] plain = heldPlain.get();
-        PacketBuffer out = heldOut.get();
-        int outSsrc = track.ssrc();
-        int absId = to.streams().absSendTimeId();
-        int abs = AbsSendTime.of(nowNanos);
-        EgressStream egress = to.streams().egressOrCreate(outSsrc, track, limits, cache.capacity(), nowNanos);
-        for (int s = from; s != until; s = (s + 1) & 0xFFFF) {
-            int n = cache.copy(s, nowNanos, plain, 0);
-            int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
-            if (h < 0) {
-                continue;
-            }
-            int payload = n - h - RtxPacket.padding(plain, 0, n);
-            int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
-            if (len < 0) {
-                continue;
-            }
-            segment.rewrite(out.getBuffer(), 0, len, len - (n - h), outSsrc);
-            int m = protectAndSend(metrics, to, keys, out, len, outSsrc);
-            if (m < 0) {
-                continue;
-            }
-            metrics.rtpOut(m);
-            egress.sent(payload);
-        }
+        EgressStream egress = to.streams().egressOrCreate(track.ssrc(), track, limits, cache.capacity(), nowNanos);
+        sendCached(to, keys, cache, from, until, track.ssrc(), segment, egress, nowNanos);
     }
 
     /**
      * Sends subscriber {@code to}, before its first packet {@code p} of a single-stream track, the packets from the
      * track's newest key frame up to {@code p} out of the publisher's cache, so that it decodes at once instead of
      * waiting for the publisher's answer to a key frame request (issue #14: this was 27 ms of the 40 ms between a
-     * subscriber connecting and its first frame). Only a key frame at most {@link #REPLAY_MAX_AGE_NANOS} old and
-     * {@link #REPLAY_MAX_PACKETS} back whose first packet the cache still holds (its age limit,
-     * {@code nack-cache-max-age}, may be shorter); later packets it lacks are skipped (the subscriber NACKs them).
-     * Returns whether the key frame's first packet went; when it did not, the caller asks the publisher. Runs on the
-     * receive thread, like every other send with the subscriber's SRTP context.
+     * subscriber connecting and its first frame). Only a key frame {@link #replayableKeyframe} allows. Returns
+     * whether the key frame's first packet went; when it did not, the caller asks the publisher. Runs on the receive
+     * thread, like every other send with the subscriber's SRTP context.
      */
     private boolean replayKeyframe(Endpoint to, SrtpSession keys, IngressPacket p, EgressStream egress) {
-        int first = p.cache == null ? -1 : p.stream.recentKeyframe(p.receivedNanos, REPLAY_MAX_AGE_NANOS);
-        int count = first < 0 ? 0 : (p.sequenceNumber - first) & 0xFFFF;
-        if (count == 0 || count > REPLAY_MAX_PACKETS || !p.cache.contains(first, p.receivedNanos)) {
+        int first = replayableKeyframe(p.stream, p.sequenceNumber, p.receivedNanos);
+        if (first < 0) {
             return false;
         }
         byte[] plain = heldPlain.get();
-        PacketBuffer out = heldOut.get();
-        int outSsrc = p.track.ssrc();
-        int absId = to.streams().absSendTimeId();
-        int abs = AbsSendTime.of(p.receivedNanos);
-        boolean keyframeSent = false;
-        for (int s = first; s != p.sequenceNumber; s = (s + 1) & 0xFFFF) {
-            int n = p.cache.copy(s, p.receivedNanos, plain, 0);
-            int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
-            if (h < 0 || (s == first && !Vp8Descriptor.isKeyframeStart(plain, h, n - h))) {
-                if (s == first) {
-                    return false; // overwritten since: the key frame is gone
-                }
-                continue;
-            }
-            int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
-            if (len < 0) {
-                continue;
-            }
-            int m = protectAndSend(metrics, to, keys, out, len, outSsrc);
-            if (m < 0) {
-                continue;
-            }
-            metrics.rtpOut(m);
-            egress.sent(n - h - RtxPacket.padding(plain, 0, n));
-            keyframeSent |= s == first;
+        int n = p.cache.copy(first, p.receivedNanos, plain, 0);
+        int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
+        if (h < 0 || !Vp8Descriptor.isKeyframeStart(plain, h, n - h)) {
+            return false; // overwritten since: the key frame is gone
         }
-        if (keyframeSent) {
+        boolean sent = sendCached(to, keys, p.cache, first, p.sequenceNumber, p.track.ssrc(), null, egress,
+                p.receivedNanos);
+        if (sent) {
             metrics.keyframeReplayed();
         }
-        return keyframeSent;
+        return sent;
+    }
+
+    /**
+     * The first packet of {@code in}'s newest key frame if it may be replayed before packet {@code next}: at most
+     * {@link #REPLAY_MAX_AGE_NANOS} old and {@link #REPLAY_MAX_PACKETS} back, and still held by the cache (whose age
+     * limit, {@code nack-cache-max-age}, may be shorter); else -1.
+     */
+    private static int replayableKeyframe(IngressStream in, int next, long nowNanos) {
+        PacketCache cache = in.cache();
+        int first = cache == null ? -1 : in.recentKeyframe(nowNanos, REPLAY_MAX_AGE_NANOS);
+        int count = first < 0 ? 0 : (next - first) & 0xFFFF;
+        return count == 0 || count > REPLAY_MAX_PACKETS || !cache.contains(first, nowNanos) ? -1 : first;
     }
 
     /** Whether a subscriber that starts receiving {@code track} now gets its newest key frame from the cache. */
@@ -230,9 +196,44 @@ final class FanOut {
             return false;
         }
         IngressStream in = publisher.streams().ingress(track.ssrc());
-        int first = in == null || in.cache() == null ? -1 : in.recentKeyframe(nowNanos, REPLAY_MAX_AGE_NANOS);
-        return first >= 0 && ((int) in.statistics().extendedHighest() - first & 0xFFFF) < REPLAY_MAX_PACKETS
-                && in.cache().contains(first, nowNanos);
+        return in != null && replayableKeyframe(in, (int) in.statistics().extendedHighest() + 1, nowNanos) >= 0;
+    }
+
+    /**
+     * Sends subscriber {@code to} the cached plain packets {@code from} (inclusive) to {@code until} (exclusive) on
+     * {@code outSsrc}, each with the SFU's abs-send-time as its only header extension and, for a simulcast switch,
+     * rewritten into {@code segment} (null: sent as they are). Packets the cache lacks are skipped (the subscriber
+     * NACKs them). Returns whether packet {@code from} went.
+     */
+    private boolean sendCached(Endpoint to, SrtpSession keys, PacketCache cache, int from, int until, int outSsrc,
+            SimulcastStream.Segment segment, EgressStream egress, long nowNanos) {
+        byte[] plain = heldPlain.get();
+        PacketBuffer out = heldOut.get();
+        int absId = to.streams().absSendTimeId();
+        int abs = AbsSendTime.of(nowNanos);
+        boolean firstSent = false;
+        for (int s = from; s != until; s = (s + 1) & 0xFFFF) {
+            int n = cache.copy(s, nowNanos, plain, 0);
+            int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
+            if (h < 0) {
+                continue;
+            }
+            int len = AbsSendTime.copyWithOnly(plain, 0, n, h, out.getBuffer(), 0, absId, abs);
+            if (len < 0) {
+                continue;
+            }
+            if (segment != null) {
+                segment.rewrite(out.getBuffer(), 0, len, len - (n - h), outSsrc);
+            }
+            int m = protectAndSend(metrics, to, keys, out, len, outSsrc);
+            if (m < 0) {
+                continue;
+            }
+            metrics.rtpOut(m);
+            egress.sent(n - h - RtxPacket.padding(plain, 0, n));
+            firstSent |= s == from;
+        }
+        return firstSent;
     }
 
     /**

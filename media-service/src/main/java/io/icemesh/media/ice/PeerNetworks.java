@@ -44,20 +44,12 @@ public final class PeerNetworks {
             return false;
         }
         byte[] a = address.getAddress();
-        byte[] mapped = a.length == 4 ? ipv4Mapped(a) : null;
+        byte[] mapped = a.length == 4 ? Cidr.ipv4Mapped(a) : null;
         for (Cidr c : networks) {
             if (c.contains(a) || (mapped != null && c.contains(mapped))) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static byte[] ipv4Mapped(byte[] ipv4) {
-        byte[] out = new byte[16];
-        out[10] = (byte) 0xFF;
-        out[11] = (byte) 0xFF;
-        System.arraycopy(ipv4, 0, out, 12, 4);
-        return out;
     }
 }
