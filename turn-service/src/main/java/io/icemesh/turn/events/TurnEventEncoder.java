@@ -6,10 +6,9 @@ import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventJson;
 import io.icemesh.events.v1.TurnEventType;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -20,9 +19,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * value is {@link TurnEventJson}, the bytes {@code EventSerializer} writes), and the CloudEvents Kafka binary-mode
  * headers in the order SmallRye's Kafka connector writes them ({@code KafkaCloudEventHelper.createBinaryRecord}, which
  * wrote these records before): {@code ce_specversion}, {@code ce_id}, {@code ce_type}, {@code ce_source},
- * {@code ce_subject} (the key) and {@code ce_time} (RFC 3339 in the JVM's zone, as the connector formats it; the
- * event's own time, where the connector took the time of sending). No {@code content-type}: none was configured for
- * the channel. Pure: no I/O, safe on any thread.
+ * {@code ce_subject} (the key) and {@code ce_time} (RFC 3339 in the JVM's zone, as the connector formats it, by
+ * {@link CloudEventTime}; the event's own time, where the connector took the time of sending). No
+ * {@code content-type}: none was configured for the channel. Pure: no I/O, safe on any thread.
  */
 final class TurnEventEncoder {
 
@@ -45,7 +44,7 @@ final class TurnEventEncoder {
 
     private final String source;
     private final byte[] sourceBytes;
-    private final ZoneId zone = ZoneId.systemDefault();
+    private final CloudEventTime time = new CloudEventTime(ZoneId.systemDefault());
 
     /** An encoder for the events of node {@code nodeId}. */
     TurnEventEncoder(String nodeId) {
@@ -63,15 +62,25 @@ final class TurnEventEncoder {
         byte[] keyBytes = utf8(key);
         Header[] headers = {
             new RecordHeader(SPEC_VERSION, SPEC_VERSION_1_0),
-            new RecordHeader(ID, utf8(UUID.randomUUID().toString())),
+            new RecordHeader(ID, utf8(randomId().toString())),
             new RecordHeader(TYPE, TYPES[event.type().ordinal()]),
             new RecordHeader(SOURCE, sourceBytes),
             new RecordHeader(SUBJECT, keyBytes),
-            new RecordHeader(TIME, utf8(DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
-                    Instant.ofEpochMilli(event.timestampMs()).atZone(zone)))),
+            new RecordHeader(TIME, utf8(time.format(event.timestampMs()))),
         };
         return new ProducerRecord<>(Topics.TURN_EVENTS, null, null, keyBytes, TurnEventJson.write(event),
                 new RecordHeaders(headers));
+    }
+
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: an event id must be unique, not unguessable, and
+     * {@code UUID.randomUUID()} reads the shared {@code SecureRandom} under its lock on every event.
+     */
+    static UUID randomId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long least = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+        return new UUID(most, least);
     }
 
     private static byte[] utf8(String s) {

@@ -42,13 +42,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Listeners {
 
-    /**
-     * Datagrams read from a UDP listener in one {@code recvmmsg} call (native epoll). Each gets a slot of
-     * {@link RelayPortAllocator#MAX_DATAGRAM} bytes, so a datagram is cut exactly where a single read would cut it
-     * and the too-large rule is unchanged.
-     */
-    static final int UDP_READ_BATCH = 16;
-
     /** A stream connection that has no allocation and has been silent this long is closed. */
     static final int STREAM_IDLE_SECONDS = 30;
 
@@ -94,6 +87,13 @@ final class Listeners {
         return alternateUdpPort;
     }
 
+    /**
+     * One datagram per read into a {@link RelayPortAllocator#MAX_DATAGRAM} buffer from the loop's buffer cache. Not
+     * {@code recvmmsg}: Netty reads a batch into one buffer of batch x slot bytes, and with Quarkus' allocator
+     * chunks (64 KiB, {@code quarkus.netty.allocator-max-order=3}) 16 slots of 16 KiB are an unpooled allocation,
+     * zeroed by the JDK on every read (12 % of the process's CPU at 23k packets/s), plus a {@code getsockopt} per read
+     * for UDP_GRO. docs/benchmarks.md has the A/B.
+     */
     private int bindUdpSockets(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
         int bound = port;
         for (EventExecutor executor : group) {
@@ -101,10 +101,7 @@ final class Listeners {
                     .option(ChannelOption.SO_RCVBUF, receiveBuffer).option(ChannelOption.SO_SNDBUF, sendBuffer)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RelayPortAllocator.MAX_DATAGRAM));
             if (epoll) {
-                b.option(EpollChannelOption.SO_REUSEPORT, true)
-                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, RelayPortAllocator.MAX_DATAGRAM)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR,
-                                new FixedRecvByteBufAllocator(RelayPortAllocator.MAX_DATAGRAM * UDP_READ_BATCH));
+                b.option(EpollChannelOption.SO_REUSEPORT, true);
             }
             Channel ch = b.bind(address, bound).sync().channel();
             channels.add(ch);

@@ -8,7 +8,6 @@ import io.icemesh.stun.ChannelData;
 import io.icemesh.stun.StunMessageDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
@@ -18,10 +17,7 @@ import java.net.InetSocketAddress;
  * An allocation's relay socket (RFC 8656 Section 2.2) and the path from peers to the client: a datagram from a peer
  * with a permission becomes ChannelData when a channel is bound to that peer, else a Data indication
  * (Section 11.3). Runs on the client's event loop, so the write to the client is inline and lock-free.
- * Marked sharable because a failed bind on a taken port leaves it in the closed channel's pipeline before the next
- * port is tried; it only ever serves the one channel that bound.
  */
-@ChannelHandler.Sharable
 final class UdpRelay extends ChannelInboundHandlerAdapter implements RelayEndpoint {
 
     private final Allocation allocation;

@@ -73,6 +73,15 @@ class TurnEventEncoderTest {
     }
 
     @Test
+    void idsAreVersionFourVariantTwoUuids() {
+        for (int i = 0; i < 1_000; i++) {
+            UUID id = UUID.fromString(header(encoder.encode("k", event(TurnEventType.TRAFFIC, i)), "ce_id"));
+            assertEquals(4, id.version(), id.toString());
+            assertEquals(2, id.variant(), id.toString());
+        }
+    }
+
+    @Test
     void givesEveryEventItsOwnId() {
         TurnEvent event = event(TurnEventType.TRAFFIC, 42);
         assertNotEquals(header(encoder.encode("k", event), "ce_id"), header(encoder.encode("k", event), "ce_id"));
