@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * Binds relay sockets on a port from the configured range (RFC 8656 Section 7.2), asynchronously on the client's
@@ -35,6 +36,8 @@ import java.util.function.Function;
  * on, the TCP relay ports this process holds are kept in a set and never bound twice.
  */
 final class RelayPortAllocator {
+
+    private static final Logger LOG = Logger.getLogger(RelayPortAllocator.class);
 
     /** Ports tried per allocation before answering 508 Insufficient Capacity. */
     static final int MAX_ATTEMPTS = 32;
@@ -83,20 +86,36 @@ final class RelayPortAllocator {
      * @param evenPort only even ports (EVEN-PORT, RFC 8656 Section 14.6)
      */
     void open(EventLoop loop, ChannelHandler handler, boolean evenPort, Consumer<Channel> onBound, Runnable onFailure) {
-        DatagramChannel channel = epoll ? new EpollDatagramChannel() : new NioDatagramChannel();
-        channel.config().setReceiveBufferSize(receiveBuffer).setSendBufferSize(sendBuffer)
-                .setRecvByteBufAllocator(receiveAllocator);
-        channel.pipeline().addLast(handler);
-        loop.register(channel).addListener(registered -> {
-            if (!registered.isSuccess()) {
+        DatagramChannel channel = null;
+        try {
+            channel = epoll ? new EpollDatagramChannel() : new NioDatagramChannel();
+            channel.config().setReceiveBufferSize(receiveBuffer).setSendBufferSize(sendBuffer)
+                    .setRecvByteBufAllocator(receiveAllocator);
+            channel.pipeline().addLast(handler);
+        } catch (RuntimeException e) {
+            // no descriptor left (EMFILE/ENFILE) or a socket option refused: 508, as a Bootstrap's failed future was
+            LOG.debugf("relay socket not opened: %s", e.getMessage());
+            if (channel != null) {
                 channel.unsafe().closeForcibly();
+            }
+            if (loop.inEventLoop()) {
+                onFailure.run();
+            } else {
+                loop.execute(onFailure);
+            }
+            return;
+        }
+        DatagramChannel opened = channel;
+        loop.register(opened).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                opened.unsafe().closeForcibly();
                 onFailure.run();
                 return;
             }
             int span = maxPort - minPort + 1;
             int start = minPort + ThreadLocalRandom.current().nextInt(span);
-            attempt(channel::bind, start, 0, span, evenPort, onBound, () -> {
-                channel.close();
+            attempt(opened::bind, start, 0, span, evenPort, onBound, () -> {
+                opened.close();
                 onFailure.run();
             });
         });

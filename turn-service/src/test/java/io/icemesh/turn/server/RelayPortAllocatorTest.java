@@ -64,6 +64,33 @@ class RelayPortAllocatorTest {
     }
 
     @Test
+    void aSocketThatCannotBeMadeFailsOnTheLoopInsteadOfThrowingIntoTheAllocate() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        NioEventLoopGroup group = new NioEventLoopGroup(1);
+        try {
+            // a receive buffer the socket refuses stands in for a socket that cannot be made (no descriptor left)
+            RelayPortAllocator ports = new RelayPortAllocator(loopback, 40000, 40010, NioDatagramChannel.class, -1,
+                    65536);
+            EventLoop loop = group.next();
+            CompletableFuture<Object> result = new CompletableFuture<>();
+            ports.open(loop, relay(), false, result::complete,
+                    () -> result.complete(loop.inEventLoop() ? "failed on the loop" : "failed elsewhere"));
+            assertEquals("failed on the loop", result.get(5, TimeUnit.SECONDS));
+            CompletableFuture<Object> inLoop = new CompletableFuture<>();
+            loop.execute(() -> {
+                try {
+                    ports.open(loop, relay(), false, inLoop::complete, () -> inLoop.complete("failed"));
+                } catch (RuntimeException e) {
+                    inLoop.complete("thrown: " + e);
+                }
+            });
+            assertEquals("failed", inLoop.get(5, TimeUnit.SECONDS), "called from the loop, as AllocateHandler does");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
     void tcpRelayListenersNeverShareAPortThoughTheyUseReusePort() throws Exception {
         assertTrue(Epoll.isAvailable(), "native epoll, where TCP relays use SO_REUSEPORT: " + Epoll.unavailabilityCause());
         InetAddress loopback = InetAddress.getLoopbackAddress();
