@@ -12,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -88,7 +87,8 @@ final class Listeners {
     }
 
     /**
-     * One datagram per read into a {@link RelayPortAllocator#MAX_DATAGRAM} buffer from the loop's buffer cache. Not
+     * One datagram per {@code recvmsg} (up to 16 per wake-up, {@link RelayPortAllocator#receiveAllocator()}) into a
+     * {@link RelayPortAllocator#MAX_DATAGRAM} buffer from the loop's buffer cache. Not
      * {@code recvmmsg}: Netty reads a batch into one buffer of batch x slot bytes, and with Quarkus' allocator
      * chunks (64 KiB, {@code quarkus.netty.allocator-max-order=3}) 16 slots of 16 KiB are an unpooled allocation,
      * zeroed by the JDK on every read (12 % of the process's CPU at 23k packets/s), plus a {@code getsockopt} per read
@@ -99,7 +99,7 @@ final class Listeners {
         for (EventExecutor executor : group) {
             Bootstrap b = new Bootstrap().group((EventLoop) executor).channel(datagramChannelClass()).handler(handler)
                     .option(ChannelOption.SO_RCVBUF, receiveBuffer).option(ChannelOption.SO_SNDBUF, sendBuffer)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RelayPortAllocator.MAX_DATAGRAM));
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, RelayPortAllocator.receiveAllocator());
             if (epoll) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
             }

@@ -59,7 +59,9 @@ final class RelayPortAllocator {
     private final int receiveBuffer;
     private final int sendBuffer;
     /** Shared: each channel takes its own handle from it. */
-    private final FixedRecvByteBufAllocator receiveAllocator = new FixedRecvByteBufAllocator(MAX_DATAGRAM);
+    /** Datagrams read from one socket per wake-up before the loop turns to its other sockets. */
+    static final int DATAGRAMS_PER_READ = 16;
+    private final FixedRecvByteBufAllocator receiveAllocator = receiveAllocator();
 
     RelayPortAllocator(InetAddress bindAddress, int minPort, int maxPort, Class<? extends DatagramChannel> channelClass,
             int receiveBuffer, int sendBuffer) {
@@ -69,6 +71,17 @@ final class RelayPortAllocator {
         this.epoll = channelClass == EpollDatagramChannel.class;
         this.receiveBuffer = receiveBuffer;
         this.sendBuffer = sendBuffer;
+    }
+
+    /**
+     * Up to {@link #DATAGRAMS_PER_READ} datagrams per wake-up, one per {@code recvmsg}, into a {@link #MAX_DATAGRAM}
+     * buffer. An allocator set on a channel keeps its own {@code maxMessagesPerRead}, 1 unless told: the channel then
+     * reads one datagram, re-schedules its read as a task and the loop makes an {@code epoll_wait} for each datagram.
+     */
+    static FixedRecvByteBufAllocator receiveAllocator() {
+        FixedRecvByteBufAllocator allocator = new FixedRecvByteBufAllocator(MAX_DATAGRAM);
+        allocator.maxMessagesPerRead(DATAGRAMS_PER_READ);
+        return allocator;
     }
 
     InetAddress bindAddress() {

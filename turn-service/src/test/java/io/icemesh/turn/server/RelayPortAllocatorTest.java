@@ -9,6 +9,7 @@ import io.icemesh.turn.allocation.TransportProtocol;
 import io.icemesh.turn.metrics.TurnMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.Epoll;
@@ -16,15 +17,24 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** Relay ports: a taken port is skipped, a full range fails cleanly (508 upstream), TCP relays never share one. */
+/**
+ * Relay ports: a taken port is skipped, a full range fails cleanly (508 upstream), TCP relays never share one, and a
+ * relay socket reads the datagrams waiting in it several per wake-up.
+ */
 class RelayPortAllocatorTest {
 
     private static UdpRelay relay() {
@@ -120,6 +130,67 @@ class RelayPortAllocatorTest {
             Object again = third.get(5, TimeUnit.SECONDS);
             assertTrue(again instanceof Channel, "a closed relay's port is free again: " + again);
             ((Channel) again).close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void aRelaySocketReadsSeveralWaitingDatagramsPerWakeUp() throws Exception {
+        assertTrue(Epoll.isAvailable(), "native epoll, the production transport: " + Epoll.unavailabilityCause());
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+        int burst = 3 * RelayPortAllocator.DATAGRAMS_PER_READ;
+        AtomicInteger reads = new AtomicInteger();
+        AtomicInteger wakeUps = new AtomicInteger();
+        ChannelInboundHandlerAdapter counter = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                reads.incrementAndGet();
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                wakeUps.incrementAndGet();
+            }
+        };
+        try (DatagramSocket sender = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
+            int low;
+            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
+                low = probe.getLocalPort();
+            }
+            RelayPortAllocator ports = new RelayPortAllocator(loopback, low, low + 20, EpollDatagramChannel.class,
+                    1 << 20, 65536);
+            EventLoop loop = group.next();
+            CompletableFuture<Object> bound = new CompletableFuture<>();
+            loop.execute(() -> ports.open(loop, counter, false, bound::complete, () -> bound.complete("failed")));
+            Object result = bound.get(5, TimeUnit.SECONDS);
+            assertTrue(result instanceof Channel, "bound: " + result);
+            Channel channel = (Channel) result;
+            // the loop is held while the burst arrives, so that every datagram waits in the socket for one wake-up
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            loop.execute(() -> {
+                held.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(held.await(5, TimeUnit.SECONDS));
+            byte[] payload = new byte[100];
+            for (int i = 0; i < burst; i++) {
+                sender.send(new DatagramPacket(payload, payload.length, channel.localAddress()));
+            }
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> reads.get() == burst);
+            // one datagram per wake-up (Netty's default for an allocator set on a channel) would take 48 wake-ups
+            int expected = burst / RelayPortAllocator.DATAGRAMS_PER_READ;
+            assertTrue(wakeUps.get() <= expected + 1, burst + " waiting datagrams took " + wakeUps.get()
+                    + " wake-ups, expected about " + expected);
+            channel.close().sync();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
