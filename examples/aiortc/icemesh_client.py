@@ -24,9 +24,13 @@ import sys
 import time
 import urllib.request
 
+import aioice
 import aioice.ice
+import aiortc
+import aiortc.rtcrtpreceiver
 from aiortc import (RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription,
                     VideoStreamTrack)
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import candidate_from_sdp
 
@@ -73,6 +77,76 @@ def force_relay(pc):
         gatherer._connection._transport_policy = aioice.ice.TransportPolicy.RELAY
 
 
+class MarkerJitterBuffer(JitterBuffer):
+    """aiortc 1.4's jitter buffer hands a video frame to the decoder only when the first packet of the next frame
+    arrives: every frame one frame interval late (33 ms at 30 fps), the first one included. A video frame's last
+    packet carries the RTP marker bit (RFC 3550 section 5.1; RFC 7741 for VP8), so this buffer also hands the oldest
+    frame over as soon as its packets are all there: from the buffer's start, one timestamp, no gap, up to a marker.
+    Everything else (reordering, loss, PLI) is aiortc's."""
+
+    def add(self, packet):
+        pli_flag, frame = super().add(packet)
+        if frame is None and self._is_video and self._origin is not None:
+            frame = self._complete_frame()
+        return pli_flag, frame
+
+    def _complete_frame(self):
+        packets = []
+        for count in range(self.capacity):
+            packet = self._packets[(self._origin + count) % self.capacity]
+            if packet is None or (packets and packet.timestamp != packets[0].timestamp):
+                return None  # a packet still missing, or no marker in the frame: aiortc's rule decides
+            packets.append(packet)
+            if packet.marker:
+                self.remove(count + 1)
+                return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packet.timestamp)
+        return None
+
+
+async def aioice_connect(self):
+    """aioice 0.8.0's Connection.connect with one change: between two checks it waits for the pacing interval (20 ms)
+    OR the check list's result, where aioice waits the whole interval. aioice nominates on the first check that
+    succeeds, so that wait used to come after every successful connection: up to 20 ms per peer, twice per call."""
+    if not self._local_candidates_end:
+        raise ConnectionError("Local candidates gathering was not performed")
+    if self.remote_username is None or self.remote_password is None:
+        raise ConnectionError("Remote username or password is missing")
+    for remote_candidate in self._remote_candidates:
+        for protocol in self._protocols:
+            if protocol.local_candidate.can_pair_with(remote_candidate) and not self._find_pair(
+                    protocol, remote_candidate):
+                self._check_list.append(aioice.ice.CandidatePair(protocol, remote_candidate))
+    self.sort_check_list()
+    self._unfreeze_initial()
+    for early_check in self._early_checks:
+        self.check_incoming(*early_check)
+    self._early_checks = []
+    self._early_checks_done = True
+    result = asyncio.ensure_future(self._check_list_state.get())
+    try:
+        while not result.done() and self.check_periodic():
+            await asyncio.wait([result], timeout=0.02)
+        res = (await result) if self._check_list else aioice.ice.ICE_FAILED
+    finally:
+        if not result.done():
+            result.cancel()
+    for check in self._check_list:
+        if check.handle:
+            check.handle.cancel()
+    if res != aioice.ice.ICE_COMPLETED:
+        raise ConnectionError("ICE negotiation failed")
+    self._query_consent_handle = asyncio.ensure_future(self.query_consent())
+
+
+def patch_aiortc():
+    """The two latency fixes above, applied to the versions they were written against (Debian's aiortc 1.4.0 and
+    aioice 0.8.0); other versions are left as they are."""
+    if aiortc.__version__ == "1.4.0":
+        aiortc.rtcrtpreceiver.JitterBuffer = MarkerJitterBuffer
+    if aioice.__version__ == "0.8.0":
+        aioice.ice.Connection.connect = aioice_connect
+
+
 def remote_streams(sdp):
     """mid -> the a=msid stream id of each sending m-section (None when it has none, e.g. inactive)."""
     streams = {}
@@ -105,13 +179,22 @@ class Peer:
         if client.relay:
             force_relay(self.pc)
         self.pc.on("iceconnectionstatechange", self.on_state)
+        self.pc.on("connectionstatechange", self.on_connection_state)
         self.pc.on("track", self.on_track)
 
     def ms(self):
         return int((time.monotonic() - self.t0) * 1000)
 
+    async def on_connection_state(self):
+        if self.pc.connectionState == "connected":
+            self.client.mark("dtls-connected")
+
     async def on_state(self):
         state = self.pc.iceConnectionState
+        if state == "checking":
+            self.client.mark("ice-checking")
+        elif state == "completed":
+            self.client.mark("ice-completed")
         await self.client.report({"event": "ice-state", "t": self.ms(), "state": state})
         if state == "completed" and self.timeline["connectedMs"] is None:
             self.timeline["connectedMs"] = self.ms()
@@ -146,6 +229,7 @@ class Peer:
                 self.stall_reported = False
                 if track.kind == "video" and self.timeline["firstFrameMs"] is None:
                     self.timeline["firstFrameMs"] = self.ms()
+                    self.client.mark("first-frame")
                     await self.client.report({"event": "first-media", "t": self.ms()})
                     self.client.first_frame.set()
 
@@ -187,19 +271,23 @@ class Peer:
         await self.client.report({"event": "gathering-started", "t": self.ms()})
         await self.pc.setLocalDescription(await make_description())
         self.timeline["gatheringMs"] = int((time.monotonic() - started) * 1000)
+        self.client.mark("gathered")
         await self.client.report({"event": "gathering-complete", "t": self.ms()})
 
     async def offer(self):
         await self.gather(self.pc.createOffer)
         await self.client.send({"type": "offer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
+        self.client.mark("offer-sent")
         published = [s for s in remote_streams(self.pc.localDescription.sdp).values() if s]
         print(json.dumps({"offered": self.peer_id, "streamIds": sorted(set(published))}), flush=True)
 
     async def on_description(self, kind, sdp):
+        self.client.mark(kind + "-received")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
         if kind == "offer":
             await self.gather(self.pc.createAnswer)
             await self.client.send({"type": "answer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
+            self.client.mark("answer-sent")
 
     async def on_candidate(self, candidate):
         text = (candidate or {}).get("candidate", "")
@@ -221,7 +309,9 @@ class Client:
         self.tasks = []
         self.first_frame = asyncio.Event()
         self.ws = None
-        self.configuration = None
+        # Never None: aiortc 1.4 gathers with a public STUN server of its own when given no list at all.
+        self.ice_servers = []
+        self.configuration = rtc_configuration({"iceServers": []})
         self.stop = asyncio.Event()
         self.resume_token = None
         self.last_seq = 0
@@ -229,6 +319,17 @@ class Client:
         # straight from signaling, then the room log's numbered copy), and a resume may replay it once more.
         self.seen_relays = collections.OrderedDict()
         self.switch = False
+        self.mode = None
+        self.t0 = time.monotonic()
+        self.origin = time.time() * 1000
+        self.marks = {}
+
+    def mark(self, stage):
+        """The first time this client reached a stage, in ms since it started (before its token), as the web client's
+        marks count from the Join click: token, socket-open, joined, gathered, offer-sent,
+        offer-received, answer-sent, answer-received, ice-checking, ice-completed, dtls-connected, first-frame."""
+        if stage not in self.marks:
+            self.marks[stage] = round((time.monotonic() - self.t0) * 1000, 1)
 
     def seen_relay(self, rid):
         """Whether a relayed message with this rid was handled already (docs/signaling-protocol.md, "Early relay")."""
@@ -261,28 +362,33 @@ class Client:
         # --base may list several signaling instances (no load balancer): after a drop, resume on the next one.
         bases = [b.strip().rstrip("/") for b in self.args.base.split(",") if b.strip()]
         base = bases[0]
-        token = self.args.token or http_json(base + "/api/dev/token", {"room": self.args.room,
-                                                                        "user": self.args.user,
-                                                                        "mode": self.args.mode})["token"]
-        ice = http_json(base + "/api/ice-servers", token=token)
-        if self.args.ice_servers:
-            ice = {"iceServers": json.loads(self.args.ice_servers)}
-        self.configuration = rtc_configuration(ice)
+        self.t0 = time.monotonic()
+        self.origin = time.time() * 1000
+        # The dev token is fetched while the socket opens; the ICE list comes with `joined` (no request of its own).
+        token_request = asyncio.ensure_future(self.fetch_token(base))
+        override = json.loads(self.args.ice_servers) if self.args.ice_servers else None
         if self.args.gather_only:
-            return await self.gather_only(ice)
+            ice = http_json(base + "/api/ice-servers", token=await token_request)
+            self.use_ice_servers(override or ice["iceServers"])
+            return await self.gather_only()
+        if override:
+            self.use_ice_servers(override)
         # SIGTERM (or Ctrl-C) leaves the room cleanly and still prints the result.
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, self.stop.set)
         deadline = time.monotonic() + self.args.duration
         self.tasks.append(asyncio.ensure_future(self.print_received()))
-        self.token = token
-        first = {"type": "join", "token": token, "earlyRelay": True}
+        first = None
         index = 0
         while time.monotonic() < deadline and not self.stop.is_set():
             try:
                 async with websockets.connect(bases[index].replace("http", "ws", 1) + "/ws") as ws:
                     self.ws = ws
+                    self.mark("socket-open")
                     self.switch = False
+                    if first is None:
+                        self.token = await token_request
+                        first = {"type": "join", "token": self.token, "earlyRelay": True}
                     await self.send(first)
                     if await self.serve(ws, deadline):
                         await self.send({"type": "leave"})
@@ -301,8 +407,27 @@ class Client:
             await p.pc.close()
         for task in self.tasks:
             task.cancel()
-        return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
-                "peers": [p.timeline for p in self.peers.values()], "received": received}
+        return {"iceServers": self.ice_server_urls(),
+                "peers": [p.timeline for p in self.peers.values()], "received": received, "marks": self.marks,
+                "origin": round(self.origin, 1)}
+
+    async def fetch_token(self, base):
+        """--token, or a dev token from signaling (fetched on the loop's executor: urllib blocks)."""
+        if self.args.token:
+            return self.args.token
+        body = {"room": self.args.room, "user": self.args.user, "mode": self.args.mode}
+        token = (await asyncio.get_running_loop().run_in_executor(None, http_json, base + "/api/dev/token", body))
+        self.mark("token")
+        return token["token"]
+
+    def use_ice_servers(self, ice_servers):
+        """The list new connections gather with: from `joined`/`resumed` (fresh TURN credentials), unless
+        --ice-servers gave one."""
+        self.ice_servers = ice_servers
+        self.configuration = rtc_configuration({"iceServers": ice_servers})
+
+    def ice_server_urls(self):
+        return [u for s in self.ice_servers for u in ([s["urls"]] if isinstance(s["urls"], str) else s["urls"])]
 
     async def serve(self, ws, deadline):
         """Handles messages until the deadline or a stop (True: leave the room) or until the socket must be
@@ -337,21 +462,25 @@ class Client:
             await asyncio.sleep(RECEIVED_INTERVAL_S)
             print(json.dumps({"received": self.received()}), flush=True)
 
-    async def gather_only(self, ice):
+    async def gather_only(self):
         """Only gather, as the first peer of a call would: shows what the ICE list costs aiortc."""
         p = Peer(self, "none")
         await p.gather(p.pc.createOffer)
         candidates = [line.split()[7] for line in p.pc.localDescription.sdp.splitlines()
                       if line.startswith("a=candidate:")]
         await p.pc.close()
-        return {"iceServers": [u for s in ice["iceServers"] for u in s["urls"]],
+        return {"iceServers": self.ice_server_urls(),
                 "gatheringMs": p.timeline["gatheringMs"], "candidateTypes": candidates}
 
     async def on_message(self, msg):
         kind = msg.get("type")
+        if kind in ("joined", "resumed") and not self.args.ice_servers and msg.get("iceServers") is not None:
+            self.use_ice_servers(msg["iceServers"])
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
         elif kind == "joined":
+            self.mark("joined")
+            self.mode = msg["mode"]
             self.resume_token = msg["resumeToken"]
             print(json.dumps({"joined": msg["room"], "mode": msg["mode"], "peerId": msg["peerId"]}), flush=True)
             if msg["mode"] == "sfu":
@@ -360,6 +489,11 @@ class Client:
             else:
                 for other in msg["peers"]:
                     await self.peer(other["peerId"]).offer()
+        elif kind == "peer-joined":
+            if self.mode == "p2p":
+                # The newcomer offers to every peer already there: its connection is made now, so that the offer
+                # does not wait for it (an RTCPeerConnection with its track costs aiortc 5-10 ms).
+                self.peer(msg["peerId"])
         elif kind in ("offer", "answer"):
             await self.peer(msg["from"]).on_description(kind, msg["sdp"])
         elif kind == "candidate":
@@ -414,6 +548,7 @@ def main():
     args = parser.parse_args()
     if args.loopback:
         use_loopback_only()
+    patch_aiortc()
     print(json.dumps(asyncio.run(Client(args).run())), flush=True)
 
 

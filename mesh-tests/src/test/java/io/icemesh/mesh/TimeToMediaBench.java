@@ -3,6 +3,7 @@ package io.icemesh.mesh;
 import static io.icemesh.mesh.Benches.median;
 import static io.icemesh.mesh.Benches.waitFor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.testkit.Browser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,11 @@ import java.util.UUID;
  */
 public final class TimeToMediaBench {
 
+    /** The aiortc newcomer's marks (examples/aiortc/icemesh_client.py, ms since it started, before its token). */
+    static final List<String> AIORTC_STAGES = List.of("token", "socket-open", "joined", "gathered",
+            "offer-sent", "offer-received", "answer-sent", "answer-received", "ice-checking", "ice-completed",
+            "dtls-connected", "first-frame");
+
     /** The newcomer's marks, in the order a call passes them. */
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "offer-sent",
             "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
@@ -46,6 +52,8 @@ public final class TimeToMediaBench {
         Map<String, List<Double>> answeringLink = new LinkedHashMap<>();
         Map<String, List<Double>> offerHops = new LinkedHashMap<>();
         Map<String, List<Double>> answerHops = new LinkedHashMap<>();
+        Map<String, List<Double>> aiortc = new LinkedHashMap<>();
+        Map<String, List<Double>> aiortcAnswering = new LinkedHashMap<>();
         try (Mesh mesh = new Mesh(); Browser a = new Browser(); Browser b = new Browser()) {
             Mesh.Result up = mesh.upWithLoopbackRelay();
             if (up.exitCode() != 0) {
@@ -72,6 +80,17 @@ public final class TimeToMediaBench {
                     floors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
                 }
             }
+            aiortcCall(mesh); // warm-up, not counted
+            for (int i = 0; i < runs; i++) {
+                AiortcCall c = aiortcCall(mesh);
+                System.out.printf("aiortc run %d: first frame %.0f ms after its start (joined %.0f, offer sent %.0f,"
+                        + " answer received %.0f, ICE completed %.0f, DTLS connected %.0f); answering client %.0f ms"
+                        + " from offer to answer%n", i + 1, c.marks.get("first-frame"), c.marks.get("joined"),
+                        c.marks.get("offer-sent"), c.marks.get("answer-received"), c.marks.get("ice-completed"),
+                        c.marks.get("dtls-connected"), c.answeringMs);
+                c.marks.forEach((k, v) -> aiortc.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
+                c.answering.forEach((k, v) -> aiortcAnswering.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
+            }
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.printf("load average before: %s; after: %s; %d runs per mode%n%n", loadBefore, loadAfter, runs);
@@ -96,6 +115,49 @@ public final class TimeToMediaBench {
             double fl = median(floors.get(mode));
             System.out.printf("%s: click to first frame %.0f ms, floor %.0f ms: %.2fx%n", mode, web, fl, web / fl);
         }
+        System.out.println();
+        System.out.println("| aiortc stage (ms since the client started, median) | newcomer (offers) | answering client"
+                + " (ms since it received the offer) |");
+        System.out.println("|---|---|---|");
+        for (String stage : AIORTC_STAGES) {
+            List<Double> v = aiortc.get(stage);
+            List<Double> w = aiortcAnswering.get(stage);
+            System.out.printf("| %s | %s | %s |%n", stage, v == null ? "-" : String.format("%.0f", median(v)),
+                    w == null ? "-" : String.format("%.0f", median(w)));
+        }
+        System.out.printf("aiortc: start to first frame %.0f ms (goal <= 100 ms)%n", median(aiortc.get("first-frame")));
+    }
+
+    /** The aiortc newcomer's marks since it started; the answering client's marks since it received the offer. */
+    private record AiortcCall(Map<String, Double> marks, Map<String, Double> answering, double answeringMs) {
+    }
+
+    /**
+     * One call between two aiortc clients (examples/aiortc/icemesh_client.py, host candidates on loopback): a waits
+     * in a new room, b joins, offers and leaves at its first decoded frame.
+     */
+    private static AiortcCall aiortcCall(Mesh mesh) throws Exception {
+        int port = mesh.ports.get("signaling");
+        String room = "ttm-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Aiortc a = Aiortc.start(mesh.root, port, "--room", room, "--user", "a", "--duration", "60")) {
+            waitFor(a::joined, 20);
+            JsonNode b = Aiortc.run(mesh.root, port, "--room", room, "--user", "b", "--duration", "60",
+                    "--exit-on-frame");
+            JsonNode first = a.stop();
+            Map<String, Double> marks = marks(b.get("marks"), 0);
+            if (!marks.containsKey("first-frame")) {
+                throw new IllegalStateException("aiortc newcomer saw no frame: " + b);
+            }
+            JsonNode aMarks = first.get("marks");
+            Map<String, Double> answering = marks(aMarks, aMarks.get("offer-received").asDouble());
+            return new AiortcCall(marks, answering, answering.get("answer-sent"));
+        }
+    }
+
+    private static Map<String, Double> marks(JsonNode node, double since) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asDouble() - since));
+        return out;
     }
 
     private static String cell(Map<String, Map<String, List<Double>>> byMode, String mode, String stage) {

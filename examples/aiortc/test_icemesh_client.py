@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Unit tests of icemesh_client.py's fixes to aiortc 1.4 and aioice 0.8 (Debian's): /usr/bin/python3 -m unittest
+test_icemesh_client (mesh-tests' AiortcClientUnitTest runs them in the build)."""
+import asyncio
+import unittest
+
+import aioice
+import aioice.ice
+from aiortc.rtp import RtpPacket
+
+import icemesh_client
+
+
+def packet(seq, timestamp, marker, data):
+    p = RtpPacket(sequence_number=seq, timestamp=timestamp)
+    p.marker = marker
+    p._data = data
+    return p
+
+
+class MarkerJitterBufferTest(unittest.TestCase):
+
+    def setUp(self):
+        self.buffer = icemesh_client.MarkerJitterBuffer(capacity=128, is_video=True)
+
+    def frame(self, *args):
+        return self.buffer.add(packet(*args))[1]
+
+    def test_a_frame_is_handed_over_at_its_marker_not_at_the_next_frame(self):
+        self.assertIsNone(self.frame(10, 1000, 0, b"a"))
+        frame = self.frame(11, 1000, 1, b"b")
+        self.assertEqual((b"ab", 1000), (frame.data, frame.timestamp))
+        frame = self.frame(12, 4000, 1, b"c")
+        self.assertEqual((b"c", 4000), (frame.data, frame.timestamp), "a one-packet frame at once too")
+
+    def test_a_reordered_frame_is_handed_over_when_its_last_missing_packet_arrives(self):
+        self.assertEqual(b"z", self.frame(19, 1000, 1, b"z").data)
+        self.assertIsNone(self.frame(21, 4000, 1, b"b"), "20 is missing")
+        frame = self.frame(20, 4000, 0, b"a")
+        self.assertEqual(b"ab", frame.data)
+
+    def test_a_frame_with_a_gap_waits(self):
+        self.assertIsNone(self.frame(30, 1000, 0, b"a"))
+        self.assertIsNone(self.frame(32, 1000, 1, b"c"), "31 is missing")
+        self.assertEqual(b"abc", self.frame(31, 1000, 0, b"b").data)
+
+    def test_without_a_marker_aiortc_rule_still_applies(self):
+        self.assertIsNone(self.frame(40, 1000, 0, b"a"))
+        self.assertIsNone(self.frame(41, 1000, 0, b"b"))
+        self.assertEqual(b"ab", self.frame(42, 4000, 0, b"c").data, "handed over when the next frame starts")
+
+    def test_audio_is_left_to_aiortc(self):
+        audio = icemesh_client.MarkerJitterBuffer(capacity=16, prefetch=4)
+        self.assertIsNone(audio.add(packet(1, 960, 1, b"x"))[1])
+
+
+class AioiceConnectTest(unittest.TestCase):
+    """The replaced Connection.connect still connects two agents and still fails when nobody answers."""
+
+    def setUp(self):
+        icemesh_client.use_loopback_only()
+        icemesh_client.patch_aiortc()
+        self.assertIs(aioice.ice.Connection.connect, icemesh_client.aioice_connect, "aioice 0.8.0 is patched")
+
+    def test_two_agents_connect_and_exchange_data(self):
+        async def run():
+            a = aioice.Connection(ice_controlling=True)
+            b = aioice.Connection(ice_controlling=False)
+            await asyncio.gather(a.gather_candidates(), b.gather_candidates())
+            for x, y in ((a, b), (b, a)):
+                for c in y.local_candidates:
+                    await x.add_remote_candidate(c)
+                await x.add_remote_candidate(None)
+                x.remote_username, x.remote_password = y.local_username, y.local_password
+            await asyncio.wait_for(asyncio.gather(a.connect(), b.connect()), 10)
+            await a.send(b"hello")
+            received = await asyncio.wait_for(b.recv(), 5)
+            await asyncio.gather(a.close(), b.close())
+            return received
+
+        self.assertEqual(b"hello", asyncio.run(run()))
+
+    def test_no_pair_to_check_fails(self):
+        async def run():
+            a = aioice.Connection(ice_controlling=True)
+            await a.gather_candidates()
+            # IPv6 only, where this agent gathered on 127.0.0.1 only: nothing to pair with
+            other = aioice.Candidate(foundation="x", component=1, transport="udp", priority=1, host="::1", port=9,
+                                     type="host")
+            await a.add_remote_candidate(other)
+            await a.add_remote_candidate(None)
+            a.remote_username, a.remote_password = "user", "password-password"
+            try:
+                await asyncio.wait_for(a.connect(), 10)
+            finally:
+                await a.close()
+
+        with self.assertRaises(ConnectionError):
+            asyncio.run(run())
+
+
+if __name__ == "__main__":
+    unittest.main()
