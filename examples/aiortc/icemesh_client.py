@@ -46,6 +46,10 @@ RECEIVED_INTERVAL_S = 1.0
 """How often the frames received per remote track are printed."""
 SEEN_RELAYS_KEPT = 2048
 """Relay ids remembered, well above the replay buffer signaling keeps per session (64 by default)."""
+REPORT_DELAY_S = 0.2
+"""Timeline entries go to signaling this long after the latest one, together (as the web client sends them)."""
+REPORT_BATCH = 50
+"""Timeline entries per report message at most."""
 SFU_STALL_S = 0.5
 """As the web client: frames that stop for this long on the SFU connection after they flowed are reported."""
 
@@ -320,6 +324,8 @@ class Client:
         self.seen_relays = collections.OrderedDict()
         self.switch = False
         self.mode = None
+        self.pending_reports = []
+        self.report_timer = None
         self.t0 = time.monotonic()
         self.origin = time.time() * 1000
         self.marks = {}
@@ -346,12 +352,24 @@ class Client:
         await self.ws.send(json.dumps(msg))
 
     async def report(self, entry):
-        """Sends one timeline entry; a report after the socket closed is dropped (the call is over)."""
-        if self.ws is not None and self.ws.open:
+        """Queues one timeline entry. As the web client does, entries go in one message REPORT_DELAY_S after the
+        latest (up to REPORT_BATCH per message), and before a leave: a call's set-up makes a handful of them, each a
+        room log record and session events on the signaling side, in the middle of its offer and answer."""
+        self.pending_reports.append(entry)
+        if self.report_timer is not None:
+            self.report_timer.cancel()
+        self.report_timer = asyncio.get_running_loop().call_later(
+            REPORT_DELAY_S, lambda: self.tasks.append(asyncio.ensure_future(self.flush_reports())))
+
+    async def flush_reports(self):
+        """Sends the queued entries; while the socket is down they wait for the next one (a resume)."""
+        while self.pending_reports and self.ws is not None and self.ws.open:
+            batch = self.pending_reports[:REPORT_BATCH]
             try:
-                await self.send({"type": "report", "entries": [entry]})
+                await self.send({"type": "report", "entries": batch})
             except websockets.exceptions.ConnectionClosed:
-                pass
+                return
+            del self.pending_reports[:len(batch)]
 
     def peer(self, peer_id):
         if peer_id not in self.peers:
@@ -391,6 +409,7 @@ class Client:
                         first = {"type": "join", "token": self.token, "earlyRelay": True}
                     await self.send(first)
                     if await self.serve(ws, deadline):
+                        await self.flush_reports()
                         await self.send({"type": "leave"})
                         break
             except (websockets.exceptions.ConnectionClosed, OSError) as e:
@@ -478,6 +497,7 @@ class Client:
             self.use_ice_servers(msg["iceServers"])
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
+            await self.flush_reports()  # entries queued while the socket was down
         elif kind == "joined":
             self.mark("joined")
             self.mode = msg["mode"]

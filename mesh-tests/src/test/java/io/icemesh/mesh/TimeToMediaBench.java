@@ -54,32 +54,13 @@ public final class TimeToMediaBench {
         Map<String, List<Double>> answerHops = new LinkedHashMap<>();
         Map<String, List<Double>> aiortc = new LinkedHashMap<>();
         Map<String, List<Double>> aiortcAnswering = new LinkedHashMap<>();
-        try (Mesh mesh = new Mesh(); Browser a = new Browser(); Browser b = new Browser()) {
+        try (Mesh mesh = new Mesh()) {
             Mesh.Result up = mesh.upWithLoopbackRelay();
             if (up.exitCode() != 0) {
                 throw new IllegalStateException(up.output());
             }
-            String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
-            for (String mode : List.of("host", "relay")) {
-                boolean relay = mode.equals("relay");
-                call(base, a, b, relay); // warm-up, not counted
-                floor(base, b, relay);
-                for (int i = 0; i < runs; i++) {
-                    Call c = call(base, a, b, relay);
-                    double f = floor(base, b, relay);
-                    System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent %.0f,"
-                            + " offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f), floor %.0f ms%n",
-                            mode, i + 1, c.marks.get("first-frame"), c.marks.get("camera"), c.marks.get("offer-sent"),
-                            c.offerHopMs, c.answerMs, c.answerHopMs, c.marks.get("answer-received"), f);
-                    c.marks.forEach((k, v) -> byMode.computeIfAbsent(mode, m -> new LinkedHashMap<>())
-                            .computeIfAbsent(k, s -> new ArrayList<>()).add(v));
-                    answering.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerMs);
-                    answeringLink.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.linkMs);
-                    offerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.offerHopMs);
-                    answerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerHopMs);
-                    floors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
-                }
-            }
+            // aiortc first, before the browsers start: two Chromium processes with a fake camera each would take
+            // CPU from the two Python clients.
             aiortcCall(mesh); // warm-up, not counted
             for (int i = 0; i < runs; i++) {
                 AiortcCall c = aiortcCall(mesh);
@@ -90,6 +71,30 @@ public final class TimeToMediaBench {
                         c.marks.get("dtls-connected"), c.answeringMs);
                 c.marks.forEach((k, v) -> aiortc.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
                 c.answering.forEach((k, v) -> aiortcAnswering.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
+            }
+            try (Browser a = new Browser(); Browser b = new Browser()) {
+                String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+                for (String mode : List.of("host", "relay")) {
+                    boolean relay = mode.equals("relay");
+                    call(base, a, b, relay); // warm-up, not counted
+                    floor(base, b, relay);
+                    for (int i = 0; i < runs; i++) {
+                        Call c = call(base, a, b, relay);
+                        double f = floor(base, b, relay);
+                        System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent"
+                                + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f),"
+                                + " floor %.0f ms%n", mode, i + 1, c.marks.get("first-frame"), c.marks.get("camera"),
+                                c.marks.get("offer-sent"), c.offerHopMs, c.answerMs, c.answerHopMs,
+                                c.marks.get("answer-received"), f);
+                        c.marks.forEach((k, v) -> byMode.computeIfAbsent(mode, m -> new LinkedHashMap<>())
+                                .computeIfAbsent(k, s -> new ArrayList<>()).add(v));
+                        answering.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerMs);
+                        answeringLink.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.linkMs);
+                        offerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.offerHopMs);
+                        answerHops.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerHopMs);
+                        floors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
+                    }
+                }
             }
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
