@@ -4,8 +4,8 @@
 In a p2p room it connects to every peer; in an sfu room (--mode sfu) it has one connection, to the pseudo peer
 "sfu": it offers once, then answers media-service's offers as publishers come and go (docs/signaling-protocol.md).
 
-The ICE servers come from icemesh's GET /api/ice-servers: only healthy servers, best first, with fresh TURN
-credentials. That matters for aiortc 1.4 in particular: it gathers inside setLocalDescription (no trickle), waits
+The ICE servers come with signaling's `joined` (as from GET /api/ice-servers): only healthy servers, best first, with
+fresh TURN credentials. That matters for aiortc 1.4 in particular: it gathers inside setLocalDescription (no trickle), waits
 up to 5 s for each STUN server that does not answer, and uses only the FIRST stun: and the FIRST turn: URL.
 
     /usr/bin/python3 icemesh_client.py --base http://127.0.0.1:8080 --room lobby --duration 30
@@ -92,6 +92,10 @@ class MarkerJitterBuffer(JitterBuffer):
         pli_flag, frame = super().add(packet)
         if frame is None and self._is_video and self._origin is not None:
             frame = self._complete_frame()
+        if frame is not None and not frame.data:
+            # Padding alone (its frame went out at the marker): nothing to decode, and an empty packet tells
+            # FFmpeg's H.264 decoder to drain, which ends its stream.
+            frame = None
         return pli_flag, frame
 
     def _complete_frame(self):
@@ -287,6 +291,9 @@ class Peer:
 
     async def on_description(self, kind, sdp):
         self.client.mark(kind + "-received")
+        if kind == "offer" and self.pc.remoteDescription is None:
+            # Made at peer-joined: the timeline counts from the offer, as for a connection made when it arrives.
+            self.t0 = time.monotonic()
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
         if kind == "offer":
             await self.gather(self.pc.createAnswer)
@@ -362,14 +369,16 @@ class Client:
             REPORT_DELAY_S, lambda: self.tasks.append(asyncio.ensure_future(self.flush_reports())))
 
     async def flush_reports(self):
-        """Sends the queued entries; while the socket is down they wait for the next one (a resume)."""
+        """Sends the queued entries; while the socket is down they wait for the next one (a resume). Each batch leaves
+        the queue before it is sent, so that two flushes at once never send one twice."""
         while self.pending_reports and self.ws is not None and self.ws.open:
             batch = self.pending_reports[:REPORT_BATCH]
+            del self.pending_reports[:len(batch)]
             try:
                 await self.send({"type": "report", "entries": batch})
             except websockets.exceptions.ConnectionClosed:
+                self.pending_reports[:0] = batch
                 return
-            del self.pending_reports[:len(batch)]
 
     def peer(self, peer_id):
         if peer_id not in self.peers:
@@ -384,12 +393,12 @@ class Client:
         self.origin = time.time() * 1000
         # The dev token is fetched while the socket opens; the ICE list comes with `joined` (no request of its own).
         token_request = asyncio.ensure_future(self.fetch_token(base))
-        override = json.loads(self.args.ice_servers) if self.args.ice_servers else None
+        override = json.loads(self.args.ice_servers) if self.args.ice_servers is not None else None
         if self.args.gather_only:
             ice = http_json(base + "/api/ice-servers", token=await token_request)
-            self.use_ice_servers(override or ice["iceServers"])
+            self.use_ice_servers(override if override is not None else ice["iceServers"])
             return await self.gather_only()
-        if override:
+        if override is not None:
             self.use_ice_servers(override)
         # SIGTERM (or Ctrl-C) leaves the room cleanly and still prints the result.
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -417,6 +426,8 @@ class Client:
             # The instance is gone, draining (1012 resume-elsewhere) or cannot reach room state: every instance
             # shares the room, so resume on the next one with the last seq seen; the peer connections stay up.
             if self.resume_token is None:
+                if token_request.done() and token_request.exception() is not None:
+                    raise SystemExit("no token: %r" % token_request.exception())
                 raise SystemExit("signaling closed before the join was answered")
             index = (index + 1) % len(bases)
             first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq, "earlyRelay": True}
@@ -493,7 +504,7 @@ class Client:
 
     async def on_message(self, msg):
         kind = msg.get("type")
-        if kind in ("joined", "resumed") and not self.args.ice_servers and msg.get("iceServers") is not None:
+        if kind in ("joined", "resumed") and self.args.ice_servers is None and msg.get("iceServers") is not None:
             self.use_ice_servers(msg["iceServers"])
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)

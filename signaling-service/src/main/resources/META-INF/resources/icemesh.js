@@ -79,11 +79,16 @@ function candidateInfo(c) {
 
 /** One RTCPeerConnection to one remote peer, with its ICE timeline. */
 class PeerLink extends EventTarget {
-  constructor(client, peerId, polite) {
+  constructor(client, peerId, polite, awaitsOffer = false) {
     super();
     this.client = client;
     this.peerId = peerId;
     this.polite = polite;
+    // P2P, made at peer-joined for a newcomer (which offers to every peer already there): with a candidate pool, so
+    // that the browser gathers, TURN allocations included, before the offer comes, and the answer and its candidates
+    // go out sooner. This side never offers first: an offer of its own could collide with the newcomer's, which an
+    // aiortc newcomer cannot roll back (docs/signaling-protocol.md).
+    this.awaitsOffer = awaitsOffer;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.t0 = performance.now();
@@ -97,6 +102,7 @@ class PeerLink extends EventTarget {
       iceServers: udp || client.iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
       bundlePolicy: 'max-bundle',
+      ...(awaitsOffer ? { iceCandidatePoolSize: 1 } : {}),
     });
     this.remoteStream = new MediaStream();
     const stream = client.localStream;
@@ -136,6 +142,8 @@ class PeerLink extends EventTarget {
     pc.onnegotiationneeded = async () => {
       // Towards the SFU the client offers once; afterwards only the SFU offers (an ICE restart is asked for).
       if (this.peerId === SFU && this.offered) return;
+      // Made for a newcomer, which offers: answering its offer settles what this side would have offered.
+      if (this.awaitsOffer && !pc.remoteDescription) return;
       this.offered = true;
       try {
         this.makingOffer = true;
@@ -243,6 +251,11 @@ class PeerLink extends EventTarget {
     this.ignoreOffer = !this.polite && collision;
     this.client.mark(`${description.type}-received`);
     if (this.ignoreOffer) return;
+    if (this.awaitsOffer) {
+      // The timeline counts from the newcomer's offer, as for a connection made when the offer arrives.
+      this.awaitsOffer = false;
+      this.t0 = performance.now();
+    }
     await pc.setRemoteDescription(description);
     if (description.type === 'offer') {
       await pc.setLocalDescription();
@@ -477,11 +490,11 @@ export class IcemeshClient extends EventTarget {
     this.dispatchEvent(new CustomEvent('error', { detail: { message: e.message || String(e) } }));
   }
 
-  link(peerId) {
+  link(peerId, awaitsOffer = false) {
     let link = this.links.get(peerId);
     if (!link) {
       // The SFU never rolls back an offer, so this side is the polite one towards it.
-      link = new PeerLink(this, peerId, peerId === SFU || this.peerId > peerId);
+      link = new PeerLink(this, peerId, peerId === SFU || this.peerId > peerId, awaitsOffer);
       this.links.set(peerId, link);
       this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
     }
@@ -548,9 +561,11 @@ export class IcemeshClient extends EventTarget {
         this.iceServers = this.iceServersOverride || m.iceServers;
         break;
       case 'peer-joined':
-        // The newcomer offers to everyone already there; this side answers when its offer arrives. (Perfect
-        // negotiation still resolves glare from later renegotiations and ICE restarts.)
+        // The newcomer offers to everyone already there; this side answers when its offer arrives, on a connection
+        // made now (PeerLink's awaitsOffer). (Perfect negotiation still resolves glare from later renegotiations and
+        // ICE restarts.)
         this.dispatchEvent(new CustomEvent('peer-joined', { detail: { peerId: m.peerId, user: m.user } }));
+        if (this.mode === 'p2p') this.link(m.peerId, true);
         break;
       case 'peer-left':
         this.drop(m.peerId);

@@ -93,6 +93,17 @@ class ChromiumCallTest {
                         assertTrue(page.framesDecoded() > 0, "Chromium decodes aiortc's video; page stats: "
                                 + page.js("return JSON.stringify(window.icemeshStats)") + "; aiortc stderr: "
                                 + client.stderr()));
+                // The page, in the room first, made its connection at peer-joined (with a candidate pool) and
+                // answered aiortc's offer before any offer of its own (aiortc 1.4 cannot roll back a colliding
+                // offer); its audio, which aiortc did not offer to receive, comes in a renegotiation afterwards.
+                assertEquals(1L, page.js("const links = [...window.icemeshClient.links.values()];"
+                        + " return links.length === 1 ? links[0].pc.getConfiguration().iceCandidatePoolSize : -1"),
+                        "one connection, made at peer-joined with a candidate pool");
+                assertEquals(true, page.js("const m = window.icemeshMarks();"
+                        + " return m['answer-sent'] !== undefined"
+                        + " && (m['offer-sent'] === undefined || m['offer-sent'] > m['answer-sent'])"),
+                        "the page answered before it offered anything: "
+                                + page.js("return JSON.stringify(window.icemeshMarks())"));
                 var result = client.stop();
                 var peer = result.get("peers").get(0);
                 assertTrue(peer.get("firstFrameMs").isNumber(), "aiortc received Chromium's video: " + result);
