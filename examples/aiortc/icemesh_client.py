@@ -90,12 +90,12 @@ class MarkerJitterBuffer(JitterBuffer):
 
     def add(self, packet):
         pli_flag, frame = super().add(packet)
-        if frame is None and self._is_video and self._origin is not None:
-            frame = self._complete_frame()
         if frame is not None and not frame.data:
             # Padding alone (its frame went out at the marker): nothing to decode, and an empty packet tells
             # FFmpeg's H.264 decoder to drain, which ends its stream.
             frame = None
+        if frame is None and self._is_video and self._origin is not None:
+            frame = self._complete_frame()
         return pli_flag, frame
 
     def _complete_frame(self):

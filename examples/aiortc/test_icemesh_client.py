@@ -49,6 +49,12 @@ class MarkerJitterBufferTest(unittest.TestCase):
         self.assertIsNone(self.frame(41, 1000, 0, b"b"))
         self.assertEqual(b"ab", self.frame(42, 4000, 0, b"c").data, "handed over when the next frame starts")
 
+    def test_padding_after_a_frame_went_out_is_never_handed_over_alone(self):
+        self.assertEqual(b"a", self.frame(50, 1000, 1, b"a").data)
+        self.assertIsNone(self.frame(51, 1000, 0, b""), "padding with the sent frame's timestamp")
+        frame = self.frame(52, 4000, 1, b"c")
+        self.assertEqual(b"c", frame.data, "the next frame, not the padding alone")
+
     def test_audio_is_left_to_aiortc(self):
         audio = icemesh_client.MarkerJitterBuffer(capacity=16, prefetch=4)
         self.assertIsNone(audio.add(packet(1, 960, 1, b"x"))[1])
