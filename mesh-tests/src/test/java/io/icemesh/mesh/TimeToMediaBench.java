@@ -88,10 +88,12 @@ public final class TimeToMediaBench {
                         Call c = call(base, a, b, relay);
                         double f = floor(base, b, relay);
                         System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent"
-                                + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f),"
-                                + " floor %.0f ms%n", mode, i + 1, c.marks.get("first-frame"), c.marks.get("camera"),
-                                c.marks.get("offer-sent"), c.offerHopMs, c.answerMs, c.answerHopMs,
-                                c.marks.get("answer-received"), f);
+                                + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f,"
+                                + " answering page's first %s candidate %.0f ms after its answer, remote candidate"
+                                + " %.0f), floor %.0f ms%n", mode, i + 1, c.marks.get("first-frame"),
+                                c.marks.get("camera"), c.marks.get("offer-sent"), c.offerHopMs, c.answerMs,
+                                c.answerHopMs, c.marks.get("answer-received"), relay ? "relay" : "host",
+                                c.candidateMs, c.marks.getOrDefault("remote-candidate", Double.NaN), f);
                         c.marks.forEach((k, v) -> byMode.computeIfAbsent(mode, m -> new LinkedHashMap<>())
                                 .computeIfAbsent(k, s -> new ArrayList<>()).add(v));
                         answering.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerMs);
@@ -178,7 +180,7 @@ public final class TimeToMediaBench {
 
     /** The newcomer's marks since its click; the answering page's offer-to-answer time; the two signaling hops. */
     private record Call(Map<String, Double> marks, double answerMs, double linkMs, double offerHopMs,
-            double answerHopMs) {
+            double answerHopMs, double candidateMs) {
     }
 
     /** One call: page a waits in a new room, page b joins; b's marks since its click, a's offer-to-answer time. */
@@ -211,7 +213,11 @@ public final class TimeToMediaBench {
             }
         }
         double linkMs = answerer.get("offer-received").doubleValue() - answerer.get("message-offer").doubleValue();
-        return new Call(marks, answerMs, linkMs, offerHop, answerHop);
+        // The answering page's own candidate of the type the call needs (relay-only: relay), after its answer.
+        Number candidate = answerer.get(relay ? "candidate-relay" : "candidate-host");
+        double candidateMs = candidate == null ? Double.NaN
+                : candidate.doubleValue() - answerer.get("answer-sent").doubleValue();
+        return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs);
     }
 
     /**
