@@ -333,6 +333,7 @@ class Client:
         self.mode = None
         self.pending_reports = []
         self.report_timer = None
+        # The client's start, which every mark counts from (main makes the client right before it runs).
         self.t0 = time.monotonic()
         self.origin = time.time() * 1000
         self.marks = {}
@@ -389,8 +390,6 @@ class Client:
         # --base may list several signaling instances (no load balancer): after a drop, resume on the next one.
         bases = [b.strip().rstrip("/") for b in self.args.base.split(",") if b.strip()]
         base = bases[0]
-        self.t0 = time.monotonic()
-        self.origin = time.time() * 1000
         # The dev token is fetched while the socket opens; the ICE list comes with `joined` (no request of its own).
         token_request = asyncio.ensure_future(self.fetch_token(base))
         override = json.loads(self.args.ice_servers) if self.args.ice_servers is not None else None

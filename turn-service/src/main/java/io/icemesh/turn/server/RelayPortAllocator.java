@@ -58,9 +58,9 @@ final class RelayPortAllocator {
     private final Set<Integer> tcpPorts = ConcurrentHashMap.newKeySet();
     private final int receiveBuffer;
     private final int sendBuffer;
-    /** Shared: each channel takes its own handle from it. */
     /** Datagrams read from one socket per wake-up before the loop turns to its other sockets. */
     static final int DATAGRAMS_PER_READ = 16;
+    /** Shared: each channel takes its own handle from it. */
     private final FixedRecvByteBufAllocator receiveAllocator = receiveAllocator();
 
     RelayPortAllocator(InetAddress bindAddress, int minPort, int maxPort, Class<? extends DatagramChannel> channelClass,
