@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.icemesh.loadgen.LoadGen;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +51,20 @@ class SfuCallTest {
         if (mesh != null) {
             mesh.close();
         }
+    }
+
+    /**
+     * The Java load generator (loadgen/, used by bench/sfu/loadgen-bench.sh) against media-service through
+     * signaling: a publisher sending a libvpx clip and three subscribers, each a real ICE/DTLS/SRTP endpoint; every
+     * subscriber receives whole frames and, together, what the publisher sent three times over.
+     */
+    @Test
+    void theLoadGeneratorsSubscribersReceiveWhatItsPublisherSends() throws Exception {
+        long mediaPid = Long.parseLong(Files.readString(mesh.home.resolve("run/media.pid")).trim());
+        JsonNode r = LoadGen.run(LoadGenRuns.options("icemesh", "http://127.0.0.1:" + mesh.ports.get("signaling"), 3,
+                mediaPid));
+        LoadGenRuns.assertHealthy(r, 3);
+        assertTrue(r.path("server_cores").asDouble() > 0, r.toString());
     }
 
     /**

@@ -103,6 +103,11 @@ public final class ExternalProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The process id: for reading its CPU time from /proc. */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

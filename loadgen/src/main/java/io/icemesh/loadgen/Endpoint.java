@@ -1,0 +1,761 @@
+package io.icemesh.loadgen;
+
+import io.icemesh.stun.MessageIntegrity;
+import io.icemesh.stun.StunAttributeType;
+import io.icemesh.stun.StunMessage;
+import io.icemesh.stun.StunMessageBuilder;
+import io.icemesh.stun.StunMessageDecoder;
+import io.icemesh.stun.StunMessageType;
+import io.icemesh.stun.XorAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One WebRTC peer connection of the tool: a UDP socket on loopback, ICE (RFC 8445: host candidate, aggressive
+ * nomination when controlling, answers to the server's checks, consent keep-alives), DTLS-SRTP on its own thread, and
+ * then either a publisher's paced VP8 clip (answering NACK with retransmissions and PLI/FIR with a keyframe) or a
+ * subscriber's counting of what arrives (SRTP authenticated and decrypted, sequence gaps NACKed once, a PLI when no
+ * keyframe came, receiver reports every second). Everything but the DTLS handshake runs on its {@link Reactor}'s
+ * thread; other threads hand work over with {@link Reactor#execute}.
+ */
+final class Endpoint {
+
+    enum Role { PUBLISHER, SUBSCRIBER }
+
+    /** What a subscriber counts per received SSRC. */
+    static final class Stream {
+        final int ssrc;
+        long packets;
+        long bytes;
+        long frames;
+        long keyframes;
+        long lost;
+        long recovered;
+        long nacked;
+        int baseSequence;
+        int highest; // extended
+        long firstAt;
+        volatile long firstFrameAt;
+        long firstKeyframeAt;
+        long lastPliAt;
+
+        Stream(int ssrc) {
+            this.ssrc = ssrc;
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int CHECK_INTERVAL_NANOS = 50_000_000;
+    private static final int MAX_CHECK_ROUNDS = 200;
+    private static final long KEEPALIVE_NANOS = 2_500_000_000L;
+    private static final long REPORT_NANOS = 1_000_000_000L;
+    private static final long PLI_NANOS = 500_000_000L;
+    private static final int HISTORY = 1024;
+    private static final int MAX_PAYLOAD = 1150;
+    private static final int SPARE = 64;
+
+    final String name;
+    final Role role;
+    final Reactor reactor;
+    final DatagramChannel channel;
+    final InetSocketAddress local;
+    final Sdp.Local localDescription;
+    final long sessionId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    final Stats stats;
+
+    private final Dtls.Identity identity;
+    private final Dtls dtls;
+    private final long tieBreaker = RANDOM.nextLong();
+    private final byte[] localPwd;
+    private final Map<String, InetSocketAddress> checks = new HashMap<>();
+    private final List<InetSocketAddress> remoteCandidates = new ArrayList<>();
+    private final ByteBuffer out = ByteBuffer.allocate(2048);
+    private final byte[] scratch = new byte[2048];
+    private final int ownSsrc = ThreadLocalRandom.current().nextInt() | 1;
+    private final int rtxSsrc = ThreadLocalRandom.current().nextInt() & ~1;
+
+    private String remoteUfrag;
+    private byte[] remotePwd;
+    private Sdp remote;
+    private boolean controlling;
+    private boolean dtlsClient;
+    private boolean dtlsStarted;
+    private volatile InetSocketAddress selected;
+    private volatile InetSocketAddress dtlsSource;
+    private long nextCheckAt;
+    private int checkRounds;
+    private long nextKeepaliveAt;
+    private Srtp srtp;
+    private volatile String failure;
+
+    // publisher
+    private final Clip clip;
+    private int frame;
+    private long nextFrameAt;
+    private int sequence = ThreadLocalRandom.current().nextInt(0x10000);
+    private long timestamp = ThreadLocalRandom.current().nextInt() & 0xFFFFFFFFL;
+    private int pictureId = ThreadLocalRandom.current().nextInt(0x8000);
+    private boolean keyframeWanted;
+    private final byte[][] history = new byte[HISTORY][];
+    private final byte[][] plainHistory = new byte[HISTORY][];
+    private final int[] historyLength = new int[HISTORY];
+    private final int[] historySequence = new int[HISTORY];
+    private int rtxSequence = ThreadLocalRandom.current().nextInt(0x10000);
+    /** The RTX payload type the server's answer accepted, or -1: then retransmissions repeat the packet as sent. */
+    private int rtxPayloadType = -1;
+    /** Subscriber: RTX payload types of the server's description, and its repair SSRCs to the SSRCs they repair. */
+    private final java.util.Set<Integer> remoteRtx = new java.util.HashSet<>();
+    private final Map<Integer, Integer> repairs = new HashMap<>();
+
+    // subscriber
+    private final Map<Integer, Stream> streams = new java.util.concurrent.ConcurrentHashMap<>();
+    private long nextReportAt;
+
+    // timeline (System.nanoTime), 0 = not yet
+    final long createdAt = System.nanoTime();
+    volatile long remoteAt;
+    volatile long iceAt;
+    volatile long dtlsAt;
+    volatile long firstMediaAt;
+
+    Endpoint(String name, Role role, Reactor reactor, Dtls.Identity identity, Clip clip, Stats stats)
+            throws IOException {
+        this.name = name;
+        this.role = role;
+        this.reactor = reactor;
+        this.identity = identity;
+        this.clip = clip;
+        this.stats = stats;
+        this.channel = DatagramChannel.open();
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        channel.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+        channel.bind(new InetSocketAddress("127.0.0.1", 0));
+        channel.configureBlocking(false);
+        this.local = (InetSocketAddress) channel.getLocalAddress();
+        String ufrag = token(8);
+        String pwd = token(24);
+        this.localPwd = pwd.getBytes(StandardCharsets.UTF_8);
+        this.localDescription = new Sdp.Local(ufrag, pwd, identity.fingerprint, local);
+        this.dtls = new Dtls(this::sendDtls);
+        reactor.register(this);
+    }
+
+    /** The tool's offer for this endpoint (publisher: sendonly with its SSRC; subscriber: one recvonly section). */
+    String offer() {
+        boolean pub = role == Role.PUBLISHER;
+        return Sdp.offer(localDescription, sessionId, pub ? ownSsrc & 0xFFFFFFFFL : 0, pub ? rtxSsrc & 0xFFFFFFFFL : 0,
+                "lg-" + name);
+    }
+
+    /** The tool's answer to a server offer (also applies the offer). */
+    String answer(Sdp offer) {
+        reactor.execute(() -> applyRemote(offer, false));
+        return Sdp.answer(localDescription, offer, sessionId);
+    }
+
+    /** The server's answer to this endpoint's offer. */
+    void answered(Sdp answer) {
+        reactor.execute(() -> applyRemote(answer, true));
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    boolean connected() {
+        return dtlsAt != 0;
+    }
+
+    void fail(String why) {
+        if (failure == null) {
+            failure = why;
+        }
+    }
+
+    private void applyRemote(Sdp sdp, boolean weOffered) {
+        if (remote == null) {
+            remoteAt = System.nanoTime();
+        }
+        boolean restart = remoteUfrag != null && !remoteUfrag.equals(sdp.iceUfrag);
+        remote = sdp;
+        if (sdp.iceUfrag == null || sdp.icePwd == null || sdp.fingerprint == null) {
+            fail("remote description without ICE credentials or fingerprint");
+            return;
+        }
+        if (remoteUfrag == null || restart) {
+            remoteUfrag = sdp.iceUfrag;
+            remotePwd = sdp.icePwd.getBytes(StandardCharsets.UTF_8);
+            controlling = sdp.iceLite || weOffered;
+            checkRounds = 0;
+            nextCheckAt = 0;
+            if (restart) {
+                selected = null;
+            }
+        }
+        for (InetSocketAddress c : sdp.candidates) {
+            addCandidate(c);
+        }
+        for (Sdp.Media m : sdp.media) {
+            if (m.rtx() >= 0) {
+                remoteRtx.add(m.rtx());
+                if (weOffered && m.vp8 >= 0) {
+                    rtxPayloadType = m.rtx();
+                }
+            }
+            for (Map.Entry<Long, Long> r : m.repairs.entrySet()) {
+                repairs.put(r.getKey().intValue(), r.getValue().intValue());
+            }
+        }
+        if (!dtlsStarted) {
+            String setup = sdp.setup == null ? "actpass" : sdp.setup;
+            // we answer active; when we offered, the server's answer says its role
+            dtlsClient = !weOffered || "passive".equals(setup);
+            if (!dtlsClient) {
+                startDtls(); // a DTLS server waits for the ClientHello
+            }
+        }
+    }
+
+    /** A candidate the server trickled (Janus can send them after its SDP). */
+    void trickled(InetSocketAddress candidate) {
+        reactor.execute(() -> addCandidate(candidate));
+    }
+
+    private void addCandidate(InetSocketAddress c) {
+        // The tool sends only to loopback: any other candidate a server lists is ignored.
+        if (c.getAddress().isLoopbackAddress() && !remoteCandidates.contains(c)) {
+            remoteCandidates.add(c);
+        }
+    }
+
+    private void startDtls() {
+        if (dtlsStarted) {
+            return;
+        }
+        dtlsStarted = true;
+        boolean client = dtlsClient;
+        String algorithm = remote.fingerprintAlgorithm;
+        String fingerprint = remote.fingerprint;
+        Thread t = new Thread(() -> {
+            try {
+                Dtls.Keys keys = dtls.handshake(client, identity, algorithm, fingerprint, 30_000);
+                reactor.execute(() -> dtlsDone(keys));
+            } catch (IOException | RuntimeException e) {
+                fail("DTLS: " + e);
+            }
+        }, "dtls-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void dtlsDone(Dtls.Keys keys) {
+        srtp = new Srtp(keys);
+        dtlsAt = System.nanoTime();
+        long now = dtlsAt;
+        nextFrameAt = now;
+        nextReportAt = now + REPORT_NANOS;
+        keyframeWanted = true;
+    }
+
+    // ---- receive ----------------------------------------------------------------------------------------------
+
+    /** One datagram from {@code from}: STUN, DTLS or SRTP/SRTCP (RFC 7983). */
+    void onDatagram(byte[] b, int len, SocketAddress from, long now) {
+        int first = b[0] & 0xFF;
+        if (first < 4) {
+            onStun(b, len, (InetSocketAddress) from, now);
+        } else if (first >= 20 && first <= 63) {
+            if (selected == null) {
+                dtlsSource = (InetSocketAddress) from;
+            }
+            if (!dtls.offer(b, 0, len)) {
+                stats.dropped.increment();
+            }
+        } else if (Rtp.isRtpOrRtcp(first) && len >= Rtp.HEADER) {
+            if (srtp == null) {
+                stats.early.increment();
+            } else if (Rtp.isRtcp(b, 0)) {
+                onRtcp(b, len, now);
+            } else {
+                onRtp(b, len, now);
+            }
+        } else {
+            stats.dropped.increment();
+        }
+    }
+
+    private void onStun(byte[] b, int len, InetSocketAddress from, long now) {
+        StunMessage m = StunMessageDecoder.decode(b, 0, len);
+        if (m == null || m.method() != StunMessageType.METHOD_BINDING) {
+            stats.dropped.increment();
+            return;
+        }
+        int cls = m.messageClass();
+        if (cls == StunMessageType.CLASS_REQUEST) {
+            onCheck(m, from, now);
+        } else if (cls == StunMessageType.CLASS_SUCCESS || cls == StunMessageType.CLASS_ERROR) {
+            String tx = txKey(m.transactionId());
+            InetSocketAddress target = checks.remove(tx);
+            if (target == null || remotePwd == null || !MessageIntegrity.verifySha1(m, remotePwd)) {
+                return; // a late answer to an earlier round, or not from the peer
+            }
+            if (cls == StunMessageType.CLASS_ERROR) {
+                byte[] code = m.value(StunAttributeType.ERROR_CODE);
+                if (code != null && code.length >= 4 && (code[2] & 7) * 100 + (code[3] & 0xFF) == 487) {
+                    controlling = !controlling; // role conflict (RFC 8445 section 7.2.5.1)
+                    nextCheckAt = now;
+                }
+                return;
+            }
+            if (selected == null) {
+                select(target, now);
+            }
+        }
+    }
+
+    private void onCheck(StunMessage m, InetSocketAddress from, long now) {
+        String user = m.stringValue(StunAttributeType.USERNAME);
+        if (user == null || !user.startsWith(localDescription.ufrag + ":")
+                || !MessageIntegrity.verifySha1(m, localPwd)) {
+            reply(StunMessageBuilder.responseTo(m, false).addErrorCode(401, "Unauthorized").addFingerprint()
+                    .build(), from);
+            return;
+        }
+        boolean theyControl = m.has(StunAttributeType.ICE_CONTROLLING);
+        boolean theyAreControlled = m.has(StunAttributeType.ICE_CONTROLLED);
+        if ((theyControl && controlling) || (theyAreControlled && !controlling)) {
+            byte[] theirs = m.value(theyControl ? StunAttributeType.ICE_CONTROLLING : StunAttributeType.ICE_CONTROLLED);
+            long their = theirs != null && theirs.length == 8 ? ByteBuffer.wrap(theirs).getLong() : 0;
+            boolean weWin = Long.compareUnsigned(tieBreaker, their) >= 0;
+            if (controlling == weWin) {
+                reply(StunMessageBuilder.responseTo(m, false).addErrorCode(487, "Role Conflict")
+                        .addMessageIntegrity(localPwd).addFingerprint().build(), from);
+                return;
+            }
+            controlling = !controlling;
+        }
+        reply(StunMessageBuilder.responseTo(m, true).addXorAddress(StunAttributeType.XOR_MAPPED_ADDRESS, from)
+                .addMessageIntegrity(localPwd).addFingerprint().build(), from);
+        if (!from.getAddress().isLoopbackAddress()) {
+            return;
+        }
+        addCandidate(from); // peer reflexive, or already known
+        if (m.has(StunAttributeType.USE_CANDIDATE) && !controlling) {
+            if (selected == null || !selected.equals(from)) {
+                select(from, now);
+            }
+        }
+    }
+
+    private void select(InetSocketAddress to, long now) {
+        boolean first = selected == null && iceAt == 0;
+        selected = to;
+        if (first) {
+            iceAt = now;
+            nextKeepaliveAt = now + KEEPALIVE_NANOS;
+        }
+        if (dtlsClient && remote != null) {
+            startDtls();
+        }
+    }
+
+    private void sendCheck(InetSocketAddress to, boolean nominate) {
+        byte[] tx = new byte[StunMessage.TRANSACTION_ID_LENGTH];
+        ThreadLocalRandom.current().nextBytes(tx);
+        StunMessageBuilder b = StunMessageBuilder.of(StunMessageType.BINDING_REQUEST, tx)
+                .addString(StunAttributeType.USERNAME, remoteUfrag + ":" + localDescription.ufrag)
+                .addUint32(StunAttributeType.PRIORITY, 1853817087L);
+        byte[] tie = ByteBuffer.allocate(8).putLong(tieBreaker).array();
+        b.add(controlling ? StunAttributeType.ICE_CONTROLLING : StunAttributeType.ICE_CONTROLLED, tie);
+        if (nominate && controlling) {
+            b.add(StunAttributeType.USE_CANDIDATE, new byte[0]);
+        }
+        checks.put(txKey(tx), to);
+        if (checks.size() > 256) {
+            Iterator<String> it = checks.keySet().iterator();
+            it.next();
+            it.remove();
+        }
+        reply(b.addMessageIntegrity(remotePwd).addFingerprint().build(), to);
+    }
+
+    private void onRtp(byte[] b, int len, long now) {
+        if (role != Role.SUBSCRIBER) {
+            return;
+        }
+        int wire = len;
+        int n = srtp.unprotectRtp(b, 0, len);
+        if (n == Srtp.REPLAYED) {
+            stats.late.increment();
+            return;
+        }
+        if (n < 0) {
+            stats.authFailures.increment();
+            return;
+        }
+        int ssrc = Rtp.ssrc(b, 0);
+        if (remoteRtx.contains(Rtp.payloadType(b, 0))) {
+            repaired(b, n, ssrc, wire);
+            return;
+        }
+        Stream s = streams.get(ssrc);
+        int seq = Rtp.sequence(b, 0);
+        if (s == null) {
+            s = new Stream(ssrc);
+            s.baseSequence = seq;
+            s.highest = seq;
+            s.firstAt = now;
+            streams.put(ssrc, s);
+            if (firstMediaAt == 0) {
+                firstMediaAt = now;
+            }
+        } else {
+            int ext = extend(s.highest, seq);
+            int delta = ext - s.highest;
+            if (delta > 1 && delta < 512) {
+                s.lost += delta - 1;
+                s.nacked += delta - 1;
+                sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, s.highest + 1, delta - 1));
+            } else if (delta < 0 && s.lost > 0) {
+                s.lost--;
+                s.recovered++;
+            }
+            if (delta > 0) {
+                s.highest = ext;
+            }
+        }
+        s.packets++;
+        s.bytes += wire;
+        stats.packets.increment();
+        stats.bytes.add(wire);
+        int p = Rtp.payloadOffset(b, 0, n);
+        if (p > 0 && p < n) {
+            int vp8 = Vp8.headerOffset(b, p, n - p);
+            if (vp8 >= 0 && Vp8.isKeyframeStart(b, p, vp8, n)) {
+                s.keyframes++;
+                if (s.firstKeyframeAt == 0) {
+                    s.firstKeyframeAt = now;
+                }
+            }
+        }
+        if (s.firstKeyframeAt == 0 && s.lastPliAt == 0) {
+            // joined mid-stream: ask for a keyframe at once, as a browser does when it cannot decode
+            s.lastPliAt = now;
+            sendRtcp(Rtp.pli(scratch, 0, ownSsrc, ssrc));
+        }
+        if (Rtp.marker(b, 0)) {
+            s.frames++;
+            stats.frames.increment();
+            if (s.firstFrameAt == 0 && s.firstKeyframeAt != 0) {
+                s.firstFrameAt = now;
+                stats.firstFrame(now - createdAt);
+            }
+        }
+    }
+
+    /** An RTX packet (RFC 4588 section 4): its payload starts with the sequence number it repairs. */
+    private void repaired(byte[] b, int n, int rtx, int wire) {
+        stats.repairs.increment();
+        stats.bytes.add(wire);
+        int p = Rtp.payloadOffset(b, 0, n);
+        Integer main = repairs.get(rtx);
+        Stream s = main == null ? null : streams.get(main);
+        if (p < 0 || p + 2 > n || s == null) {
+            return;
+        }
+        int osn = ((b[p] & 0xFF) << 8) | (b[p + 1] & 0xFF);
+        if (extend(s.highest, osn) < s.highest && s.lost > 0) {
+            s.lost--;
+            s.recovered++;
+        }
+    }
+
+    private static int extend(int highest, int seq) {
+        int cycles = highest & 0xFFFF0000;
+        int last = highest & 0xFFFF;
+        int d = seq - last;
+        if (d < -0x8000) {
+            cycles += 0x10000;
+        } else if (d > 0x8000) {
+            cycles -= 0x10000;
+        }
+        return cycles | seq;
+    }
+
+    private void onRtcp(byte[] b, int len, long now) {
+        int n = srtp.unprotectRtcp(b, 0, len);
+        if (n < 0) {
+            stats.authFailures.increment();
+            return;
+        }
+        stats.rtcpIn.increment();
+        if (role != Role.PUBLISHER) {
+            return;
+        }
+        int at = 0;
+        while (at + 4 <= n) {
+            int fmt = b[at] & 0x1F;
+            int pt = b[at + 1] & 0xFF;
+            int words = ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
+            int end = at + 4 * (words + 1);
+            if (end > n) {
+                break;
+            }
+            if (pt == Rtp.PT_PSFB && (fmt == Rtp.FMT_PLI || fmt == Rtp.FMT_FIR)) {
+                keyframeWanted = true;
+                stats.keyframeRequests.increment();
+            } else if (pt == Rtp.PT_RTPFB && fmt == Rtp.FMT_NACK) {
+                for (int f = at + 12; f + 4 <= end; f += 4) {
+                    int pid = ((b[f] & 0xFF) << 8) | (b[f + 1] & 0xFF);
+                    int blp = ((b[f + 2] & 0xFF) << 8) | (b[f + 3] & 0xFF);
+                    resend(pid);
+                    for (int i = 0; i < 16; i++) {
+                        if ((blp & (1 << i)) != 0) {
+                            resend((pid + i + 1) & 0xFFFF);
+                        }
+                    }
+                }
+            }
+            at = end;
+        }
+    }
+
+    private void resend(int seq) {
+        int slot = seq & (HISTORY - 1);
+        if (history[slot] == null || historySequence[slot] != seq) {
+            return;
+        }
+        stats.retransmitted.increment();
+        if (rtxPayloadType < 0) {
+            send(history[slot], historyLength[slot]);
+            return;
+        }
+        // RFC 4588: a packet of the repair stream carrying the original sequence number, then the original payload
+        byte[] plain = plainHistory[slot];
+        byte[] pkt = new byte[plain.length + 2 + SPARE];
+        Rtp.writeHeader(pkt, 0, Rtp.marker(plain, 0), rtxPayloadType, rtxSequence, Rtp.readInt(plain, 4) & 0xFFFFFFFFL,
+                rtxSsrc);
+        rtxSequence = (rtxSequence + 1) & 0xFFFF;
+        Rtp.writeShort(pkt, Rtp.HEADER, seq);
+        System.arraycopy(plain, Rtp.HEADER, pkt, Rtp.HEADER + 2, plain.length - Rtp.HEADER);
+        int n = srtp.protectRtp(pkt, 0, plain.length + 2);
+        if (n > 0) {
+            send(pkt, n);
+        }
+    }
+
+    // ---- timers -----------------------------------------------------------------------------------------------
+
+    /** Called by the reactor every few milliseconds. */
+    void tick(long now) {
+        if (remoteUfrag != null && selected == null && now >= nextCheckAt && failure == null) {
+            if (checkRounds++ >= MAX_CHECK_ROUNDS) {
+                fail("ICE: no answer to " + MAX_CHECK_ROUNDS + " rounds of checks");
+                return;
+            }
+            nextCheckAt = now + CHECK_INTERVAL_NANOS;
+            for (InetSocketAddress c : remoteCandidates) {
+                sendCheck(c, true);
+            }
+        }
+        InetSocketAddress to = selected;
+        if (to != null && now >= nextKeepaliveAt) {
+            nextKeepaliveAt = now + KEEPALIVE_NANOS;
+            sendCheck(to, false);
+        }
+        if (srtp == null || to == null) {
+            return;
+        }
+        if (role == Role.PUBLISHER) {
+            int sent = 0;
+            while (now >= nextFrameAt && sent++ < 3) {
+                sendFrame();
+                nextFrameAt += Clip.FRAME_NANOS;
+            }
+            if (now - nextFrameAt > 1_000_000_000L) {
+                nextFrameAt = now; // the reactor fell far behind: carry on from now
+            }
+        } else {
+            if (now >= nextReportAt) {
+                nextReportAt = now + REPORT_NANOS;
+                sendReport();
+            }
+            for (Stream s : streams.values()) {
+                if (s.firstKeyframeAt == 0 && now - s.firstAt > PLI_NANOS && now - s.lastPliAt > PLI_NANOS) {
+                    s.lastPliAt = now;
+                    sendRtcp(Rtp.pli(scratch, 0, ownSsrc, s.ssrc));
+                }
+            }
+        }
+    }
+
+    private void sendFrame() {
+        if (keyframeWanted) {
+            frame = clip.nextKeyframe(frame);
+            keyframeWanted = false;
+        }
+        byte[] data = clip.frame(frame);
+        frame = (frame + 1) % clip.size();
+        pictureId = (pictureId + 1) & 0x7FFF;
+        int off = 0;
+        boolean firstPacket = true;
+        while (off < data.length) {
+            int chunk = Math.min(MAX_PAYLOAD, data.length - off);
+            boolean last = off + chunk == data.length;
+            byte[] pkt = new byte[Rtp.HEADER + Vp8.DESCRIPTOR + chunk + SPARE];
+            Rtp.writeHeader(pkt, 0, last, remoteVp8(), sequence, timestamp, ownSsrc);
+            Vp8.writeDescriptor(pkt, Rtp.HEADER, firstPacket, pictureId);
+            System.arraycopy(data, off, pkt, Rtp.HEADER + Vp8.DESCRIPTOR, chunk);
+            int plainLength = Rtp.HEADER + Vp8.DESCRIPTOR + chunk;
+            byte[] plain = java.util.Arrays.copyOf(pkt, plainLength);
+            int n = srtp.protectRtp(pkt, 0, plainLength);
+            if (n > 0) {
+                int slot = sequence & (HISTORY - 1);
+                history[slot] = pkt;
+                plainHistory[slot] = plain;
+                historyLength[slot] = n;
+                historySequence[slot] = sequence;
+                send(pkt, n);
+                stats.sentPackets.increment();
+                stats.sentBytes.add(n);
+            }
+            sequence = (sequence + 1) & 0xFFFF;
+            off += chunk;
+            firstPacket = false;
+        }
+        stats.sentFrames.increment();
+        timestamp = (timestamp + Clip.TIMESTAMP_STEP) & 0xFFFFFFFFL;
+    }
+
+    private int remoteVp8() {
+        if (remote != null) {
+            for (Sdp.Media m : remote.media) {
+                if (m.vp8 >= 0) {
+                    return m.vp8;
+                }
+            }
+        }
+        return 96;
+    }
+
+    private void sendReport() {
+        int n = streams.size();
+        int[] sources = new int[n];
+        int[] highest = new int[n];
+        int[] lost = new int[n];
+        int i = 0;
+        for (Stream s : streams.values()) {
+            sources[i] = s.ssrc;
+            highest[i] = s.highest;
+            lost[i] = (int) Math.min(s.lost, Integer.MAX_VALUE);
+            i++;
+        }
+        int at = 0;
+        byte[] b = new byte[64 + 24 * n + 64];
+        at += Rtp.receiverReport(b, at, ownSsrc, sources, highest, lost);
+        at += Rtp.sdes(b, at, ownSsrc, "lg-" + name);
+        int len = srtp.protectRtcp(b, 0, at);
+        if (len > 0) {
+            send(b, len);
+        }
+    }
+
+    /** Sends the RTCP feedback packet written at the start of scratch, after an empty receiver report. */
+    private void sendRtcp(int length) {
+        byte[] b = new byte[8 + length + 32];
+        int at = Rtp.receiverReport(b, 0, ownSsrc, new int[0], new int[0], new int[0]);
+        System.arraycopy(scratch, 0, b, at, length);
+        int len = srtp.protectRtcp(b, 0, at + length);
+        if (len > 0) {
+            stats.rtcpOut.increment();
+            send(b, len);
+        }
+    }
+
+    // ---- send -------------------------------------------------------------------------------------------------
+
+    private void sendDtls(byte[] buf, int off, int len) throws IOException {
+        InetSocketAddress to = selected != null ? selected : dtlsSource;
+        if (to == null) {
+            return; // bctls retransmits
+        }
+        synchronized (out) {
+            out.clear();
+            out.put(buf, off, len).flip();
+            channel.send(out, to);
+        }
+    }
+
+    private void send(byte[] b, int len) {
+        InetSocketAddress to = selected;
+        if (to != null) {
+            reply(b, len, to);
+        }
+    }
+
+    private void reply(byte[] b, InetSocketAddress to) {
+        reply(b, b.length, to);
+    }
+
+    private void reply(byte[] b, int len, InetSocketAddress to) {
+        try {
+            synchronized (out) {
+                out.clear();
+                out.put(b, 0, len).flip();
+                if (channel.send(out, to) == 0) {
+                    stats.sendDropped.increment();
+                }
+            }
+        } catch (IOException e) {
+            stats.sendDropped.increment();
+        }
+    }
+
+    Map<Integer, Stream> streams() {
+        return streams;
+    }
+
+    void close() {
+        dtls.close();
+        reactor.execute(() -> {
+            reactor.unregister(this);
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            if (srtp != null) {
+                srtp.close();
+            }
+        });
+    }
+
+    private static String txKey(byte[] tx) {
+        StringBuilder sb = new StringBuilder(24);
+        for (byte x : tx) {
+            sb.append((char) ('a' + ((x >> 4) & 0xF))).append((char) ('a' + (x & 0xF)));
+        }
+        return sb.toString();
+    }
+
+    private static String token(int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+}
