@@ -17,7 +17,7 @@ def main(path):
             runs[key].setdefault(r["server"], []).append(r)
     print("| load | clip | forwarded Mbit/s (icemesh / janus) | server cores | Mbit/s per core | ratio | loss % "
           "| tool cores | handshakes/s | RSS MB | failed |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in order:
         rooms, subs, clip = key
         i = runs[key].get("icemesh", [{}])[-1]
@@ -29,9 +29,14 @@ def main(path):
         ratio = "-"
         if i.get("mbps_per_server_core") and j.get("mbps_per_server_core"):
             ratio = "%.2fx" % (i["mbps_per_server_core"] / j["mbps_per_server_core"])
-        print("| %sx%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        def latency(r):
+            lat = r.get("latency_ms", {})
+            return "%s / %s" % (lat.get("p50", "-"), lat.get("p99", "-"))
+
+        print("| %sx%s | %s | %s | %s | %s | %s | %s | %s ; %s | %s | %s | %s | %s |" % (
             rooms, subs, clip, pair("received_mbps"), pair("server_cores"), pair("mbps_per_server_core"), ratio,
-            pair("loss_pct"), pair("tool_cores"), pair("handshakes_per_s"), pair("server_rss_mb"), pair("failed")))
+            pair("loss_pct"), latency(i), latency(j), pair("tool_cores"), pair("handshakes_per_s"),
+            pair("server_rss_mb"), pair("failed")))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ final class Endpoint {
         volatile long firstFrameAt;
         long firstKeyframeAt;
         long lastPliAt;
+        /** Packets of the current frame so far (from its S bit), or -1 when one went missing. */
+        int indexInFrame = -1;
 
         Stream(int ssrc) {
             this.ssrc = ssrc;
@@ -65,6 +67,8 @@ final class Endpoint {
     private static final int HISTORY = 1024;
     private static final int MAX_PAYLOAD = 1150;
     private static final int SPARE = 64;
+    private static final int LATENCY_FRAMES = 256;
+    private static final int LATENCY_PACKETS = 128;
 
     final String name;
     final Role role;
@@ -119,6 +123,11 @@ final class Endpoint {
     private final java.util.Set<Integer> remoteRtx = new java.util.HashSet<>();
     private final Map<Integer, Integer> repairs = new HashMap<>();
 
+    /** Publisher: when each packet left, by (PictureID mod 256, index in its frame mod 128), for latency. */
+    final long[] sentAt;
+    /** Subscriber: the publisher it receives from (its sentAt), or null. */
+    private Endpoint source;
+
     // subscriber
     private final Map<Integer, Stream> streams = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextReportAt;
@@ -138,6 +147,7 @@ final class Endpoint {
         this.identity = identity;
         this.clip = clip;
         this.stats = stats;
+        this.sentAt = role == Role.PUBLISHER ? new long[LATENCY_FRAMES * LATENCY_PACKETS] : null;
         this.channel = DatagramChannel.open();
         channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         channel.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
@@ -168,6 +178,11 @@ final class Endpoint {
     /** The server's answer to this endpoint's offer. */
     void answered(Sdp answer) {
         reactor.execute(() -> applyRemote(answer, true));
+    }
+
+    /** A subscriber's publisher, whose send times give the forwarding latency of each packet. */
+    void receivesFrom(Endpoint publisher) {
+        this.source = publisher;
     }
 
     String failure() {
@@ -424,6 +439,9 @@ final class Endpoint {
         } else {
             int ext = extend(s.highest, seq);
             int delta = ext - s.highest;
+            if (delta != 1) {
+                s.indexInFrame = -1;
+            }
             if (delta > 1 && delta < 512) {
                 s.lost += delta - 1;
                 s.nacked += delta - 1;
@@ -442,6 +460,7 @@ final class Endpoint {
         stats.bytes.add(wire);
         int p = Rtp.payloadOffset(b, 0, n);
         if (p > 0 && p < n) {
+            latency(s, b, p, n);
             int vp8 = Vp8.headerOffset(b, p, n - p);
             if (vp8 >= 0 && Vp8.isKeyframeStart(b, p, vp8, n)) {
                 s.keyframes++;
@@ -463,6 +482,32 @@ final class Endpoint {
                 stats.firstFrame(now - createdAt);
             }
         }
+    }
+
+    /**
+     * The forwarding latency of this packet: from its publisher's send to its arrival here, matched by the VP8
+     * PictureID and the packet's place in its frame (both servers forward VP8 descriptors unchanged). A frame with a
+     * packet missing or out of order gives no samples after the gap.
+     */
+    private void latency(Stream s, byte[] b, int p, int n) {
+        if ((b[p] & 0x10) != 0 && (b[p] & 0x07) == 0) {
+            s.indexInFrame = 0;
+        } else if (s.indexInFrame >= 0) {
+            s.indexInFrame++;
+        }
+        Endpoint from = source;
+        int pid = Vp8.pictureId(b, p, n - p);
+        if (from == null || s.indexInFrame < 0 || pid < 0) {
+            return;
+        }
+        long sent = from.sentAt[(pid & (LATENCY_FRAMES - 1)) * LATENCY_PACKETS
+                + (s.indexInFrame & (LATENCY_PACKETS - 1))];
+        long nanos = System.nanoTime() - sent;
+        if (sent == 0 || nanos < 0 || nanos > 1_000_000_000L) {
+            stats.latencyUnmatched.increment();
+            return;
+        }
+        stats.latency(nanos);
     }
 
     /** An RTX packet (RFC 4588 section 4): its payload starts with the sequence number it repairs. */
@@ -611,12 +656,15 @@ final class Endpoint {
         pictureId = (pictureId + 1) & 0x7FFF;
         int off = 0;
         boolean firstPacket = true;
+        int packetInFrame = 0;
         while (off < data.length) {
             int chunk = Math.min(MAX_PAYLOAD, data.length - off);
             boolean last = off + chunk == data.length;
             byte[] pkt = new byte[Rtp.HEADER + Vp8.DESCRIPTOR + chunk + SPARE];
             Rtp.writeHeader(pkt, 0, last, remoteVp8(), sequence, timestamp, ownSsrc);
             Vp8.writeDescriptor(pkt, Rtp.HEADER, firstPacket, pictureId);
+            int latencySlot = (pictureId & (LATENCY_FRAMES - 1)) * LATENCY_PACKETS
+                    + (packetInFrame++ & (LATENCY_PACKETS - 1));
             System.arraycopy(data, off, pkt, Rtp.HEADER + Vp8.DESCRIPTOR, chunk);
             int plainLength = Rtp.HEADER + Vp8.DESCRIPTOR + chunk;
             byte[] plain = java.util.Arrays.copyOf(pkt, plainLength);
@@ -625,6 +673,7 @@ final class Endpoint {
                 int slot = sequence & (HISTORY - 1);
                 history[slot] = pkt;
                 plainHistory[slot] = plain;
+                sentAt[latencySlot] = System.nanoTime();
                 historyLength[slot] = n;
                 historySequence[slot] = sequence;
                 send(pkt, n);

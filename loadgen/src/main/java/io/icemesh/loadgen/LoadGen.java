@@ -140,6 +140,7 @@ public final class LoadGen {
                     String name = "sub" + r + "-" + s;
                     Endpoint e = new Endpoint(name, Endpoint.Role.SUBSCRIBER, reactors.get(next++ % reactors.size()),
                             identity, clip, stats);
+                    e.receivesFrom(publishers.get(r).endpoint());
                     Participant p = participant(o, r, name, e, publishers.get(r));
                     subscribers.add(p);
                     pending.add(joins.submit(() -> {
@@ -158,9 +159,18 @@ public final class LoadGen {
             sleep(o.warmupSeconds);
             Sample before = Sample.take(stats, o.serverPid);
             long lostBefore = lost(subscribers);
+            long[] latencyBefore = stats.latencySnapshot();
+            long unmatchedBefore = stats.latencyUnmatched.sum();
             sleep(o.durationSeconds);
             Sample after = Sample.take(stats, o.serverPid);
             long lostAfter = lost(subscribers);
+            long[] latencyAfter = stats.latencySnapshot();
+            ObjectNode latency = out.putObject("latency_ms");
+            for (double q : new double[] {0.5, 0.99, 0.999}) {
+                latency.put(q == 0.5 ? "p50" : q == 0.99 ? "p99" : "p999",
+                        Stats.quantileMillis(latencyBefore, latencyAfter, q));
+            }
+            latency.put("unmatched", stats.latencyUnmatched.sum() - unmatchedBefore);
             after.subscribersPerRoom = o.subscribers;
             after.report(out, before, lostAfter - lostBefore);
             out.put("min_frames", minFrames(subscribers));

@@ -1,6 +1,7 @@
 package io.icemesh.loadgen;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of the whole run, shared by every endpoint and reactor thread. */
@@ -25,6 +26,45 @@ final class Stats {
     final LongAdder sendDropped = new LongAdder();
     /** Nanoseconds from an endpoint's creation to its first whole frame after a keyframe. */
     final ConcurrentLinkedQueue<Long> firstFrameNanos = new ConcurrentLinkedQueue<>();
+
+    /** Forwarding latency samples in 10 µs buckets up to 100 ms (the last bucket holds everything above). */
+    static final int LATENCY_BUCKETS = 10_000;
+    static final long LATENCY_BUCKET_NANOS = 10_000;
+    final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BUCKETS);
+    /** Packets whose PictureID and place in the frame matched no recent send of their publisher. */
+    final LongAdder latencyUnmatched = new LongAdder();
+
+    void latency(long nanos) {
+        latencyBuckets.incrementAndGet((int) Math.min(LATENCY_BUCKETS - 1, nanos / LATENCY_BUCKET_NANOS));
+    }
+
+    long[] latencySnapshot() {
+        long[] out = new long[LATENCY_BUCKETS];
+        for (int i = 0; i < LATENCY_BUCKETS; i++) {
+            out[i] = latencyBuckets.get(i);
+        }
+        return out;
+    }
+
+    /** The q-quantile in milliseconds of the samples between two snapshots, or -1 without samples. */
+    static double quantileMillis(long[] before, long[] after, double q) {
+        long total = 0;
+        for (int i = 0; i < LATENCY_BUCKETS; i++) {
+            total += after[i] - before[i];
+        }
+        if (total == 0) {
+            return -1;
+        }
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int i = 0; i < LATENCY_BUCKETS; i++) {
+            seen += after[i] - before[i];
+            if (seen >= rank) {
+                return (i + 1) * LATENCY_BUCKET_NANOS / 1e6; // the bucket's upper edge
+            }
+        }
+        return LATENCY_BUCKETS * LATENCY_BUCKET_NANOS / 1e6;
+    }
 
     void firstFrame(long nanos) {
         firstFrameNanos.add(nanos);
