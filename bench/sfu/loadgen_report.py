@@ -16,7 +16,7 @@ def main(path):
                 order.append(key)
             runs[key].setdefault(r["server"], []).append(r)
     print("| load | clip | forwarded Mbit/s (icemesh / janus) | server cores | Mbit/s per core | ratio | loss % "
-          "| tool cores | handshakes/s | RSS MB | failed |")
+          "| latency p50 / p99 ms (icemesh ; janus) | tool cores | handshakes/s | RSS MB | failed |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in order:
         rooms, subs, clip = key
