@@ -94,6 +94,17 @@ run_tool() { # SERVER ROOMS SUBSCRIBERS CLIP [WARMUP DURATION]
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# media-service keeps a left endpoint for ice4j's 30 s termination delay: a run starts when the last one is gone, so
+# that its heap and RSS are its own endpoints'
+media_idle() {
+    local n
+    for _ in $(seq 90); do
+        n=$(curl -s "http://127.0.0.1:$ICEMESH_MEDIA_HTTP_PORT/q/metrics" | awk '/^icemesh_media_endpoints/ {print $2}')
+        [[ ${n%.*} == 0 ]] && return 0
+        sleep 1
+    done
+    say "media-service still has ${n:-?} endpoints"
+}
 MAX_LOAD=${LOADGEN_BENCH_MAX_LOAD:-1}
 say "waiting for the load average to fall below $MAX_LOAD ($(load1))"
 for _ in $(seq 120); do awk -v max="$MAX_LOAD" '{exit !($1 < max)}' /proc/loadavg && break; sleep 5; done
@@ -115,6 +126,7 @@ for ((r = 0; r < REPEAT; r++)); do
         ((r % 2)) && order=(icemesh janus)
         for server in "${order[@]}"; do
             sleep "$PAUSE"
+            media_idle
             before=$(load1)
             say "$server: $rooms rooms x (1 publisher + $subs subscribers), $clip clip, load average $before"
             line=$(run_tool "$server" "$rooms" "$subs" "$clip") || true

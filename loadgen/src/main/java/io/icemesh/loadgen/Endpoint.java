@@ -279,7 +279,9 @@ final class Endpoint {
         srtp = new Srtp(keys);
         dtlsAt = System.nanoTime();
         long now = dtlsAt;
-        nextFrameAt = now;
+        // publishers start at random points of a frame interval, as independent senders would: publishers that joined
+        // together would otherwise send every frame in the same instant, a burst no real room makes
+        nextFrameAt = now + ThreadLocalRandom.current().nextLong(Clip.FRAME_NANOS);
         nextReportAt = now + REPORT_NANOS;
         keyframeWanted = true;
     }

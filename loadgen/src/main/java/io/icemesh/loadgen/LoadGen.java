@@ -334,6 +334,7 @@ public final class LoadGen {
         double toolCpu;
         double serverCpu;
         long serverRssKb;
+        long udpRcvbufErrors;
 
         static Sample take(Stats stats, long serverPid) throws IOException {
             Sample s = new Sample();
@@ -343,6 +344,7 @@ public final class LoadGen {
             s.sentBytes = stats.sentBytes.sum();
             s.sentPackets = stats.sentPackets.sum();
             s.toolCpu = cpuSeconds("self");
+            s.udpRcvbufErrors = udpRcvbufErrors();
             if (serverPid > 0) {
                 s.serverCpu = cpuSeconds(Long.toString(serverPid));
                 for (String line : Files.readAllLines(Path.of("/proc/" + serverPid + "/status"))) {
@@ -368,6 +370,8 @@ public final class LoadGen {
             long sent = sentPackets - before.sentPackets;
             out.put("delivery_ratio", sent == 0 ? 0 : round3((double) packets / (sent * subscribersPerRoom)));
             out.put("tool_cores", round3((toolCpu - before.toolCpu) / seconds));
+            // machine-wide: datagrams the kernel dropped because a socket's receive buffer was full (any socket)
+            out.put("udp_rcvbuf_errors", udpRcvbufErrors - before.udpRcvbufErrors);
             if (serverCpu > 0) {
                 double cores = (serverCpu - before.serverCpu) / seconds;
                 out.put("server_cores", round3(cores));
@@ -399,6 +403,26 @@ public final class LoadGen {
     }
 
     private static final long CLK_TCK = 100;
+
+    /** Udp RcvbufErrors of /proc/net/snmp: datagrams dropped for a full receive buffer, on any socket. */
+    static long udpRcvbufErrors() throws IOException {
+        String[] names = null;
+        for (String line : Files.readAllLines(Path.of("/proc/net/snmp"))) {
+            if (line.startsWith("Udp:")) {
+                String[] f = line.trim().split("\\s+");
+                if (names == null) {
+                    names = f;
+                } else {
+                    for (int i = 1; i < f.length && i < names.length; i++) {
+                        if ("RcvbufErrors".equals(names[i])) {
+                            return Long.parseLong(f[i]);
+                        }
+                    }
+                }
+            }
+        }
+        return -1;
+    }
 
     /** utime + stime of a process (/proc/PID/stat fields 14 and 15), in seconds. */
     static double cpuSeconds(String pid) throws IOException {
