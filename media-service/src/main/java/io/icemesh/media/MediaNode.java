@@ -84,7 +84,7 @@ public class MediaNode implements EndpointObserver, CommandTarget {
     void start(@Observes StartupEvent event) {
         try {
             harvesters = IceHarvesters.bind(config.ice().bindAddress(), config.ice().udpPort(),
-                    PeerNetworks.parse(config.ice().allowedPeerNetworks()));
+                    PeerNetworks.parse(config.ice().allowedPeerNetworks()), config.ice().receiveBufferBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind media UDP port " + config.ice().udpPort(), e);
         }

@@ -71,6 +71,15 @@ public interface MediaConfig {
         java.util.List<String> allowedPeerNetworks();
 
         /**
+         * SO_RCVBUF of the UDP socket every endpoint shares, in bytes (the kernel caps it at net.core.rmem_max). The
+         * OS default (about 208 KiB) overflowed with 50 publishers on one node: frame bursts from many publishers
+         * arrive together, and each loss is NACKed by every subscriber (issue #18, docs/benchmarks.md). 0 keeps the
+         * OS default.
+         */
+        @WithDefault("4194304")
+        int receiveBufferBytes();
+
+        /**
          * An endpoint that sent nothing (no DTLS, RTP or RTCP) for this long ends with reason {@code idle}: it covers
          * an ALLOCATE never followed by media and a client that vanished without END (browsers send RTCP every few
          * seconds while connected).

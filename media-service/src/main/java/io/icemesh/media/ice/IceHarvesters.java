@@ -59,6 +59,15 @@ public final class IceHarvesters implements AutoCloseable {
      * (which must then be fixed; ice4j's allowed/blocked address settings apply); a concrete address binds just that one, and port 0 picks a free port.
      */
     public static IceHarvesters bind(String bindAddress, int port, PeerNetworks peers) throws IOException {
+        return bind(bindAddress, port, peers, 0);
+    }
+
+    /**
+     * As {@link #bind(String, int, PeerNetworks)}, with the sockets' receive buffer set to {@code receiveBufferBytes}
+     * (0 keeps the OS default; the kernel caps it at net.core.rmem_max).
+     */
+    public static IceHarvesters bind(String bindAddress, int port, PeerNetworks peers, int receiveBufferBytes)
+            throws IOException {
         InetAddress address = InetAddress.getByName(bindAddress);
         List<SinglePortUdpHarvester> list = new ArrayList<>();
         if (address.isAnyLocalAddress()) {
@@ -66,14 +75,15 @@ public final class IceHarvesters implements AutoCloseable {
                 throw new IOException("a wildcard bind address needs a fixed UDP port");
             }
             for (TransportAddress a : AbstractUdpListener.getAllowedAddresses(port)) {
-                list.add(new PolicedUdpHarvester(a, peers));
+                list.add(new PolicedUdpHarvester(a, peers, receiveBufferBytes));
             }
             if (list.isEmpty()) {
                 throw new IOException("no interface address to bind UDP port " + port + " on");
             }
             return new IceHarvesters(List.copyOf(list), port, peers);
         }
-        SinglePortUdpHarvester h = new PolicedUdpHarvester(new TransportAddress(address, port, Transport.UDP), peers);
+        SinglePortUdpHarvester h = new PolicedUdpHarvester(new TransportAddress(address, port, Transport.UDP), peers,
+                receiveBufferBytes);
         list.add(h);
         return new IceHarvesters(List.copyOf(list), h.getLocalAddress().getPort(), peers);
     }

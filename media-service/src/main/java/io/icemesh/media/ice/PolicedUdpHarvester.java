@@ -1,19 +1,41 @@
 package io.icemesh.media.ice;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import org.ice4j.TransportAddress;
+import org.ice4j.ice.harvest.AbstractUdpListener;
 import org.ice4j.ice.harvest.SinglePortUdpHarvester;
 import org.ice4j.util.Buffer;
 
-/** ice4j's single-port harvester that ignores connectivity checks from outside the allowed {@link PeerNetworks}. */
+/**
+ * ice4j's single-port harvester that ignores connectivity checks from outside the allowed {@link PeerNetworks}, with
+ * the receive buffer of its socket set here: ice4j takes the size from its own configuration, read once per process
+ * (Typesafe Config), while ours is per node and per test.
+ */
 final class PolicedUdpHarvester extends SinglePortUdpHarvester {
 
     private final PeerNetworks peers;
 
-    PolicedUdpHarvester(TransportAddress localAddress, PeerNetworks peers) throws IOException {
+    /** {@code receiveBufferBytes} 0 keeps the OS default. */
+    PolicedUdpHarvester(TransportAddress localAddress, PeerNetworks peers, int receiveBufferBytes) throws IOException {
         super(localAddress);
         this.peers = peers;
+        if (receiveBufferBytes > 0) {
+            receiveSocket(this).setReceiveBufferSize(receiveBufferBytes);
+        }
+    }
+
+    /** The socket ice4j reads every endpoint's datagrams from (a private field of its AbstractUdpListener). */
+    static DatagramSocket receiveSocket(AbstractUdpListener listener) throws IOException {
+        try {
+            Field f = AbstractUdpListener.class.getDeclaredField("receiveSocket");
+            f.setAccessible(true);
+            return (DatagramSocket) f.get(listener);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IOException("ice4j's AbstractUdpListener has no receiveSocket field to size", e);
+        }
     }
 
     @Override
