@@ -37,6 +37,9 @@ public final class IceSession implements AutoCloseable {
         void iceFailed(IceSession session, String reason);
     }
 
+    /** ice4j's pacing interval Ta once ICE completed (RFC 8445 section 14.2 leaves it to the implementation). */
+    static final long COMPLETED_TA_MILLIS = 500;
+
     private final Agent agent;
     private final IceMediaStream stream;
     private final Component component;
@@ -161,6 +164,11 @@ public final class IceSession implements AutoCloseable {
         Object state = event.getNewValue();
         if (state == IceProcessingState.COMPLETED) {
             reported = true;
+            // ice4j's check pacer keeps firing every Ta (20 ms) until the agent terminates, 30 s after completion
+            // (IceHarvesters: termination-delay), each time handing a task from its timer thread to its executor:
+            // with 200 endpoints a third of the node's CPU for 30 s after a join (docs/benchmarks.md). After
+            // completion it only sends the triggered checks of pairs a client moves to, which may wait this long.
+            agent.setTa(COMPLETED_TA_MILLIS);
             consent.connected(System.nanoTime());
             CandidatePair pair = component.getSelectedPair();
             String local = pair == null ? "host" : typeName(pair.getLocalCandidate().getType());
