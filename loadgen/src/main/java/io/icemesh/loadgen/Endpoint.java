@@ -83,7 +83,19 @@ final class Endpoint {
     private final Dtls dtls;
     private final long tieBreaker = RANDOM.nextLong();
     private final byte[] localPwd;
-    private final Map<String, InetSocketAddress> checks = new HashMap<>();
+    /** Checks in flight by transaction: where each went and the role it claimed (for a 487 answer). */
+    private final Map<String, Check> checks = new HashMap<>();
+
+    private static final class Check {
+        final InetSocketAddress target;
+        final boolean controlling;
+
+        Check(InetSocketAddress target, boolean controlling) {
+            this.target = target;
+            this.controlling = controlling;
+        }
+    }
+
     private final List<InetSocketAddress> remoteCandidates = new ArrayList<>();
     private final ByteBuffer out = ByteBuffer.allocate(2048);
     private final byte[] scratch = new byte[2048];
@@ -165,6 +177,9 @@ final class Endpoint {
     /** The tool's offer for this endpoint (publisher: sendonly with its SSRC; subscriber: one recvonly section). */
     String offer() {
         boolean pub = role == Role.PUBLISHER;
+        // the offerer controls (RFC 8445 section 6.1.1), from before the server can send its first check, which may
+        // come before its answer reaches us
+        reactor.execute(() -> controlling = true);
         return Sdp.offer(localDescription, sessionId, pub ? ownSsrc & 0xFFFFFFFFL : 0, pub ? rtxSsrc & 0xFFFFFFFFL : 0,
                 "lg-" + name);
     }
@@ -237,8 +252,8 @@ final class Endpoint {
             String setup = sdp.setup == null ? "actpass" : sdp.setup;
             // we answer active; when we offered, the server's answer says its role
             dtlsClient = !weOffered || "passive".equals(setup);
-            if (!dtlsClient) {
-                startDtls(); // a DTLS server waits for the ClientHello
+            if (!dtlsClient || selected != null) {
+                startDtls(); // a DTLS server waits for the ClientHello; a client starts once ICE selected a pair
             }
         }
     }
@@ -324,20 +339,20 @@ final class Endpoint {
             onCheck(m, from, now);
         } else if (cls == StunMessageType.CLASS_SUCCESS || cls == StunMessageType.CLASS_ERROR) {
             String tx = txKey(m.transactionId());
-            InetSocketAddress target = checks.remove(tx);
-            if (target == null || remotePwd == null || !MessageIntegrity.verifySha1(m, remotePwd)) {
+            Check check = checks.remove(tx);
+            if (check == null || remotePwd == null || !MessageIntegrity.verifySha1(m, remotePwd)) {
                 return; // a late answer to an earlier round, or not from the peer
             }
             if (cls == StunMessageType.CLASS_ERROR) {
                 byte[] code = m.value(StunAttributeType.ERROR_CODE);
                 if (code != null && code.length >= 4 && (code[2] & 7) * 100 + (code[3] & 0xFF) == 487) {
-                    controlling = !controlling; // role conflict (RFC 8445 section 7.2.5.1)
+                    controlling = !check.controlling; // role conflict: the other role (RFC 8445 section 7.2.5.1)
                     nextCheckAt = now;
                 }
                 return;
             }
             if (selected == null) {
-                select(target, now);
+                select(check.target, now);
             }
         }
     }
@@ -399,7 +414,7 @@ final class Endpoint {
         if (nominate && controlling) {
             b.add(StunAttributeType.USE_CANDIDATE, new byte[0]);
         }
-        checks.put(txKey(tx), to);
+        checks.put(txKey(tx), new Check(to, controlling));
         if (checks.size() > 256) {
             Iterator<String> it = checks.keySet().iterator();
             it.next();

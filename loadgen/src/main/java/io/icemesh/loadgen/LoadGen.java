@@ -426,7 +426,7 @@ public final class LoadGen {
 
     /** utime + stime of a process (/proc/PID/stat fields 14 and 15), in seconds. */
     static double cpuSeconds(String pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String stat = String.join(" ", Files.readAllLines(Path.of("/proc/" + pid + "/stat")));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLK_TCK;
     }

@@ -77,31 +77,57 @@ final class Reactor implements Runnable {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            Runnable task;
-            while ((task = tasks.poll()) != null) {
-                task.run();
-            }
+            runTasks();
             long now = System.nanoTime();
             Iterator<SelectionKey> it = selector.selectedKeys().iterator();
             while (it.hasNext()) {
                 SelectionKey key = it.next();
                 it.remove();
                 if (key.isValid()) {
-                    read((Endpoint) key.attachment(), now);
+                    Endpoint e = (Endpoint) key.attachment();
+                    try {
+                        read(e, now);
+                    } catch (RuntimeException ex) {
+                        e.fail("receive: " + ex); // that endpoint's run is over, not the reactor's others
+                    }
                 }
             }
             now = System.nanoTime();
             if (now >= nextTick) {
                 nextTick = now + TICK_MILLIS * 1_000_000L;
                 for (int i = 0; i < endpoints.size(); i++) {
-                    endpoints.get(i).tick(now);
+                    Endpoint e = endpoints.get(i);
+                    try {
+                        e.tick(now);
+                    } catch (RuntimeException ex) {
+                        e.fail("timer: " + ex);
+                    }
                 }
+            }
+        }
+        runTasks(); // the close tasks queued before stop()
+        for (Endpoint e : List.copyOf(endpoints)) {
+            try {
+                e.channel.close();
+            } catch (IOException ex) {
+                // closing anyway
             }
         }
         try {
             selector.close();
         } catch (IOException e) {
             // stopping anyway
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException ex) {
+                System.err.println("loadgen: a reactor task failed: " + ex);
+            }
         }
     }
 

@@ -27,15 +27,37 @@ final class Stats {
     /** Nanoseconds from an endpoint's creation to its first whole frame after a keyframe. */
     final ConcurrentLinkedQueue<Long> firstFrameNanos = new ConcurrentLinkedQueue<>();
 
-    /** Forwarding latency samples in 10 µs buckets up to 100 ms (the last bucket holds everything above). */
-    static final int LATENCY_BUCKETS = 10_000;
-    static final long LATENCY_BUCKET_NANOS = 10_000;
+    /**
+     * Forwarding latency samples: 10 µs buckets up to 100 ms, then 1 ms buckets up to 1 s (samples above 1 s are
+     * not matched at all, see Endpoint).
+     */
+    static final int FINE_BUCKETS = 10_000;
+    static final long FINE_NANOS = 10_000;
+    static final int COARSE_BUCKETS = 900;
+    static final long COARSE_NANOS = 1_000_000;
+    static final int LATENCY_BUCKETS = FINE_BUCKETS + COARSE_BUCKETS;
     final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BUCKETS);
     /** Packets whose PictureID and place in the frame matched no recent send of their publisher. */
     final LongAdder latencyUnmatched = new LongAdder();
 
     void latency(long nanos) {
-        latencyBuckets.incrementAndGet((int) Math.min(LATENCY_BUCKETS - 1, nanos / LATENCY_BUCKET_NANOS));
+        latencyBuckets.incrementAndGet(bucket(nanos));
+    }
+
+    static int bucket(long nanos) {
+        if (nanos < FINE_BUCKETS * FINE_NANOS) {
+            return (int) (nanos / FINE_NANOS);
+        }
+        long coarse = (nanos - FINE_BUCKETS * FINE_NANOS) / COARSE_NANOS;
+        return (int) Math.min(LATENCY_BUCKETS - 1, FINE_BUCKETS + coarse);
+    }
+
+    /** The upper edge of a bucket, in milliseconds. */
+    static double upperEdgeMillis(int bucket) {
+        if (bucket < FINE_BUCKETS) {
+            return (bucket + 1) * FINE_NANOS / 1e6;
+        }
+        return (FINE_BUCKETS * FINE_NANOS + (bucket - FINE_BUCKETS + 1) * COARSE_NANOS) / 1e6;
     }
 
     long[] latencySnapshot() {
@@ -46,7 +68,7 @@ final class Stats {
         return out;
     }
 
-    /** The q-quantile in milliseconds of the samples between two snapshots, or -1 without samples. */
+    /** The q-quantile in milliseconds (a bucket's upper edge) of the samples between two snapshots, or -1. */
     static double quantileMillis(long[] before, long[] after, double q) {
         long total = 0;
         for (int i = 0; i < LATENCY_BUCKETS; i++) {
@@ -60,10 +82,10 @@ final class Stats {
         for (int i = 0; i < LATENCY_BUCKETS; i++) {
             seen += after[i] - before[i];
             if (seen >= rank) {
-                return (i + 1) * LATENCY_BUCKET_NANOS / 1e6; // the bucket's upper edge
+                return upperEdgeMillis(i);
             }
         }
-        return LATENCY_BUCKETS * LATENCY_BUCKET_NANOS / 1e6;
+        return upperEdgeMillis(LATENCY_BUCKETS - 1);
     }
 
     void firstFrame(long nanos) {

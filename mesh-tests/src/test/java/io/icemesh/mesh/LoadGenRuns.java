@@ -61,8 +61,10 @@ final class LoadGenRuns {
         assertEquals(0, r.path("auth_failures").asLong(-1), all);
         // 1 s of warm-up and 3 s measured at 30 frames per second: more than 90 frames each
         assertTrue(r.path("min_frames").asLong() >= 90, all);
+        // sent and received are read at the same instants, so a keyframe burst in flight at either edge of the 3 s
+        // moves the ratio by a few per cent; a server that forwarded to two of three subscribers would give 0.67
         double ratio = r.path("delivery_ratio").asDouble();
-        assertTrue(ratio > 0.95 && ratio < 1.05, "subscribers received " + ratio + " of what was sent: " + all);
+        assertTrue(ratio > 0.85 && ratio < 1.15, "subscribers received " + ratio + " of what was sent: " + all);
         assertTrue(r.path("received_mbps").asDouble() > 0.3 * subscribers, "a 0.6 Mbit/s clip to each: " + all);
         assertTrue(r.path("join_ms").path("first_frame").path("max").asDouble() > 0, all);
     }

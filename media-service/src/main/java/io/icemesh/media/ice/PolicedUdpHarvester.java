@@ -8,6 +8,7 @@ import org.ice4j.TransportAddress;
 import org.ice4j.ice.harvest.AbstractUdpListener;
 import org.ice4j.ice.harvest.SinglePortUdpHarvester;
 import org.ice4j.util.Buffer;
+import org.jboss.logging.Logger;
 
 /**
  * ice4j's single-port harvester that ignores connectivity checks from outside the allowed {@link PeerNetworks}, with
@@ -16,6 +17,8 @@ import org.ice4j.util.Buffer;
  */
 final class PolicedUdpHarvester extends SinglePortUdpHarvester {
 
+    private static final Logger LOG = Logger.getLogger(PolicedUdpHarvester.class);
+
     private final PeerNetworks peers;
 
     /** {@code receiveBufferBytes} 0 keeps the OS default. */
@@ -23,7 +26,14 @@ final class PolicedUdpHarvester extends SinglePortUdpHarvester {
         super(localAddress);
         this.peers = peers;
         if (receiveBufferBytes > 0) {
-            receiveSocket(this).setReceiveBufferSize(receiveBufferBytes);
+            DatagramSocket socket = receiveSocket(this);
+            socket.setReceiveBufferSize(receiveBufferBytes);
+            int got = socket.getReceiveBufferSize();
+            if (got < receiveBufferBytes) {
+                LOG.warnf("UDP receive buffer of %s is %d bytes, not the %d of icemesh.media.ice.receive-buffer-bytes:"
+                        + " the kernel caps it at net.core.rmem_max; raise that sysctl on this node", localAddress, got,
+                        receiveBufferBytes);
+            }
         }
     }
 
