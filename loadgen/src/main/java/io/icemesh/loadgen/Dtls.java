@@ -27,6 +27,7 @@ import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.DefaultTlsServer;
@@ -116,6 +117,8 @@ final class Dtls implements DatagramTransport {
     private final BlockingQueue<byte[]> incoming = new ArrayBlockingQueue<>(64);
     private final Sender sender;
     private volatile boolean closed;
+    private volatile boolean peerFinished;
+    private volatile DTLSTransport serverTransport;
 
     Dtls(Sender sender) {
         this.sender = sender;
@@ -140,8 +143,36 @@ final class Dtls implements DatagramTransport {
             return new Keys(c.chosen, c.material, false);
         }
         Server s = new Server(identity, peerAlgorithm, peerFingerprint, timeoutMillis);
-        new DTLSServerProtocol().accept(s, this);
+        serverTransport = new DTLSServerProtocol().accept(s, this);
         return new Keys(s.chosen, s.material, true);
+    }
+
+    /**
+     * After a handshake as server: answers the client's retransmitted last flight (its Finished again means ours
+     * was lost: bctls resends our final flight when it reads that, RFC 6347 section 4.2.4) until the client is known
+     * to have finished ({@link #peerFinished}), the transport closes, or {@code millis} pass. Blocks the caller. A
+     * client needs nothing of the kind: its last flight is answered by the server's, and bctls retransmits it until
+     * that comes.
+     */
+    void answerRetransmissions(long millis) {
+        DTLSTransport t = serverTransport;
+        if (t == null) {
+            return;
+        }
+        byte[] buf = new byte[RECEIVE_LIMIT];
+        long until = System.nanoTime() + millis * 1_000_000L;
+        try {
+            while (!closed && !peerFinished && System.nanoTime() < until) {
+                t.receive(buf, 0, buf.length, 100); // application data: none is expected, the records are dropped
+            }
+        } catch (IOException e) {
+            // closed, or an alert from the peer: nothing left to answer
+        }
+    }
+
+    /** The peer has sent media under the keys: it finished its handshake, no retransmission will come. */
+    void peerFinished() {
+        peerFinished = true;
     }
 
     @Override

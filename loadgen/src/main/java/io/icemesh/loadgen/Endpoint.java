@@ -41,11 +41,21 @@ final class Endpoint {
         long bytes;
         long frames;
         long keyframes;
-        long lost;
-        long recovered;
+        /** Sequence numbers skipped when a newer packet arrived (each counted once, when skipped). */
+        volatile long gaps;
+        /** Skipped sequence numbers that arrived later, as a late original or an RTX repair (each once). */
+        volatile long recovered;
+        /** Packets whose sequence number had already arrived (a second repair, a repeat of the original). */
+        volatile long duplicates;
+        /** Late packets too far behind the newest to tell a recovery from a duplicate ({@link #WINDOW}). */
+        volatile long tooLate;
         long nacked;
         int baseSequence;
         int highest; // extended
+        /** Extended sequence numbers below this are not tracked (a jump restarted the window). */
+        int floor;
+        /** The extended sequence number last received in each slot (ext mod WINDOW), or -1. */
+        final int[] seen = new int[WINDOW];
         long firstAt;
         volatile long firstFrameAt;
         long firstKeyframeAt;
@@ -55,8 +65,68 @@ final class Endpoint {
 
         Stream(int ssrc) {
             this.ssrc = ssrc;
+            java.util.Arrays.fill(seen, -1);
+        }
+
+        /** {@link #arrive}: a packet that was missing and came late. */
+        static final int RECOVERED = -1;
+        /** {@link #arrive}: a duplicate, or a packet too late to tell. */
+        static final int NOT_MEDIA = -2;
+        /** Jumps of this many sequence numbers or more restart the window instead of counting as gaps. */
+        static final int JUMP = 512;
+
+        /** The stream's first packet. */
+        void first(int seq) {
+            baseSequence = seq;
+            highest = seq;
+            floor = seq;
+            seen[seq & (WINDOW - 1)] = seq;
+        }
+
+        /**
+         * Accounts for the arrival of RTP sequence number {@code seq} after the stream's first packet: the number of
+         * sequence numbers it skipped (0 for the next one in order; counted in {@link #gaps}), {@link #RECOVERED} or
+         * {@link #NOT_MEDIA}. Only this endpoint's reactor thread writes a stream.
+         */
+        int arrive(int seq) {
+            int ext = extend(highest, seq);
+            int delta = ext - highest;
+            if (delta <= 0) {
+                return arrivedLate(ext) ? RECOVERED : NOT_MEDIA;
+            }
+            int skipped = 0;
+            if (delta < JUMP) {
+                skipped = delta - 1;
+                gaps += skipped;
+            } else {
+                floor = ext; // a jump (a new sender behind the SSRC): not a gap of hundreds of packets
+            }
+            highest = ext;
+            seen[ext & (WINDOW - 1)] = ext;
+            return skipped;
+        }
+
+        /**
+         * Accounts for one arrival of extended sequence number {@code ext} at or below the newest: a recovery of a
+         * gap (true), a duplicate, or too late to tell.
+         */
+        boolean arrivedLate(int ext) {
+            if (ext < floor || highest - ext >= WINDOW) {
+                tooLate++;
+                return false;
+            }
+            if (seen[ext & (WINDOW - 1)] == ext) {
+                duplicates++;
+                return false;
+            }
+            seen[ext & (WINDOW - 1)] = ext;
+            recovered++;
+            return true;
         }
     }
+
+    /** Sequence numbers a subscriber's stream remembers behind its newest, to tell recoveries from duplicates. */
+    static final int WINDOW = 2048;
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int CHECK_INTERVAL_NANOS = 50_000_000;
@@ -65,6 +135,10 @@ final class Endpoint {
     private static final long REPORT_NANOS = 1_000_000_000L;
     private static final long PLI_NANOS = 500_000_000L;
     private static final int HISTORY = 1024;
+    /** How long a DTLS server's thread answers a client's retransmitted last flight (as media-service's does). */
+    private static final long DTLS_LINGER_MILLIS = 15_000;
+    /** A publisher resends one packet at most once in this interval, however many NACKs ask for it. */
+    static final long RESEND_INTERVAL_NANOS = 10_000_000L;
     private static final int MAX_PAYLOAD = 1150;
     private static final int SPARE = 64;
     private static final int LATENCY_FRAMES = 256;
@@ -128,6 +202,8 @@ final class Endpoint {
     private final byte[][] plainHistory = new byte[HISTORY][];
     private final int[] historyLength = new int[HISTORY];
     private final int[] historySequence = new int[HISTORY];
+    /** When each history slot was last resent (System.nanoTime), or 0. */
+    private final long[] historyResentAt = new long[HISTORY];
     private int rtxSequence = ThreadLocalRandom.current().nextInt(0x10000);
     /** The RTX payload type the server's answer accepted, or -1: then retransmissions repeat the packet as sent. */
     private int rtxPayloadType = -1;
@@ -282,6 +358,9 @@ final class Endpoint {
             try {
                 Dtls.Keys keys = dtls.handshake(client, identity, algorithm, fingerprint, 30_000);
                 reactor.execute(() -> dtlsDone(keys));
+                if (!client) {
+                    dtls.answerRetransmissions(DTLS_LINGER_MILLIS);
+                }
             } catch (IOException | RuntimeException e) {
                 fail("DTLS: " + e);
             }
@@ -429,14 +508,11 @@ final class Endpoint {
         }
         int wire = len;
         int n = srtp.unprotectRtp(b, 0, len);
-        if (n == Srtp.REPLAYED) {
-            stats.late.increment();
-            return;
-        }
         if (n < 0) {
             stats.authFailures.increment();
             return;
         }
+        dtls.peerFinished();
         int ssrc = Rtp.ssrc(b, 0);
         if (remoteRtx.contains(Rtp.payloadType(b, 0))) {
             repaired(b, n, ssrc, wire);
@@ -446,29 +522,31 @@ final class Endpoint {
         int seq = Rtp.sequence(b, 0);
         if (s == null) {
             s = new Stream(ssrc);
-            s.baseSequence = seq;
-            s.highest = seq;
+            s.first(seq);
             s.firstAt = now;
             streams.put(ssrc, s);
             if (firstMediaAt == 0) {
                 firstMediaAt = now;
             }
         } else {
-            int ext = extend(s.highest, seq);
-            int delta = ext - s.highest;
-            if (delta != 1) {
+            int previous = s.highest;
+            int skipped = s.arrive(seq);
+            if (skipped != 0) {
                 s.indexInFrame = -1;
             }
-            if (delta > 1 && delta < 512) {
-                s.lost += delta - 1;
-                s.nacked += delta - 1;
-                sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, s.highest + 1, delta - 1));
-            } else if (delta < 0 && s.lost > 0) {
-                s.lost--;
-                s.recovered++;
+            if (skipped == Stream.NOT_MEDIA) {
+                return; // a duplicate, or too late to tell: counted as such, not as media received
             }
-            if (delta > 0) {
-                s.highest = ext;
+            if (skipped == Stream.RECOVERED) {
+                s.packets++;
+                s.bytes += wire;
+                stats.packets.increment();
+                stats.bytes.add(wire);
+                return; // a recovered original: delivered media, but its place in its frame and its timing are gone
+            }
+            if (skipped > 0) {
+                s.nacked += skipped;
+                sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, previous + 1, skipped));
             }
         }
         s.packets++;
@@ -538,13 +616,15 @@ final class Endpoint {
             return;
         }
         int osn = ((b[p] & 0xFF) << 8) | (b[p + 1] & 0xFF);
-        if (extend(s.highest, osn) < s.highest && s.lost > 0) {
-            s.lost--;
-            s.recovered++;
+        int ext = extend(s.highest, osn);
+        // a repair of a packet the stream has not reached yet is not a recovery (and cannot happen in order)
+        if (ext <= s.highest && s.arrivedLate(ext)) {
+            s.packets++;
+            stats.packets.increment(); // a media packet delivered, by repair (its bytes are counted above)
         }
     }
 
-    private static int extend(int highest, int seq) {
+    static int extend(int highest, int seq) {
         int cycles = highest & 0xFFFF0000;
         int last = highest & 0xFFFF;
         int d = seq - last;
@@ -563,6 +643,7 @@ final class Endpoint {
             return;
         }
         stats.rtcpIn.increment();
+        dtls.peerFinished();
         if (role != Role.PUBLISHER) {
             return;
         }
@@ -582,10 +663,10 @@ final class Endpoint {
                 for (int f = at + 12; f + 4 <= end; f += 4) {
                     int pid = ((b[f] & 0xFF) << 8) | (b[f + 1] & 0xFF);
                     int blp = ((b[f + 2] & 0xFF) << 8) | (b[f + 3] & 0xFF);
-                    resend(pid);
+                    resend(pid, now);
                     for (int i = 0; i < 16; i++) {
                         if ((blp & (1 << i)) != 0) {
-                            resend((pid + i + 1) & 0xFFFF);
+                            resend((pid + i + 1) & 0xFFFF, now);
                         }
                     }
                 }
@@ -594,11 +675,18 @@ final class Endpoint {
         }
     }
 
-    private void resend(int seq) {
+    private void resend(int seq, long now) {
         int slot = seq & (HISTORY - 1);
         if (history[slot] == null || historySequence[slot] != seq) {
             return;
         }
+        if (historyResentAt[slot] != 0 && now - historyResentAt[slot] < RESEND_INTERVAL_NANOS) {
+            // asked again within the interval (several NACKs for one loss): one repair is already on its way, as
+            // libwebrtc's packet history refuses a second retransmission within a round trip
+            stats.nackThrottled.increment();
+            return;
+        }
+        historyResentAt[slot] = now;
         stats.retransmitted.increment();
         if (rtxPayloadType < 0) {
             send(history[slot], historyLength[slot]);
@@ -693,6 +781,7 @@ final class Endpoint {
                 sentAt[latencySlot] = System.nanoTime();
                 historyLength[slot] = n;
                 historySequence[slot] = sequence;
+                historyResentAt[slot] = 0;
                 send(pkt, n);
                 stats.sentPackets.increment();
                 stats.sentBytes.add(n);
@@ -725,7 +814,7 @@ final class Endpoint {
         for (Stream s : streams.values()) {
             sources[i] = s.ssrc;
             highest[i] = s.highest;
-            lost[i] = (int) Math.min(s.lost, Integer.MAX_VALUE);
+            lost[i] = (int) Math.max(0, Math.min(s.gaps - s.recovered, Integer.MAX_VALUE));
             i++;
         }
         int at = 0;

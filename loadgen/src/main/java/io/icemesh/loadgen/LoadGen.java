@@ -157,13 +157,11 @@ public final class LoadGen {
             long ready = System.nanoTime();
             joinStats(out, subscribers, subscribeStart, ready);
             sleep(o.warmupSeconds);
-            Sample before = Sample.take(stats, o.serverPid);
-            long lostBefore = lost(subscribers);
+            Sample before = Sample.take(stats, o.serverPid, subscribers);
             long[] latencyBefore = stats.latencySnapshot();
             long unmatchedBefore = stats.latencyUnmatched.sum();
             sleep(o.durationSeconds);
-            Sample after = Sample.take(stats, o.serverPid);
-            long lostAfter = lost(subscribers);
+            Sample after = Sample.take(stats, o.serverPid, subscribers);
             long[] latencyAfter = stats.latencySnapshot();
             ObjectNode latency = out.putObject("latency_ms");
             for (double q : new double[] {0.5, 0.99, 0.999}) {
@@ -172,7 +170,7 @@ public final class LoadGen {
             }
             latency.put("unmatched", stats.latencyUnmatched.sum() - unmatchedBefore);
             after.subscribersPerRoom = o.subscribers;
-            after.report(out, before, lostAfter - lostBefore);
+            after.report(out, before);
             out.put("min_frames", minFrames(subscribers));
             int endpoints = publishers.size() + subscribers.size();
             out.put("endpoints", endpoints);
@@ -199,10 +197,13 @@ public final class LoadGen {
                 failed = 1;
             }
             out.put("failed", failed);
-            out.put("auth_failures", stats.authFailures.sum()).put("late", stats.late.sum())
-                    .put("repairs_received", stats.repairs.sum()).put("dropped", stats.dropped.sum())
-                    .put("send_dropped", stats.sendDropped.sum()).put("retransmitted", stats.retransmitted.sum())
-                    .put("keyframe_requests", stats.keyframeRequests.sum());
+            // the whole run's totals, set-up included (the window's own are in "window")
+            ObjectNode totals = out.putObject("run");
+            stats.counters().forEach((name, counter) -> totals.put(name, counter.sum()));
+            long[] streams = streamCounts(subscribers);
+            totals.put("gaps", streams[0]).put("recovered", streams[1]).put("duplicates", streams[2])
+                    .put("too_late", streams[3]);
+            out.put("auth_failures", stats.authFailures.sum());
             for (Participant p : all) {
                 try {
                     p.leave();
@@ -264,16 +265,19 @@ public final class LoadGen {
         return subscribers.isEmpty() ? 0 : min;
     }
 
-    private static long lost(List<Participant> subscribers) {
-        long lost = 0;
-        for (Participant p : subscribers) {
-            Endpoint e = p.endpoint();
-            // read on another thread: a racy but monotonic view is enough for a count over seconds
-            for (Endpoint.Stream s : List.copyOf(e.streams().values())) {
-                lost += s.lost;
+    /** Subscribers' streams summed: gaps, recovered, duplicates, too late (each monotonic). */
+    private static long[] streamCounts(List<Participant> subscribers) {
+        long[] c = new long[4];
+        for (Participant p : List.copyOf(subscribers)) {
+            // read on another thread: each counter has one writer, so a racy view is still monotonic
+            for (Endpoint.Stream s : List.copyOf(p.endpoint().streams().values())) {
+                c[0] += s.gaps;
+                c[1] += s.recovered;
+                c[2] += s.duplicates;
+                c[3] += s.tooLate;
             }
         }
-        return lost;
+        return c;
     }
 
     private static void joinStats(ObjectNode out, List<Participant> subscribers, long start, long ready) {
@@ -335,9 +339,13 @@ public final class LoadGen {
         double serverCpu;
         long serverRssKb;
         long udpRcvbufErrors;
+        long[] streams;
+        java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
 
-        static Sample take(Stats stats, long serverPid) throws IOException {
+        static Sample take(Stats stats, long serverPid, List<Participant> subscribers) throws IOException {
             Sample s = new Sample();
+            s.streams = streamCounts(subscribers);
+            stats.counters().forEach((name, counter) -> s.counters.put(name, counter.sum()));
             s.packets = stats.packets.sum();
             s.bytes = stats.bytes.sum();
             s.frames = stats.frames.sum();
@@ -356,15 +364,22 @@ public final class LoadGen {
             return s;
         }
 
-        void report(ObjectNode out, Sample before, long lost) {
+        void report(ObjectNode out, Sample before) {
             double seconds = (at - before.at) / 1e9;
             double mbps = (bytes - before.bytes) * 8 / seconds / 1e6;
             long packets = this.packets - before.packets;
+            long gaps = streams[0] - before.streams[0];
+            long recovered = streams[1] - before.streams[1];
+            // gaps opened in the window less the gaps recovered in it: a gap opened just before the window and
+            // recovered in it (or opened at its end and recovered after) shifts this by one NACK round trip's worth
+            long lost = Math.max(0, gaps - recovered);
             out.put("seconds", round(seconds));
             out.put("received_mbps", round(mbps));
             out.put("received_pps", Math.round(packets / seconds));
             out.put("sent_mbps", round((sentBytes - before.sentBytes) * 8 / seconds / 1e6));
             out.put("frames_per_s", round((frames - before.frames) / seconds));
+            out.put("gaps", gaps);
+            out.put("recovered", recovered);
             out.put("lost", lost);
             out.put("loss_pct", packets + lost == 0 ? 0 : round3(100.0 * lost / (packets + lost)));
             long sent = sentPackets - before.sentPackets;
@@ -372,6 +387,9 @@ public final class LoadGen {
             out.put("tool_cores", round3((toolCpu - before.toolCpu) / seconds));
             // machine-wide: datagrams the kernel dropped because a socket's receive buffer was full (any socket)
             out.put("udp_rcvbuf_errors", udpRcvbufErrors - before.udpRcvbufErrors);
+            ObjectNode window = out.putObject("window");
+            counters.forEach((name, value) -> window.put(name, value - before.counters.get(name)));
+            window.put("duplicates", streams[2] - before.streams[2]).put("too_late", streams[3] - before.streams[3]);
             if (serverCpu > 0) {
                 double cores = (serverCpu - before.serverCpu) / seconds;
                 out.put("server_cores", round3(cores));

@@ -126,9 +126,6 @@ final class Srtp implements AutoCloseable {
         }
     }
 
-    /** {@link #unprotectRtp}: a duplicate, or a packet too far behind the newest one received. */
-    static final int REPLAYED = -2;
-
     private static final LoggerImpl LOG = new LoggerImpl(Srtp.class.getName());
     /** Contexts per direction at most: a server sends a handful of SSRCs to one subscriber. */
     private static final int MAX_SSRCS = 64;
@@ -152,10 +149,14 @@ final class Srtp implements AutoCloseable {
         byte[] clientSalt = Arrays.copyOfRange(m, 2 * k, 2 * k + s);
         byte[] serverSalt = Arrays.copyOfRange(m, 2 * k + s, 2 * k + 2 * s);
         SrtpPolicy policy = profile.policy();
+        // jitsi-srtp refuses an SRTP packet more than 64 behind the newest as a replay: a server's plain (non-RTX)
+        // retransmission often is, so the tool tells duplicates from recoveries itself (Endpoint.Stream, 2048 packets)
+        SrtpPolicy rtpIn = profile.policy();
+        rtpIn.setReceiveReplayEnabled(false);
         encrypt = new SrtpContextFactory(true, keys.server ? serverKey : clientKey,
                 keys.server ? serverSalt : clientSalt, policy, policy, LOG);
         decrypt = new SrtpContextFactory(false, keys.server ? clientKey : serverKey,
-                keys.server ? clientSalt : serverSalt, policy, policy, LOG);
+                keys.server ? clientSalt : serverSalt, rtpIn, policy, LOG);
     }
 
     /** Encrypts RTP in place (the array needs {@link Profile#tagLength} spare bytes); the new length or -1. */
@@ -174,8 +175,8 @@ final class Srtp implements AutoCloseable {
     }
 
     /**
-     * Authenticates and decrypts SRTP in place; the RTP length, {@link #REPLAYED} for a packet seen before or older
-     * than jitsi-srtp's 64-packet replay window, or -1 (forged, or not under these keys).
+     * Authenticates and decrypts SRTP in place; the RTP length, or -1 (forged, or not under these keys). Replays are
+     * not refused here: the caller counts duplicates per stream.
      */
     int unprotectRtp(byte[] buf, int off, int len) {
         try {
@@ -189,11 +190,7 @@ final class Srtp implements AutoCloseable {
                 rtpIn.put(ssrc, ctx);
             }
             view.set(buf, off, len);
-            SrtpErrorStatus status = ctx.reverseTransformPacket(view, false);
-            if (status == SrtpErrorStatus.OK) {
-                return view.getLength();
-            }
-            return status == SrtpErrorStatus.REPLAY_OLD || status == SrtpErrorStatus.REPLAY_FAIL ? REPLAYED : -1;
+            return ctx.reverseTransformPacket(view, false) == SrtpErrorStatus.OK ? view.getLength() : -1;
         } catch (GeneralSecurityException | RuntimeException e) {
             return -1;
         }

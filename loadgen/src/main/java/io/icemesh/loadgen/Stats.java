@@ -17,13 +17,13 @@ final class Stats {
     final LongAdder rtcpIn = new LongAdder();
     final LongAdder rtcpOut = new LongAdder();
     final LongAdder authFailures = new LongAdder();
-    /** SRTP packets refused as replays: duplicates, or behind jitsi-srtp's 64-packet window. */
-    final LongAdder late = new LongAdder();
     /** RTX packets received (RFC 4588). */
     final LongAdder repairs = new LongAdder();
     final LongAdder early = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final LongAdder sendDropped = new LongAdder();
+    /** Publishers' NACKed packets not resent because they had been resent within the publisher's throttle. */
+    final LongAdder nackThrottled = new LongAdder();
     /** Nanoseconds from an endpoint's creation to its first whole frame after a keyframe. */
     final ConcurrentLinkedQueue<Long> firstFrameNanos = new ConcurrentLinkedQueue<>();
 
@@ -39,6 +39,22 @@ final class Stats {
     final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BUCKETS);
     /** Packets whose PictureID and place in the frame matched no recent send of their publisher. */
     final LongAdder latencyUnmatched = new LongAdder();
+
+    /** The event counters by their name in the tool's JSON, in a fixed order. */
+    java.util.Map<String, LongAdder> counters() {
+        java.util.Map<String, LongAdder> m = new java.util.LinkedHashMap<>();
+        m.put("auth_failures", authFailures);
+        m.put("repairs_received", repairs);
+        m.put("early", early);
+        m.put("dropped", dropped);
+        m.put("send_dropped", sendDropped);
+        m.put("retransmitted", retransmitted);
+        m.put("nack_throttled", nackThrottled);
+        m.put("keyframe_requests", keyframeRequests);
+        m.put("rtcp_in", rtcpIn);
+        m.put("rtcp_out", rtcpOut);
+        return m;
+    }
 
     void latency(long nanos) {
         latencyBuckets.incrementAndGet(bucket(nanos));
