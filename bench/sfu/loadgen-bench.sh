@@ -11,7 +11,9 @@
 # lo_not_loopback.so preloaded), makes the two clips once with libvpx (vp8clip.py), then runs every load against both
 # servers, alternating which goes first, and prints a table. Raw JSON lines go to $LOADGEN_BENCH_OUT (default
 # bench/sfu/results-loadgen-<UTC time>.jsonl). Env: LOADGEN_BENCH_DURATION (15 s), LOADGEN_BENCH_WARMUP (35 s),
-# LOADGEN_BENCH_REPEAT (1), LOADGEN_BENCH_REACTORS (1), LOADGEN_BENCH_PAUSE (10 s of rest before each run).
+# LOADGEN_BENCH_REPEAT (1), LOADGEN_BENCH_REACTORS (1), LOADGEN_BENCH_PAUSE (10 s of rest before each run),
+# LOADGEN_BENCH_SERVERS ("janus icemesh"; one of them alone for loads the other cannot hold, such as a sweep past
+# Janus's limit).
 # Needs: JDK 17, janus and gcc, /usr/bin/python3 with python3-av (Debian). Run on a quiet machine: the script waits
 # for the load average to fall below 1 before it starts, and writes the load average before each run.
 set -euo pipefail
@@ -28,6 +30,8 @@ WARMUP=${LOADGEN_BENCH_WARMUP:-35}
 REPEAT=${LOADGEN_BENCH_REPEAT:-1}
 REACTORS=${LOADGEN_BENCH_REACTORS:-1}
 PAUSE=${LOADGEN_BENCH_PAUSE:-10}
+read -r -a SERVERS <<< "${LOADGEN_BENCH_SERVERS:-janus icemesh}"
+for server in "${SERVERS[@]}"; do [[ $server == janus || $server == icemesh ]] || { echo "bad server $server" >&2; exit 2; }; done
 OUT=${LOADGEN_BENCH_OUT:-$HERE/results-loadgen-$(date -u +%Y-%m-%dT%H%M).jsonl}
 CLIPS=${LOADGEN_BENCH_CLIPS:-${TMPDIR:-/tmp}/icemesh-loadgen-clips}
 
@@ -112,7 +116,7 @@ say "waiting for the load average to fall below $MAX_LOAD ($(load1))"
 for _ in $(seq 120); do awk -v max="$MAX_LOAD" '{exit !($1 < max)}' /proc/loadavg && break; sleep 5; done
 
 # Unrecorded warm-up of both servers (media-service's JIT compiles its forwarding path meanwhile).
-for server in janus icemesh; do
+for server in "${SERVERS[@]}"; do
     say "warm-up: $server, 1x20@720"
     run_tool "$server" 1 20 720 2 10 > /dev/null || run_tool "$server" 1 20 720 2 10 > /dev/null \
         || die "$server warm-up failed twice"
@@ -124,8 +128,8 @@ for ((r = 0; r < REPEAT; r++)); do
         spec=${load%@*} clip=720
         [[ $load == *@* ]] && clip=${load#*@}
         rooms=${spec%x*} subs=${spec#*x}
-        order=(janus icemesh)
-        ((r % 2)) && order=(icemesh janus)
+        order=("${SERVERS[@]}")
+        ((r % 2 && ${#SERVERS[@]} == 2)) && order=("${SERVERS[1]}" "${SERVERS[0]}")
         for server in "${order[@]}"; do
             sleep "$PAUSE"
             media_idle
