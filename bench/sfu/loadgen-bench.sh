@@ -13,7 +13,8 @@
 # bench/sfu/results-loadgen-<UTC time>.jsonl). Env: LOADGEN_BENCH_DURATION (15 s), LOADGEN_BENCH_WARMUP (35 s),
 # LOADGEN_BENCH_REPEAT (1), LOADGEN_BENCH_REACTORS (1), LOADGEN_BENCH_PAUSE (10 s of rest before each run),
 # LOADGEN_BENCH_SERVERS ("janus icemesh"; one of them alone for loads the other cannot hold, such as a sweep past
-# Janus's limit).
+# Janus's limit), LOADGEN_BENCH_SERVER_WARMUP (10 s of 1x20 at 720p per server before the first recorded run; the
+# JVM's compilers are still at work for minutes after a start, which weighs at the lightest loads).
 # Needs: JDK 17, janus and gcc, /usr/bin/python3 with python3-av (Debian). Run on a quiet machine: the script waits
 # for the load average to fall below 1 before it starts, and writes the load average before each run.
 set -euo pipefail
@@ -30,6 +31,7 @@ WARMUP=${LOADGEN_BENCH_WARMUP:-35}
 REPEAT=${LOADGEN_BENCH_REPEAT:-1}
 REACTORS=${LOADGEN_BENCH_REACTORS:-1}
 PAUSE=${LOADGEN_BENCH_PAUSE:-10}
+SERVER_WARMUP=${LOADGEN_BENCH_SERVER_WARMUP:-10}
 read -r -a SERVERS <<< "${LOADGEN_BENCH_SERVERS:-janus icemesh}"
 for server in "${SERVERS[@]}"; do [[ $server == janus || $server == icemesh ]] || { echo "bad server $server" >&2; exit 2; }; done
 OUT=${LOADGEN_BENCH_OUT:-$HERE/results-loadgen-$(date -u +%Y-%m-%dT%H%M).jsonl}
@@ -117,8 +119,9 @@ for _ in $(seq 120); do awk -v max="$MAX_LOAD" '{exit !($1 < max)}' /proc/loadav
 
 # Unrecorded warm-up of both servers (media-service's JIT compiles its forwarding path meanwhile).
 for server in "${SERVERS[@]}"; do
-    say "warm-up: $server, 1x20@720"
-    run_tool "$server" 1 20 720 2 10 > /dev/null || run_tool "$server" 1 20 720 2 10 > /dev/null \
+    say "warm-up: $server, 1x20@720 for $SERVER_WARMUP s"
+    run_tool "$server" 1 20 720 2 "$SERVER_WARMUP" > /dev/null \
+        || run_tool "$server" 1 20 720 2 "$SERVER_WARMUP" > /dev/null \
         || die "$server warm-up failed twice"
 done
 
