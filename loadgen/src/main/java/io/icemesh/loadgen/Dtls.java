@@ -152,9 +152,9 @@ final class Dtls implements DatagramTransport {
      * was lost: bctls resends our final flight when it reads that, RFC 6347 section 4.2.4) until the client is known
      * to have finished ({@link #peerFinished}), the transport closes, or {@code millis} pass. Blocks the caller. A
      * client needs nothing of the kind: its last flight is answered by the server's, and bctls retransmits it until
-     * that comes.
+     * that comes. Throws when the connection failed in that time (not when this transport was closed).
      */
-    void answerRetransmissions(long millis) {
+    void answerRetransmissions(long millis) throws IOException {
         DTLSTransport t = serverTransport;
         if (t == null) {
             return;
@@ -166,13 +166,17 @@ final class Dtls implements DatagramTransport {
                 t.receive(buf, 0, buf.length, 100); // application data: none is expected, the records are dropped
             }
         } catch (IOException e) {
-            // closed, or an alert from the peer: nothing left to answer
+            if (!closed) {
+                throw e; // bctls failed the connection (and alerted the peer): the endpoint's media stops too
+            }
         }
     }
 
     /** The peer has sent media under the keys: it finished its handshake, no retransmission will come. */
     void peerFinished() {
-        peerFinished = true;
+        if (!peerFinished) { // a volatile read per packet, a write once
+            peerFinished = true;
+        }
     }
 
     @Override

@@ -72,8 +72,15 @@ final class Endpoint {
         static final int RECOVERED = -1;
         /** {@link #arrive}: a duplicate, or a packet too late to tell. */
         static final int NOT_MEDIA = -2;
-        /** Jumps of this many sequence numbers or more restart the window instead of counting as gaps. */
-        static final int JUMP = 512;
+        /** {@link #arrive}: the sequence restarted (a jump), no gap counted. */
+        static final int RESTARTED = -3;
+        /**
+         * Jumps of this many sequence numbers or more restart the window instead of counting as gaps (RFC 3550
+         * appendix A.1's MAX_DROPOUT): a sender that restarted, not thousands of packets lost.
+         */
+        static final int JUMP = 3000;
+        /** A packet {@link #JUMP} or more behind, which restarts the stream if the next one follows it, or -1. */
+        private int behindCandidate = -1;
 
         /** The stream's first packet. */
         void first(int seq) {
@@ -91,19 +98,38 @@ final class Endpoint {
         int arrive(int seq) {
             int ext = extend(highest, seq);
             int delta = ext - highest;
+            if (delta <= -JUMP) {
+                // Far behind the window: a sender that restarted lower, once two such packets come in order (RFC
+                // 3550 appendix A.1's probation); until then, too late to tell. (No repair comes this late.)
+                boolean follows = behindCandidate >= 0 && seq == ((behindCandidate + 1) & 0xFFFF);
+                behindCandidate = seq;
+                if (!follows) {
+                    tooLate++;
+                    return NOT_MEDIA;
+                }
+                behindCandidate = -1;
+                restart(ext);
+                return RESTARTED;
+            }
+            behindCandidate = -1;
             if (delta <= 0) {
                 return arrivedLate(ext) ? RECOVERED : NOT_MEDIA;
             }
-            int skipped = 0;
-            if (delta < JUMP) {
-                skipped = delta - 1;
-                gaps += skipped;
-            } else {
-                floor = ext; // a jump (a new sender behind the SSRC): not a gap of hundreds of packets
+            if (delta >= JUMP) {
+                restart(ext);
+                return RESTARTED;
             }
+            int skipped = delta - 1;
+            gaps += skipped;
             highest = ext;
             seen[ext & (WINDOW - 1)] = ext;
             return skipped;
+        }
+
+        private void restart(int ext) {
+            highest = ext;
+            floor = ext;
+            seen[ext & (WINDOW - 1)] = ext;
         }
 
         /**
@@ -135,6 +161,8 @@ final class Endpoint {
     private static final long REPORT_NANOS = 1_000_000_000L;
     private static final long PLI_NANOS = 500_000_000L;
     private static final int HISTORY = 1024;
+    /** A gap is NACKed for its newest this many packets at most (a publisher keeps about a thousand). */
+    private static final int MAX_NACKED = 256;
     /** How long a DTLS server's thread answers a client's retransmitted last flight (as media-service's does). */
     private static final long DTLS_LINGER_MILLIS = 15_000;
     /** A publisher resends one packet at most once in this interval, however many NACKs ask for it. */
@@ -520,6 +548,8 @@ final class Endpoint {
         }
         Stream s = streams.get(ssrc);
         int seq = Rtp.sequence(b, 0);
+        stats.bytes.add(wire); // every authenticated packet is traffic the server sent, duplicates included
+        boolean inOrder = true;
         if (s == null) {
             s = new Stream(ssrc);
             s.first(seq);
@@ -529,33 +559,43 @@ final class Endpoint {
                 firstMediaAt = now;
             }
         } else {
-            int previous = s.highest;
             int skipped = s.arrive(seq);
             if (skipped != 0) {
-                s.indexInFrame = -1;
+                s.indexInFrame = -1; // a gap, a late packet or a restart: the place in the frame is lost
             }
             if (skipped == Stream.NOT_MEDIA) {
+                s.bytes += wire;
                 return; // a duplicate, or too late to tell: counted as such, not as media received
             }
-            if (skipped == Stream.RECOVERED) {
-                s.packets++;
-                s.bytes += wire;
-                stats.packets.increment();
-                stats.bytes.add(wire);
-                return; // a recovered original: delivered media, but its place in its frame and its timing are gone
-            }
+            inOrder = skipped != Stream.RECOVERED;
             if (skipped > 0) {
                 s.nacked += skipped;
-                sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, previous + 1, skipped));
+                int count = Math.min(skipped, MAX_NACKED);
+                sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, s.highest - count, count));
             }
         }
+        int p = Rtp.payloadOffset(b, 0, n);
+        delivered(s, b, p, n, Rtp.marker(b, 0), inOrder, wire, now);
+        if (s.firstKeyframeAt == 0 && s.lastPliAt == 0) {
+            // joined mid-stream: ask for a keyframe at once, as a browser does when it cannot decode
+            s.lastPliAt = now;
+            sendRtcp(Rtp.pli(scratch, 0, ownSsrc, ssrc));
+        }
+    }
+
+    /**
+     * A media packet delivered (in order, or a recovery by a late original or an RTX repair) whose VP8 payload is at
+     * {@code b[p..n)}: counts it, its keyframe start and, at its marker, a whole frame. Only a packet in order gives
+     * a latency sample: a recovery's timing is its repair's.
+     */
+    private void delivered(Stream s, byte[] b, int p, int n, boolean marker, boolean inOrder, int wire, long now) {
         s.packets++;
         s.bytes += wire;
         stats.packets.increment();
-        stats.bytes.add(wire);
-        int p = Rtp.payloadOffset(b, 0, n);
         if (p > 0 && p < n) {
-            latency(s, b, p, n);
+            if (inOrder) {
+                latency(s, b, p, n);
+            }
             int vp8 = Vp8.headerOffset(b, p, n - p);
             if (vp8 >= 0 && Vp8.isKeyframeStart(b, p, vp8, n)) {
                 s.keyframes++;
@@ -564,12 +604,7 @@ final class Endpoint {
                 }
             }
         }
-        if (s.firstKeyframeAt == 0 && s.lastPliAt == 0) {
-            // joined mid-stream: ask for a keyframe at once, as a browser does when it cannot decode
-            s.lastPliAt = now;
-            sendRtcp(Rtp.pli(scratch, 0, ownSsrc, ssrc));
-        }
-        if (Rtp.marker(b, 0)) {
+        if (marker) {
             s.frames++;
             stats.frames.increment();
             if (s.firstFrameAt == 0 && s.firstKeyframeAt != 0) {
@@ -619,8 +654,8 @@ final class Endpoint {
         int ext = extend(s.highest, osn);
         // a repair of a packet the stream has not reached yet is not a recovery (and cannot happen in order)
         if (ext <= s.highest && s.arrivedLate(ext)) {
-            s.packets++;
-            stats.packets.increment(); // a media packet delivered, by repair (its bytes are counted above)
+            // the original payload follows the original sequence number; its bytes are counted above
+            delivered(s, b, p + 2, n, Rtp.marker(b, 0), false, 0, System.nanoTime());
         }
     }
 

@@ -24,19 +24,19 @@ class StreamTest {
     }
 
     @Test
-    void aRepairFarBehindTheNewestStillCountsAndOneBeyondTheWindowIsTooLate() {
+    void aRepairCountsUpToTheWindowsEdgeAndNotBeyond() {
         s.first(0);
-        assertEquals(1, s.arrive(2));
-        for (int seq = 3; seq < 1500; seq++) {
+        assertEquals(2, s.arrive(3), "1 and 2 skipped");
+        for (int seq = 4; seq <= Endpoint.WINDOW + 1; seq++) {
             assertEquals(0, s.arrive(seq));
         }
-        assertEquals(Endpoint.Stream.RECOVERED, s.arrive(1), "1,498 behind, inside the window");
-        for (int seq = 1500; seq < Endpoint.WINDOW + 10; seq++) {
-            s.arrive(seq);
-        }
-        assertEquals(Endpoint.Stream.NOT_MEDIA, s.arrive(5), "beyond the window: cannot tell");
+        // the newest is WINDOW + 1: 2 is WINDOW - 1 behind (inside), 1 is WINDOW behind (outside)
+        assertEquals(Endpoint.Stream.RECOVERED, s.arrive(2), "at the window's last slot");
+        assertEquals(Endpoint.Stream.NOT_MEDIA, s.arrive(1), "one further: cannot tell");
         assertEquals(1, s.tooLate);
-        assertEquals(1, s.gaps);
+        assertEquals(Endpoint.Stream.NOT_MEDIA, s.arrive(Endpoint.WINDOW + 1), "the newest's slot is still its own");
+        assertEquals(1, s.duplicates);
+        assertEquals(2, s.gaps);
         assertEquals(1, s.recovered);
     }
 
@@ -45,9 +45,24 @@ class StreamTest {
         s.first(65534);
         assertEquals(1, s.arrive(0), "65535 skipped across the wrap");
         assertEquals(Endpoint.Stream.RECOVERED, s.arrive(65535));
-        assertEquals(0, s.arrive(20_000), "a jump of thousands is a new sender, not a gap");
+        assertEquals(2000, s.arrive(2001), "a burst of 2,000 lost packets is 2,000 gaps");
+        assertEquals(Endpoint.Stream.RESTARTED, s.arrive(20_000), "a jump of 18,000 is a new sender, not a gap");
         assertEquals(Endpoint.Stream.NOT_MEDIA, s.arrive(10), "behind the jump: not a recovery");
-        assertEquals(1, s.gaps);
+        assertEquals(2001, s.gaps);
         assertEquals(1, s.recovered);
+    }
+
+    @Test
+    void aSenderThatRestartsFarBelowIsFollowedOnceTwoOfItsPacketsComeInOrder() {
+        // 30,000 behind (sequence numbers more than 32,768 behind read as ahead, across the wrap)
+        s.first(30_000);
+        assertEquals(0, s.arrive(30_001));
+        assertEquals(Endpoint.Stream.NOT_MEDIA, s.arrive(5), "one packet far behind: too late to tell");
+        assertEquals(Endpoint.Stream.RESTARTED, s.arrive(6), "the next in order: the sender restarted");
+        assertEquals(0, s.arrive(7));
+        assertEquals(1, s.arrive(9), "gaps count again from the new start");
+        assertEquals(Endpoint.Stream.RECOVERED, s.arrive(8));
+        assertEquals(1, s.gaps);
+        assertEquals(1, s.tooLate);
     }
 }
