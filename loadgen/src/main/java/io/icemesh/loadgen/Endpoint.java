@@ -49,8 +49,6 @@ final class Endpoint {
         volatile long duplicates;
         /** Late packets too far behind the newest to tell a recovery from a duplicate ({@link #WINDOW}). */
         volatile long tooLate;
-        long nacked;
-        int baseSequence;
         int highest; // extended
         /** Extended sequence numbers below this are not tracked (a jump restarted the window). */
         int floor;
@@ -84,7 +82,6 @@ final class Endpoint {
 
         /** The stream's first packet. */
         void first(int seq) {
-            baseSequence = seq;
             highest = seq;
             floor = seq;
             seen[seq & (WINDOW - 1)] = seq;
@@ -543,7 +540,7 @@ final class Endpoint {
         dtls.peerFinished();
         int ssrc = Rtp.ssrc(b, 0);
         if (remoteRtx.contains(Rtp.payloadType(b, 0))) {
-            repaired(b, n, ssrc, wire);
+            repaired(b, n, ssrc, wire, now);
             return;
         }
         Stream s = streams.get(ssrc);
@@ -569,7 +566,6 @@ final class Endpoint {
             }
             inOrder = skipped != Stream.RECOVERED;
             if (skipped > 0) {
-                s.nacked += skipped;
                 int count = Math.min(skipped, MAX_NACKED);
                 sendRtcp(Rtp.nack(scratch, 0, ownSsrc, ssrc, s.highest - count, count));
             }
@@ -641,7 +637,7 @@ final class Endpoint {
     }
 
     /** An RTX packet (RFC 4588 section 4): its payload starts with the sequence number it repairs. */
-    private void repaired(byte[] b, int n, int rtx, int wire) {
+    private void repaired(byte[] b, int n, int rtx, int wire, long now) {
         stats.repairs.increment();
         stats.bytes.add(wire);
         int p = Rtp.payloadOffset(b, 0, n);
@@ -655,7 +651,7 @@ final class Endpoint {
         // a repair of a packet the stream has not reached yet is not a recovery (and cannot happen in order)
         if (ext <= s.highest && s.arrivedLate(ext)) {
             // the original payload follows the original sequence number; its bytes are counted above
-            delivered(s, b, p + 2, n, Rtp.marker(b, 0), false, 0, System.nanoTime());
+            delivered(s, b, p + 2, n, Rtp.marker(b, 0), false, 0, now);
         }
     }
 

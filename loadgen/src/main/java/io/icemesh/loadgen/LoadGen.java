@@ -200,9 +200,7 @@ public final class LoadGen {
             // the whole run's totals, set-up included (the window's own are in "window")
             ObjectNode totals = out.putObject("run");
             stats.counters().forEach((name, counter) -> totals.put(name, counter.sum()));
-            long[] streams = streamCounts(subscribers);
-            totals.put("gaps", streams[0]).put("recovered", streams[1]).put("duplicates", streams[2])
-                    .put("too_late", streams[3]);
+            StreamCounts.of(subscribers).put(totals);
             out.put("auth_failures", stats.authFailures.sum());
             for (Participant p : all) {
                 try {
@@ -265,19 +263,33 @@ public final class LoadGen {
         return subscribers.isEmpty() ? 0 : min;
     }
 
-    /** Subscribers' streams summed: gaps, recovered, duplicates, too late (each monotonic). */
-    private static long[] streamCounts(List<Participant> subscribers) {
-        long[] c = new long[4];
-        for (Participant p : List.copyOf(subscribers)) {
-            // read on another thread: each counter has one writer, so a racy view is still monotonic
-            for (Endpoint.Stream s : List.copyOf(p.endpoint().streams().values())) {
-                c[0] += s.gaps;
-                c[1] += s.recovered;
-                c[2] += s.duplicates;
-                c[3] += s.tooLate;
+    /** Subscribers' stream counters summed (each monotonic), or their growth between two such sums. */
+    private record StreamCounts(long gaps, long recovered, long duplicates, long tooLate) {
+        static StreamCounts of(List<Participant> subscribers) {
+            long gaps = 0;
+            long recovered = 0;
+            long duplicates = 0;
+            long tooLate = 0;
+            for (Participant p : List.copyOf(subscribers)) {
+                // read on another thread: each counter has one writer, so a racy view is still monotonic
+                for (Endpoint.Stream s : List.copyOf(p.endpoint().streams().values())) {
+                    gaps += s.gaps;
+                    recovered += s.recovered;
+                    duplicates += s.duplicates;
+                    tooLate += s.tooLate;
+                }
             }
+            return new StreamCounts(gaps, recovered, duplicates, tooLate);
         }
-        return c;
+
+        StreamCounts minus(StreamCounts before) {
+            return new StreamCounts(gaps - before.gaps, recovered - before.recovered,
+                    duplicates - before.duplicates, tooLate - before.tooLate);
+        }
+
+        void put(ObjectNode out) {
+            out.put("gaps", gaps).put("recovered", recovered).put("duplicates", duplicates).put("too_late", tooLate);
+        }
     }
 
     private static void joinStats(ObjectNode out, List<Participant> subscribers, long start, long ready) {
@@ -339,12 +351,12 @@ public final class LoadGen {
         double serverCpu;
         long serverRssKb;
         long udpRcvbufErrors;
-        long[] streams;
+        StreamCounts streams;
         java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
 
         static Sample take(Stats stats, long serverPid, List<Participant> subscribers) throws IOException {
             Sample s = new Sample();
-            s.streams = streamCounts(subscribers);
+            s.streams = StreamCounts.of(subscribers);
             stats.counters().forEach((name, counter) -> s.counters.put(name, counter.sum()));
             s.packets = stats.packets.sum();
             s.bytes = stats.bytes.sum();
@@ -368,18 +380,17 @@ public final class LoadGen {
             double seconds = (at - before.at) / 1e9;
             double mbps = (bytes - before.bytes) * 8 / seconds / 1e6;
             long packets = this.packets - before.packets;
-            long gaps = streams[0] - before.streams[0];
-            long recovered = streams[1] - before.streams[1];
+            StreamCounts window = streams.minus(before.streams);
             // gaps opened in the window less the gaps recovered in it: a gap opened just before the window and
             // recovered in it (or opened at its end and recovered after) shifts this by one NACK round trip's worth
-            long lost = Math.max(0, gaps - recovered);
+            long lost = Math.max(0, window.gaps() - window.recovered());
             out.put("seconds", round(seconds));
             out.put("received_mbps", round(mbps));
             out.put("received_pps", Math.round(packets / seconds));
             out.put("sent_mbps", round((sentBytes - before.sentBytes) * 8 / seconds / 1e6));
             out.put("frames_per_s", round((frames - before.frames) / seconds));
-            out.put("gaps", gaps);
-            out.put("recovered", recovered);
+            out.put("gaps", window.gaps());
+            out.put("recovered", window.recovered());
             out.put("lost", lost);
             out.put("loss_pct", packets + lost == 0 ? 0 : round3(100.0 * lost / (packets + lost)));
             long sent = sentPackets - before.sentPackets;
@@ -387,9 +398,9 @@ public final class LoadGen {
             out.put("tool_cores", round3((toolCpu - before.toolCpu) / seconds));
             // machine-wide: datagrams the kernel dropped because a socket's receive buffer was full (any socket)
             out.put("udp_rcvbuf_errors", udpRcvbufErrors - before.udpRcvbufErrors);
-            ObjectNode window = out.putObject("window");
-            counters.forEach((name, value) -> window.put(name, value - before.counters.get(name)));
-            window.put("duplicates", streams[2] - before.streams[2]).put("too_late", streams[3] - before.streams[3]);
+            ObjectNode counted = out.putObject("window");
+            counters.forEach((name, value) -> counted.put(name, value - before.counters.get(name)));
+            counted.put("duplicates", window.duplicates()).put("too_late", window.tooLate());
             if (serverCpu > 0) {
                 double cores = (serverCpu - before.serverCpu) / seconds;
                 out.put("server_cores", round3(cores));
