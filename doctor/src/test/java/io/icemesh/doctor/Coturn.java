@@ -3,12 +3,11 @@ package io.icemesh.doctor;
 import static org.awaitility.Awaitility.await;
 
 import io.icemesh.testkit.ExternalProcess;
+import io.icemesh.testkit.FreePorts;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
@@ -39,8 +38,9 @@ final class Coturn implements AutoCloseable {
 
     /** Starts coturn with {@code secret}; TLS too when {@code certAndKey} is given ({cert.pem, key.pem}). */
     static Coturn start(Path dir, String secret, Path[] certAndKey, int relayMin) throws IOException {
-        int port = freePort();
-        int tls = certAndKey == null ? 0 : freePort();
+        int[] ports = FreePorts.tcpAndUdp(2);
+        int port = ports[0];
+        int tls = certAndKey == null ? 0 : ports[1];
         Path log = dir.resolve("turnserver-" + port + ".log");
         List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("turnserver", "coturn").toString(), "-n",
                 "--listening-ip=127.0.0.1", "--listening-port=" + port, "--relay-ip=127.0.0.1",
@@ -94,20 +94,6 @@ final class Coturn implements AutoCloseable {
             throw new AssertionError("openssl failed: " + out);
         }
         return new Path[] {cert, key};
-    }
-
-    static int freePort() throws IOException {
-        while (true) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            try (DatagramSocket u = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
-                return port;
-            } catch (IOException taken) {
-                // the UDP port is in use: try another
-            }
-        }
     }
 
     private static boolean answersBinding(int port) {

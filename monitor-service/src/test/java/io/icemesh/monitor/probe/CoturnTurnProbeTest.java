@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.events.v1.ServerHealth;
 import io.icemesh.testkit.ExternalProcess;
+import io.icemesh.testkit.FreePorts;
 import io.icemesh.monitor.MonitorTestEnvironment;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,8 +30,10 @@ import org.junit.jupiter.api.Test;
 class CoturnTurnProbeTest {
 
     static final String SECRET = "probe-test-secret";
-    static final int GOOD_PORT = freeUdpPortQuietly();
-    static final int WRONG_PORT = freeUdpPortQuietly();
+    /** Free for UDP and TCP (coturn listens on both) and outside the ephemeral range: see {@link FreePorts}. */
+    static final int[] PORTS = FreePorts.tcpAndUdp(2);
+    static final int GOOD_PORT = PORTS[0];
+    static final int WRONG_PORT = PORTS[1];
     static final String GOOD = "turn:127.0.0.1:" + GOOD_PORT + "?transport=udp";
     static final String WRONG = "turn:127.0.0.1:" + WRONG_PORT + "?transport=udp";
 
@@ -72,13 +75,5 @@ class CoturnTurnProbeTest {
                 "--no-dtls", "--no-cli", "--no-software-attribute", "--log-file=stdout", "--simple-log",
                 "--min-port=41000", "--max-port=41999", "--pidfile=" + dir.resolve("turnserver-" + port + ".pid"),
                 "--userdb=" + dir.resolve("turndb-" + port + ".sqlite")));
-    }
-
-    private static int freeUdpPortQuietly() {
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (java.net.SocketException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
