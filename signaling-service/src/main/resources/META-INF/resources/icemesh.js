@@ -84,14 +84,17 @@ class PeerLink extends EventTarget {
     this.client = client;
     this.peerId = peerId;
     this.polite = polite;
-    // P2P, made at peer-joined for a newcomer (which offers to every peer already there): with a candidate pool, so
-    // that the browser gathers, TURN allocations included, before the offer comes, and the answer and its candidates
-    // go out sooner. This side never offers first: an offer of its own could collide with the newcomer's, which an
-    // aiortc newcomer cannot roll back (docs/signaling-protocol.md).
+    // P2P, made at peer-joined for a newcomer (which offers to every peer already there), so that the newcomer's
+    // offer finds it ready and the answer goes out sooner. No candidate pool: Chromium throws an answering
+    // connection's pooled candidates away when the answer is applied and gathers again, so a pool only cost one TURN
+    // allocation more per newcomer (bench/answerer-pool/run.sh). This side never offers first: an offer of its own
+    // could collide with the newcomer's, which an aiortc newcomer cannot roll back (docs/signaling-protocol.md).
     this.awaitsOffer = awaitsOffer;
     this.makingOffer = false;
     this.ignoreOffer = false;
-    this.t0 = performance.now();
+    /** When this connection was made (performance.now() ms); t0, the timeline's origin, may move to the offer. */
+    this.createdAt = performance.now();
+    this.t0 = this.createdAt;
     this.timeline = { peerId, gatheringMs: null, connectedMs: null, firstFrameMs: null, localType: null,
       remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], relays: [], restarts: 0,
       framesDecoded: 0 };
@@ -102,7 +105,6 @@ class PeerLink extends EventTarget {
       iceServers: udp || client.iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
       bundlePolicy: 'max-bundle',
-      ...(awaitsOffer ? { iceCandidatePoolSize: 1 } : {}),
     });
     this.remoteStream = new MediaStream();
     const stream = client.localStream;
