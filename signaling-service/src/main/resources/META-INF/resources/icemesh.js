@@ -106,6 +106,7 @@ class PeerLink extends EventTarget {
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
       bundlePolicy: 'max-bundle',
     });
+    client.mark('link-made');
     this.remoteStream = new MediaStream();
     const stream = client.localStream;
     for (const track of stream ? stream.getTracks() : []) {
@@ -142,6 +143,7 @@ class PeerLink extends EventTarget {
   wire() {
     const pc = this.pc;
     pc.onnegotiationneeded = async () => {
+      this.client.mark('negotiation-needed');
       // Towards the SFU the client offers once; afterwards only the SFU offers (an ICE restart is asked for).
       if (this.peerId === SFU && this.offered) return;
       // Made for a newcomer, which offers: answering its offer settles what this side would have offered.
@@ -150,6 +152,7 @@ class PeerLink extends EventTarget {
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
+        this.client.mark('offer-applied');
         this.client.send({ type: 'offer', to: this.peerId, sdp: pc.localDescription.sdp });
         this.client.mark('offer-sent');
       } catch (e) {

@@ -39,7 +39,8 @@ public final class TimeToMediaBench {
     static final int AIORTC_WARM_UP_CALLS = 5;
 
     /** The newcomer's marks, in the order a call passes them. */
-    static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "offer-sent",
+    static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
+            "negotiation-needed", "offer-applied", "offer-sent",
             "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
             "track", "first-frame", "first-frame-stats");
 
