@@ -5,6 +5,7 @@ import static io.icemesh.mesh.Benches.waitFor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.testkit.Browser;
+import io.icemesh.testkit.FreePorts;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.URLEncoder;
@@ -32,7 +33,7 @@ public final class FirstFrameBench {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path coturnLog = Files.createTempFile("coturn-", ".log");
-        int coturnPort = Mesh.freePort();
+        int coturnPort = FreePorts.tcpAndUdp();
         Process coturn = new ProcessBuilder("turnserver", "-n", "--listening-ip=127.0.0.1",
                 "--listening-port=" + coturnPort, "--relay-ip=127.0.0.1", "--allow-loopback-peers", "--lt-cred-mech",
                 "--user=seed:seedpass", "--realm=seed", "--no-tls", "--no-dtls", "--no-cli", "--min-port=40000",

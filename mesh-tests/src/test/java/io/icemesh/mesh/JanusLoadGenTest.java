@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.loadgen.LoadGen;
 import io.icemesh.testkit.ExternalProcess;
+import io.icemesh.testkit.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -43,9 +44,11 @@ class JanusLoadGenTest {
         assertEquals(0, ExternalProcess.run(log, List.of(gcc.toString(), "-shared", "-fPIC", "-O2", "-o",
                 preload.toString(), root.resolve("bench/sfu/lo_not_loopback.c").toString(), "-ldl"), 120),
                 () -> read(log));
-        wsPort = Mesh.freePort();
-        int adminPort = Mesh.freePort();
-        int rtp = Mesh.freePort();
+        // outside the ephemeral range, so that nothing takes them before Janus binds them (FreePorts)
+        int[] ports = FreePorts.tcpAndUdp(3);
+        wsPort = ports[0];
+        int adminPort = ports[1];
+        int rtp = ports[2];
         assertEquals(0, ExternalProcess.run(log, List.of(root.resolve("bench/sfu/janus-config.sh").toString(),
                 work.resolve("janus").toString(), Integer.toString(wsPort), Integer.toString(adminPort),
                 // a range of RTP ports above a free one; Janus skips ports it cannot bind

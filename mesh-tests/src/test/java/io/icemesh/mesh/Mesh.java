@@ -1,10 +1,10 @@
 package io.icemesh.mesh;
 
 import io.icemesh.testkit.Command;
+import io.icemesh.testkit.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -204,76 +204,15 @@ final class Mesh implements AutoCloseable {
 
     /**
      * A port that is free for TCP and UDP on loopback, as are the ports 100 and 200 above it (the script puts
-     * instance k of a scaled service on base + 100 * k), none of them in {@code taken}, which gets them all. The
-     * ports lie below the kernel's ephemeral range ({@code ip_local_port_range}): a port picked there and released
-     * until the script starts its service minutes later can meanwhile be given to any outgoing connection or unbound
-     * UDP socket on the machine (a Kafka client, a Chromium page), and the service then fails with "port in use".
-     * Below that range only an explicit bind can take it.
+     * instance k of a scaled service on base + 100 * k), outside the kernel's ephemeral range: see
+     * {@link FreePorts}. {@code taken} gets them all.
      */
-    static synchronized int portBlock(Set<Integer> taken) {
-        int low = 10_000;
-        int high = ephemeralLow() - 100 * MAX_INSTANCES;
-        if (high - low < 1_000) {
-            // An ephemeral range that starts low (some containers): above it instead, or give up clearly.
-            low = ephemeralHigh() + 1;
-            high = 65_535 - 100 * MAX_INSTANCES;
-            if (high - low < 1_000) {
-                throw new IllegalStateException("no room for test ports outside the ephemeral range "
-                        + ephemeralLow() + "-" + ephemeralHigh() + " (net.ipv4.ip_local_port_range)");
-            }
+    static int portBlock(Set<Integer> taken) {
+        int base = FreePorts.block(MAX_INSTANCES, 100);
+        for (int k = 0; k < MAX_INSTANCES; k++) {
+            taken.add(base + 100 * k);
         }
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int base = low + random.nextInt(high - low);
-            boolean free = true;
-            for (int k = 0; k < MAX_INSTANCES && free; k++) {
-                free = !taken.contains(base + 100 * k) && bindable(base + 100 * k);
-            }
-            if (free) {
-                for (int k = 0; k < MAX_INSTANCES; k++) {
-                    taken.add(base + 100 * k);
-                }
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free port block in " + low + "-" + high);
-    }
-
-    /** The first port of the kernel's ephemeral range; 32768 (Linux's default) when it cannot be read. */
-    static int ephemeralLow() {
-        return ephemeralRange(0, 32768);
-    }
-
-    /** The last port of the kernel's ephemeral range; 60999 (Linux's default) when it cannot be read. */
-    static int ephemeralHigh() {
-        return ephemeralRange(1, 60999);
-    }
-
-    private static int ephemeralRange(int field, int fallback) {
-        try {
-            // read line by line: Files.readString trusts the size /proc reports and returns one byte
-            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0)
-                    .trim().split("\\s+")[field]);
-        } catch (IOException | RuntimeException e) {
-            return fallback;
-        }
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket tcp = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
-                java.net.DatagramSocket udp = new java.net.DatagramSocket(port, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return base;
     }
 
     @Override

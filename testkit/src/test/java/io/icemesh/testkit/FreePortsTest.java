@@ -2,7 +2,6 @@ package io.icemesh.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.DatagramSocket;
@@ -10,19 +9,22 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FreePortsTest {
 
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
     @Test
-    void portsAreDistinctBelowTheEphemeralRangeAndBindableForTcpAndUdp() throws Exception {
+    void portsAreDistinctOutsideTheEphemeralRangeAndBindableForTcpAndUdp() throws Exception {
         int[] ports = FreePorts.tcpAndUdp(3);
         assertEquals(3, Arrays.stream(ports).distinct().count(), Arrays.toString(ports));
-        InetAddress loopback = InetAddress.getLoopbackAddress();
         for (int port : ports) {
-            assertTrue(port >= FreePorts.LOWEST && port < FreePorts.ephemeralLow(), "port " + port);
-            try (ServerSocket tcp = new ServerSocket(port, 1, loopback);
-                 DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, port))) {
+            assertTrue(port < FreePorts.ephemeralLow() || port > FreePorts.ephemeralHigh(), "port " + port);
+            try (ServerSocket tcp = new ServerSocket(port, 1, LOOPBACK);
+                 DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOOPBACK, port))) {
                 assertEquals(port, tcp.getLocalPort());
                 assertEquals(port, udp.getLocalPort());
             }
@@ -30,16 +32,39 @@ class FreePortsTest {
     }
 
     @Test
+    void aPortIsNeverHandedOutTwiceInOneJvm() {
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            assertTrue(seen.add(FreePorts.tcpAndUdp()), "handed out twice: " + seen);
+        }
+    }
+
+    @Test
+    void aBlockLeavesItsStepsFreeAndClaimed() throws Exception {
+        int base = FreePorts.block(3, 100);
+        for (int k = 0; k < 3; k++) {
+            assertTrue(FreePorts.free(base + 100 * k), "port " + (base + 100 * k));
+        }
+        assertTrue(base + 200 < FreePorts.ephemeralLow() || base > FreePorts.ephemeralHigh(), "base " + base);
+    }
+
+    @Test
     void aPortTakenForUdpOnlyOrTcpOnlyIsNotFree() throws Exception {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
         int port = FreePorts.tcpAndUdp();
-        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, port))) {
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOOPBACK, port))) {
             assertFalse(FreePorts.free(port), "UDP taken");
         }
-        try (ServerSocket tcp = new ServerSocket(port, 1, loopback)) {
+        try (ServerSocket tcp = new ServerSocket(port, 1, LOOPBACK)) {
             assertFalse(FreePorts.free(port), "TCP taken");
-            assertNotEquals(port, FreePorts.tcpAndUdp());
         }
         assertTrue(FreePorts.free(port));
+    }
+
+    @Test
+    void theBandLiesBelowTheEphemeralRangeWithRoomForTheHeadroom() {
+        int[] band = FreePorts.band(400);
+        assertTrue(band[1] - band[0] >= 1_000, Arrays.toString(band));
+        assertTrue(band[1] + 400 <= FreePorts.ephemeralLow() || band[0] > FreePorts.ephemeralHigh(),
+                Arrays.toString(band));
     }
 }
