@@ -10,7 +10,8 @@
 #   turn-service/bench/relay-cost.sh [results-file]
 # Environment: LOADS="40000 120000 200000 300000" (relayed packets/s offered: both directions counted),
 #              MODES="cd1000 cd200 send200", SECONDS_PER_STEP=8, PROCS=3 (uclient processes), ALLOCS=1000,
-#              ALLOC_ROUNDS=3, ICEMESH_TURN_JAR (another build of turn-service), ICEMESH_JAVA_OPTS.
+#              ALLOC_ROUNDS=3, ICEMESH_TURN_JAR (another build of turn-service), ICEMESH_JAVA_OPTS,
+#              RELAY_COST_PIDS (a file that gets "turn-service-pid coturn-pid" once both servers started).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -86,6 +87,8 @@ for i in $(seq 1 300); do grep -q '^READY ' "$ROOT/turn-service/target/cost-kafk
 start_turn_service "$ROOT/turn-service/target/cost-turn-service.log" 127.0.0.1:$KAFKA_PORT
 
 start_coturn "$ROOT/turn-service/target/cost-coturn.log" --no-stdout-log
+# relay-profile.sh profiles these two processes
+[ -n "${RELAY_COST_PIDS:-}" ] && echo "$ICEMESH_PID $COTURN_PID" > "$RELAY_COST_PIDS"
 
 for p in $(seq 0 $((PROCS - 1))); do
   turnutils_peer -L 127.0.0.1 -p $((PEER_BASE + p)) > /dev/null 2>&1 &
