@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One local mesh run by the real {@code ./icemesh} script, in its own state folder and on free ports, so that a
@@ -41,10 +39,9 @@ final class Mesh implements AutoCloseable {
 
     Mesh() throws IOException {
         home = Files.createTempDirectory("icemesh-mesh-test-");
-        Set<Integer> taken = new HashSet<>();
         for (String name : List.of("kafka", "kafka-controller", "signaling", "turn", "turn-stun", "turn-tls", "media",
                 "monitor")) {
-            ports.put(name, portBlock(taken));
+            ports.put(name, portBlock());
         }
         env.put("ICEMESH_HOME", home.toString());
         env.put("ICEMESH_KAFKA_PORT", ports.get("kafka").toString());
@@ -54,7 +51,7 @@ final class Mesh implements AutoCloseable {
         env.put("ICEMESH_TURN_PORT", ports.get("turn-stun").toString());
         env.put("ICEMESH_TURN_TLS_PORT", ports.get("turn-tls").toString());
         env.put("ICEMESH_MEDIA_HTTP_PORT", ports.get("media").toString());
-        env.put("ICEMESH_MEDIA_UDP_PORT", Integer.toString(portBlock(taken)));
+        env.put("ICEMESH_MEDIA_UDP_PORT", Integer.toString(portBlock()));
         env.put("ICEMESH_MONITOR_HTTP_PORT", ports.get("monitor").toString());
     }
 
@@ -205,14 +202,10 @@ final class Mesh implements AutoCloseable {
     /**
      * A port that is free for TCP and UDP on loopback, as are the ports 100 and 200 above it (the script puts
      * instance k of a scaled service on base + 100 * k), outside the kernel's ephemeral range: see
-     * {@link FreePorts}. {@code taken} gets them all.
+     * {@link FreePorts}, which also keeps them from being handed out again in this JVM.
      */
-    static int portBlock(Set<Integer> taken) {
-        int base = FreePorts.block(MAX_INSTANCES, 100);
-        for (int k = 0; k < MAX_INSTANCES; k++) {
-            taken.add(base + 100 * k);
-        }
-        return base;
+    static int portBlock() {
+        return FreePorts.block(MAX_INSTANCES, 100);
     }
 
     @Override

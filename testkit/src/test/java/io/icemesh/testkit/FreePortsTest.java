@@ -40,7 +40,7 @@ class FreePortsTest {
     }
 
     @Test
-    void aBlockLeavesItsStepsFreeAndClaimed() throws Exception {
+    void aBlocksPortsAreFreeAndOutsideTheEphemeralRange() throws Exception {
         int base = FreePorts.block(3, 100);
         for (int k = 0; k < 3; k++) {
             assertTrue(FreePorts.free(base + 100 * k), "port " + (base + 100 * k));
