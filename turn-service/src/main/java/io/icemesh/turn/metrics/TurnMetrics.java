@@ -20,7 +20,7 @@ public final class TurnMetrics {
     public enum Direction { TO_PEER, TO_CLIENT }
 
     /** Why relayed data was dropped. */
-    public enum DropReason { NO_ALLOCATION, NO_PERMISSION, NO_CHANNEL, BANDWIDTH, QUEUE_FULL }
+    public enum DropReason { NO_ALLOCATION, NO_PERMISSION, NO_CHANNEL, BANDWIDTH, QUEUE_FULL, SEND_FAILED }
 
     /** Why an Allocate failed. */
     public enum AllocateFailure {

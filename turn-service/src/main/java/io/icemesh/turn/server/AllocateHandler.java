@@ -11,7 +11,6 @@ import io.icemesh.stun.StunErrorCode;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageBuilder;
 import io.icemesh.stun.XorAddress;
-import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -122,23 +121,23 @@ final class AllocateHandler {
             allocation.attachRelay(relay);
             relays.openTcp(client.eventLoop(), relay.acceptor(), channel -> {
                 relay.bound(channel, addressMapper.advertised((InetSocketAddress) channel.localAddress()));
-                created(request, client, auth, allocation, channel, lifetime);
+                created(request, client, auth, allocation, channel::close, lifetime);
             }, noPort);
             return;
         }
         UdpRelay relay = new UdpRelay(allocation, client, metrics);
         allocation.attachRelay(relay);
-        relays.open(client.eventLoop(), relay, request.has(StunAttributeType.EVEN_PORT), channel -> {
-            relay.bound(channel, addressMapper.advertised((InetSocketAddress) channel.localAddress()));
-            created(request, client, auth, allocation, channel, lifetime);
+        relays.open(client.eventLoop(), relay, request.has(StunAttributeType.EVEN_PORT), local -> {
+            relay.advertise(addressMapper.advertised(local));
+            created(request, client, auth, allocation, relay::close, lifetime);
         }, noPort);
     }
 
     /** The relay socket is bound: answer, count and announce, unless the allocation went meanwhile. */
     private void created(StunMessage request, ClientConnection client, AuthResult auth, Allocation allocation,
-            Channel channel, long lifetime) {
+            Runnable closeRelay, long lifetime) {
         if (allocations.get(client.fiveTuple()) != allocation) {
-            channel.close();
+            closeRelay.run();
             return;
         }
         client.send(success(request, allocation, auth, lifetime));

@@ -17,8 +17,8 @@ import java.net.InetSocketAddress;
  * (64-79, RFC 7983); anything else, or anything that does not decode, is dropped and counted.
  *
  * <p>The ChannelData path is the hot path: it reads the 4-byte header in place, finds the allocation and channel
- * with lock-free lookups, narrows the same pooled buffer to the payload and hands it to the relay socket. No
- * message object, no copy. Send indications (RFC 8656 Section 11.2) are decoded in full; they are the slow path.
+ * with lock-free lookups, narrows the same buffer to the payload and sends it from the relay socket. No message
+ * object, no copy. Send indications (RFC 8656 Section 11.2) are decoded in full; they are the slow path.
  * Every buffer passed in is released here or handed on.
  */
 final class ClientPacketHandler {
@@ -77,7 +77,9 @@ final class ClientPacketHandler {
             return;
         }
         packet.setIndex(start + ChannelData.HEADER_LENGTH, start + ChannelData.HEADER_LENGTH + length);
-        relay.sendToPeer(packet, peer);
+        if (!relay.sendToPeer(packet, peer)) {
+            return;
+        }
         allocation.countToPeer(length);
         metrics.relayed(TurnMetrics.Direction.TO_PEER, length);
     }
@@ -135,7 +137,9 @@ final class ClientPacketHandler {
         }
         ByteBuf payload = client.alloc().directBuffer(length);
         payload.writeBytes(message.bytes(), message.valueOffset(data), length);
-        relay.sendToPeer(payload, peer);
+        if (!relay.sendToPeer(payload, peer)) {
+            return;
+        }
         allocation.countToPeer(length);
         metrics.relayed(TurnMetrics.Direction.TO_PEER, length);
     }

@@ -4,51 +4,45 @@ import io.icemesh.turn.allocation.AllocationManager;
 import io.icemesh.turn.allocation.FiveTuple;
 import io.icemesh.turn.allocation.TransportProtocol;
 import io.icemesh.turn.metrics.TurnMetrics;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The event loops and listening sockets. With native epoll (Linux) every event loop gets its own UDP listener on the
- * same port through SO_REUSEPORT, so the kernel spreads clients over cores and a client's 5-tuple always lands on the
- * same loop; elsewhere one NIO listener serves UDP. TCP and TLS share the loops for accepted connections.
+ * The event loops and listening sockets. Netty NIO event loops; every loop gets its own UDP listener on the same port
+ * through SO_REUSEPORT (where the platform has it, else one listener serves UDP), so the kernel spreads clients over
+ * cores and a client's 5-tuple always lands on the same loop. UDP sockets are JDK datagram channels on the loops'
+ * selectors ({@link UdpSocket}); TCP and TLS are Netty channels sharing the loops.
  */
 final class Listeners {
 
     /** A stream connection that has no allocation and has been silent this long is closed. */
     static final int STREAM_IDLE_SECONDS = 30;
 
-    private final boolean epoll = Epoll.isAvailable();
-    private final EventLoopGroup group;
+    private final NioEventLoopGroup group;
     private final int receiveBuffer;
     private final int sendBuffer;
     private final List<Channel> channels = new ArrayList<>();
+    private final List<UdpListener> udpListeners = new ArrayList<>();
     private int udpPort = -1;
     private int alternateUdpPort = -1;
     private int tcpPort = -1;
@@ -56,57 +50,52 @@ final class Listeners {
 
     Listeners(int threads, int receiveBuffer, int sendBuffer) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        DefaultThreadFactory factory = new DefaultThreadFactory("turn-loop", true);
-        this.group = epoll ? new EpollEventLoopGroup(n, factory) : new NioEventLoopGroup(n, factory);
+        this.group = new NioEventLoopGroup(n, new DefaultThreadFactory("turn-loop", true));
         this.receiveBuffer = receiveBuffer;
         this.sendBuffer = sendBuffer;
     }
 
-    boolean nativeTransport() {
-        return epoll;
-    }
-
-    EventLoopGroup group() {
+    NioEventLoopGroup group() {
         return group;
     }
 
-    Class<? extends DatagramChannel> datagramChannelClass() {
-        return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
-    }
-
-    /** Binds the UDP listeners (one per loop with epoll); returns the bound port. */
-    int bindUdp(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
-        udpPort = bindUdpSockets(address, port, handler);
+    /** Binds the UDP listeners (one per loop with SO_REUSEPORT); returns the bound port. */
+    int bindUdp(InetAddress address, int port, ClientPacketHandler packets, AllocationManager allocations,
+            TurnMetrics metrics) throws IOException {
+        udpPort = bindUdpSockets(address, port, packets, allocations, metrics);
         return udpPort;
     }
 
     /** Binds the UDP listeners of the alternate port (served the same way); returns the bound port. */
-    int bindAlternateUdp(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
-        alternateUdpPort = bindUdpSockets(address, port, handler);
+    int bindAlternateUdp(InetAddress address, int port, ClientPacketHandler packets, AllocationManager allocations,
+            TurnMetrics metrics) throws IOException {
+        alternateUdpPort = bindUdpSockets(address, port, packets, allocations, metrics);
         return alternateUdpPort;
     }
 
-    /**
-     * One datagram per {@code recvmsg} (up to 16 per wake-up, {@link RelayPortAllocator#receiveAllocator()}) into a
-     * {@link RelayPortAllocator#MAX_DATAGRAM} buffer from the loop's buffer cache. Not
-     * {@code recvmmsg}: Netty reads a batch into one buffer of batch x slot bytes, and with Quarkus' allocator
-     * chunks (64 KiB, {@code quarkus.netty.allocator-max-order=3}) 16 slots of 16 KiB are an unpooled allocation,
-     * zeroed by the JDK on every read (12 % of the process's CPU at 23k packets/s), plus a {@code getsockopt} per read
-     * for UDP_GRO. docs/benchmarks.md has the A/B.
-     */
-    private int bindUdpSockets(InetAddress address, int port, UdpListenerHandler handler) throws InterruptedException {
+    private int bindUdpSockets(InetAddress address, int port, ClientPacketHandler packets,
+            AllocationManager allocations, TurnMetrics metrics) throws IOException {
         int bound = port;
         for (EventExecutor executor : group) {
-            Bootstrap b = new Bootstrap().group((EventLoop) executor).channel(datagramChannelClass()).handler(handler)
-                    .option(ChannelOption.SO_RCVBUF, receiveBuffer).option(ChannelOption.SO_SNDBUF, sendBuffer)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, RelayPortAllocator.receiveAllocator());
-            if (epoll) {
-                b.option(EpollChannelOption.SO_REUSEPORT, true);
+            DatagramChannel ch = DatagramChannel.open();
+            boolean reusePort = ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
+                ch.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
+                if (reusePort) {
+                    ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                }
+                ch.bind(new InetSocketAddress(address, bound));
+            } catch (IOException | RuntimeException e) {
+                UdpSocket.closeQuietly(ch);
+                throw e;
             }
-            Channel ch = b.bind(address, bound).sync().channel();
-            channels.add(ch);
-            bound = ((InetSocketAddress) ch.localAddress()).getPort();
-            if (!epoll) {
+            UdpListener listener = new UdpListener(packets, allocations, metrics);
+            listener.register(ch, (EventLoop) executor);
+            udpListeners.add(listener);
+            bound = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+            if (!reusePort) {
                 break;
             }
         }
@@ -118,9 +107,7 @@ final class Listeners {
             AllocationManager allocations, TurnMetrics metrics, StreamConnectionLimits limits, StreamTimeouts timeouts)
             throws InterruptedException {
         TransportProtocol transport = sslContext == null ? TransportProtocol.TCP : TransportProtocol.TLS;
-        Class<? extends ServerSocketChannel> serverClass = epoll ? EpollServerSocketChannel.class
-                : NioServerSocketChannel.class;
-        ServerBootstrap b = new ServerBootstrap().group(group, group).channel(serverClass)
+        ServerBootstrap b = new ServerBootstrap().group(group, group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -177,12 +164,14 @@ final class Listeners {
 
     /** True while every listener is open. */
     boolean allOpen() {
-        return !channels.isEmpty() && channels.stream().allMatch(Channel::isActive);
+        return !(channels.isEmpty() && udpListeners.isEmpty()) && channels.stream().allMatch(Channel::isActive)
+                && udpListeners.stream().allMatch(UdpSocket::isOpen);
     }
 
     /** Stops accepting: closes the listening sockets (relay sockets stay). */
     void closeListeners() {
         channels.forEach(c -> c.close().awaitUninterruptibly());
+        udpListeners.forEach(UdpSocket::close);
     }
 
     void shutdown() {

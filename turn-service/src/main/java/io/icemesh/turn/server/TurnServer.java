@@ -125,10 +125,10 @@ public class TurnServer {
 
         InetAddress listenAddress = HostAddresses.literal(listen.address());
         if (listen.udp()) {
-            UdpListenerHandler udp = new UdpListenerHandler(packets, allocations, metrics);
-            listeners.bindUdp(listenAddress, listen.udpPort(), udp);
+            listeners.bindUdp(listenAddress, listen.udpPort(), packets, allocations, metrics);
             if (listen.alternateUdpPort().isPresent()) {
-                int alternate = listeners.bindAlternateUdp(listenAddress, listen.alternateUdpPort().getAsInt(), udp);
+                int alternate = listeners.bindAlternateUdp(listenAddress, listen.alternateUdpPort().getAsInt(), packets,
+                        allocations, metrics);
                 LOG.infof("alternate STUN/TURN UDP port %d (announced as a second stun: URL)", alternate);
             }
         }
@@ -146,10 +146,10 @@ public class TurnServer {
                 TimeUnit.MILLISECONDS);
         long announceMillis = config.events().announceInterval().toMillis();
         listeners.group().next().scheduleAtFixedRate(() -> announce(false), 0, announceMillis, TimeUnit.MILLISECONDS);
-        LOG.infof("turn-service %s listening on %s udp:%d tcp:%d tls:%d (%s transport), relay %s%s ports %d-%d, "
+        LOG.infof("turn-service %s listening on %s udp:%d tcp:%d tls:%d, relay %s%s ports %d-%d, "
                         + "public %s, realm %s, loopback peers %s, at most %d allocations and %d TCP/TLS connections "
                         + "(%d per source) and %d TCP relay peer connections of %d file descriptors", config.nodeId(), listen.address(), udpPort(),
-                tcpPort(), tlsPort(), listeners.nativeTransport() ? "epoll" : "nio", ipv4.getHostAddress(),
+                tcpPort(), tlsPort(), ipv4.getHostAddress(),
                 ipv6 == null ? "" : " and " + ipv6.getHostAddress(), config.relay().minPort(), config.relay().maxPort(),
                 publicAddress.getHostAddress(), config.realm(), config.allowLoopbackPeers() ? "ALLOWED" : "denied",
                 fds.relaySockets(), fds.streamConnections(), listen.maxStreamConnectionsPerSource(), fds.peerConnections(),
@@ -206,11 +206,11 @@ public class TurnServer {
         TurnEventPublisher silentEvents = TurnEventPublisher.silent(config);
         try {
             RelayPortAllocator relays = new RelayPortAllocator(loopback, config.relay().minPort(),
-                    config.relay().maxPort(), warm.datagramChannelClass(), config.listen().receiveBufferBytes(),
+                    config.relay().maxPort(), config.listen().receiveBufferBytes(),
                     config.listen().sendBufferBytes());
             ClientPacketHandler packets = handlers(allocations, metrics, silentEvents, authenticator, unlimited, peers,
                     relays, null, new RelayAddressMapper(null), new TcpConnections(16));
-            int port = warm.bindUdp(loopback, 0, new UdpListenerHandler(packets, allocations, metrics));
+            int port = warm.bindUdp(loopback, 0, packets, allocations, metrics);
             WarmUpClient.Result result = new WarmUpClient(new InetSocketAddress(loopback, port), user, password,
                     config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
             warmedUp = result.allocations();
@@ -253,7 +253,7 @@ public class TurnServer {
 
     private RelayPortAllocator relays(InetAddress address) {
         return new RelayPortAllocator(address, config.relay().minPort(), config.relay().maxPort(),
-                listeners.datagramChannelClass(), config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
+                config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
     }
 
     private static List<String> entries(List<String> configured) {

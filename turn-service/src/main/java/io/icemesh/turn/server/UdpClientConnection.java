@@ -5,18 +5,16 @@ import io.icemesh.turn.allocation.AllocationManager;
 import io.icemesh.turn.allocation.FiveTuple;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DatagramPacket;
 
 /** A UDP client: datagrams go out of the listener socket that received the client's packets. */
 final class UdpClientConnection implements ClientConnection {
 
-    private final Channel listener;
+    private final UdpListener listener;
     private final FiveTuple fiveTuple;
     private final AllocationManager allocations;
 
-    UdpClientConnection(Channel listener, FiveTuple fiveTuple, AllocationManager allocations) {
+    UdpClientConnection(UdpListener listener, FiveTuple fiveTuple, AllocationManager allocations) {
         this.listener = listener;
         this.fiveTuple = fiveTuple;
         this.allocations = allocations;
@@ -34,7 +32,7 @@ final class UdpClientConnection implements ClientConnection {
 
     @Override
     public ByteBufAllocator alloc() {
-        return listener.alloc();
+        return ByteBufAllocator.DEFAULT;
     }
 
     @Override
@@ -42,9 +40,15 @@ final class UdpClientConnection implements ClientConnection {
         return false;
     }
 
+    /** Sent at once; a full socket buffer drops it (counted). */
     @Override
     public void send(ByteBuf message) {
-        WriteBatch.write(listener, new DatagramPacket(message, fiveTuple.client()));
+        listener.send(message, fiveTuple.client());
+    }
+
+    /** Sends at once and releases {@code message}; false when it was dropped (counted). */
+    boolean sendNow(ByteBuf message) {
+        return listener.send(message, fiveTuple.client());
     }
 
     @Override
