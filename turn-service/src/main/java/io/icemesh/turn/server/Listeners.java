@@ -10,7 +10,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -19,10 +21,12 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -77,10 +81,9 @@ final class Listeners {
             AllocationManager allocations, TurnMetrics metrics) throws IOException {
         int bound = port;
         for (EventExecutor executor : group) {
-            DatagramChannel ch = DatagramChannel.open();
+            DatagramChannel ch = UdpSocket.openFor(address);
             boolean reusePort = ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
             try {
-                ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
                 ch.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
                 if (reusePort) {
@@ -107,7 +110,12 @@ final class Listeners {
             AllocationManager allocations, TurnMetrics metrics, StreamConnectionLimits limits, StreamTimeouts timeouts)
             throws InterruptedException {
         TransportProtocol transport = sslContext == null ? TransportProtocol.TCP : TransportProtocol.TLS;
-        ServerBootstrap b = new ServerBootstrap().group(group, group).channel(NioServerSocketChannel.class)
+        // an IPv4 address, 0.0.0.0 included, gets an IPv4 socket (the JDK would bind 0.0.0.0 as :: on its default
+        // IPv6 socket and serve IPv6 clients nothing announces)
+        io.netty.channel.ChannelFactory<ServerChannel> sockets = address instanceof Inet4Address
+                ? () -> new NioServerSocketChannel(SelectorProvider.provider(), InternetProtocolFamily.IPv4)
+                : NioServerSocketChannel::new;
+        ServerBootstrap b = new ServerBootstrap().group(group, group).channelFactory(sockets)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -91,32 +91,38 @@ final class RelayPortAllocator {
             return;
         }
         DatagramChannel channel = null;
+        InetSocketAddress bound = null;
         try {
-            channel = DatagramChannel.open();
-            channel.configureBlocking(false);
+            channel = UdpSocket.openFor(bindAddress);
             channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
             channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
             int span = maxPort - minPort + 1;
             int port = minPort + ThreadLocalRandom.current().nextInt(span);
-            for (int tries = 0; tries < MAX_ATTEMPTS && tries < span; tries++) {
+            for (int tries = 0; tries < MAX_ATTEMPTS && tries < span && bound == null; tries++) {
                 int p = wrap(port, evenPort);
                 try {
                     channel.bind(new InetSocketAddress(bindAddress, p));
-                    relay.register(channel, loop);
-                    onBound.accept((InetSocketAddress) channel.getLocalAddress());
-                    return;
+                    bound = (InetSocketAddress) channel.getLocalAddress();
                 } catch (BindException e) {
                     port = p + (evenPort ? 2 : 1);
                 }
             }
+            if (bound != null) {
+                relay.register(channel, loop);
+            }
         } catch (IOException | RuntimeException e) {
             // no descriptor left (EMFILE/ENFILE) or a socket option refused: 508
             LOG.debugf("relay socket not opened: %s", e.getMessage());
+            bound = null;
         }
-        if (channel != null) {
-            UdpSocket.closeQuietly(channel);
+        if (bound == null) {
+            if (channel != null) {
+                UdpSocket.closeQuietly(channel);
+            }
+            onFailure.run();
+            return;
         }
-        onFailure.run();
+        onBound.accept(bound);
     }
 
     /** {@code port} inside the range (wrapping past its end), and even when asked. */

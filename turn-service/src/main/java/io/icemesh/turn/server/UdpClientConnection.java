@@ -3,6 +3,7 @@ package io.icemesh.turn.server;
 import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.AllocationManager;
 import io.icemesh.turn.allocation.FiveTuple;
+import io.icemesh.turn.metrics.TurnMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -13,11 +14,14 @@ final class UdpClientConnection implements ClientConnection {
     private final UdpListener listener;
     private final FiveTuple fiveTuple;
     private final AllocationManager allocations;
+    private final TurnMetrics metrics;
 
-    UdpClientConnection(UdpListener listener, FiveTuple fiveTuple, AllocationManager allocations) {
+    UdpClientConnection(UdpListener listener, FiveTuple fiveTuple, AllocationManager allocations,
+            TurnMetrics metrics) {
         this.listener = listener;
         this.fiveTuple = fiveTuple;
         this.allocations = allocations;
+        this.metrics = metrics;
     }
 
     @Override
@@ -40,15 +44,19 @@ final class UdpClientConnection implements ClientConnection {
         return false;
     }
 
-    /** Sent at once; a full socket buffer drops it (counted). */
+    /** An answer, sent at once; a full socket buffer loses it, like the network would. */
     @Override
     public void send(ByteBuf message) {
         listener.send(message, fiveTuple.client());
     }
 
-    /** Sends at once and releases {@code message}; false when it was dropped (counted). */
+    /** Relayed data, sent at once (releases {@code message}); false when it was dropped, which is counted. */
     boolean sendNow(ByteBuf message) {
-        return listener.send(message, fiveTuple.client());
+        TurnMetrics.DropReason dropped = listener.send(message, fiveTuple.client());
+        if (dropped != null) {
+            metrics.dropped(dropped);
+        }
+        return dropped == null;
     }
 
     @Override

@@ -34,7 +34,7 @@ final class UdpListener extends UdpSocket {
                 local = localAddress();
             }
             connection = new UdpClientConnection(this, new FiveTuple(sender, local, TransportProtocol.UDP),
-                    allocations);
+                    allocations, metrics);
             lastSender = sender;
             lastConnection = connection;
         }

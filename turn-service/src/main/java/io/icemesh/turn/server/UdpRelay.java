@@ -44,7 +44,11 @@ final class UdpRelay extends UdpSocket implements RelayEndpoint {
 
     /** Sends a datagram to a peer now; takes ownership of {@code payload}. False when it was dropped (counted). */
     boolean sendToPeer(ByteBuf payload, InetSocketAddress peer) {
-        return send(payload, peer);
+        TurnMetrics.DropReason dropped = send(payload, peer);
+        if (dropped != null) {
+            metrics.dropped(dropped);
+        }
+        return dropped == null;
     }
 
     @Override
@@ -86,7 +90,13 @@ final class UdpRelay extends UdpSocket implements RelayEndpoint {
                 out = DataIndicationEncoder.encode(client.alloc(), peer, data, length);
             }
             data.release();
-            client.send(out);
+            if (client instanceof UdpClientConnection udp) {
+                if (!udp.sendNow(out)) {
+                    return;
+                }
+            } else {
+                client.send(out);
+            }
         }
         allocation.countFromPeer(length);
         metrics.relayed(TurnMetrics.Direction.TO_CLIENT, length);

@@ -9,7 +9,10 @@ import io.netty.channel.nio.NioEventLoop;
 import io.netty.channel.nio.NioTask;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -30,8 +33,8 @@ import org.jboss.logging.Logger;
  * spot: no queue, no flush task, no copy. The JDK keeps the last sender's address object and the last target's
  * encoded address, so a steady flow allocates nothing.
  *
- * <p>A send that finds the socket's buffer full drops the datagram and counts it, as coturn does; UDP has no
- * back-pressure to give. Everything here runs on the socket's loop except {@link #send} and {@link #close}, which any
+ * <p>A send that finds the socket's buffer full drops the datagram, as coturn does (UDP has no back-pressure to
+ * give); relayed data counts it. Everything here runs on the socket's loop except {@link #send} and {@link #close}, which any
  * thread may call.
  */
 abstract class UdpSocket implements NioTask<DatagramChannel> {
@@ -143,6 +146,10 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
         } catch (RuntimeException e) {
             metrics.malformed(label);
             LOG.debugf(e, "datagram from %s not handled", sender);
+        } catch (Error e) {
+            // e.g. out of (direct) memory: this datagram is lost, the socket must not be
+            metrics.malformed(label);
+            LOG.errorf(e, "datagram from %s not handled", sender);
         } finally {
             int holders = buffer.refCnt();
             if (holders != 1) {
@@ -151,35 +158,33 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
                 if (holders > 1) {
                     buffer.release();
                 }
-                RECEIVE.set(newReceiveBuffer());
+                RECEIVE.remove();
             }
         }
         return true;
     }
 
     /**
-     * Sends the readable bytes of {@code datagram} to {@code target} now and releases it. A full socket buffer or a
-     * send error drops the datagram and counts it; false then.
+     * Sends the readable bytes of {@code datagram} to {@code target} now and releases it. Returns null when it went
+     * out, else why not: the socket's buffer was full, the socket is closed, or the kernel refused the send. Nothing
+     * is counted here; a caller relaying data counts the drop.
      */
-    final boolean send(ByteBuf datagram, InetSocketAddress target) {
+    final TurnMetrics.DropReason send(ByteBuf datagram, InetSocketAddress target) {
         DatagramChannel c = channel;
         try {
             int length = datagram.readableBytes();
             ByteBuffer bytes = datagram.nioBufferCount() == 1
                     ? datagram.internalNioBuffer(datagram.readerIndex(), length) : datagram.nioBuffer();
             if (c.send(bytes, target) == 0 && length > 0) {
-                metrics.dropped(TurnMetrics.DropReason.QUEUE_FULL);
-                return false;
+                return TurnMetrics.DropReason.QUEUE_FULL;
             }
-            return true;
+            return null;
         } catch (ClosedChannelException e) {
-            metrics.dropped(TurnMetrics.DropReason.NO_ALLOCATION);
-            return false;
+            return TurnMetrics.DropReason.NO_ALLOCATION;
         } catch (IOException | RuntimeException e) {
             // e.g. EPERM from a firewall or an unreachable network: this datagram only
-            metrics.dropped(TurnMetrics.DropReason.SEND_FAILED);
             LOG.debugf("send to %s failed: %s", target, e);
-            return false;
+            return TurnMetrics.DropReason.SEND_FAILED;
         } finally {
             datagram.release();
         }
@@ -203,6 +208,24 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
         }
     }
 
+    /**
+     * A non-blocking datagram socket for {@code bind}, of its family. An IPv4 address, 0.0.0.0 included, gets an
+     * IPv4 socket: the JDK's default socket is IPv6 with IPv4 mapped into it, which would convert every datagram's
+     * address to and from its mapped form, and on which the JDK binds 0.0.0.0 as {@code ::}, serving IPv6 clients
+     * nothing announces.
+     */
+    static DatagramChannel openFor(InetAddress bind) throws IOException {
+        DatagramChannel ch = DatagramChannel.open(bind instanceof Inet4Address ? StandardProtocolFamily.INET
+                : StandardProtocolFamily.INET6);
+        try {
+            ch.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+        return ch;
+    }
+
     static void closeQuietly(DatagramChannel c) {
         try {
             c.close();
@@ -211,11 +234,15 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
         }
     }
 
-    /** The socket left its loop: it was closed, it failed, or the loop shut down. It is closed in every case. */
+    /**
+     * The loop let go of the socket while it was open (its key was cancelled while it read, a selector rebuild
+     * failed, or the loop shut down), or after a close during its read. It is closed in every case; an open socket
+     * going is logged.
+     */
     @Override
     public void channelUnregistered(DatagramChannel ch, Throwable cause) {
-        if (cause != null) {
-            LOG.warnf(cause, "UDP socket %s failed and is closed", localAddress());
+        if (cause != null || ch.isOpen()) {
+            LOG.warnf(cause, "UDP socket %s left its event loop and is closed", localAddress());
         }
         closeQuietly(ch);
     }
