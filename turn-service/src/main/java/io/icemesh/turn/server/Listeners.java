@@ -10,9 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -21,12 +19,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -110,12 +106,9 @@ final class Listeners {
             AllocationManager allocations, TurnMetrics metrics, StreamConnectionLimits limits, StreamTimeouts timeouts)
             throws InterruptedException {
         TransportProtocol transport = sslContext == null ? TransportProtocol.TCP : TransportProtocol.TLS;
-        // an IPv4 address, 0.0.0.0 included, gets an IPv4 socket (the JDK would bind 0.0.0.0 as :: on its default
-        // IPv6 socket and serve IPv6 clients nothing announces)
-        io.netty.channel.ChannelFactory<ServerChannel> sockets = address instanceof Inet4Address
-                ? () -> new NioServerSocketChannel(SelectorProvider.provider(), InternetProtocolFamily.IPv4)
-                : NioServerSocketChannel::new;
-        ServerBootstrap b = new ServerBootstrap().group(group, group).channelFactory(sockets)
+        // the JDK's default socket: 0.0.0.0 is bound as ::, serving IPv6 clients too where the host has IPv6, as
+        // Netty's epoll sockets did before
+        ServerBootstrap b = new ServerBootstrap().group(group, group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -147,8 +147,7 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
             metrics.malformed(label);
             LOG.debugf(e, "datagram from %s not handled", sender);
         } catch (Error e) {
-            // e.g. out of (direct) memory: this datagram is lost, the socket must not be
-            metrics.malformed(label);
+            // e.g. out of (direct) memory: this datagram is lost, the socket must not be; not bad input, so logged
             LOG.errorf(e, "datagram from %s not handled", sender);
         } finally {
             int holders = buffer.refCnt();
@@ -209,14 +208,14 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
     }
 
     /**
-     * A non-blocking datagram socket for {@code bind}, of its family. An IPv4 address, 0.0.0.0 included, gets an
-     * IPv4 socket: the JDK's default socket is IPv6 with IPv4 mapped into it, which would convert every datagram's
-     * address to and from its mapped form, and on which the JDK binds 0.0.0.0 as {@code ::}, serving IPv6 clients
-     * nothing announces.
+     * A non-blocking datagram socket for {@code bind}. A specific IPv4 address gets an IPv4 socket, so that no
+     * address is converted to and from its IPv4-mapped IPv6 form on each datagram (the JDK's default socket is IPv6
+     * with IPv4 mapped into it). The wildcard 0.0.0.0 keeps the default socket, which the JDK binds as {@code ::}:
+     * dual-stack where the host has IPv6, serving IPv6 clients too, as Netty's epoll sockets did before.
      */
     static DatagramChannel openFor(InetAddress bind) throws IOException {
-        DatagramChannel ch = DatagramChannel.open(bind instanceof Inet4Address ? StandardProtocolFamily.INET
-                : StandardProtocolFamily.INET6);
+        DatagramChannel ch = bind instanceof Inet4Address && !bind.isAnyLocalAddress()
+                ? DatagramChannel.open(StandardProtocolFamily.INET) : DatagramChannel.open();
         try {
             ch.configureBlocking(false);
         } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package io.icemesh.turn.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.icemesh.turn.metrics.TurnMetrics;
@@ -146,16 +147,24 @@ class UdpSocketTest {
     }
 
     @Test
-    void anIpv4AddressWildcardIncludedGetsAnIpv4OnlySocket() throws Exception {
-        try (DatagramChannel wildcard = UdpSocket.openFor(InetAddress.getByName("0.0.0.0"));
-                DatagramChannel v6 = UdpSocket.openFor(InetAddress.getByName("::1"))) {
+    void aSpecificIpv4AddressGetsAnIpv4SocketAndTheWildcardServesIpv6Too() throws Exception {
+        try (DatagramChannel v4 = UdpSocket.openFor(InetAddress.getByName("127.0.0.1"));
+                DatagramChannel wildcard = UdpSocket.openFor(InetAddress.getByName("0.0.0.0"));
+                DatagramChannel fromV6 = DatagramChannel.open()) {
+            assertFalse(v4.isBlocking());
+            v4.bind(new InetSocketAddress(loopback, 0));
+            assertThrows(java.nio.channels.UnsupportedAddressTypeException.class,
+                    () -> v4.send(java.nio.ByteBuffer.wrap(new byte[] {1}), new InetSocketAddress("::1", 9)),
+                    "an IPv4 socket, with no IPv6 behind it");
             wildcard.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0));
-            // the JDK's default socket would have bound :: here, taking IPv6 clients too
-            assertTrue(((InetSocketAddress) wildcard.getLocalAddress()).getAddress() instanceof java.net.Inet4Address,
-                    "bound " + wildcard.getLocalAddress());
-            v6.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
-            assertTrue(((InetSocketAddress) v6.getLocalAddress()).getAddress() instanceof java.net.Inet6Address);
-            assertFalse(wildcard.isBlocking());
+            int port = ((InetSocketAddress) wildcard.getLocalAddress()).getPort();
+            // as with Netty's epoll sockets before: 0.0.0.0 is bound as ::, so an IPv6 client is answered too
+            fromV6.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            fromV6.send(java.nio.ByteBuffer.wrap(new byte[] {7}), new InetSocketAddress(InetAddress.getByName("::1"),
+                    port));
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(8);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> wildcard.receive(in) != null);
+            assertEquals(7, in.get(0));
         }
     }
 
