@@ -77,7 +77,7 @@ final class ClientPacketHandler {
             return;
         }
         packet.setIndex(start + ChannelData.HEADER_LENGTH, start + ChannelData.HEADER_LENGTH + length);
-        if (!relay.sendToPeer(packet, peer)) {
+        if (!relay.sendData(packet, peer)) {
             return;
         }
         allocation.countToPeer(length);
@@ -137,7 +137,7 @@ final class ClientPacketHandler {
         }
         ByteBuf payload = client.alloc().directBuffer(length);
         payload.writeBytes(message.bytes(), message.valueOffset(data), length);
-        if (!relay.sendToPeer(payload, peer)) {
+        if (!relay.sendData(payload, peer)) {
             return;
         }
         allocation.countToPeer(length);

@@ -77,11 +77,9 @@ final class Listeners {
             AllocationManager allocations, TurnMetrics metrics) throws IOException {
         int bound = port;
         for (EventExecutor executor : group) {
-            DatagramChannel ch = UdpSocket.openFor(address);
+            DatagramChannel ch = UdpSocket.openFor(address, receiveBuffer, sendBuffer);
             boolean reusePort = ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
             try {
-                ch.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
-                ch.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
                 if (reusePort) {
                     ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                 }

@@ -93,9 +93,7 @@ final class RelayPortAllocator {
         DatagramChannel channel = null;
         InetSocketAddress bound = null;
         try {
-            channel = UdpSocket.openFor(bindAddress);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
+            channel = UdpSocket.openFor(bindAddress, receiveBuffer, sendBuffer);
             int span = maxPort - minPort + 1;
             int port = minPort + ThreadLocalRandom.current().nextInt(span);
             for (int tries = 0; tries < MAX_ATTEMPTS && tries < span && bound == null; tries++) {

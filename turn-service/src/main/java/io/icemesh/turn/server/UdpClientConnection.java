@@ -3,7 +3,6 @@ package io.icemesh.turn.server;
 import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.allocation.AllocationManager;
 import io.icemesh.turn.allocation.FiveTuple;
-import io.icemesh.turn.metrics.TurnMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -14,14 +13,11 @@ final class UdpClientConnection implements ClientConnection {
     private final UdpListener listener;
     private final FiveTuple fiveTuple;
     private final AllocationManager allocations;
-    private final TurnMetrics metrics;
 
-    UdpClientConnection(UdpListener listener, FiveTuple fiveTuple, AllocationManager allocations,
-            TurnMetrics metrics) {
+    UdpClientConnection(UdpListener listener, FiveTuple fiveTuple, AllocationManager allocations) {
         this.listener = listener;
         this.fiveTuple = fiveTuple;
         this.allocations = allocations;
-        this.metrics = metrics;
     }
 
     @Override
@@ -52,11 +48,7 @@ final class UdpClientConnection implements ClientConnection {
 
     /** Relayed data, sent at once (releases {@code message}); false when it was dropped, which is counted. */
     boolean sendNow(ByteBuf message) {
-        TurnMetrics.DropReason dropped = listener.send(message, fiveTuple.client());
-        if (dropped != null) {
-            metrics.dropped(dropped);
-        }
-        return dropped == null;
+        return listener.sendData(message, fiveTuple.client());
     }
 
     @Override

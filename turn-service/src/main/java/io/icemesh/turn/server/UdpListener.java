@@ -34,7 +34,7 @@ final class UdpListener extends UdpSocket {
                 local = localAddress();
             }
             connection = new UdpClientConnection(this, new FiveTuple(sender, local, TransportProtocol.UDP),
-                    allocations, metrics);
+                    allocations);
             lastSender = sender;
             lastConnection = connection;
         }

@@ -38,20 +38,6 @@ final class UdpRelay extends UdpSocket implements RelayEndpoint {
     }
 
     @Override
-    public void close() {
-        super.close();
-    }
-
-    /** Sends a datagram to a peer now; takes ownership of {@code payload}. False when it was dropped (counted). */
-    boolean sendToPeer(ByteBuf payload, InetSocketAddress peer) {
-        TurnMetrics.DropReason dropped = send(payload, peer);
-        if (dropped != null) {
-            metrics.dropped(dropped);
-        }
-        return dropped == null;
-    }
-
-    @Override
     void onDatagram(ByteBuf data, InetSocketAddress peer) {
         long now = System.nanoTime();
         int length = data.readableBytes();

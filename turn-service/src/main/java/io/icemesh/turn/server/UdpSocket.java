@@ -13,6 +13,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -78,10 +79,6 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
         this.channel = ch;
         this.loop = nio;
         nio.register(ch, SelectionKey.OP_READ, this);
-    }
-
-    final DatagramChannel channel() {
-        return channel;
     }
 
     final EventLoop eventLoop() {
@@ -166,7 +163,7 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
     /**
      * Sends the readable bytes of {@code datagram} to {@code target} now and releases it. Returns null when it went
      * out, else why not: the socket's buffer was full, the socket is closed, or the kernel refused the send. Nothing
-     * is counted here; a caller relaying data counts the drop.
+     * is counted here: answers are not relayed data ({@link #sendData} counts).
      */
     final TurnMetrics.DropReason send(ByteBuf datagram, InetSocketAddress target) {
         DatagramChannel c = channel;
@@ -189,8 +186,20 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
         }
     }
 
+    /**
+     * Sends relayed data like {@link #send} and counts a drop; true when it went out. The relay paths' send, both
+     * towards peers and towards UDP clients.
+     */
+    final boolean sendData(ByteBuf data, InetSocketAddress target) {
+        TurnMetrics.DropReason dropped = send(data, target);
+        if (dropped != null) {
+            metrics.dropped(dropped);
+        }
+        return dropped == null;
+    }
+
     /** Closes the socket on its loop; the selector lets go of its descriptor before the loop next waits. */
-    void close() {
+    public void close() {
         DatagramChannel c = channel;
         NioEventLoop l = loop;
         if (c == null) {
@@ -208,16 +217,19 @@ abstract class UdpSocket implements NioTask<DatagramChannel> {
     }
 
     /**
-     * A non-blocking datagram socket for {@code bind}. A specific IPv4 address gets an IPv4 socket, so that no
-     * address is converted to and from its IPv4-mapped IPv6 form on each datagram (the JDK's default socket is IPv6
-     * with IPv4 mapped into it). The wildcard 0.0.0.0 keeps the default socket, which the JDK binds as {@code ::}:
-     * dual-stack where the host has IPv6, serving IPv6 clients too, as Netty's epoll sockets did before.
+     * A non-blocking datagram socket for {@code bind} with the given buffer sizes, not yet bound. A specific IPv4
+     * address gets an IPv4 socket, so that no address is converted to and from its IPv4-mapped IPv6 form on each
+     * datagram (the JDK's default socket is IPv6 with IPv4 mapped into it). The wildcard 0.0.0.0 keeps the default
+     * socket, which the JDK binds as {@code ::}: dual-stack where the host has IPv6, serving IPv6 clients too, as
+     * Netty's epoll sockets did before. Closed again if it cannot be set up.
      */
-    static DatagramChannel openFor(InetAddress bind) throws IOException {
+    static DatagramChannel openFor(InetAddress bind, int receiveBuffer, int sendBuffer) throws IOException {
         DatagramChannel ch = bind instanceof Inet4Address && !bind.isAnyLocalAddress()
                 ? DatagramChannel.open(StandardProtocolFamily.INET) : DatagramChannel.open();
         try {
             ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
             throw e;

@@ -148,8 +148,8 @@ class UdpSocketTest {
 
     @Test
     void aSpecificIpv4AddressGetsAnIpv4SocketAndTheWildcardServesIpv6Too() throws Exception {
-        try (DatagramChannel v4 = UdpSocket.openFor(InetAddress.getByName("127.0.0.1"));
-                DatagramChannel wildcard = UdpSocket.openFor(InetAddress.getByName("0.0.0.0"));
+        try (DatagramChannel v4 = UdpSocket.openFor(InetAddress.getByName("127.0.0.1"), 65536, 65536);
+                DatagramChannel wildcard = UdpSocket.openFor(InetAddress.getByName("0.0.0.0"), 65536, 65536);
                 DatagramChannel fromV6 = DatagramChannel.open()) {
             assertFalse(v4.isBlocking());
             v4.bind(new InetSocketAddress(loopback, 0));
