@@ -50,12 +50,20 @@ import org.junit.jupiter.api.Test;
 class SfuRoomTest {
 
     private static final String NODE = "media-test-" + UUID.randomUUID().toString().substring(0, 6);
+    /** A second node, announced (draining, so that no room is placed on it) only by the test that moves a room. */
+    private static final String NODE2 = NODE + "-2";
 
     @TestHTTPResource("/ws")
     URI ws;
 
     private final BlockingQueue<MediaCommand> commands = new LinkedBlockingQueue<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** The nodes the fake node stands for, each announced every second, draining when in {@link #draining}. */
+    private final java.util.Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** While set, ALLOCATEs for this room wait in {@link #held} instead of being answered. */
+    private volatile String holdAllocationsIn;
+    private final BlockingQueue<MediaCommand> held = new LinkedBlockingQueue<>();
     private Thread node;
     private KafkaProducer<String, Object> producer;
 
@@ -76,31 +84,40 @@ class SfuRoomTest {
                         // As a media node does (every 2 s): signaling takes a silent node for gone after 10 s.
                         announced = System.nanoTime();
                         try {
-                            announce(false);
+                            for (String n : nodes) {
+                                announce(n, draining.contains(n));
+                            }
                         } catch (Exception e) {
                             throw new IllegalStateException(e);
                         }
                     }
                     for (ConsumerRecord<String, MediaCommand> r : consumer.poll(Duration.ofMillis(100))) {
                         MediaCommand c = r.value();
-                        if (c == null || !NODE.equals(c.nodeId()) || c.roomId().startsWith("silent-")) {
+                        if (c == null || !nodes.contains(c.nodeId()) || c.roomId().startsWith("silent-")) {
                             continue;
                         }
                         commands.add(c);
-                        answer(c);
+                        if (c.type() == MediaCommandType.ALLOCATE && c.roomId().equals(holdAllocationsIn)) {
+                            held.add(c);
+                        } else {
+                            answer(c);
+                        }
                     }
                 }
             }
         }, "fake-media-node");
+        nodes.add(NODE);
         node.start();
-        announce(false);
+        announce(NODE, false);
     }
 
     @AfterEach
     void stopMediaNode() throws Exception {
         running.set(false);
         node.join(5000);
-        announce(true);
+        for (String n : nodes) {
+            announce(n, true);
+        }
         producer.close();
     }
 
@@ -272,6 +289,64 @@ class SfuRoomTest {
         }
     }
 
+    /**
+     * A room moves while a join waits for its endpoint on the room's old node (a move takes only admitted sessions
+     * along): the joiner gets an endpoint on the room's new node before it hears {@code joined}, the one on the old
+     * node ends, and its offer goes to the new node. Seen in MediaFailoverTest: the page joined on the old node, its
+     * offer went to the new one, which did not know it ("unknown endpoint"), and it never saw the others.
+     */
+    @Test
+    void aJoinWhoseRoomMovesBeforeItsEndpointIsReadyGetsAnEndpointOnTheRoomsNewNode() throws Exception {
+        String room = TestTokens.uniqueRoom("moving");
+        awaitNodeKnown();
+        draining.add(NODE2);
+        nodes.add(NODE2);
+        announce(NODE2, true);
+        try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
+            a.next("hello");
+            b.next("hello");
+            a.send(sfuJoin(room)).next("joined");
+            assertEquals(NODE, nextCommand(room).nodeId());
+            holdAllocationsIn = room;
+            b.send(sfuJoin(room));
+            MediaCommand allocateB = nextCommand(room);
+            assertEquals(MediaCommandType.ALLOCATE, allocateB.type());
+            assertEquals(NODE, allocateB.nodeId());
+            String sessionB = allocateB.endpointId();
+
+            // While b's endpoint is being made, the room's node drains and the second node takes the room.
+            draining.remove(NODE2);
+            announce(NODE2, false);
+            draining.add(NODE);
+            announce(NODE, true);
+            a.next("sfu-moved");
+            holdAllocationsIn = null;
+            answer(held.take());
+
+            JsonNode joined = b.next("joined");
+            assertEquals(sessionB, joined.get("sessionId").asText());
+            b.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
+            assertEquals("answer-to:b-offer", b.next("answer").get("sdp").asText());
+            List<String> seen = new java.util.ArrayList<>();
+            MediaCommand c;
+            do {
+                c = nextCommand(room);
+                if (c.endpointId().equals(sessionB)) {
+                    seen.add(c.type() + "@" + (c.nodeId().equals(NODE) ? "old" : "new"));
+                }
+            } while (c.type() != MediaCommandType.OFFER || !c.endpointId().equals(sessionB));
+            assertTrue(seen.contains("END@old"), "b's endpoint on the old node ends: " + seen);
+            assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
+                    "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
+        } finally {
+            holdAllocationsIn = null;
+            draining.remove(NODE);
+            draining.add(NODE2);
+            announce(NODE2, true);
+            announce(NODE, false);
+        }
+    }
+
     @Test
     void aMediaNodeThatDoesNotAnswerGivesTheClientAClearErrorNotAHang() throws Exception {
         awaitNodeKnown();
@@ -320,7 +395,7 @@ class SfuRoomTest {
             default -> null;
         };
         if (type != null) {
-            reply(new MediaReply(EventSchema.VERSION, type, c.requestId(), NODE, c.roomId(), c.endpointId(),
+            reply(new MediaReply(EventSchema.VERSION, type, c.requestId(), c.nodeId(), c.roomId(), c.endpointId(),
                     type == MediaReplyType.ANSWER ? "answer-to:" + c.sdp() : null, null, System.currentTimeMillis()));
         }
     }
@@ -330,8 +405,8 @@ class SfuRoomTest {
         producer.flush();
     }
 
-    private void announce(boolean draining) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.NODES, NODE, new NodeAnnouncement(EventSchema.VERSION, NODE,
+    private void announce(String node, boolean draining) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.NODES, node, new NodeAnnouncement(EventSchema.VERSION, node,
                 NodeKind.MEDIA, "127.0.0.1", List.of(), 100, 0, draining, System.currentTimeMillis()))).get();
     }
 }

@@ -23,9 +23,12 @@ import org.jboss.logging.Logger;
  * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
  * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only
- * slow under load is not. A client's report that its SFU connection stopped carrying media ({@code sfu-stalled})
- * shortens that to about a second: the node is then gone once two pings, the oldest {@link #STALL_CONFIRM_MS} old,
- * went unanswered while another node answered ({@link #stalledAndSilent}). Every instance then gives its own sessions
+ * slow under load is not. A ping only counts against a node when another node answered the ping of the same round in
+ * time: when the broker, this instance or the whole machine stalls, every node misses the same rounds, and the
+ * recovery (some nodes' answers back a moment before others') is not taken for one node's silence. A client's report
+ * that its SFU connection stopped carrying media ({@code sfu-stalled}) shortens that to about a second: the node is
+ * then gone once two pings, the oldest {@link #STALL_CONFIRM_MS} old, went unanswered in rounds another node answered
+ * ({@link #stalledAndSilent}). Every instance then gives its own sessions
  * of the room an endpoint on the new node and tells the clients to connect again ({@code sfu-moved}). A node this
  * instance never heard of is left alone (it may simply not have read the announcements yet).
  */
@@ -76,6 +79,8 @@ public class RoomMover {
     private final Set<String> stuck = ConcurrentHashMap.newKeySet();
     /** Per node, when the latest ping it answered was sent (epoch ms). */
     private final Map<String, Long> answeredSentAt = new ConcurrentHashMap<>();
+    /** Per node, when the pings it answered in time were sent (the latest {@link #SENT_KEPT}): its rounds. */
+    private final Map<String, java.util.ArrayDeque<Long>> answeredRounds = new ConcurrentHashMap<>();
     /** Per node with misses in a row, when the first of them was sent. */
     private final Map<String, Long> firstMissSentAt = new ConcurrentHashMap<>();
     /** Per node, when the pings of this term were sent (the latest {@link #SENT_KEPT}), oldest first. */
@@ -123,6 +128,7 @@ public class RoomMover {
                         misses.clear();
                         firstMissSentAt.clear();
                         answeredSentAt.clear();
+                        answeredRounds.clear();
                         pingsSent.clear();
                         stallReportedAt.clear();
                     }
@@ -183,8 +189,9 @@ public class RoomMover {
      * Pings each live node, every pass: pings overlap, so a node that stops answering has its second miss a ping
      * interval after its first instead of a whole timeout later. A node becomes unresponsive after
      * {@link #PING_MISSES} misses in a row only when it answered a ping before (an older media-service that cannot
-     * read PING is left to the silence rule), another node answered a ping sent no earlier than this node's first
-     * miss (Kafka, this instance and the machine were fine while this node was silent), and the node is not busy
+     * read PING is left to the silence rule), each miss counted was of a round another node answered in time (Kafka,
+     * this instance and the machine were fine then; a round nobody answered neither counts nor resets), and the
+     * node is not busy
      * with commands this instance sent it in the last {@link #BUSY_MS} ({@link MediaGateway#busy}:
      * a node working through a burst of allocations or renegotiations is slow, not gone).
      */
@@ -192,6 +199,7 @@ public class RoomMover {
         misses.keySet().retainAll(live);
         firstMissSentAt.keySet().retainAll(live);
         answeredSentAt.keySet().retainAll(live);
+        answeredRounds.keySet().retainAll(live);
         int myTerm = term.get();
         long sentAt = System.currentTimeMillis();
         synchronized (this) {
@@ -222,17 +230,19 @@ public class RoomMover {
             misses.remove(node);
             firstMissSentAt.remove(node);
             answeredSentAt.merge(node, sentAt, Math::max);
+            java.util.ArrayDeque<Long> rounds = answeredRounds.computeIfAbsent(node, n -> new java.util.ArrayDeque<>());
+            rounds.addLast(sentAt);
+            if (rounds.size() > SENT_KEPT) {
+                rounds.removeFirst();
+            }
             return;
         }
-        if (!answeredSentAt.containsKey(node)) {
+        if (!answeredSentAt.containsKey(node) || !answeredByOthers(node).contains(sentAt)) {
             return;
         }
         long firstMiss = firstMissSentAt.merge(node, sentAt, Math::min);
         int missed = misses.merge(node, 1, Integer::sum);
-        boolean othersAnswer = answeredSentAt.entrySet().stream()
-                .anyMatch(e -> !e.getKey().equals(node) && e.getValue() >= firstMiss);
-        if (missed >= PING_MISSES && othersAnswer && !gateway.busy(node, BUSY_MS, firstMiss)
-                && log.isLeader()) {
+        if (missed >= PING_MISSES && !gateway.busy(node, BUSY_MS, firstMiss) && log.isLeader()) {
             LOG.warnf("media node %s left %d pings in a row unanswered (%d ms each) while others answer: moving its"
                     + " rooms", node, missed, PING_TIMEOUT_MS);
             gone(node, System.currentTimeMillis(), MediaNodes.UNRESPONSIVE);
@@ -248,6 +258,7 @@ public class RoomMover {
         misses.remove(node);
         firstMissSentAt.remove(node);
         answeredSentAt.remove(node);
+        answeredRounds.remove(node);
         pingsSent.remove(node);
         stallReportedAt.remove(node);
         soon(this::pass);
@@ -297,9 +308,7 @@ public class RoomMover {
         if (answered == null || sent == null || !log.isLeader()) {
             return;
         }
-        long othersAnswered = answeredSentAt.entrySet().stream().filter(e -> !e.getKey().equals(node))
-                .mapToLong(Map.Entry::getValue).max().orElse(Long.MIN_VALUE);
-        long firstUnanswered = stalledAndSilent(now, answered, List.copyOf(sent), othersAnswered);
+        long firstUnanswered = stalledAndSilent(now, answered, List.copyOf(sent), answeredByOthers(node));
         if (firstUnanswered < 0 || gateway.busy(node, BUSY_MS, firstUnanswered)) {
             return;
         }
@@ -308,25 +317,37 @@ public class RoomMover {
         gone(node, now, MediaNodes.STALLED);
     }
 
+    /** The rounds (when their pings were sent) that a node other than {@code node} answered in time. */
+    private Set<Long> answeredByOthers(String node) {
+        Set<Long> rounds = new java.util.HashSet<>();
+        for (Map.Entry<String, java.util.ArrayDeque<Long>> e : answeredRounds.entrySet()) {
+            if (!e.getKey().equals(node)) {
+                rounds.addAll(e.getValue());
+            }
+        }
+        return rounds;
+    }
+
     /**
      * The rule for a node a client reported stalled: at least {@link #STALL_PINGS} pings were sent to it after the
-     * latest one it answered ({@code answered}, when that one was sent), the oldest of them {@link #STALL_CONFIRM_MS}
-     * or more before {@code now}, and another node answered a ping sent no earlier than that oldest one
-     * ({@code othersAnswered}: Kafka and this instance were working meanwhile). Returns when the oldest unanswered
-     * ping was sent, or -1 when the rule does not hold. {@code sent}: when pings to the node were sent, oldest first.
+     * latest one it answered ({@code answered}, when that one was sent) in rounds another node answered in time
+     * ({@code othersAnswered}: Kafka, this instance and the machine were working then), the oldest of those
+     * {@link #STALL_CONFIRM_MS} or more before {@code now}. Rounds nobody answered say nothing of the node. Returns
+     * when the oldest such ping was sent, or -1 when the rule does not hold. {@code sent}: when pings to the node were
+     * sent, oldest first.
      */
-    static long stalledAndSilent(long now, long answered, List<Long> sent, long othersAnswered) {
+    static long stalledAndSilent(long now, long answered, List<Long> sent, Set<Long> othersAnswered) {
         long first = -1;
         int unanswered = 0;
         for (long at : sent) {
-            if (at > answered) {
+            if (at > answered && othersAnswered.contains(at)) {
                 if (first < 0) {
                     first = at;
                 }
                 unanswered++;
             }
         }
-        if (unanswered < STALL_PINGS || now - first < STALL_CONFIRM_MS || othersAnswered < first) {
+        if (unanswered < STALL_PINGS || now - first < STALL_CONFIRM_MS) {
             return -1;
         }
         return first;

@@ -123,8 +123,13 @@ public class SfuSessions {
                 return;
             }
             String request = UUID.randomUUID().toString();
-            log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()),
-                    applied -> admitted.accept(applied.outcome()), () -> {
+            log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()), applied -> {
+                if (applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
+                        && !j.self().mediaNode().equals(peer.mediaNode())) {
+                    followMovedRoom(connection, peer, j.self().mediaNode());
+                }
+                admitted.accept(applied.outcome());
+            }, () -> {
                         // Undone in log order: the abandon follows the admit whenever that lands.
                         log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
                         media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
@@ -132,6 +137,25 @@ public class SfuSessions {
                         Sockets.send(connection, sockets.errorJson("unavailable",
                                 "the room log did not answer in time; try again"));
                     });
+        });
+    }
+
+    /**
+     * The room moved to {@code node} while this session's join waited for its endpoint on the old node (a move takes
+     * only admitted sessions along): the session gets an endpoint on the room's node now, and the old one ends. The
+     * allocation is sent before the client hears {@code joined}, so the client's offer, a command for the same room
+     * from this instance's one producer, reaches the node after it.
+     */
+    private void followMovedRoom(WebSocketConnection connection, Member peer, String node) {
+        LOG.infof("session %s of room %s: the room moved to media node %s while the session joined on %s", peer
+                .sessionId(), peer.room(), node, peer.mediaNode());
+        media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+        allocate(node, peer.room(), peer.sessionId()).whenComplete((reply, failure) -> {
+            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                Sockets.send(connection, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
+                        "the room moved to another media node, which did not take this peer: "
+                                + (failure != null ? failure.getMessage() : reply.reason())));
+            }
         });
     }
 

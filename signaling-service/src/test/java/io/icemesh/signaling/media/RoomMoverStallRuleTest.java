@@ -3,42 +3,61 @@ package io.icemesh.signaling.media;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
  * The rule by which the leader takes a media node that a client reported stalled for gone
- * ({@link RoomMover#stalledAndSilent}): its pings since the last it answered, how long the oldest has waited, and
- * whether another node answered meanwhile.
+ * ({@link RoomMover#stalledAndSilent}): its pings since the last it answered, in rounds another node answered, and how
+ * long the oldest of those has waited.
  */
 class RoomMoverStallRuleTest {
 
     /** Pings every 250 ms from t = 1000; the node answered the one sent at 1000, then nothing. */
     private static final List<Long> SENT = List.of(1000L, 1250L, 1500L, 1750L);
+    /** Another node answered every round. */
+    private static final Set<Long> OTHERS_ANSWER_ALL = Set.of(1000L, 1250L, 1500L, 1750L, 2000L);
 
     @Test
     void twoUnansweredPingsTheOldestWaitingLongEnoughWhileAnotherNodeAnswersIsGone() {
-        assertEquals(1250, RoomMover.stalledAndSilent(1250 + RoomMover.STALL_CONFIRM_MS, 1000, SENT, 1500));
+        assertEquals(1250, RoomMover.stalledAndSilent(1250 + RoomMover.STALL_CONFIRM_MS, 1000, SENT,
+                OTHERS_ANSWER_ALL));
     }
 
     @Test
     void aNodeIsNotJudgedBeforeItsOldestUnansweredPingWaitedTheConfirmTime() {
-        assertEquals(-1, RoomMover.stalledAndSilent(1250 + RoomMover.STALL_CONFIRM_MS - 1, 1000, SENT, 1500));
+        assertEquals(-1, RoomMover.stalledAndSilent(1250 + RoomMover.STALL_CONFIRM_MS - 1, 1000, SENT,
+                OTHERS_ANSWER_ALL));
     }
 
     @Test
     void oneUnansweredPingIsNotEnough() {
-        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1500, List.of(1000L, 1250L, 1500L, 1750L), 1750));
-        assertEquals(1750, RoomMover.stalledAndSilent(5000, 1500, List.of(1000L, 1250L, 1500L, 1750L, 2000L), 1750));
+        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1500, List.of(1000L, 1250L, 1500L, 1750L),
+                OTHERS_ANSWER_ALL));
+        assertEquals(1750, RoomMover.stalledAndSilent(5000, 1500, List.of(1000L, 1250L, 1500L, 1750L, 2000L),
+                OTHERS_ANSWER_ALL));
     }
 
     @Test
     void aNodeThatAnsweredItsLatestPingIsNotGone() {
-        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1750, SENT, 1750));
+        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1750, SENT, OTHERS_ANSWER_ALL));
     }
 
     @Test
-    void whenNoOtherNodeAnsweredSinceTheSilenceBeganTheMeshItselfMayBeSlow() {
-        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1000, SENT, 1000));
-        assertEquals(1250, RoomMover.stalledAndSilent(5000, 1000, SENT, 1250));
+    void roundsNoOtherNodeAnsweredSayNothingOfTheNode() {
+        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1000, SENT, Set.of(1000L)));
+        assertEquals(-1, RoomMover.stalledAndSilent(5000, 1000, SENT, Set.of(1000L, 1750L)));
+        assertEquals(1250, RoomMover.stalledAndSilent(5000, 1000, SENT, Set.of(1250L, 1750L)));
+    }
+
+    /**
+     * Seen in MediaFailoverTest on a loaded 2-core machine: the broker path stalled for about two seconds, so both
+     * nodes left the pings of 1250-1750 unanswered; then the other node's answer to the round of 2000 came back a
+     * moment before this node's. One round another node answered is not two: the node is not gone.
+     */
+    @Test
+    void aStallOfTheWholeMeshFollowedByOneRoundTheOtherNodeAnsweredFirstIsNotTheNodesSilence() {
+        List<Long> sent = List.of(1000L, 1250L, 1500L, 1750L, 2000L);
+        assertEquals(-1, RoomMover.stalledAndSilent(3000, 1000, sent, Set.of(1000L, 2000L)));
     }
 }
