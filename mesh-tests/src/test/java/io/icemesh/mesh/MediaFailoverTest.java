@@ -40,6 +40,7 @@ class MediaFailoverTest {
 
                 long pid = Long.parseLong(Files.readString(mesh.home.resolve("run")
                         .resolve(first == 0 ? "media.pid" : "media-1.pid")).trim());
+                int beforeDrain = signalingLog(mesh, 0).size();
                 long drainedAt = System.nanoTime();
                 ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM: the node drains
 
@@ -53,7 +54,8 @@ class MediaFailoverTest {
                     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
                             a.decodedByStream().getOrDefault(b.streamId(), 0L) > before + 10);
                 });
-                String log = Files.readString(mesh.home.resolve("logs").resolve("signaling.log"));
+                // Only what signaling wrote since the SIGTERM: a move while the pages started has its own lines.
+                String log = String.join("\n", signalingLog(mesh, beforeDrain));
                 assertTrue(log.contains("moving room " + room + " from media node"), "signaling says why it moved");
                 assertTrue(log.contains("(node-draining)"), "the cause is the drain");
                 String secondNode = second == 0 ? "media-local" : "media-local-1";
@@ -66,6 +68,7 @@ class MediaFailoverTest {
                 assertEquals(0, restart.exitCode(), restart.output());
                 long survivor = Long.parseLong(Files.readString(mesh.home.resolve("run")
                         .resolve(second == 0 ? "media.pid" : "media-1.pid")).trim());
+                int beforeCrash = signalingLog(mesh, 0).size();
                 long crashedAt = System.nanoTime();
                 ProcessHandle.of(survivor).orElseThrow().destroyForcibly();
                 awaitOnNode(pages, udp0 + 100 * first);
@@ -77,7 +80,7 @@ class MediaFailoverTest {
                         .forEach(l -> System.out.println("signaling: " + l));
                 // Found by the pages' stall reports with two pings (node-stalled), or by four pings alone
                 // (node-unresponsive) if the reports came late.
-                String signalingLog = Files.readString(mesh.home.resolve("logs").resolve("signaling.log"));
+                String signalingLog = String.join("\n", signalingLog(mesh, beforeCrash));
                 boolean stalled = signalingLog.contains("(node-stalled)");
                 assertTrue(stalled || signalingLog.contains("(node-unresponsive)"),
                         "the cause is the node's silence to the leader's pings");
@@ -113,6 +116,12 @@ class MediaFailoverTest {
             System.out.println("the room moved before the test drained its node: " + moves);
         }
         return node[0];
+    }
+
+    /** signaling's log lines from line {@code from} (0: all). */
+    private static List<String> signalingLog(Mesh mesh, int from) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log"));
+        return lines.subList(Math.min(from, lines.size()), lines.size());
     }
 
     /** signaling's log lines about moving a room, one per line. */

@@ -61,7 +61,11 @@ class SfuRoomTest {
     /** The nodes the fake node stands for, each announced every second, draining when in {@link #draining}. */
     private final java.util.Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** While set, ALLOCATEs for this room wait in {@link #held} instead of being answered. */
+    /** Nodes the fake answered a ping for since the set was last cleared. */
+    private final java.util.Set<String> ponged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Nodes that answer nothing, pings included (hung or crashed), while still announcing themselves. */
+    private final java.util.Set<String> silent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** While set, ALLOCATEs on {@link #NODE} for this room wait in {@link #held} instead of being answered. */
     private volatile String holdAllocationsIn;
     private final BlockingQueue<MediaCommand> held = new LinkedBlockingQueue<>();
     private Thread node;
@@ -97,7 +101,14 @@ class SfuRoomTest {
                             continue;
                         }
                         commands.add(c);
-                        if (c.type() == MediaCommandType.ALLOCATE && c.roomId().equals(holdAllocationsIn)) {
+                        if (silent.contains(c.nodeId())) {
+                            continue;
+                        }
+                        if (c.type() == MediaCommandType.PING) {
+                            ponged.add(c.nodeId());
+                        }
+                        if (c.type() == MediaCommandType.ALLOCATE && c.roomId().equals(holdAllocationsIn)
+                                && NODE.equals(c.nodeId())) {
                             held.add(c);
                         } else {
                             answer(c);
@@ -344,6 +355,59 @@ class SfuRoomTest {
             draining.add(NODE2);
             announce(NODE2, true);
             announce(NODE, false);
+        }
+    }
+
+    /**
+     * The room's node stops answering (hung or crashed) while a join waits for its endpoint there: the leader moves
+     * the room once the node left its pings unanswered, and when the join's allocation times out, the join follows
+     * the room to its new node instead of failing with {@code media-timeout}.
+     */
+    @Test
+    void aJoinWhoseNodeStopsAnsweringFollowsTheRoomToItsNewNode() throws Exception {
+        String room = TestTokens.uniqueRoom("hung");
+        awaitNodeKnown();
+        draining.add(NODE2);
+        nodes.add(NODE2);
+        announce(NODE2, true);
+        try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
+            a.next("hello");
+            b.next("hello");
+            a.send(sfuJoin(room)).next("joined");
+            assertEquals(NODE, nextCommand(room).nodeId());
+            draining.remove(NODE2);
+            announce(NODE2, false);
+            // The leader judges a node by its pings only once it answered one (and another node answers the same
+            // rounds): both must be pinged before the room's node goes silent.
+            ponged.clear();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ponged.contains(NODE)
+                    && ponged.contains(NODE2));
+            silent.add(NODE);
+            b.send(sfuJoin(room));
+            MediaCommand allocateB = nextCommand(room);
+            assertEquals(MediaCommandType.ALLOCATE, allocateB.type());
+            assertEquals(NODE, allocateB.nodeId());
+            String sessionB = allocateB.endpointId();
+
+            assertEquals("node-unresponsive", a.next("sfu-moved", 20).get("reason").asText());
+            JsonNode joined = b.next("joined", 20);
+            assertEquals(sessionB, joined.get("sessionId").asText());
+            b.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
+            assertEquals("answer-to:b-offer", b.next("answer").get("sdp").asText());
+            List<String> seen = new java.util.ArrayList<>();
+            MediaCommand c;
+            do {
+                c = nextCommand(room);
+                if (c.endpointId().equals(sessionB)) {
+                    seen.add(c.type() + "@" + (c.nodeId().equals(NODE) ? "old" : "new"));
+                }
+            } while (c.type() != MediaCommandType.OFFER || !c.endpointId().equals(sessionB));
+            assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
+                    "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
+        } finally {
+            silent.remove(NODE);
+            draining.add(NODE2);
+            announce(NODE2, true);
         }
     }
 

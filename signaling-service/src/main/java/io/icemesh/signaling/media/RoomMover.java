@@ -79,8 +79,16 @@ public class RoomMover {
     private final Set<String> stuck = ConcurrentHashMap.newKeySet();
     /** Per node, when the latest ping it answered was sent (epoch ms). */
     private final Map<String, Long> answeredSentAt = new ConcurrentHashMap<>();
-    /** Per node, when the pings it answered in time were sent (the latest {@link #SENT_KEPT}): its rounds. */
-    private final Map<String, java.util.ArrayDeque<Long>> answeredRounds = new ConcurrentHashMap<>();
+    /**
+     * Per node, the rounds it answered in time (the latest {@link #SENT_KEPT}): when each ping was sent and when its
+     * answer came.
+     */
+    private final Map<String, java.util.ArrayDeque<long[]>> answeredRounds = new ConcurrentHashMap<>();
+    /**
+     * A round another node answered counts against a stalled node only once that answer is this old: after a stall of
+     * the whole mesh, answers to the same rounds come back a moment apart.
+     */
+    static final long STALL_ANSWER_GRACE_MS = PING_INTERVAL_MS;
     /** Per node with misses in a row, when the first of them was sent. */
     private final Map<String, Long> firstMissSentAt = new ConcurrentHashMap<>();
     /** Per node, when the pings of this term were sent (the latest {@link #SENT_KEPT}), oldest first. */
@@ -230,14 +238,15 @@ public class RoomMover {
             misses.remove(node);
             firstMissSentAt.remove(node);
             answeredSentAt.merge(node, sentAt, Math::max);
-            java.util.ArrayDeque<Long> rounds = answeredRounds.computeIfAbsent(node, n -> new java.util.ArrayDeque<>());
-            rounds.addLast(sentAt);
+            java.util.ArrayDeque<long[]> rounds = answeredRounds.computeIfAbsent(node,
+                    n -> new java.util.ArrayDeque<>());
+            rounds.addLast(new long[] {sentAt, System.currentTimeMillis()});
             if (rounds.size() > SENT_KEPT) {
                 rounds.removeFirst();
             }
             return;
         }
-        if (!answeredSentAt.containsKey(node) || !answeredByOthers(node).contains(sentAt)) {
+        if (!answeredSentAt.containsKey(node) || !answeredByOthers(node).containsKey(sentAt)) {
             return;
         }
         long firstMiss = firstMissSentAt.merge(node, sentAt, Math::min);
@@ -317,12 +326,17 @@ public class RoomMover {
         gone(node, now, MediaNodes.STALLED);
     }
 
-    /** The rounds (when their pings were sent) that a node other than {@code node} answered in time. */
-    private Set<Long> answeredByOthers(String node) {
-        Set<Long> rounds = new java.util.HashSet<>();
-        for (Map.Entry<String, java.util.ArrayDeque<Long>> e : answeredRounds.entrySet()) {
+    /**
+     * The rounds a node other than {@code node} answered in time: when their pings were sent, to when the first such
+     * answer came.
+     */
+    private Map<Long, Long> answeredByOthers(String node) {
+        Map<Long, Long> rounds = new java.util.HashMap<>();
+        for (Map.Entry<String, java.util.ArrayDeque<long[]>> e : answeredRounds.entrySet()) {
             if (!e.getKey().equals(node)) {
-                rounds.addAll(e.getValue());
+                for (long[] round : e.getValue()) {
+                    rounds.merge(round[0], round[1], Math::min);
+                }
             }
         }
         return rounds;
@@ -330,17 +344,19 @@ public class RoomMover {
 
     /**
      * The rule for a node a client reported stalled: at least {@link #STALL_PINGS} pings were sent to it after the
-     * latest one it answered ({@code answered}, when that one was sent) in rounds another node answered in time
-     * ({@code othersAnswered}: Kafka, this instance and the machine were working then), the oldest of those
-     * {@link #STALL_CONFIRM_MS} or more before {@code now}. Rounds nobody answered say nothing of the node. Returns
-     * when the oldest such ping was sent, or -1 when the rule does not hold. {@code sent}: when pings to the node were
-     * sent, oldest first.
+     * latest one it answered ({@code answered}, when that one was sent) in rounds another node answered in time, at
+     * least {@link #STALL_ANSWER_GRACE_MS} before {@code now} ({@code othersAnswered}, round to when that answer came:
+     * Kafka, this instance and the machine were working then, and this node had as long to answer), the oldest of
+     * those {@link #STALL_CONFIRM_MS} or more before {@code now}. Rounds nobody answered say nothing of the node.
+     * Returns when the oldest such ping was sent, or -1 when the rule does not hold. {@code sent}: when pings to the
+     * node were sent, oldest first.
      */
-    static long stalledAndSilent(long now, long answered, List<Long> sent, Set<Long> othersAnswered) {
+    static long stalledAndSilent(long now, long answered, List<Long> sent, Map<Long, Long> othersAnswered) {
         long first = -1;
         int unanswered = 0;
         for (long at : sent) {
-            if (at > answered && othersAnswered.contains(at)) {
+            Long otherAnsweredAt = othersAnswered.get(at);
+            if (at > answered && otherAnsweredAt != null && now - otherAnsweredAt >= STALL_ANSWER_GRACE_MS) {
                 if (first < 0) {
                     first = at;
                 }

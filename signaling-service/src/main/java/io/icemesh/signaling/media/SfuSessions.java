@@ -111,10 +111,27 @@ public class SfuSessions {
      */
     public void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
             Consumer<Outcome> admitted) {
+        admit(connection, peer, allocation, admitted, true);
+    }
+
+    private void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
+            Consumer<Outcome> admitted, boolean mayFollow) {
         CompletionStage<MediaReply> endpoint = allocation != null ? allocation
                 : allocate(peer.mediaNode(), peer.room(), peer.sessionId());
         endpoint.whenComplete((reply, failure) -> {
             if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                String roomNode = rooms.mediaNode(peer.room()).orElse(null);
+                if (mayFollow && roomNode != null && !roomNode.equals(peer.mediaNode())
+                        && rooms.member(peer.sessionId()).filter(m -> !m.admitted()).isPresent()) {
+                    // The room left the node while this join waited for it (it crashed, or it refused a draining
+                    // node's allocation): the join follows the room, once.
+                    LOG.infof("session %s of room %s: no endpoint on media node %s (%s); the room is on %s now, the"
+                            + " join follows it", peer.sessionId(), peer.room(), peer.mediaNode(), failure != null
+                                    ? failure.getMessage() : reply.reason(), roomNode);
+                    media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
+                    admit(connection, onNode(peer, roomNode), null, admitted, false);
+                    return;
+                }
                 String code = failure != null ? "media-timeout" : "media-error";
                 String why = failure != null ? failure.getMessage() : reply.reason();
                 log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
@@ -126,7 +143,7 @@ public class SfuSessions {
             log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()), applied -> {
                 if (applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
                         && !j.self().mediaNode().equals(peer.mediaNode())) {
-                    followMovedRoom(connection, peer, j.self().mediaNode());
+                    followMovedRoom(connection, j.self(), peer.mediaNode());
                 }
                 admitted.accept(applied.outcome());
             }, () -> {
@@ -141,22 +158,31 @@ public class SfuSessions {
     }
 
     /**
-     * The room moved to {@code node} while this session's join waited for its endpoint on the old node (a move takes
-     * only admitted sessions along): the session gets an endpoint on the room's node now, and the old one ends. The
-     * allocation is sent before the client hears {@code joined}, so the client's offer, a command for the same room
-     * from this instance's one producer, reaches the node after it.
+     * The room moved to the admitted session's node ({@code joined.mediaNode()}) while its join waited for its
+     * endpoint on {@code oldNode} (a move takes only admitted sessions along): an endpoint on the room's node is asked
+     * for now, and the old one ends. The allocation is sent before the client hears {@code joined}, so the client's
+     * offer, a command for the same room from this instance's one producer, reaches the node after it. If the node
+     * does not take it, the session leaves the room and its client is told why.
      */
-    private void followMovedRoom(WebSocketConnection connection, Member peer, String node) {
-        LOG.infof("session %s of room %s: the room moved to media node %s while the session joined on %s", peer
-                .sessionId(), peer.room(), node, peer.mediaNode());
-        media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
-        allocate(node, peer.room(), peer.sessionId()).whenComplete((reply, failure) -> {
+    private void followMovedRoom(WebSocketConnection connection, Member joined, String oldNode) {
+        LOG.infof("session %s of room %s: the room moved to media node %s while the session joined on %s",
+                joined.sessionId(), joined.room(), joined.mediaNode(), oldNode);
+        media.tell(MediaCommandType.END, oldNode, joined.room(), joined.sessionId(), null);
+        allocate(joined.mediaNode(), joined.room(), joined.sessionId()).whenComplete((reply, failure) -> {
             if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                log.submit(new RoomCommand.Leave(joined.room(), me, null, joined.sessionId(), joined.epoch()));
+                sockets.unbind(connection.id());
                 Sockets.send(connection, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
                         "the room moved to another media node, which did not take this peer: "
                                 + (failure != null ? failure.getMessage() : reply.reason())));
             }
         });
+    }
+
+    /** {@code m} with its endpoint on {@code node}. */
+    private static Member onNode(Member m, String node) {
+        return new Member(m.sessionId(), m.peerId(), m.subject(), m.room(), m.mode(), node, m.resumeToken(),
+                m.joinedAtMs(), m.epoch(), m.instance(), m.connection(), m.admitted());
     }
 
     /**
