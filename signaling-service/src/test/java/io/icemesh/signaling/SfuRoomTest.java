@@ -61,6 +61,10 @@ class SfuRoomTest {
     /** The nodes the fake node stands for, each announced every second, draining when in {@link #draining}. */
     private final java.util.Set<String> nodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Nodes whose pings the fake answers this many ms late. */
+    private final Map<String, Long> slowPongMs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService later =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     /** Nodes the fake answered a ping for since the set was last cleared. */
     private final java.util.Set<String> ponged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Nodes that answer nothing, pings included (hung or crashed), while still announcing themselves. */
@@ -106,6 +110,11 @@ class SfuRoomTest {
                         }
                         if (c.type() == MediaCommandType.PING) {
                             ponged.add(c.nodeId());
+                            Long slow = slowPongMs.get(c.nodeId());
+                            if (slow != null) {
+                                later.schedule(() -> answer(c), slow, TimeUnit.MILLISECONDS);
+                                continue;
+                            }
                         }
                         if (c.type() == MediaCommandType.ALLOCATE && c.roomId().equals(holdAllocationsIn)
                                 && NODE.equals(c.nodeId())) {
@@ -126,6 +135,7 @@ class SfuRoomTest {
     void stopMediaNode() throws Exception {
         running.set(false);
         node.join(5000);
+        later.shutdownNow();
         for (String n : nodes) {
             announce(n, true);
         }
@@ -406,6 +416,51 @@ class SfuRoomTest {
                     "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
         } finally {
             silent.remove(NODE);
+            draining.add(NODE2);
+            announce(NODE2, true);
+        }
+    }
+
+    /**
+     * A node that answers every ping late (1.6 s, past the 1 s timeout, while another node answers in time) is slow,
+     * not gone: its late answers start its misses afresh, and its room stays.
+     */
+    @Test
+    void aNodeThatAnswersItsPingsLateKeepsItsRooms() throws Exception {
+        String room = TestTokens.uniqueRoom("slow");
+        awaitNodeKnown();
+        draining.add(NODE2);
+        nodes.add(NODE2);
+        announce(NODE2, true);
+        try (WsClient a = WsClient.connect(ws)) {
+            a.next("hello");
+            a.send(sfuJoin(room)).next("joined");
+            assertEquals(NODE, nextCommand(room).nodeId());
+            draining.remove(NODE2);
+            announce(NODE2, false);
+            ponged.clear();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ponged.contains(NODE)
+                    && ponged.contains(NODE2));
+            slowPongMs.put(NODE, 1600L);
+            // Four misses in a row move a node's rooms about 2.75 s after its first; eight seconds is many times that.
+            org.awaitility.Awaitility.await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        for (JsonNode m = a.poll(); m != null; m = a.poll()) {
+                            if ("sfu-moved".equals(m.path("type").asText())) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
+            // The node still answers (late): a command for the room still goes to it.
+            a.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"a-offer\"}");
+            MediaCommand offer;
+            do {
+                offer = nextCommand(room);
+            } while (offer.type() != MediaCommandType.OFFER);
+            assertEquals(NODE, offer.nodeId(), "the room stayed on its slow node");
+        } finally {
+            slowPongMs.remove(NODE);
             draining.add(NODE2);
             announce(NODE2, true);
         }

@@ -86,6 +86,11 @@ final class WsClient implements AutoCloseable {
         return msg;
     }
 
+    /** The next message already received, or null. */
+    JsonNode poll() {
+        return received.poll();
+    }
+
     /** The server's close frame; fails after {@code seconds}. */
     Closed awaitClose(int seconds) throws Exception {
         return closed.orTimeout(seconds, TimeUnit.SECONDS).exceptionally(e -> {

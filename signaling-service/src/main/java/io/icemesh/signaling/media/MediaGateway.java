@@ -49,6 +49,15 @@ public class MediaGateway {
     /** When this instance last sent each node a client's answer to the node's renegotiation offer, epoch ms. */
     private final Map<String, Long> lastTellAt = new ConcurrentHashMap<>();
     private volatile BiConsumer<MediaReply, String> unsolicited = (reply, ref) -> { };
+    /** A ping whose reply timed out: the node and when it was sent (epoch ms). */
+    private record ExpiredPing(String nodeId, long sentAtMs) {
+    }
+
+    /** Pings that timed out, by request id, kept {@link #LATE_PONG_KEPT_MS} for an answer that comes late. */
+    private final Map<String, ExpiredPing> expiredPings = new ConcurrentHashMap<>();
+    private static final long LATE_PONG_KEPT_MS = 30_000;
+    private static final int EXPIRED_PINGS_KEPT = 10_000;
+    private volatile BiConsumer<String, Long> latePong = (node, sentAt) -> { };
 
     @Inject
     @Channel("media-commands")
@@ -80,8 +89,19 @@ public class MediaGateway {
             lastRequestAt.put(nodeId, System.currentTimeMillis());
             reply.whenComplete((r, e) -> n.decrementAndGet());
         }
+        long sentAt = System.currentTimeMillis();
         long timer = vertx.setTimer(timeoutMs, id -> {
             if (pending.remove(requestId) != null) {
+                if (type == MediaCommandType.PING) {
+                    long now = System.currentTimeMillis();
+                    if (expiredPings.size() >= EXPIRED_PINGS_KEPT) {
+                        expiredPings.values().removeIf(p -> now - p.sentAtMs() > LATE_PONG_KEPT_MS);
+                        if (expiredPings.size() >= EXPIRED_PINGS_KEPT) {
+                            expiredPings.clear();
+                        }
+                    }
+                    expiredPings.put(requestId, new ExpiredPing(nodeId, sentAt));
+                }
                 reply.completeExceptionally(new MediaTimeoutException("media-service node " + nodeId
                         + " did not answer " + type + " within " + timeoutMs + " ms"));
             }
@@ -135,6 +155,14 @@ public class MediaGateway {
         this.unsolicited = handler;
     }
 
+    /**
+     * Tells {@code handler} of a PONG that came after its ping had timed out (the node and when the ping was sent):
+     * the node is slow, not gone.
+     */
+    public void onLatePong(BiConsumer<String, Long> handler) {
+        this.latePong = handler;
+    }
+
     @Incoming("media-replies")
     public void onReply(ConsumerRecord<String, MediaReply> record) {
         MediaReply reply = record.value();
@@ -144,6 +172,13 @@ public class MediaGateway {
         CompletableFuture<MediaReply> waiting = reply.requestId() == null ? null : pending.remove(reply.requestId());
         if (waiting != null) {
             waiting.complete(reply);
+            return;
+        }
+        if (reply.type() == MediaReplyType.PONG && reply.requestId() != null) {
+            ExpiredPing late = expiredPings.remove(reply.requestId());
+            if (late != null && late.nodeId().equals(reply.nodeId())) {
+                latePong.accept(late.nodeId(), late.sentAtMs());
+            }
             return;
         }
         if (reply.type() == MediaReplyType.OFFER || reply.type() == MediaReplyType.ENDED

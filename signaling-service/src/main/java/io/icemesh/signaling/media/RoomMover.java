@@ -23,8 +23,8 @@ import org.jboss.logging.Logger;
  * it writes a {@code move-room} record per room, to the least loaded other node. The leader pings every live node
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
  * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only
- * slow under load is not. A ping only counts against a node when another node answered the ping of the same round in
- * time: when the broker, this instance or the whole machine stalls, every node misses the same rounds, and the
+ * slow under load is not: an answer that comes after its ping's timeout starts the node's misses afresh. A ping only
+ * counts against a node when another node answered the ping of the same round in time: when the broker, this instance or the whole machine stalls, every node misses the same rounds, and the
  * recovery (some nodes' answers back a moment before others') is not taken for one node's silence. A client's report
  * that its SFU connection stopped carrying media ({@code sfu-stalled}) shortens that to about a second: the node is
  * then gone once two pings, the oldest {@link #STALL_CONFIRM_MS} old, went unanswered in rounds another node answered
@@ -106,6 +106,7 @@ public class RoomMover {
         this.log = log;
         this.nodes = nodes;
         this.gateway = gateway;
+        gateway.onLatePong(this::answeredLate);
     }
 
     void start(@Observes StartupEvent event) {
@@ -256,6 +257,22 @@ public class RoomMover {
                     + " rooms", node, missed, PING_TIMEOUT_MS);
             gone(node, System.currentTimeMillis(), MediaNodes.UNRESPONSIVE);
         }
+    }
+
+    /**
+     * A ping's answer came after its timeout: the node's command path works, slowly. Its misses start afresh, and for
+     * a stall report it answered the ping sent at {@code sentAt}. A node that keeps answering late is slow, not gone:
+     * on a loaded machine a ping reached a node with a room 1-2 s late while an idle node answered the same round in
+     * time, and moving the room to another node of the same mesh only cut its media for a moment. A crashed or hung
+     * node answers nothing, late or not, and is found as before.
+     */
+    private synchronized void answeredLate(String node, long sentAt) {
+        if (misses.remove(node) != null) {
+            LOG.debugf("media node %s answered a ping %d ms after it was sent: slow, not gone", node,
+                    System.currentTimeMillis() - sentAt);
+        }
+        firstMissSentAt.remove(node);
+        answeredSentAt.merge(node, sentAt, Math::max);
     }
 
     /**
