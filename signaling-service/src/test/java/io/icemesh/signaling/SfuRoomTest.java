@@ -67,8 +67,8 @@ class SfuRoomTest {
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     /** Nodes the fake answered a ping for since the set was last cleared. */
     private final java.util.Set<String> ponged = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Nodes that answer nothing, pings included (hung or crashed), while still announcing themselves. */
-    private final java.util.Set<String> silent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Nodes that leave pings unanswered (their command path hangs) while still announcing themselves. */
+    private final java.util.Set<String> deafToPings = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** While set, ALLOCATEs on {@link #NODE} for this room wait in {@link #held} instead of being answered. */
     private volatile String holdAllocationsIn;
     private final BlockingQueue<MediaCommand> held = new LinkedBlockingQueue<>();
@@ -105,7 +105,7 @@ class SfuRoomTest {
                             continue;
                         }
                         commands.add(c);
-                        if (silent.contains(c.nodeId())) {
+                        if (c.type() == MediaCommandType.PING && deafToPings.contains(c.nodeId())) {
                             continue;
                         }
                         if (c.type() == MediaCommandType.PING) {
@@ -320,14 +320,11 @@ class SfuRoomTest {
     void aJoinWhoseRoomMovesBeforeItsEndpointIsReadyGetsAnEndpointOnTheRoomsNewNode() throws Exception {
         String room = TestTokens.uniqueRoom("moving");
         awaitNodeKnown();
-        draining.add(NODE2);
-        nodes.add(NODE2);
-        announce(NODE2, true);
+        announceSecondNodeDraining();
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
             a.next("hello");
             b.next("hello");
-            a.send(sfuJoin(room)).next("joined");
-            assertEquals(NODE, nextCommand(room).nodeId());
+            joinOnFirstNode(a, room);
             holdAllocationsIn = room;
             b.send(sfuJoin(room));
             MediaCommand allocateB = nextCommand(room);
@@ -346,16 +343,7 @@ class SfuRoomTest {
 
             JsonNode joined = b.next("joined");
             assertEquals(sessionB, joined.get("sessionId").asText());
-            b.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
-            assertEquals("answer-to:b-offer", b.next("answer").get("sdp").asText());
-            List<String> seen = new java.util.ArrayList<>();
-            MediaCommand c;
-            do {
-                c = nextCommand(room);
-                if (c.endpointId().equals(sessionB)) {
-                    seen.add(c.type() + "@" + (c.nodeId().equals(NODE) ? "old" : "new"));
-                }
-            } while (c.type() != MediaCommandType.OFFER || !c.endpointId().equals(sessionB));
+            List<String> seen = offerAndCommandsBefore(b, room, sessionB);
             assertTrue(seen.contains("END@old"), "b's endpoint on the old node ends: " + seen);
             assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
                     "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
@@ -369,22 +357,19 @@ class SfuRoomTest {
     }
 
     /**
-     * The room's node stops answering (hung or crashed) while a join waits for its endpoint there: the leader moves
-     * the room once the node left its pings unanswered, and when the join's allocation times out, the join follows
-     * the room to its new node instead of failing with {@code media-timeout}.
+     * The room's node stops answering pings (its command path hangs) while a join waits for its endpoint there: the
+     * leader moves the room, and when the join's allocation then fails (here the node refuses it; a timeout takes the
+     * same path), the join follows the room to its new node instead of failing.
      */
     @Test
-    void aJoinWhoseNodeStopsAnsweringFollowsTheRoomToItsNewNode() throws Exception {
+    void aJoinWhoseAllocationFailsAfterItsRoomMovedFollowsTheRoomToItsNewNode() throws Exception {
         String room = TestTokens.uniqueRoom("hung");
         awaitNodeKnown();
-        draining.add(NODE2);
-        nodes.add(NODE2);
-        announce(NODE2, true);
+        announceSecondNodeDraining();
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws)) {
             a.next("hello");
             b.next("hello");
-            a.send(sfuJoin(room)).next("joined");
-            assertEquals(NODE, nextCommand(room).nodeId());
+            joinOnFirstNode(a, room);
             draining.remove(NODE2);
             announce(NODE2, false);
             // The leader judges a node by its pings only once it answered one (and another node answers the same
@@ -392,7 +377,8 @@ class SfuRoomTest {
             ponged.clear();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ponged.contains(NODE)
                     && ponged.contains(NODE2));
-            silent.add(NODE);
+            deafToPings.add(NODE);
+            holdAllocationsIn = room;
             b.send(sfuJoin(room));
             MediaCommand allocateB = nextCommand(room);
             assertEquals(MediaCommandType.ALLOCATE, allocateB.type());
@@ -400,49 +386,44 @@ class SfuRoomTest {
             String sessionB = allocateB.endpointId();
 
             assertEquals("node-unresponsive", a.next("sfu-moved", 20).get("reason").asText());
+            holdAllocationsIn = null;
+            MediaCommand held = this.held.take();
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.ERROR, held.requestId(), NODE, room,
+                    held.endpointId(), null, "node stopping", System.currentTimeMillis()));
             JsonNode joined = b.next("joined", 20);
             assertEquals(sessionB, joined.get("sessionId").asText());
-            b.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
-            assertEquals("answer-to:b-offer", b.next("answer").get("sdp").asText());
-            List<String> seen = new java.util.ArrayList<>();
-            MediaCommand c;
-            do {
-                c = nextCommand(room);
-                if (c.endpointId().equals(sessionB)) {
-                    seen.add(c.type() + "@" + (c.nodeId().equals(NODE) ? "old" : "new"));
-                }
-            } while (c.type() != MediaCommandType.OFFER || !c.endpointId().equals(sessionB));
+            List<String> seen = offerAndCommandsBefore(b, room, sessionB);
             assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
                     "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
         } finally {
-            silent.remove(NODE);
+            holdAllocationsIn = null;
+            deafToPings.remove(NODE);
             draining.add(NODE2);
             announce(NODE2, true);
         }
     }
 
     /**
-     * A node that answers every ping late (1.6 s, past the 1 s timeout, while another node answers in time) is slow,
-     * not gone: its late answers start its misses afresh, and its room stays.
+     * A node that answers every ping late (1.25 s, past the 1 s timeout, while another node answers in time) is slow,
+     * not gone: its late answers start its misses afresh, and its room stays. (Answers steadily later than about
+     * 1.75 s leave four timeouts between two answers, and the room moves.)
      */
     @Test
     void aNodeThatAnswersItsPingsLateKeepsItsRooms() throws Exception {
         String room = TestTokens.uniqueRoom("slow");
         awaitNodeKnown();
-        draining.add(NODE2);
-        nodes.add(NODE2);
-        announce(NODE2, true);
+        announceSecondNodeDraining();
         try (WsClient a = WsClient.connect(ws)) {
             a.next("hello");
-            a.send(sfuJoin(room)).next("joined");
-            assertEquals(NODE, nextCommand(room).nodeId());
+            joinOnFirstNode(a, room);
             draining.remove(NODE2);
             announce(NODE2, false);
             ponged.clear();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ponged.contains(NODE)
                     && ponged.contains(NODE2));
-            slowPongMs.put(NODE, 1600L);
-            // Four misses in a row move a node's rooms about 2.75 s after its first; eight seconds is many times that.
+            slowPongMs.put(NODE, 1250L);
+            // Without the late answers, four misses in a row moved the room about 2.75 s after the first slow ping was
+            // sent (its timeout, then three more a ping interval apart); eight seconds is well past that.
             org.awaitility.Awaitility.await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(100)).until(() -> {
                         for (JsonNode m = a.poll(); m != null; m = a.poll()) {
@@ -492,6 +473,37 @@ class SfuRoomTest {
     private String sfuJoin(String room) {
         return "{\"type\":\"join\",\"token\":\"" + TestTokens.TOKENS.mint("t", room, RoomMode.SFU,
                 UUID.randomUUID().toString(), Duration.ofMinutes(5)) + "\"}";
+    }
+
+    /** The second node is known to signaling, draining: no room is placed on it until it announces otherwise. */
+    private void announceSecondNodeDraining() throws Exception {
+        draining.add(NODE2);
+        nodes.add(NODE2);
+        announce(NODE2, true);
+    }
+
+    /** The client joins the SFU room, whose endpoint (the room's first) is allocated on {@link #NODE}. */
+    private void joinOnFirstNode(WsClient client, String room) throws Exception {
+        client.send(sfuJoin(room)).next("joined");
+        assertEquals(NODE, nextCommand(room).nodeId());
+    }
+
+    /**
+     * The client offers to "sfu" and gets the fake node's answer; returns the commands for its session up to that
+     * offer, as TYPE@old ({@link #NODE}) or TYPE@new.
+     */
+    private List<String> offerAndCommandsBefore(WsClient client, String room, String session) throws Exception {
+        client.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
+        assertEquals("answer-to:b-offer", client.next("answer").get("sdp").asText());
+        List<String> seen = new java.util.ArrayList<>();
+        MediaCommand c;
+        do {
+            c = nextCommand(room);
+            if (c.endpointId().equals(session)) {
+                seen.add(c.type() + "@" + (c.nodeId().equals(NODE) ? "old" : "new"));
+            }
+        } while (c.type() != MediaCommandType.OFFER || !c.endpointId().equals(session));
+        return seen;
     }
 
     /** The next command the media node got for this room (commands for probe rooms are skipped). */

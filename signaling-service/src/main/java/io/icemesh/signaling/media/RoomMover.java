@@ -100,7 +100,7 @@ public class RoomMover {
     private final java.util.concurrent.atomic.AtomicInteger term = new java.util.concurrent.atomic.AtomicInteger();
     private long lastPing;
     private volatile ScheduledExecutorService timer;
-    private long leaderSince;
+    private volatile long leaderSince;
 
     RoomMover(RoomLog log, MediaNodes nodes, MediaGateway gateway) {
         this.log = log;
@@ -247,7 +247,11 @@ public class RoomMover {
             }
             return;
         }
-        if (!answeredSentAt.containsKey(node) || !answeredByOthers(node).containsKey(sentAt)) {
+        Long answeredUpTo = answeredSentAt.get(node);
+        if (answeredUpTo == null || answeredUpTo >= sentAt || !answeredByOthers(node).containsKey(sentAt)) {
+            // Never answered a ping; or answered this one or a later one already (its late answer overtook this
+            // timeout: pings and answers of a node keep their order on one partition each way); or no other node
+            // answered this round in time.
             return;
         }
         long firstMiss = firstMissSentAt.merge(node, sentAt, Math::min);
@@ -267,6 +271,10 @@ public class RoomMover {
      * node answers nothing, late or not, and is found as before.
      */
     private synchronized void answeredLate(String node, long sentAt) {
+        long since = leaderSince;
+        if (!log.isLeader() || since == 0 || sentAt < since) {
+            return; // a ping of an earlier term, or this instance does not lead: its counts are not kept
+        }
         if (misses.remove(node) != null) {
             LOG.debugf("media node %s answered a ping %d ms after it was sent: slow, not gone", node,
                     System.currentTimeMillis() - sentAt);

@@ -170,8 +170,13 @@ public class SfuSessions {
         media.tell(MediaCommandType.END, oldNode, joined.room(), joined.sessionId(), null);
         allocate(joined.mediaNode(), joined.room(), joined.sessionId()).whenComplete((reply, failure) -> {
             if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+                Member now = rooms.member(joined.sessionId()).orElse(null);
+                if (now == null || now.epoch() != joined.epoch() || !joined.mediaNode().equals(now.mediaNode())) {
+                    return; // left, resumed elsewhere, or moved on (that move gave it an endpoint)
+                }
                 log.submit(new RoomCommand.Leave(joined.room(), me, null, joined.sessionId(), joined.epoch()));
-                sockets.unbind(connection.id());
+                sockets.unbind(connection.id(), new Sockets.Binding(joined.sessionId(), joined.room(), RoomMode.SFU,
+                        joined.epoch()));
                 Sockets.send(connection, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
                         "the room moved to another media node, which did not take this peer: "
                                 + (failure != null ? failure.getMessage() : reply.reason())));
