@@ -75,7 +75,7 @@ class MediaFailoverTest {
                 System.out.printf("SFU room moved off a crashed node: all three pages decoding again %d ms after "
                         + "SIGKILL at %s%n", (System.nanoTime() - crashedAt) / 1_000_000, java.time.Instant.now()
                         .minusNanos(System.nanoTime() - crashedAt));
-                Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log")).stream()
+                signalingLog(mesh, 0).stream()
                         .filter(l -> l.contains("moving room") || l.contains("moved from media node"))
                         .forEach(l -> System.out.println("signaling: " + l));
                 // Found by the pages' stall reports with two pings (node-stalled), or by four pings alone
@@ -127,8 +127,7 @@ class MediaFailoverTest {
     /** signaling's log lines about moving a room, one per line. */
     private static String moves(Mesh mesh) {
         try {
-            return String.join("\n", Files.readAllLines(mesh.home.resolve("logs").resolve("signaling.log")).stream()
-                    .filter(l -> l.contains("moving room")).toList());
+            return String.join("\n", signalingLog(mesh, 0).stream().filter(l -> l.contains("moving room")).toList());
         } catch (java.io.IOException e) {
             return "(signaling.log: " + e + ")";
         }

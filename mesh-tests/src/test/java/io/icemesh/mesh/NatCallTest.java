@@ -90,12 +90,12 @@ class NatCallTest {
     @Test
     void twoClientsBehindEndpointIndependentNatsConnectThroughTheirMappings() throws Exception {
         // Chromium's answering side may first send on a pair through the other's relay, before the direct pair it
-        // checked itself is confirmed; each side must settle on the direct one.
+        // checked itself is confirmed; each side should settle on the direct one. It has been seen to keep sending
+        // through the relay for 20 s and more, with the direct pair checked both ways: for one side at most, that pair
+        // stands in for the selected one (the side's checks below look at it) when media from the other side came in
+        // on it: the NATs' mappings carried the call one way, and checks both; which pair Chromium sends on is
+        // Chromium's choice.
         // monitor's view is checked while the pages are open: a page that leaves may not have sent its last reports.
-        // Chromium's controlled side has been seen to keep sending through the other's relay for 20 s and more,
-        // with the direct pair checked both ways. For one side at most, that pair stands in for the selected one
-        // (the side's checks below look at it) when media from the other side came in on it: the NATs' mappings
-        // carried the call one way, and checks both; which pair Chromium sends on is Chromium's choice.
         Call call = call("cone1", "cone2", pair -> !"relay".equals(pair.get("localType"))
                 && !"relay".equals(pair.get("remoteType")), pair -> pair.get("direct") instanceof Map<?, ?> d
                         && ((Number) d.get("bytesReceived")).longValue() > 0, sides -> {

@@ -82,14 +82,14 @@ public class MediaGateway {
         String requestId = UUID.randomUUID().toString();
         CompletableFuture<MediaReply> reply = new CompletableFuture<>();
         pending.put(requestId, reply);
+        long sentAt = System.currentTimeMillis();
         if (type != MediaCommandType.PING) {
             java.util.concurrent.atomic.AtomicInteger n = waiting.computeIfAbsent(nodeId,
                     k -> new java.util.concurrent.atomic.AtomicInteger());
             n.incrementAndGet();
-            lastRequestAt.put(nodeId, System.currentTimeMillis());
+            lastRequestAt.put(nodeId, sentAt);
             reply.whenComplete((r, e) -> n.decrementAndGet());
         }
-        long sentAt = System.currentTimeMillis();
         long timer = vertx.setTimer(timeoutMs, id -> {
             if (pending.remove(requestId) != null) {
                 if (type == MediaCommandType.PING) {
@@ -107,8 +107,7 @@ public class MediaGateway {
             }
         });
         reply.whenComplete((r, e) -> vertx.cancelTimer(timer));
-        send(new MediaCommand(EventSchema.VERSION, type, requestId, nodeId, room, endpoint, sdp,
-                System.currentTimeMillis()));
+        send(new MediaCommand(EventSchema.VERSION, type, requestId, nodeId, room, endpoint, sdp, sentAt));
         return reply;
     }
 

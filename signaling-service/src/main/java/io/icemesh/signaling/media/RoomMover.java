@@ -24,13 +24,14 @@ import org.jboss.logging.Logger;
  * every {@link #PING_INTERVAL_MS} over the command topic (a PING that the node answers with PONG as soon as it reads
  * it): a crashed node is found in about two seconds instead of the ten its silence takes, and a node that is only
  * slow under load is not: an answer that comes after its ping's timeout starts the node's misses afresh. A ping only
- * counts against a node when another node answered the ping of the same round in time: when the broker, this instance or the whole machine stalls, every node misses the same rounds, and the
- * recovery (some nodes' answers back a moment before others') is not taken for one node's silence. A client's report
- * that its SFU connection stopped carrying media ({@code sfu-stalled}) shortens that to about a second: the node is
- * then gone once two pings, the oldest {@link #STALL_CONFIRM_MS} old, went unanswered in rounds another node answered
- * ({@link #stalledAndSilent}). Every instance then gives its own sessions
- * of the room an endpoint on the new node and tells the clients to connect again ({@code sfu-moved}). A node this
- * instance never heard of is left alone (it may simply not have read the announcements yet).
+ * counts against a node when another node answered the ping of the same round in time: when the broker, this
+ * instance or the whole machine stalls, every node misses the same rounds, and the recovery (some nodes' answers back
+ * a moment before others') is not taken for one node's silence. A client's report that its SFU connection stopped
+ * carrying media ({@code sfu-stalled}) shortens that to about a second: the node is then gone once two pings, the
+ * oldest {@link #STALL_CONFIRM_MS} old, went unanswered in rounds another node answered ({@link #stalledAndSilent}).
+ * Every instance then gives its own sessions of the room an endpoint on the new node and tells the clients to connect
+ * again ({@code sfu-moved}). A node this instance never heard of is left alone (it may simply not have read the
+ * announcements yet).
  */
 @ApplicationScoped
 public class RoomMover {
@@ -200,8 +201,7 @@ public class RoomMover {
      * {@link #PING_MISSES} misses in a row only when it answered a ping before (an older media-service that cannot
      * read PING is left to the silence rule), each miss counted was of a round another node answered in time (Kafka,
      * this instance and the machine were fine then; a round nobody answered neither counts nor resets), and the
-     * node is not busy
-     * with commands this instance sent it in the last {@link #BUSY_MS} ({@link MediaGateway#busy}:
+     * node is not busy with commands this instance sent it in the last {@link #BUSY_MS} ({@link MediaGateway#busy}:
      * a node working through a burst of allocations or renegotiations is slow, not gone).
      */
     private void ping(Set<String> live) {

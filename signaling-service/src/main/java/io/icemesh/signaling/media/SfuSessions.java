@@ -119,21 +119,21 @@ public class SfuSessions {
         CompletionStage<MediaReply> endpoint = allocation != null ? allocation
                 : allocate(peer.mediaNode(), peer.room(), peer.sessionId());
         endpoint.whenComplete((reply, failure) -> {
-            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+            if (!allocated(reply, failure)) {
                 String roomNode = rooms.mediaNode(peer.room()).orElse(null);
                 if (mayFollow && roomNode != null && !roomNode.equals(peer.mediaNode())
                         && rooms.member(peer.sessionId()).filter(m -> !m.admitted()).isPresent()) {
                     // The room left the node while this join waited for it (it crashed, or it refused a draining
                     // node's allocation): the join follows the room, once.
                     LOG.infof("session %s of room %s: no endpoint on media node %s (%s); the room is on %s now, the"
-                            + " join follows it", peer.sessionId(), peer.room(), peer.mediaNode(), failure != null
-                                    ? failure.getMessage() : reply.reason(), roomNode);
+                            + " join follows it", peer.sessionId(), peer.room(), peer.mediaNode(), why(reply, failure),
+                            roomNode);
                     media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
                     admit(connection, onNode(peer, roomNode), null, admitted, false);
                     return;
                 }
-                String code = failure != null ? "media-timeout" : "media-error";
-                String why = failure != null ? failure.getMessage() : reply.reason();
+                String code = code(failure);
+                String why = why(reply, failure);
                 log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
                 sockets.unbind(connection.id());
                 Sockets.send(connection, sockets.errorJson(code, why));
@@ -169,7 +169,7 @@ public class SfuSessions {
                 joined.sessionId(), joined.room(), joined.mediaNode(), oldNode);
         media.tell(MediaCommandType.END, oldNode, joined.room(), joined.sessionId(), null);
         allocate(joined.mediaNode(), joined.room(), joined.sessionId()).whenComplete((reply, failure) -> {
-            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+            if (!allocated(reply, failure)) {
                 Member now = rooms.member(joined.sessionId()).orElse(null);
                 if (now == null || now.epoch() != joined.epoch() || !joined.mediaNode().equals(now.mediaNode())) {
                     return; // left, resumed elsewhere, or moved on (that move gave it an endpoint)
@@ -177,11 +177,30 @@ public class SfuSessions {
                 log.submit(new RoomCommand.Leave(joined.room(), me, null, joined.sessionId(), joined.epoch()));
                 sockets.unbind(connection.id(), new Sockets.Binding(joined.sessionId(), joined.room(), RoomMode.SFU,
                         joined.epoch()));
-                Sockets.send(connection, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
-                        "the room moved to another media node, which did not take this peer: "
-                                + (failure != null ? failure.getMessage() : reply.reason())));
+                Sockets.send(connection, notTakenAfterMove(reply, failure));
             }
         });
+    }
+
+    /** Whether an allocation's reply (or its {@code failure}, a timeout) gave the session its endpoint. */
+    private static boolean allocated(MediaReply reply, Throwable failure) {
+        return failure == null && reply.type() == MediaReplyType.ALLOCATED;
+    }
+
+    /** The client's error code for a command that got no reply ({@code failure}) or a refusal. */
+    private static String code(Throwable failure) {
+        return failure != null ? "media-timeout" : "media-error";
+    }
+
+    /** Why a command did not do what it asked: the timeout's message, or the node's reason. */
+    private static String why(MediaReply reply, Throwable failure) {
+        return failure != null ? failure.getMessage() : reply.reason();
+    }
+
+    /** The client's error when the node its room moved to did not take it. */
+    private String notTakenAfterMove(MediaReply reply, Throwable failure) {
+        return sockets.errorJson(code(failure), "the room moved to another media node, which did not take this peer: "
+                + why(reply, failure));
     }
 
     /** {@code m} with its endpoint on {@code node}. */
@@ -241,10 +260,8 @@ public class SfuSessions {
         switch (type) {
             case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
                     msg.sdp()).whenComplete((reply, failure) -> {
-                        if (failure != null) {
-                            Sockets.send(connection, sockets.errorJson("media-timeout", failure.getMessage()));
-                        } else if (reply.type() != MediaReplyType.ANSWER) {
-                            Sockets.send(connection, sockets.errorJson("media-error", reply.reason()));
+                        if (failure != null || reply.type() != MediaReplyType.ANSWER) {
+                            Sockets.send(connection, sockets.errorJson(code(failure), why(reply, failure)));
                         } else {
                             fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
                                     json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
@@ -399,11 +416,9 @@ public class SfuSessions {
         }
         allocated.whenComplete((reply, failure) -> {
             media.tell(MediaCommandType.END, moved.from(), m.room(), m.sessionId(), null);
-            if (failure != null || reply.type() != MediaReplyType.ALLOCATED) {
+            if (!allocated(reply, failure)) {
                 if (socket != null) {
-                    Sockets.send(socket, sockets.errorJson(failure != null ? "media-timeout" : "media-error",
-                            "the room moved to another media node, which did not take this peer: "
-                                    + (failure != null ? failure.getMessage() : reply.reason())));
+                    Sockets.send(socket, notTakenAfterMove(reply, failure));
                 }
                 return;
             }
