@@ -14,7 +14,91 @@ let pageMarks = {};
 function mark(name) {
   if (!(name in pageMarks)) pageMarks[name] = performance.now();
 }
+// With a prepared client, the camera, token and socket came before the click (their marks are earlier than it).
 window.icemeshMarks = () => ({ ...pageMarks, ...(client ? client.marks : {}) });
+
+/**
+ * Ready before the click: while the page shows the camera's preview it fetches a token for the room and name in the
+ * form, opens the socket and (P2P) makes the connection its first offer will go on (IcemeshClient.prepare), so that
+ * the Join click sends one message and the offer leaves when 'joined' comes. Made again when the form changes, and
+ * every PREPARED_MAX_AGE_MS (below the TURN credentials' 10 minutes and the dev token's hour), so that what the click
+ * finds is never stale. window.icemeshReady says it is all there.
+ */
+const PREPARED_MAX_AGE_MS = 4 * 60 * 1000;
+let prepared = null;
+window.icemeshReady = false;
+
+/** What a prepared client depends on: the form's room, name, mode and relay choice. */
+function formKey() {
+  return JSON.stringify([$('room').value, $('user').value, $('mode').value, $('relay').checked]);
+}
+
+function openCamera() {
+  if (localStream) return Promise.resolve(localStream);
+  // Simulcast layers need pixels to divide: ask for 720p (Chromium sends three layers only from 960x540 up).
+  const video = params.get('simulcast') === '1' ? { width: { ideal: 1280 }, height: { ideal: 720 } } : true;
+  return navigator.mediaDevices.getUserMedia({ video, audio: true }).then((stream) => {
+    localStream = stream;
+    $('local').srcObject = stream;
+    return stream;
+  });
+}
+
+function newClient(token, camera) {
+  // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
+  const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
+  // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
+  // signaling=<ws URL>,<ws URL>...: several signaling instances without a load balancer (./icemesh up --scale).
+  const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
+  // ?start-bitrate=<kbps>: what the video starts sending at (0: the browser's own); the client's default otherwise.
+  const startBitrate = params.get('start-bitrate') !== null ? Number(params.get('start-bitrate')) : undefined;
+  return new IcemeshClient({ token, url, localStream: camera, forceRelay: $('relay').checked, iceServers: override,
+    simulcast: params.get('simulcast') === '1', startBitrateKbps: startBitrate });
+}
+
+function discardPrepared() {
+  if (!prepared) return;
+  clearTimeout(prepared.timer);
+  prepared.client.then((c) => c && c.discard(), () => {});
+  prepared = null;
+  window.icemeshReady = false;
+}
+
+function prepare() {
+  // ?prepare=0: nothing before the click (to compare, or for a page that must not open the camera on its own)
+  if (client || $('join-button').disabled || params.get('prepare') === '0') return; // in a room, or joining
+  const key = formKey();
+  if (prepared && prepared.key === key && Date.now() - prepared.at < PREPARED_MAX_AGE_MS) return;
+  discardPrepared();
+  if (!$('room').checkValidity() || !$('user').checkValidity()) return;
+  const p = { key, at: Date.now() };
+  p.client = (async () => {
+    const camera = await openCamera();
+    const { token } = await fetchDevToken(location.href, $('room').value, $('user').value, $('mode').value);
+    if (prepared !== p) return null;
+    const c = newClient(token, camera);
+    c.prepare({ p2p: $('mode').value === 'p2p' }).then(() => {
+      if (prepared === p) window.icemeshReady = true;
+    }, () => {});
+    return c;
+  })();
+  p.client.catch(() => {}); // the click then goes the long way, and shows the error if it happens again
+  p.timer = setTimeout(() => { if (prepared === p) prepare(); }, PREPARED_MAX_AGE_MS);
+  prepared = p;
+}
+
+/** The prepared client for the form as it is now, or null (none, stale, or its camera or token failed). */
+async function takePrepared() {
+  const p = prepared;
+  if (!p || p.key !== formKey() || Date.now() - p.at >= PREPARED_MAX_AGE_MS) {
+    discardPrepared();
+    return null;
+  }
+  clearTimeout(p.timer);
+  prepared = null;
+  window.icemeshReady = false;
+  return p.client.catch(() => null);
+}
 
 function status(text, error = false) {
   $('status').textContent = text;
@@ -74,26 +158,17 @@ async function join(event) {
   $('join-button').disabled = true;
   try {
     status('Joining…');
-    // The camera opens while the token is fetched and the socket opens; the client sends its join once the camera
-    // is there. A real camera takes hundreds of milliseconds to open: the join's own steps hide behind it.
-    const camera = localStream ? Promise.resolve(localStream) : (async () => {
-      // Simulcast layers need pixels to divide: ask for 720p (Chromium sends three layers only from 960x540 up).
-      const video = params.get('simulcast') === '1' ? { width: { ideal: 1280 }, height: { ideal: 720 } } : true;
-      localStream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
-      $('local').srcObject = localStream;
-      return localStream;
-    })();
-    camera.then(() => mark('camera'), () => {});
-    const room = $('room').value;
-    const { token } = await fetchDevToken(location.href, room, $('user').value, $('mode').value);
-    mark('token');
-    // ?ice=<JSON RTCIceServer[]> replaces signaling's list, to compare a hand-written config with icemesh's.
-    const override = params.get('ice') ? JSON.parse(params.get('ice')) : null;
-    // ?simulcast=1 publishes the camera to the SFU in three layers (no effect in P2P rooms).
-    // signaling=<ws URL>,<ws URL>...: several signaling instances without a load balancer (./icemesh up --scale).
-    const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
-    client = new IcemeshClient({ token, url, localStream: camera, forceRelay: $('relay').checked, iceServers: override,
-      simulcast: params.get('simulcast') === '1' });
+    client = await takePrepared();
+    if (!client) {
+      // Not prepared (yet): the camera opens while the token is fetched and the socket opens; the client sends its
+      // join once the camera is there. A real camera takes hundreds of milliseconds to open: the join's own steps
+      // hide behind it.
+      const camera = openCamera();
+      camera.then(() => mark('camera'), () => {});
+      const { token } = await fetchDevToken(location.href, $('room').value, $('user').value, $('mode').value);
+      mark('token');
+      client = newClient(token, camera);
+    }
     client.addEventListener('peer', ({ detail: { peerId, link } }) => {
       const tile = tileFor(peerId);
       link.addEventListener('track', ({ detail }) => {
@@ -103,7 +178,16 @@ async function join(event) {
         target.video.srcObject = detail.stream;
         // The first remote frame the page presents: what a user sees, not one stats poll (250 ms) later.
         if (detail.track.kind === 'video' && target.video.requestVideoFrameCallback) {
-          target.video.requestVideoFrameCallback(() => mark('first-frame'));
+          target.video.requestVideoFrameCallback((now, meta) => {
+            mark('first-frame');
+            // When that frame's last packet arrived, and when it went to the compositor (a WebRTC source's metadata).
+            if (meta && meta.receiveTime && !('first-frame-received' in pageMarks)) {
+              pageMarks['first-frame-received'] = meta.receiveTime;
+            }
+            if (meta && meta.presentationTime && !('first-frame-presented' in pageMarks)) {
+              pageMarks['first-frame-presented'] = meta.presentationTime;
+            }
+          });
         }
         // A publisher that leaves the SFU room: media-service makes its sections inactive and the browser takes its
         // tracks out of its stream. Its tile goes; the SFU's own tile (with the timeline) stays, empty, for the next.
@@ -149,6 +233,8 @@ async function join(event) {
 function leave() {
   if (client) client.leave();
   client = null;
+  // Ready again for the next join.
+  setTimeout(prepare, 0);
   for (const [, tile] of tiles) tile.fig.remove();
   tiles.clear();
   window.icemeshStats = {};
@@ -174,5 +260,10 @@ if (params.get('room')) $('room').value = params.get('room');
 if (params.get('user')) $('user').value = params.get('user');
 if (params.get('relay') === '1') $('relay').checked = true;
 if (params.get('mode') === 'sfu') $('mode').value = 'sfu';
+let prepareTimer = null;
+const prepareSoon = () => { clearTimeout(prepareTimer); prepareTimer = setTimeout(prepare, 300); };
+for (const id of ['room', 'user']) $(id).addEventListener('input', prepareSoon);
+for (const id of ['mode', 'relay']) $(id).addEventListener('change', prepare);
+prepare();
 // ?join=1 joins without a click (links, kiosks), once the fields above are filled and valid
 if (params.get('join') === '1') $('join').requestSubmit();

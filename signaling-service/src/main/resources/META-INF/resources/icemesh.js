@@ -40,6 +40,57 @@ export function udpOnly(iceServers) {
   return removed && turnUdp ? kept : null;
 }
 
+/**
+ * The bitrate (kbps) a connection's video starts sending at, before its bandwidth estimate has anything to go on:
+ * Chromium's own default is 300 kbps, at which the first key frame takes tens of milliseconds to leave its pacer.
+ * 1000 took the first frame of two connections in one page from 129 to 113 ms (median of 9, loopback;
+ * docs/benchmarks.md, "Ready before the click"). The estimate adapts from there within the first second either way.
+ */
+export const DEFAULT_START_BITRATE_KBPS = 1000;
+
+/** Video codecs whose sending start bitrate {@link withStartBitrate} sets (not their RTX, RED or FEC). */
+const MEDIA_VIDEO_CODECS = /^(VP8|VP9|H264|H265|AV1)$/i;
+
+/**
+ * The remote description {@code sdp} with Chromium's {@code x-google-start-bitrate} on each video codec, so that
+ * this side's video starts at {@code kbps} (the parameter is read from the description applied as remote). Other
+ * sections, RTX, RED and FEC are left as they are, and so is a codec that has the parameter already; 0 or less
+ * returns {@code sdp} unchanged. Browsers other than Chromium ignore the parameter.
+ */
+export function withStartBitrate(sdp, kbps) {
+  if (!sdp || !(kbps > 0)) return sdp;
+  const rate = Math.round(kbps);
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  // Sections: the session part, then one per m= line.
+  const sections = [[]];
+  for (const line of sdp.split(eol)) {
+    if (line.startsWith('m=')) sections.push([]);
+    sections[sections.length - 1].push(line);
+  }
+  for (const section of sections) {
+    if (!section[0].startsWith('m=video')) continue;
+    const codecs = new Set();
+    const withFmtp = new Set();
+    for (const line of section) {
+      const m = /^a=rtpmap:(\d+) ([^/]+)\//.exec(line);
+      if (m && MEDIA_VIDEO_CODECS.test(m[2])) codecs.add(m[1]);
+    }
+    for (let i = 0; i < section.length; i++) {
+      const m = /^a=fmtp:(\d+) /.exec(section[i]);
+      if (!m || !codecs.has(m[1])) continue;
+      withFmtp.add(m[1]);
+      if (!section[i].includes('x-google-start-bitrate=')) section[i] += `;x-google-start-bitrate=${rate}`;
+    }
+    for (let i = section.length - 1; i >= 0; i--) {
+      const m = /^a=rtpmap:(\d+) /.exec(section[i]);
+      if (m && codecs.has(m[1]) && !withFmtp.has(m[1])) {
+        section.splice(i + 1, 0, `a=fmtp:${m[1]} x-google-start-bitrate=${rate}`);
+      }
+    }
+  }
+  return sections.flat().join(eol);
+}
+
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
 const MAX_PREFILLED_PEERS = 8;
 
@@ -77,9 +128,13 @@ function candidateInfo(c) {
   return { type: c.type, protocol: c.relayProtocol || c.protocol };
 }
 
-/** One RTCPeerConnection to one remote peer, with its ICE timeline. */
+/**
+ * One RTCPeerConnection to one remote peer, with its ICE timeline. A P2P client's standby connection (see
+ * {@link IcemeshClient#prepare}) is made with no peer (peerId null): its offer, candidates and reports are held until
+ * {@link PeerLink#adopt} gives it the first peer of the room it joined.
+ */
 class PeerLink extends EventTarget {
-  constructor(client, peerId, polite, awaitsOffer = false) {
+  constructor(client, peerId, polite, awaitsOffer = false, iceServers = client.iceServers) {
     super();
     this.client = client;
     this.peerId = peerId;
@@ -99,10 +154,15 @@ class PeerLink extends EventTarget {
       remoteType: null, protocol: null, rttMs: null, state: 'new', candidates: [], relays: [], restarts: 0,
       framesDecoded: 0 };
     // UDP first (see UDP_FIRST_MS): the whole list waits until UDP shows it does not reach the servers.
-    const udp = udpOnly(client.iceServers);
+    const udp = udpOnly(iceServers);
     this.heldBack = udp !== null;
+    /** Standby only: timeline reports made before the connection had a peer (sent, at t 0, when it gets one). */
+    this.heldReports = [];
+    /** Standby only: the offer is applied and waits for a peer; resolves when it is. */
+    this.offerHeld = false;
+    this.offerApplied = new Promise((resolve) => { this.onOfferApplied = resolve; });
     this.pc = new RTCPeerConnection({
-      iceServers: udp || client.iceServers,
+      iceServers: udp || iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
       bundlePolicy: 'max-bundle',
     });
@@ -136,7 +196,30 @@ class PeerLink extends EventTarget {
 
   elapsed() { return Math.round(performance.now() - this.t0); }
 
-  report(entry) { this.client.report({ ...entry, t: this.elapsed() }); }
+  report(entry) {
+    if (this.peerId === null) this.heldReports.push(entry);
+    else this.client.report({ ...entry, t: this.elapsed() });
+  }
+
+  /**
+   * A standby connection gets its peer: the first one already in the room the client joined. Its timeline starts
+   * now (what happened before, gathering included, is reported at t 0), and its offer, made and applied before the
+   * join, goes at once with every candidate gathered so far in it; later candidates trickle as usual.
+   */
+  adopt(peerId, polite) {
+    this.peerId = peerId;
+    this.polite = polite;
+    this.timeline.peerId = peerId;
+    this.t0 = performance.now();
+    if (this.timeline.gatheringMs !== null) this.timeline.gatheringMs = 0;
+    for (const entry of this.heldReports.splice(0)) this.client.report({ ...entry, t: 0 });
+    // An offer still being made (an ICE restart of the standby) goes from onnegotiationneeded, now that it can.
+    if (this.offerHeld && !this.makingOffer) {
+      this.offerHeld = false;
+      this.client.send({ type: 'offer', to: peerId, sdp: this.pc.localDescription.sdp });
+      this.client.mark('offer-sent');
+    }
+  }
 
   changed() { this.dispatchEvent(new CustomEvent('timeline', { detail: this.timeline })); }
 
@@ -153,6 +236,12 @@ class PeerLink extends EventTarget {
         this.makingOffer = true;
         await pc.setLocalDescription();
         this.client.mark('offer-applied');
+        if (this.peerId === null) {
+          // A standby connection: the offer goes when it gets its peer (adopt).
+          this.offerHeld = true;
+          this.onOfferApplied();
+          return;
+        }
         this.client.send({ type: 'offer', to: this.peerId, sdp: pc.localDescription.sdp });
         this.client.mark('offer-sent');
       } catch (e) {
@@ -166,7 +255,8 @@ class PeerLink extends EventTarget {
       this.client.mark(`candidate-${candidate.type}`);
       // The server a candidate came from: RTCIceCandidate.url where the browser has it, else the event's (older).
       const url = candidate.url || eventUrl;
-      this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
+      // A standby connection's candidates go inside its offer (its local description) when it gets its peer.
+      if (this.peerId !== null) this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
       // A relay candidate shows TURN over UDP works while the list is held back (a server-reflexive one would only
@@ -261,7 +351,9 @@ class PeerLink extends EventTarget {
       this.awaitsOffer = false;
       this.t0 = performance.now();
     }
-    await pc.setRemoteDescription(description);
+    // This side's video starts at the client's start bitrate (read from the description applied as remote).
+    await pc.setRemoteDescription({ type: description.type,
+      sdp: withStartBitrate(description.sdp, this.client.startBitrateKbps) });
     if (description.type === 'offer') {
       await pc.setLocalDescription();
       this.client.send({ type: 'answer', to: this.peerId, sdp: pc.localDescription.sdp });
@@ -375,9 +467,13 @@ export class IcemeshClient extends EventTarget {
    * @param {RTCIceServer[]} [o.iceServers] use these instead of the list signaling hands out (for comparisons)
    * @param {boolean} [o.simulcast] in SFU rooms, publish the camera in three layers (a quarter, half and full
    *   resolution) so that the SFU can forward each subscriber the one that suits it; no effect in P2P rooms
+   * @param {number} [o.startBitrateKbps] what this client's video starts sending at, before the bandwidth estimate
+   *   knows better (Chromium; {@link DEFAULT_START_BITRATE_KBPS}); 0 leaves the browser's own (300 kbps)
    */
-  constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false }) {
+  constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false,
+    startBitrateKbps = DEFAULT_START_BITRATE_KBPS }) {
     super();
+    this.startBitrateKbps = startBitrateKbps;
     this.token = token;
     const urls = Array.isArray(url) ? url : [url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
     this.urls = urls.length ? urls : [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
@@ -397,6 +493,74 @@ export class IcemeshClient extends EventTarget {
     this.closed = false;
     /** When things first happened, in performance.now() ms: see {@link IcemeshClient#mark}. */
     this.marks = {};
+    /** P2P, made by prepare(): the connection the first offer goes on, with no peer yet. */
+    this.standby = null;
+    this.standbyUntil = 0;
+  }
+
+  /**
+   * Gets ready to join before the user asks, as a page does while it shows the camera's preview: opens the socket
+   * (the join goes on it at connect()), and in a P2P room makes the connection the newcomer's first offer goes on,
+   * with its ICE servers from {@code GET /api/ice-servers}, its offer applied and its candidates gathering. At
+   * connect() the join is one message, and its offer leaves the moment 'joined' names a peer instead of after the
+   * socket, the connection and the offer are made (docs/benchmarks.md, "Ready before the click"). A standby whose
+   * TURN credentials are past half their lifetime at the join is not used. Resolves when the socket is open and
+   * (P2P) the standby's offer is applied; rejects if the ICE servers cannot be fetched or the camera fails (connect()
+   * then works as without prepare()).
+   * @param {object} [o]
+   * @param {boolean} [o.p2p] make the standby connection (a P2P room); false for an SFU room: the socket alone
+   * @param {string} [o.baseUrl] where /api/ice-servers is (this page's origin by default)
+   */
+  prepare({ p2p = true, baseUrl = location.href } = {}) {
+    if (!this.ws) this.open(null);
+    const ws = this.ws;
+    const socketOpen = ws.readyState === WebSocket.OPEN ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+        ws.addEventListener('open', () => resolve(), { once: true });
+        ws.addEventListener('close', () => reject(new Error('the socket closed before the join')), { once: true });
+      });
+    if (!p2p) return socketOpen;
+    const standby = (async () => {
+      const list = this.iceServersOverride ? null : await fetchIceServers(baseUrl, this.token);
+      await this.localStreamReady;
+      // Joined meanwhile (the join did not wait for this), or gone: nothing to prepare.
+      if (this.closed || this.peerId) return;
+      const ttlMs = list && list.ttl ? list.ttl * 1000 : 10 * 60 * 1000;
+      this.standbyUntil = Date.now() + ttlMs / 2;
+      this.standby = new PeerLink(this, null, false, false, list ? list.iceServers : this.iceServersOverride);
+      await this.standby.offerApplied;
+    })();
+    return Promise.all([socketOpen, standby]).then(() => undefined);
+  }
+
+  /**
+   * The standby connection becomes the one to this peer, if there is one young enough; else it is closed. True if
+   * it did.
+   */
+  adoptStandby(peerId) {
+    const link = this.standby;
+    this.standby = null;
+    if (!link) return false;
+    if (Date.now() > this.standbyUntil || link.pc.signalingState === 'closed') {
+      link.close();
+      return false;
+    }
+    link.adopt(peerId, this.peerId > peerId);
+    this.links.set(peerId, link);
+    this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
+    return true;
+  }
+
+  dropStandby() {
+    if (this.standby) this.standby.close();
+    this.standby = null;
+  }
+
+  /** Gives up a prepared client that never joined: its socket and standby connection close, nothing is sent. */
+  discard() {
+    this.closed = true;
+    this.dropStandby();
+    if (this.ws) this.ws.close();
   }
 
   /**
@@ -408,12 +572,18 @@ export class IcemeshClient extends EventTarget {
     if (!(name in this.marks)) this.marks[name] = performance.now();
   }
 
-  /** Opens the socket and joins; resolves with the 'joined' message. */
+  /** Opens the socket (or takes the one prepare() opened) and joins; resolves with the 'joined' message. */
   connect() {
     return new Promise((resolve, reject) => {
       this.onJoined = resolve;
       this.onJoinFailed = reject;
-      this.open(this.joinMessage());
+      const ws = this.ws;
+      if (ws && !ws.first && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) {
+        ws.first = this.joinMessage();
+        if (ws.readyState === WebSocket.OPEN) this.sendFirst(ws);
+      } else {
+        this.open(this.joinMessage());
+      }
     });
   }
 
@@ -422,30 +592,42 @@ export class IcemeshClient extends EventTarget {
     return { type: 'join', token: this.token, earlyRelay: true };
   }
 
+  /** Opens a socket that sends {@code first} (join or resume) once open; none yet for prepare()'s socket. */
   open(first, attempt = 0) {
     const ws = new WebSocket(this.urls[this.urlIndex]);
+    ws.first = first;
     this.ws = ws;
-    ws.onopen = async () => {
+    ws.onopen = () => {
       this.mark('socket-open');
-      if (first.type === 'join') {
-        try {
-          await this.localStreamReady;
-        } catch (e) {
-          this.closed = true;
-          ws.close();
-          if (this.onJoinFailed) this.onJoinFailed(e);
-          return;
-        }
-        if (ws !== this.ws || this.closed) return;
-      }
-      ws.send(JSON.stringify(first));
+      if (ws.first) this.sendFirst(ws);
     };
     ws.onmessage = (e) => this.onMessage(JSON.parse(e.data));
     ws.onclose = () => {
       if (this.closed || ws !== this.ws) return;
+      // prepare()'s socket closed before any join: connect() opens another.
+      if (!ws.first) {
+        this.ws = null;
+        return;
+      }
       // A resume that did not get through backs off; a socket that was serving starts over.
-      this.reconnect(first.type === 'resume' && !this.resumedOnce ? attempt + 1 : 0);
+      this.reconnect(ws.first.type === 'resume' && !this.resumedOnce ? attempt + 1 : 0);
     };
+  }
+
+  /** Sends an open socket's first message; a join waits for the camera, so the room never sees a peer without it. */
+  async sendFirst(ws) {
+    if (ws.first.type === 'join') {
+      try {
+        await this.localStreamReady;
+      } catch (e) {
+        this.closed = true;
+        ws.close();
+        if (this.onJoinFailed) this.onJoinFailed(e);
+        return;
+      }
+      if (ws !== this.ws || this.closed) return;
+    }
+    ws.send(JSON.stringify(ws.first));
   }
 
   reconnect(attempt) {
@@ -546,8 +728,14 @@ export class IcemeshClient extends EventTarget {
         // The newcomer offers: to everyone already there (p2p), or once to the SFU, which then renegotiates on its
         // own as others publish. Adding tracks triggers the offer.
         this.peersAtJoin = m.peers.length;
-        if (m.mode === 'sfu') this.link(SFU);
-        else for (const p of m.peers) this.link(p.peerId);
+        if (m.mode === 'sfu') {
+          this.dropStandby();
+          this.link(SFU);
+        } else {
+          // The first peer gets the standby connection made by prepare(), if any: its offer is ready to go.
+          if (!m.peers.length || !this.adoptStandby(m.peers[0].peerId)) this.dropStandby();
+          for (const p of m.peers) this.link(p.peerId);
+        }
         break;
       case 'sfu-moved':
         // The room moved to another media node (the old one drains or is gone): a new connection to the SFU, which
@@ -625,6 +813,7 @@ export class IcemeshClient extends EventTarget {
     this.closed = true;
     this.flushReports();
     this.send({ type: 'leave' });
+    this.dropStandby();
     for (const id of [...this.links.keys()]) this.drop(id);
     if (this.ws) this.ws.close();
     this.dispatchEvent(new Event('closed'));

@@ -19,11 +19,24 @@ final class Benches {
      * The first page joins the room at {@code url} and is in it before the newcomer clicks Join: the newcomer is the
      * one that offers, and its click starts the time measured.
      */
+    /**
+     * Whether the newcomer clicks Join once its page is ready (camera preview, token, socket and P2P standby
+     * connection made before the click, as a user who sees the preview first; the default) or as soon as the page
+     * has loaded, with nothing prepared ({@code -Dbench.click=load}: the page's {@code prepare=0}, the way to media
+     * of a page that does nothing before the click).
+     */
+    static final boolean CLICK_WHEN_READY = !"load".equals(System.getProperty("bench.click", "ready"));
+
     static void firstThenNewcomer(Browser first, Browser newcomer, String url) {
-        first.driver.get(url);
+        // The page already in the room prepares nothing: alone at its join, it would only close its standby
+        // connection, whose marks (its first candidates) would stand for the call's in its stage table.
+        first.driver.get(url + "&prepare=0");
         first.driver.findElement(By.id("join-button")).click();
         waitFor(() -> first.js("return window.icemeshSession") != null, 20);
-        newcomer.driver.get(url);
+        newcomer.driver.get(CLICK_WHEN_READY ? url : url + "&prepare=0");
+        if (CLICK_WHEN_READY) {
+            waitFor(() -> Boolean.TRUE.equals(newcomer.js("return window.icemeshReady")), 20);
+        }
         newcomer.driver.findElement(By.id("join-button")).click();
     }
 
@@ -31,7 +44,11 @@ final class Benches {
         Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50)).until(condition);
     }
 
+    /** The median, or NaN for no values (a comparison the run left out). */
     static double median(List<Double> values) {
+        if (values == null || values.isEmpty()) {
+            return Double.NaN;
+        }
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();

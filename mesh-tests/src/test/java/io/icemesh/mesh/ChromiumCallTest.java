@@ -84,7 +84,10 @@ class ChromiumCallTest {
     void anAiortcClientAndAChromiumPageCallEachOther() throws Exception {
         String room = "mixed-" + UUID.randomUUID().toString().substring(0, 8);
         try (Browser page = new Browser()) {
-            page.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?user=chromium&room=" + room);
+            // prepare=0: nothing made before the click, the way a page that prepares nothing joins (the other
+            // tests' pages prepare).
+            page.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?user=chromium&prepare=0&room="
+                    + room);
             page.driver.findElement(By.id("join-button")).click();
             await().atMost(Duration.ofSeconds(20)).until(() -> page.js("return window.icemeshSession") != null);
             try (Aiortc client = Aiortc.start(mesh.root, mesh.ports.get("signaling"), "--room", room,
@@ -128,6 +131,87 @@ class ChromiumCallTest {
                 assertEquals(2, pairs.stream().filter(p -> p.matches("(host|srflx|prflx|relay)/(host|srflx|prflx|relay)"
                         + " udp")).count(), "both sessions' pairs with types and protocol: " + pairs);
             });
+        }
+    }
+
+    @Test
+    void aNewcomerWhosePageIsReadyOffersOnTheConnectionItMadeBeforeTheClick() throws Exception {
+        String room = "ready-" + UUID.randomUUID().toString().substring(0, 8);
+        String url = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/?room=" + room;
+        try (Browser a = new Browser(); Browser b = new Browser()) {
+            a.driver.get(url + "&user=first");
+            a.driver.findElement(By.id("join-button")).click();
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.js("return window.icemeshSession") != null);
+            b.driver.get(url + "&user=newcomer");
+            await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(b.js("return window.icemeshReady")));
+            b.driver.findElement(By.id("join-button")).click();
+            for (Browser page : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertTrue(page.framesDecoded() > 0,
+                        "page decodes the other's video: " + page.js("return JSON.stringify(window.icemeshStats)")));
+            }
+            String marks = (String) b.js("return JSON.stringify(window.icemeshMarks())");
+            // Socket, connection and offer were made before the click; the offer left once joined named the peer,
+            // on that connection, the only one the newcomer has.
+            assertEquals(true, b.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
+                    + ".values()]; return links.length === 1 && links[0].createdAt < m.click"
+                    + " && m['socket-open'] < m.click && m['offer-applied'] < m.click && m['offer-sent'] >= m.joined"),
+                    "the standby connection carried the call: " + marks);
+            // Each side's video starts at the client's start bitrate: it is in the description each applied as
+            // remote, and Chromium took it.
+            for (Browser page : List.of(a, b)) {
+                assertEquals(true, page.js("return [...window.icemeshClient.links.values()][0].pc.remoteDescription"
+                        + ".sdp.includes('x-google-start-bitrate=1000')"), "start bitrate in the remote description");
+            }
+            // The standby's reports, held until it had a peer, reached monitor: the newcomer's session has its
+            // candidates, its pair and its first media.
+            String session = (String) b.js("return window.icemeshSession.sessionId");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                var reply = mesh.get("monitor", "/api/sessions/" + session);
+                assertEquals(200, reply.statusCode(), reply.body());
+                var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).get("timeline");
+                assertTrue(view.get("timeToFirstMediaMs").isNumber(), "first media in monitor's timeline: " + view);
+                assertTrue(view.get("pair").hasNonNull("localType"), "the selected pair: " + view);
+            });
+        }
+    }
+
+    @Test
+    void theStartBitrateIsAddedToEachVideoCodecOfARemoteDescription() throws Exception {
+        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+        try (Browser page = new Browser()) {
+            page.driver.get(base + "?prepare=0");
+            Object r = page.async("""
+                    const done = arguments[arguments.length - 1];
+                    import('/icemesh.js').then((m) => {
+                      const sdp = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+                        'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10',
+                        'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack',
+                        'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96', 'a=rtpmap:98 H264/90000',
+                        'a=fmtp:98 packetization-mode=1', 'a=rtpmap:99 VP9/90000',
+                        'a=fmtp:99 profile-id=0;x-google-start-bitrate=2000', ''].join('\\r\\n');
+                      const out = m.withStartBitrate(sdp, 1000);
+                      done({ out, again: m.withStartBitrate(out, 1000) === out, off: m.withStartBitrate(sdp, 0) === sdp,
+                        dflt: m.DEFAULT_START_BITRATE_KBPS });
+                    }).catch((e) => done({ error: String(e) }));
+                    """);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = (Map<String, Object>) r;
+            assertEquals(null, result.get("error"));
+            String out = (String) result.get("out");
+            List<String> lines = List.of(out.split("\r\n"));
+            assertEquals(List.of("v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
+                    "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10",
+                    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99", "a=rtpmap:96 VP8/90000",
+                    "a=fmtp:96 x-google-start-bitrate=1000", "a=rtcp-fb:96 nack", "a=rtpmap:97 rtx/90000",
+                    "a=fmtp:97 apt=96", "a=rtpmap:98 H264/90000",
+                    "a=fmtp:98 packetization-mode=1;x-google-start-bitrate=1000", "a=rtpmap:99 VP9/90000",
+                    "a=fmtp:99 profile-id=0;x-google-start-bitrate=2000"), lines,
+                    "VP8 gets an fmtp line, H264 the parameter on its own, VP9 keeps the one it has; audio and RTX as"
+                            + " they were");
+            assertTrue(out.endsWith("\r\n"), "the description still ends with CRLF");
+            assertEquals(true, result.get("again"), "adding it twice changes nothing");
+            assertEquals(true, result.get("off"), "0 leaves the description as it is");
+            assertEquals(1000L, ((Number) result.get("dflt")).longValue());
         }
     }
 

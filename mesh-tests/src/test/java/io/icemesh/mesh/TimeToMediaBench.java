@@ -42,7 +42,16 @@ public final class TimeToMediaBench {
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
             "negotiation-needed", "offer-applied", "offer-sent",
             "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
-            "track", "first-frame", "first-frame-stats");
+            "track", "first-frame-received", "first-frame-presented", "first-frame", "first-frame-stats");
+
+    /** What to run: aiortc, host, relay (comma-separated; all by default), e.g. -Dttm.modes=host to look at one. */
+    static final List<String> MODES = List.of(System.getProperty("ttm.modes", "aiortc,host,relay").split(","));
+
+    /**
+     * The floor's video start bitrate, the web client's (DEFAULT_START_BITRATE_KBPS in icemesh.js) unless
+     * -Dfloor.startBitrate says otherwise: the floor is what the same browser does with the same settings.
+     */
+    static final int FLOOR_START_BITRATE_KBPS = Integer.getInteger("floor.startBitrate", 1000);
 
     private TimeToMediaBench() {
     }
@@ -66,10 +75,10 @@ public final class TimeToMediaBench {
             // aiortc first, before the browsers start: two Chromium processes with a fake camera each would take
             // CPU from the two Python clients. Warm-up calls first, not counted: the mesh has just started, and its
             // JIT has not yet compiled the join, relay and allocation paths.
-            for (int i = 0; i < AIORTC_WARM_UP_CALLS; i++) {
+            for (int i = 0; i < (MODES.contains("aiortc") ? AIORTC_WARM_UP_CALLS : 0); i++) {
                 aiortcCall(mesh);
             }
-            for (int i = 0; i < runs; i++) {
+            for (int i = 0; i < (MODES.contains("aiortc") ? runs : 0); i++) {
                 AiortcCall c = aiortcCall(mesh);
                 System.out.printf("aiortc run %d: first frame %.0f ms after its start (joined %.0f, offer sent %.0f,"
                         + " answer received %.0f, ICE completed %.0f, DTLS connected %.0f); answering client %.0f ms"
@@ -81,7 +90,23 @@ public final class TimeToMediaBench {
             }
             try (Browser a = new Browser(); Browser b = new Browser()) {
                 String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+                // The floor at Chromium's own start bitrate (300 kbps) and at higher ones, alternated: what the web
+                // client's start bitrate (DEFAULT_START_BITRATE_KBPS in icemesh.js) takes off the first frame.
+                if (MODES.contains("start-bitrate")) {
+                    floor(base, b, false, true, 0);
+                    Map<Integer, List<Double>> bySb = new LinkedHashMap<>();
+                    for (int i = 0; i < runs; i++) {
+                        for (int sb : new int[] {0, 1000, 2500}) {
+                            bySb.computeIfAbsent(sb, k -> new ArrayList<>()).add(floor(base, b, false, true, sb));
+                        }
+                    }
+                    bySb.forEach((sb, v) -> System.out.printf("floor with start bitrate %s: median %.0f ms, runs %s%n",
+                            sb == 0 ? "300 kbps (Chromium's own)" : sb + " kbps", median(v), v));
+                }
                 for (String mode : List.of("host", "relay")) {
+                    if (!MODES.contains(mode)) {
+                        continue;
+                    }
                     boolean relay = mode.equals("relay");
                     call(base, a, b, relay); // warm-up, not counted
                     floor(base, b, relay);
@@ -91,10 +116,16 @@ public final class TimeToMediaBench {
                         System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent"
                                 + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f,"
                                 + " answering page's first %s candidate %.0f ms after its answer, remote candidate"
-                                + " %.0f), floor %.0f ms%n", mode, i + 1, c.marks.get("first-frame"),
+                                + " %.0f; ICE connected %.0f, DTLS connected %.0f, answering page's %.0f, frame"
+                                + " received %.0f, presented %.0f), floor %.0f ms%n", mode, i + 1,
+                                c.marks.get("first-frame"),
                                 c.marks.get("camera"), c.marks.get("offer-sent"), c.offerHopMs, c.answerMs,
                                 c.answerHopMs, c.marks.get("answer-received"), relay ? "relay" : "host",
-                                c.candidateMs, c.marks.getOrDefault("remote-candidate", Double.NaN), f);
+                                c.candidateMs, c.marks.getOrDefault("remote-candidate", Double.NaN),
+                                c.marks.getOrDefault("ice-connected", Double.NaN),
+                                c.marks.getOrDefault("dtls-connected", Double.NaN), c.answererDtlsMs,
+                                c.marks.getOrDefault("first-frame-received", Double.NaN),
+                                c.marks.getOrDefault("first-frame-presented", Double.NaN), f);
                         c.marks.forEach((k, v) -> byMode.computeIfAbsent(mode, m -> new LinkedHashMap<>())
                                 .computeIfAbsent(k, s -> new ArrayList<>()).add(v));
                         answering.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.answerMs);
@@ -124,6 +155,9 @@ public final class TimeToMediaBench {
         System.out.printf("| floor: two PeerConnections in one page, start to first frame | %.0f | %.0f |%n",
                 median(floors.get("host")), median(floors.get("relay")));
         for (String mode : List.of("host", "relay")) {
+            if (!byMode.containsKey(mode)) {
+                continue;
+            }
             List<Double> frame = byMode.get(mode).get("first-frame");
             double web = median(frame);
             double fl = median(floors.get(mode));
@@ -181,7 +215,7 @@ public final class TimeToMediaBench {
 
     /** The newcomer's marks since its click; the answering page's offer-to-answer time; the two signaling hops. */
     private record Call(Map<String, Double> marks, double answerMs, double linkMs, double offerHopMs,
-            double answerHopMs, double candidateMs) {
+            double answerHopMs, double candidateMs, double answererDtlsMs) {
     }
 
     /** One call: page a waits in a new room, page b joins; b's marks since its click, a's offer-to-answer time. */
@@ -218,7 +252,11 @@ public final class TimeToMediaBench {
         Number candidate = answerer.get(relay ? "candidate-relay" : "candidate-host");
         double candidateMs = candidate == null ? Double.NaN
                 : candidate.doubleValue() - answerer.get("answer-sent").doubleValue();
-        return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs);
+        // When the answering page's DTLS completed, on the newcomer's axis (it sends media from then on).
+        Number answererDtls = answerer.get("dtls-connected");
+        double answererDtlsMs = answererDtls == null ? Double.NaN
+                : originA + answererDtls.doubleValue() - (originB + click);
+        return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs, answererDtlsMs);
     }
 
     /**
@@ -235,7 +273,16 @@ public final class TimeToMediaBench {
      * relay transports cost a relay-only call ({@link RelayListBench}).
      */
     static double floor(String base, Browser b, boolean relay, boolean udpOnly) {
-        b.driver.get(base);
+        return floor(base, b, relay, udpOnly, FLOOR_START_BITRATE_KBPS);
+    }
+
+    /**
+     * The floor's sender starts its video at {@code startKbps} (x-google-start-bitrate in the answer it applies, as
+     * the web client does; 0 for Chromium's own 300 kbps).
+     */
+    static double floor(String base, Browser b, boolean relay, boolean udpOnly, int startKbps) {
+        // The web client's page, but with nothing prepared: no camera, socket or connection of its own meanwhile.
+        b.driver.get(base + "?prepare=0");
         Object r = b.async("""
                 const done = arguments[arguments.length - 1];
                 const relay = arguments[0];
@@ -282,7 +329,12 @@ public final class TimeToMediaBench {
                   await y.setRemoteDescription(x.localDescription);
                   flush(y);
                   await y.setLocalDescription();
-                  await x.setRemoteDescription(y.localDescription);
+                  const sb = arguments[2];
+                  // As the web client does (withStartBitrate in icemesh.js): the sender's video starts at sb kbps.
+                  const ans = sb ? { type: 'answer', sdp: y.localDescription.sdp.replace(/(a=rtpmap:(\\d+) VP8\\/90000\\r\\n)/g,
+                      `$1a=fmtp:$2 x-google-start-bitrate=${sb}\\r\\n`) } : y.localDescription;
+                  if (sb && !ans.sdp.includes('x-google-start-bitrate')) throw new Error('no VP8 line');
+                  await x.setRemoteDescription(ans);
                   flush(x);
                   const ms = await frame;
                   let type = null;
@@ -298,7 +350,7 @@ public final class TimeToMediaBench {
                   x.close(); y.close(); v.remove(); stream.getTracks().forEach((t) => t.stop());
                   done({ ms, type, proto, urls: iceServers.flatMap((s) => [].concat(s.urls)) });
                 })().catch((e) => done({ error: String(e) }));
-                """, relay, udpOnly);
+                """, relay, udpOnly, startKbps);
         @SuppressWarnings("unchecked")
         Map<String, Object> result = (Map<String, Object>) r;
         if (result.get("error") != null) {
