@@ -60,6 +60,21 @@ public final class CredentialStore {
     }
 
     /**
+     * A username's lookup for a request on the allocation that username made (Refresh, CreatePermission,
+     * ChannelBind, Connect from its 5-tuple): a TURN REST credential that expired since is still FOUND while its
+     * expiry is at most the longest lifetime allowed ago, so that a call outlives the credential it started with, as
+     * draft-uberti-behave-turn-rest-00 Section 4.2 has it (the expiry is checked on Allocate) and coturn does. A new
+     * allocation always needs an unexpired credential ({@link #lookup}).
+     */
+    public Lookup lookupForOwnAllocation(String username, long nowSeconds) {
+        Lookup lookup = lookup(username, nowSeconds);
+        if (lookup.status() != Status.EXPIRED || nowSeconds - TurnRestCredential.expiryOf(username) > maxLifetimeSeconds) {
+            return lookup;
+        }
+        return new Lookup(Status.FOUND, restPasswords(username));
+    }
+
+    /**
      * The passwords to check a request's integrity with when only its nonce is stale: any credential this store
      * would accept or has accepted (an expired one included), so the sender can be told apart from noise. Never
      * used to grant anything.

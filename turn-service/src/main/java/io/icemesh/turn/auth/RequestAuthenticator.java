@@ -49,8 +49,18 @@ public final class RequestAuthenticator {
         return nonces.issue(client, nowSeconds);
     }
 
-    /** Authenticates a request from {@code client} at {@code nowSeconds}. */
+    /** Authenticates a request from {@code client} at {@code nowSeconds} that is not on an allocation of its own. */
     public AuthResult authenticate(StunMessage request, InetAddress client, long nowSeconds) {
+        return authenticate(request, client, nowSeconds, null);
+    }
+
+    /**
+     * Authenticates a request from {@code client} at {@code nowSeconds}; {@code allocationUsername} is the username
+     * of the allocation the request's 5-tuple holds (null for an Allocate, or when it holds none). A request made
+     * with that same username is accepted after its TURN REST credential expired, within the longest lifetime
+     * ({@link CredentialStore#lookupForOwnAllocation}): the call it carries goes on; nothing new is granted with it.
+     */
+    public AuthResult authenticate(StunMessage request, InetAddress client, long nowSeconds, String allocationUsername) {
         if (!request.hasIntegrity()) {
             return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, AuthResult.REASON_CHALLENGE, null);
         }
@@ -72,8 +82,11 @@ public final class RequestAuthenticator {
         if (validity == NonceService.Validity.INVALID) {
             return AuthResult.fail(StunErrorCode.STALE_NONCE, REASON_STALE_NONCE, username);
         }
-        CredentialStore.Lookup lookup = validity == NonceService.Validity.VALID ? credentials.lookup(username, nowSeconds)
-                : credentials.lookupForStaleNonce(username, nowSeconds);
+        boolean ownAllocation = username.equals(allocationUsername);
+        CredentialStore.Lookup lookup = validity != NonceService.Validity.VALID
+                ? credentials.lookupForStaleNonce(username, nowSeconds)
+                : ownAllocation ? credentials.lookupForOwnAllocation(username, nowSeconds)
+                : credentials.lookup(username, nowSeconds);
         if (validity == NonceService.Validity.STALE) {
             byte[] key = verifiedKey(request, algorithm, username, lookup);
             return key == null ? AuthResult.fail(StunErrorCode.STALE_NONCE, REASON_STALE_NONCE, username)

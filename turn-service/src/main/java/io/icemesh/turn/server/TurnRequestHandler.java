@@ -1,6 +1,7 @@
 package io.icemesh.turn.server;
 
 import io.icemesh.events.v1.TurnEventType;
+import io.icemesh.turn.allocation.Allocation;
 import io.icemesh.turn.auth.AuthResult;
 import io.icemesh.turn.auth.RequestAuthenticator;
 import io.icemesh.turn.events.TurnEventPublisher;
@@ -75,7 +76,13 @@ final class TurnRequestHandler {
 
     private void authenticated(StunMessage request, ClientConnection client) {
         long nowSeconds = System.currentTimeMillis() / 1000;
-        AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds);
+        // A request on the 5-tuple's own allocation may use the credential that made it after it expired (a call
+        // outlives its credential); an Allocate, or a ConnectionBind (a new data connection), needs a valid one.
+        int method = request.method();
+        Allocation own = method == StunMessageType.METHOD_ALLOCATE || method == StunMessageType.METHOD_CONNECTION_BIND
+                ? null : client.allocation();
+        AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds,
+                own == null ? null : own.username());
         if (auth.authenticated()) {
             switch (request.method()) {
                 case StunMessageType.METHOD_ALLOCATE -> allocate.allocate(request, client, auth);

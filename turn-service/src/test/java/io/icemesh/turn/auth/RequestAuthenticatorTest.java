@@ -85,6 +85,27 @@ class RequestAuthenticatorTest {
     }
 
     @Test
+    void acceptsAnExpiredRestCredentialOnlyOnTheAllocationItMadeAndOnlyWithinTheLongestLifetime() {
+        String user = (NOW - 3_600) + ":session-1";
+        String password = TurnRestCredential.password("new-secret", user);
+        String nonce = auth.nonceFor(client, NOW);
+        assertTrue(auth.authenticate(request(user, password, PasswordAlgorithm.MD5, false, nonce), client, NOW, user)
+                .authenticated(), "a call goes on with the credential it started with");
+        AuthResult other = auth.authenticate(request(user, password, PasswordAlgorithm.MD5, false, nonce), client, NOW,
+                (NOW + 60) + ":session-1");
+        assertEquals(RequestAuthenticator.REASON_EXPIRED, other.reason(), "on an allocation made with another one");
+        assertEquals(RequestAuthenticator.REASON_EXPIRED, auth.authenticate(request(user, password,
+                PasswordAlgorithm.MD5, false, nonce), client, NOW, null).reason(), "without an allocation");
+        AuthResult wrong = auth.authenticate(request(user, TurnRestCredential.password("unknown", user),
+                PasswordAlgorithm.MD5, false, nonce), client, NOW, user);
+        assertEquals(RequestAuthenticator.REASON_BAD_INTEGRITY, wrong.reason(), "its password is still checked");
+        String old = (NOW - 86_401) + ":session-1";
+        assertEquals(RequestAuthenticator.REASON_EXPIRED, auth.authenticate(request(old,
+                TurnRestCredential.password("new-secret", old), PasswordAlgorithm.MD5, false, nonce), client, NOW, old)
+                .reason(), "expired longer ago than the longest lifetime (86400 s here)");
+    }
+
+    @Test
     void answersStaleNonceWith438AndTellsWhetherTheSenderKnewThePassword() throws Exception {
         String old = auth.nonceFor(client, NOW - 601);
         AuthResult r = auth.authenticate(request("alice", "pw", PasswordAlgorithm.MD5, false, old), client, NOW);
