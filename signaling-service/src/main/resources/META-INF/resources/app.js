@@ -62,6 +62,7 @@ function discardPrepared() {
   prepared.client.then((c) => c && c.discard(), () => {});
   prepared = null;
   window.icemeshReady = false;
+  window.icemeshReadyAt = null;
 }
 
 function prepare() {
@@ -75,15 +76,22 @@ function prepare() {
   p.client = (async () => {
     const camera = await openCamera();
     const { token } = await fetchDevToken(location.href, $('room').value, $('user').value, $('mode').value);
-    if (prepared !== p) return null;
+    // Given up meanwhile (the form changed), unless a click took it: then the click waits for it.
+    if (prepared !== p && !p.taken) return null;
     const c = newClient(token, camera);
     c.prepare({ p2p: $('mode').value === 'p2p' }).then(() => {
-      if (prepared === p) window.icemeshReady = true;
+      if (prepared !== p) return;
+      window.icemeshReady = true;
+      window.icemeshReadyAt = performance.now();
     }, () => {});
     return c;
   })();
   p.client.catch(() => {}); // the click then goes the long way, and shows the error if it happens again
-  p.timer = setTimeout(() => { if (prepared === p) prepare(); }, PREPARED_MAX_AGE_MS);
+  p.timer = setTimeout(() => {
+    if (prepared !== p) return;
+    discardPrepared();
+    prepare();
+  }, PREPARED_MAX_AGE_MS);
   prepared = p;
 }
 
@@ -95,8 +103,10 @@ async function takePrepared() {
     return null;
   }
   clearTimeout(p.timer);
+  p.taken = true;
   prepared = null;
   window.icemeshReady = false;
+  window.icemeshReadyAt = null;
   return p.client.catch(() => null);
 }
 

@@ -160,7 +160,11 @@ class PeerLink extends EventTarget {
     this.heldReports = [];
     /** Standby only: the offer is applied and waits for a peer; resolves when it is. */
     this.offerHeld = false;
-    this.offerApplied = new Promise((resolve) => { this.onOfferApplied = resolve; });
+    this.offerApplied = new Promise((resolve, reject) => {
+      this.onOfferApplied = resolve;
+      this.onOfferFailed = reject;
+    });
+    this.offerApplied.catch(() => {}); // prepare() reports it
     this.pc = new RTCPeerConnection({
       iceServers: udp || iceServers,
       iceTransportPolicy: client.forceRelay ? 'relay' : 'all',
@@ -213,7 +217,12 @@ class PeerLink extends EventTarget {
     this.t0 = performance.now();
     if (this.timeline.gatheringMs !== null) this.timeline.gatheringMs = 0;
     for (const entry of this.heldReports.splice(0)) this.client.report({ ...entry, t: 0 });
-    // An offer still being made (an ICE restart of the standby) goes from onnegotiationneeded, now that it can.
+    // UDP first counts from when gathering began: a standby that gathered long before the join and got no relay
+    // over UDP restarts with the whole list (the client's, which 'joined' brought) once the first answer is in.
+    if (this.gatheringSince !== undefined) {
+      this.armUdpFirst(UDP_FIRST_MS - (performance.now() - this.gatheringSince));
+    }
+    // An offer still being applied goes from onnegotiationneeded once it is, now that the connection has a peer.
     if (this.offerHeld && !this.makingOffer) {
       this.offerHeld = false;
       this.client.send({ type: 'offer', to: peerId, sdp: this.pc.localDescription.sdp });
@@ -245,6 +254,7 @@ class PeerLink extends EventTarget {
         this.client.send({ type: 'offer', to: this.peerId, sdp: pc.localDescription.sdp });
         this.client.mark('offer-sent');
       } catch (e) {
+        if (this.peerId === null) this.onOfferFailed(e);
         this.client.error(e);
       } finally {
         this.makingOffer = false;
@@ -278,12 +288,10 @@ class PeerLink extends EventTarget {
     pc.onicegatheringstatechange = () => {
       if (pc.iceGatheringState === 'gathering') {
         this.report({ event: 'gathering-started' });
-        if (this.heldBack && !this.udpTimer) {
-          this.udpTimer = setTimeout(() => {
-            const udpRelayed = this.timeline.relays.length > 0;
-            if (this.heldBack && !udpRelayed && pc.connectionState !== 'connected') this.restart('udp-silent');
-          }, UDP_FIRST_MS);
-        }
+        if (this.gatheringSince === undefined) this.gatheringSince = performance.now();
+        // A standby connection arms it when it gets its peer: before that, a restart would have only the client's
+        // list, empty until 'joined' brings it.
+        if (this.peerId !== null) this.armUdpFirst(UDP_FIRST_MS);
       }
       if (pc.iceGatheringState === 'complete') {
         this.timeline.gatheringMs = this.elapsed();
@@ -322,16 +330,24 @@ class PeerLink extends EventTarget {
     };
   }
 
+  /** UDP first (see UDP_FIRST_MS): restarts ICE with the whole list if no relay over UDP came within delayMs. */
+  armUdpFirst(delayMs) {
+    if (!this.heldBack || this.udpTimer) return;
+    this.udpTimer = setTimeout(() => {
+      const udpRelayed = this.timeline.relays.length > 0;
+      if (this.heldBack && !udpRelayed && this.pc.connectionState !== 'connected') this.restart('udp-silent');
+    }, Math.max(0, delayMs));
+  }
+
   restart(why) {
-    if (this.heldBack) {
-      // Every ICE restart gathers with the whole list: TURN over TCP and TLS too.
-      this.heldBack = false;
-      try {
-        // The client's list now: a resume brings fresh TURN credentials.
-        this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.client.iceServers });
-      } catch (e) {
-        this.client.error(e);
-      }
+    // Every ICE restart gathers with the client's whole list as it is now: TURN over TCP and TLS too (UDP first is
+    // over), and the freshest TURN credentials (joined, resumed and the client's refreshes bring them; the ones this
+    // connection was made with may have expired, and a new allocation needs valid ones).
+    this.heldBack = false;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.client.iceServers });
+    } catch (e) {
+      this.client.error(e);
     }
     this.timeline.restarts++;
     if (why === 'failed') this.report({ event: 'failed', reason: 'ice failed; restarting ICE' });
@@ -541,7 +557,9 @@ export class IcemeshClient extends EventTarget {
     const link = this.standby;
     this.standby = null;
     if (!link) return false;
-    if (Date.now() > this.standbyUntil || link.pc.signalingState === 'closed') {
+    // Not used: past half its credentials' lifetime, closed, or its offer failed (it would never negotiate).
+    const offerFailed = link.offered && !link.offerHeld && !link.makingOffer;
+    if (Date.now() > this.standbyUntil || link.pc.signalingState === 'closed' || offerFailed) {
       link.close();
       return false;
     }
@@ -723,6 +741,7 @@ export class IcemeshClient extends EventTarget {
         this.sessionId = m.sessionId;
         this.resumeToken = m.resumeToken;
         this.iceServers = this.iceServersOverride || m.iceServers;
+        this.refreshIceServersIn(m.iceServersTtl);
         this.dispatchEvent(new CustomEvent('joined', { detail: m }));
         if (this.onJoined) this.onJoined(m);
         // The newcomer offers: to everyone already there (p2p), or once to the SFU, which then renegotiates on its
@@ -752,6 +771,11 @@ export class IcemeshClient extends EventTarget {
       case 'resumed':
         this.resumedOnce = true;
         this.iceServers = this.iceServersOverride || m.iceServers;
+        this.refreshIceServersIn(m.iceServersTtl);
+        break;
+      case 'ice-servers':
+        this.iceServers = this.iceServersOverride || m.iceServers;
+        this.refreshIceServersIn(m.iceServersTtl);
         break;
       case 'peer-joined':
         // The newcomer offers to everyone already there; this side answers when its offer arrives, on a connection
@@ -787,6 +811,19 @@ export class IcemeshClient extends EventTarget {
   }
 
   /**
+   * Asks signaling for a fresh list (new TURN credentials) at half the lifetime of the one just received, so that
+   * connections made later (for a newcomer) and ICE restarts never gather with expired credentials. Connections
+   * already up keep theirs: turn-service keeps an allocation alive with the credential that made it.
+   * @param {number} ttlSeconds the list's iceServersTtl
+   */
+  refreshIceServersIn(ttlSeconds) {
+    clearTimeout(this.iceRefreshTimer);
+    if (this.iceServersOverride || this.closed) return;
+    const ttlMs = (ttlSeconds > 0 ? ttlSeconds : 600) * 1000;
+    this.iceRefreshTimer = setTimeout(() => this.send({ type: 'ice-servers' }), ttlMs / 2);
+  }
+
+  /**
    * SFU rooms: asks the SFU for a simulcast layer of what this client receives; it is served as asked.
    * A refusal arrives later as an 'error' event (media-error).
    * @param {string} quality 'low', 'medium' or 'high' (the publisher's lowest, middle or highest layer), or 'auto'
@@ -813,6 +850,7 @@ export class IcemeshClient extends EventTarget {
     this.closed = true;
     this.flushReports();
     this.send({ type: 'leave' });
+    clearTimeout(this.iceRefreshTimer);
     this.dropStandby();
     for (const id of [...this.links.keys()]) this.drop(id);
     if (this.ws) this.ws.close();

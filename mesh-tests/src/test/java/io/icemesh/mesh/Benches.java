@@ -16,10 +16,6 @@ final class Benches {
     }
 
     /**
-     * The first page joins the room at {@code url} and is in it before the newcomer clicks Join: the newcomer is the
-     * one that offers, and its click starts the time measured.
-     */
-    /**
      * Whether the newcomer clicks Join once its page is ready (camera preview, token, socket and P2P standby
      * connection made before the click, as a user who sees the preview first; the default) or as soon as the page
      * has loaded, with nothing prepared ({@code -Dbench.click=load}: the page's {@code prepare=0}, the way to media
@@ -27,6 +23,10 @@ final class Benches {
      */
     static final boolean CLICK_WHEN_READY = !"load".equals(System.getProperty("bench.click", "ready"));
 
+    /**
+     * The first page joins the room at {@code url} and is in it before the newcomer clicks Join: the newcomer is the
+     * one that offers, and its click starts the time measured.
+     */
     static void firstThenNewcomer(Browser first, Browser newcomer, String url) {
         // The page already in the room prepares nothing: alone at its join, it would only close its standby
         // connection, whose marks (its first candidates) would stand for the call's in its stage table.

@@ -230,8 +230,18 @@ class ChromiumCallTest {
             String ufrag = "return [...window.icemeshClient.links.values()][0].pc.localDescription.sdp"
                     + ".match(/a=ice-ufrag:(\\S+)/)[1]";
             String before = (String) a.js(ufrag);
+            // The client asks for fresh TURN credentials at half their lifetime (here made 2.2 s, so the next
+            // second's expiry gives a new username), and an ICE restart gathers with them: a restart long into a
+            // call must not use the credentials it started with, which have expired by then.
+            String turnUser = "return window.icemeshClient.iceServers.find((s) => s.username).username";
+            String userBefore = (String) a.js(turnUser);
+            a.js("window.icemeshClient.refreshIceServersIn(2.2)");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !userBefore.equals(a.js(turnUser)));
+            String fresh = (String) a.js(turnUser);
             long framesBefore = b.framesDecoded();
             a.js("[...window.icemeshClient.links.values()][0].restart('test')");
+            assertEquals(fresh, a.js("return [...window.icemeshClient.links.values()][0].pc.getConfiguration()"
+                    + ".iceServers.find((s) => s.username).username"), "the restart gathers with the fresh credentials");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertTrue(!before.equals(a.js(ufrag)), "the restart renegotiated new ICE credentials");
                 assertEquals("connected", b.js("return [...window.icemeshClient.links.values()][0].pc"

@@ -98,7 +98,7 @@ class NatCallTest {
         // monitor's view is checked while the pages are open: a page that leaves may not have sent its last reports.
         Call call = call("cone1", "cone2", pair -> !"relay".equals(pair.get("localType"))
                 && !"relay".equals(pair.get("remoteType")), pair -> pair.get("direct") instanceof Map<?, ?> d
-                        && ((Number) d.get("bytesReceived")).longValue() > 0, sides -> {
+                        && ((Number) d.get("bytesReceived")).longValue() > 0, 0, sides -> {
                     for (Side s : sides) {
                         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                             JsonNode session = monitorSession(s.sessionId());
@@ -171,8 +171,11 @@ class NatCallTest {
 
     @Test
     void aClientWhoseNetworkDropsUdpConnectsThroughTurnOverTcp() throws Exception {
-        Call call = call("udpblock", "cone1", pair -> true, sides -> { });
-        Side blocked = call.sides().get(0);
+        // The blocked page is the newcomer, and its user looks at the preview for longer than UDP first waits
+        // before clicking: the connection it made before the click (UDP first, no relay over UDP) must still get
+        // the whole list, TURN over TCP and TLS, once it has its peer.
+        Call call = call("cone1", "udpblock", pair -> true, null, 2000, sides -> { });
+        Side blocked = call.sides().get(1);
         assertEquals("relay", blocked.pair().get("localType"), "the UDP-blocked page uses its relay: " + blocked.pair());
         assertTrue(List.of("tcp", "tls").contains(blocked.pair().get("relayProtocol")),
                 "it reached turn-service over TCP or TLS: " + blocked.pair());
@@ -308,22 +311,31 @@ class NatCallTest {
      */
     private Call call(String first, String second, Predicate<Map<String, Object>> settled, WhileOpen whileOpen)
             throws Exception {
-        return call(first, second, settled, null, whileOpen);
+        return call(first, second, settled, null, 0, whileOpen);
     }
 
     /**
      * A call between pages in two namespaces. Each page's selected pair must meet {@code settled} within 20 s; if it
      * does not and {@code fallback} holds (non-null; for one side at most), the side's pair is the direct pair its
-     * checks confirmed ({@code direct}), and what it selected instead is printed.
+     * checks confirmed ({@code direct}), and what it selected instead is printed. With {@code newcomerDwellMs} above
+     * 0 the second page clicks Join only once it is ready (its standby connection made) and that long after.
      */
     @SuppressWarnings("unchecked")
     private Call call(String first, String second, Predicate<Map<String, Object>> settled,
-            Predicate<Map<String, Object>> fallback, WhileOpen whileOpen) throws Exception {
+            Predicate<Map<String, Object>> fallback, int newcomerDwellMs, WhileOpen whileOpen) throws Exception {
         String room = "nat-" + first + "-" + second + "-" + UUID.randomUUID().toString().substring(0, 6);
         try (Browser a = lab.browser(first); Browser b = lab.browser(second)) {
             Map<Browser, String> names = Map.of(a, first, b, second);
             for (Browser page : List.of(a, b)) {
                 page.driver.get(NatLab.webClient("room=" + room + "&user=" + names.get(page)));
+                if (page == b && newcomerDwellMs > 0) {
+                    await().atMost(Duration.ofSeconds(20)).until(() -> page.js("return window.icemeshReadyAt") != null);
+                    // The user's own time on the preview: awaited on the page's clock.
+                    await().atMost(Duration.ofMillis(newcomerDwellMs + 10_000)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> Boolean.TRUE.equals(page.js(
+                                    "return performance.now() - window.icemeshReadyAt >= arguments[0]",
+                                    newcomerDwellMs)));
+                }
                 page.driver.findElement(By.id("join-button")).click();
             }
             for (Browser page : List.of(a, b)) {
