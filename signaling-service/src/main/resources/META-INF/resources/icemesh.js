@@ -91,6 +91,12 @@ export function withStartBitrate(sdp, kbps) {
   return sections.flat().join(eol);
 }
 
+/**
+ * P2P: how long after the join (and after each newcomer) the connection the next newcomer's offer will be answered on
+ * is made ahead, out of the way of the set-up going on (see IcemeshClient#makeAnswerStandbySoon).
+ */
+const ANSWER_STANDBY_DELAY_MS = 1000;
+
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
 const MAX_PREFILLED_PEERS = 8;
 
@@ -512,6 +518,44 @@ export class IcemeshClient extends EventTarget {
     /** P2P, made by prepare(): the connection the first offer goes on, with no peer yet. */
     this.standby = null;
     this.standbyUntil = 0;
+    /** P2P, in a room: the connection the next newcomer's offer will be answered on, with no peer yet. */
+    this.answerStandby = null;
+  }
+
+  /**
+   * P2P, in a room: makes, {@link ANSWER_STANDBY_DELAY_MS} from now, the connection the next newcomer's offer will be
+   * answered on (its tracks added; no offer, no gathering, no TURN allocation until that offer), so that 'peer-joined'
+   * only hands it its peer: the newcomer's offer, sent the moment it is joined, no longer waits behind the making of
+   * an RTCPeerConnection. Made again after each newcomer and with each fresh ICE list.
+   */
+  makeAnswerStandbySoon() {
+    clearTimeout(this.answerStandbyTimer);
+    this.answerStandbyTimer = setTimeout(() => {
+      if (this.closed || this.mode !== 'p2p' || this.answerStandby) return;
+      this.answerStandby = new PeerLink(this, null, false, true);
+    }, ANSWER_STANDBY_DELAY_MS);
+  }
+
+  dropAnswerStandby() {
+    clearTimeout(this.answerStandbyTimer);
+    if (this.answerStandby) this.answerStandby.close();
+    this.answerStandby = null;
+  }
+
+  /** A newcomer joined: its connection is the answer standby if there is a usable one, else one made now. */
+  linkNewcomer(peerId) {
+    const link = this.answerStandby;
+    this.answerStandby = null;
+    const usable = link && !this.links.has(peerId) && link.pc.signalingState === 'stable' && !link.pc.remoteDescription;
+    if (usable) {
+      link.adopt(peerId, this.peerId > peerId);
+      this.links.set(peerId, link);
+      this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
+    } else {
+      if (link) link.close();
+      this.link(peerId, true);
+    }
+    this.makeAnswerStandbySoon();
   }
 
   /**
@@ -667,6 +711,7 @@ export class IcemeshClient extends EventTarget {
    * link is closed (the others saw it leave) and the client joins again, as a newcomer that offers to everyone.
    */
   rejoin() {
+    this.dropAnswerStandby();
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
     this.resumeToken = null;
     this.lastSeq = 0;
@@ -754,6 +799,7 @@ export class IcemeshClient extends EventTarget {
           // The first peer gets the standby connection made by prepare(), if any: its offer is ready to go.
           if (!m.peers.length || !this.adoptStandby(m.peers[0].peerId)) this.dropStandby();
           for (const p of m.peers) this.link(p.peerId);
+          this.makeAnswerStandbySoon();
         }
         break;
       case 'sfu-moved':
@@ -776,13 +822,18 @@ export class IcemeshClient extends EventTarget {
       case 'ice-servers':
         this.iceServers = this.iceServersOverride || m.iceServers;
         this.refreshIceServersIn(m.iceServersTtl);
+        // The answer standby was made with the old list: made again with this one.
+        if (this.answerStandby) {
+          this.dropAnswerStandby();
+          this.makeAnswerStandbySoon();
+        }
         break;
       case 'peer-joined':
         // The newcomer offers to everyone already there; this side answers when its offer arrives, on a connection
         // made now (PeerLink's awaitsOffer). (Perfect negotiation still resolves glare from later renegotiations and
         // ICE restarts.)
         this.dispatchEvent(new CustomEvent('peer-joined', { detail: { peerId: m.peerId, user: m.user } }));
-        if (this.mode === 'p2p') this.link(m.peerId, true);
+        if (this.mode === 'p2p') this.linkNewcomer(m.peerId);
         break;
       case 'peer-left':
         this.drop(m.peerId);
@@ -852,6 +903,7 @@ export class IcemeshClient extends EventTarget {
     this.send({ type: 'leave' });
     clearTimeout(this.iceRefreshTimer);
     this.dropStandby();
+    this.dropAnswerStandby();
     for (const id of [...this.links.keys()]) this.drop(id);
     if (this.ws) this.ws.close();
     this.dispatchEvent(new Event('closed'));

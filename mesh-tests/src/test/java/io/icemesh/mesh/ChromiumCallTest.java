@@ -142,6 +142,9 @@ class ChromiumCallTest {
             a.driver.get(url + "&user=first");
             a.driver.findElement(By.id("join-button")).click();
             await().atMost(Duration.ofSeconds(20)).until(() -> a.js("return window.icemeshSession") != null);
+            // The first page makes, a second after its join, the connection it will answer the next newcomer on.
+            await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(
+                    a.js("return window.icemeshClient.answerStandby !== null")));
             b.driver.get(url + "&user=newcomer");
             await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(b.js("return window.icemeshReady")));
             b.driver.findElement(By.id("join-button")).click();
@@ -156,6 +159,13 @@ class ChromiumCallTest {
                     + ".values()]; return links.length === 1 && links[0].createdAt < m.click"
                     + " && m['socket-open'] < m.click && m['offer-applied'] < m.click && m['offer-sent'] >= m.joined"),
                     "the standby connection carried the call: " + marks);
+            assertEquals(true, a.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
+                    + ".values()]; return links.length === 1 && links[0].createdAt < m['message-peer-joined']"),
+                    "the first page answered on the connection it made ahead: "
+                            + a.js("return JSON.stringify(window.icemeshMarks())"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(a.js("const c ="
+                    + " window.icemeshClient; return c.answerStandby !== null"
+                    + " && ![...c.links.values()].includes(c.answerStandby)")));
             // Each side's video starts at the client's start bitrate: it is in the description each applied as
             // remote, and Chromium took it.
             for (Browser page : List.of(a, b)) {
