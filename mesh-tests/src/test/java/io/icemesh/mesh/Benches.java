@@ -33,6 +33,10 @@ final class Benches {
         first.driver.get(url + "&prepare=0");
         first.driver.findElement(By.id("join-button")).click();
         waitFor(() -> first.js("return window.icemeshSession") != null, 20);
+        if (CLICK_WHEN_READY) {
+            // As a user already in the room for a while: it has made the connection it answers a newcomer on.
+            waitFor(() -> Boolean.TRUE.equals(first.js("return window.icemeshClient.answerStandby !== null")), 20);
+        }
         newcomer.driver.get(CLICK_WHEN_READY ? url : url + "&prepare=0");
         if (CLICK_WHEN_READY) {
             waitFor(() -> Boolean.TRUE.equals(newcomer.js("return window.icemeshReady")), 20);
