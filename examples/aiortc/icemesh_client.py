@@ -333,6 +333,7 @@ class Client:
         self.mode = None
         self.pending_reports = []
         self.report_timer = None
+        self.ice_refresh = None
         # The client's start, which every mark counts from (main makes the client right before it runs).
         self.t0 = time.monotonic()
         self.origin = time.time() * 1000
@@ -434,6 +435,8 @@ class Client:
         received = self.received()
         for p in self.peers.values():
             await p.pc.close()
+        if self.ice_refresh is not None:
+            self.ice_refresh.cancel()
         for task in self.tasks:
             task.cancel()
         return {"iceServers": self.ice_server_urls(),
@@ -501,10 +504,30 @@ class Client:
         return {"iceServers": self.ice_server_urls(),
                 "gatheringMs": p.timeline["gatheringMs"], "candidateTypes": candidates}
 
+    def refresh_ice_servers_in(self, ttl):
+        """Asks signaling for a fresh list (new TURN credentials) at half the lifetime of the one just received, as
+        the web client does: connections made later (for a newcomer) then never gather with expired credentials.
+        Connections already up keep theirs: turn-service keeps an allocation alive with the credential that made it."""
+        if self.args.ice_servers is not None:
+            return
+        if self.ice_refresh is not None:
+            self.ice_refresh.cancel()
+        delay = (ttl if isinstance(ttl, (int, float)) and ttl > 0 else 600) / 2
+        self.ice_refresh = asyncio.get_running_loop().call_later(
+            delay, lambda: self.tasks.append(asyncio.ensure_future(self.ask_ice_servers())))
+
+    async def ask_ice_servers(self):
+        try:
+            await self.send({"type": "ice-servers"})
+        except websockets.exceptions.ConnectionClosed:
+            pass  # the resume brings a fresh list anyway
+
     async def on_message(self, msg):
         kind = msg.get("type")
-        if kind in ("joined", "resumed") and self.args.ice_servers is None and msg.get("iceServers") is not None:
+        if kind in ("joined", "resumed", "ice-servers") and self.args.ice_servers is None \
+                and msg.get("iceServers") is not None:
             self.use_ice_servers(msg["iceServers"])
+            self.refresh_ice_servers_in(msg.get("iceServersTtl"))
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
             await self.flush_reports()  # entries queued while the socket was down
