@@ -517,6 +517,8 @@ class Client:
             delay, lambda: self.tasks.append(asyncio.ensure_future(self.ask_ice_servers())))
 
     async def ask_ice_servers(self):
+        # Asked again in 30 s unless a list comes first (its reply re-arms the timer for the new list).
+        self.refresh_ice_servers_in(60)
         try:
             await self.send({"type": "ice-servers"})
         except websockets.exceptions.ConnectionClosed:

@@ -97,6 +97,9 @@ export function withStartBitrate(sdp, kbps) {
  */
 const ANSWER_STANDBY_DELAY_MS = 1000;
 
+/** A request for a fresh ICE list that got no list back (refused, or the socket was down) is asked again this soon. */
+const ICE_REFRESH_RETRY_MS = 30000;
+
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
 const MAX_PREFILLED_PEERS = 8;
 
@@ -533,6 +536,8 @@ export class IcemeshClient extends EventTarget {
     this.answerStandbyTimer = setTimeout(() => {
       if (this.closed || this.mode !== 'p2p' || this.answerStandby) return;
       this.answerStandby = new PeerLink(this, null, false, true);
+      // The list it gathers with: a newer one (a refresh, a resume) makes it stale.
+      this.answerStandby.madeWith = this.iceServers;
     }, ANSWER_STANDBY_DELAY_MS);
   }
 
@@ -544,9 +549,12 @@ export class IcemeshClient extends EventTarget {
 
   /** A newcomer joined: its connection is the answer standby if there is a usable one, else one made now. */
   linkNewcomer(peerId) {
+    // Its offer (or a candidate) came first and made the connection already: the standby waits for the next.
+    if (this.links.has(peerId)) return;
     const link = this.answerStandby;
     this.answerStandby = null;
-    const usable = link && !this.links.has(peerId) && link.pc.signalingState === 'stable' && !link.pc.remoteDescription;
+    const usable = link && link.madeWith === this.iceServers && link.pc.signalingState === 'stable'
+      && !link.pc.remoteDescription;
     if (usable) {
       link.adopt(peerId, this.peerId > peerId);
       this.links.set(peerId, link);
@@ -712,6 +720,7 @@ export class IcemeshClient extends EventTarget {
    */
   rejoin() {
     this.dropAnswerStandby();
+    clearTimeout(this.iceRefreshTimer); // 'joined' brings a fresh list and re-arms it
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
     this.resumeToken = null;
     this.lastSeq = 0;
@@ -815,11 +824,8 @@ export class IcemeshClient extends EventTarget {
         this.error(new Error(`the SFU ended this connection: ${m.reason}`));
         break;
       case 'resumed':
-        this.resumedOnce = true;
-        this.iceServers = this.iceServersOverride || m.iceServers;
-        this.refreshIceServersIn(m.iceServersTtl);
-        break;
       case 'ice-servers':
+        if (m.type === 'resumed') this.resumedOnce = true;
         this.iceServers = this.iceServersOverride || m.iceServers;
         this.refreshIceServersIn(m.iceServersTtl);
         // The answer standby was made with the old list: made again with this one.
@@ -871,7 +877,12 @@ export class IcemeshClient extends EventTarget {
     clearTimeout(this.iceRefreshTimer);
     if (this.iceServersOverride || this.closed) return;
     const ttlMs = (ttlSeconds > 0 ? ttlSeconds : 600) * 1000;
-    this.iceRefreshTimer = setTimeout(() => this.send({ type: 'ice-servers' }), ttlMs / 2);
+    // Asked again until a list comes (its reply re-arms this for the new list).
+    const ask = () => {
+      this.send({ type: 'ice-servers' });
+      this.iceRefreshTimer = setTimeout(ask, ICE_REFRESH_RETRY_MS);
+    };
+    this.iceRefreshTimer = setTimeout(ask, ttlMs / 2);
   }
 
   /**

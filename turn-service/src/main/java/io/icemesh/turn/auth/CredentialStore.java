@@ -28,6 +28,7 @@ public final class CredentialStore {
     private final Map<String, String> staticUsers;
     private final List<String> secrets;
     private final long maxLifetimeSeconds;
+    private final long graceSeconds;
 
     /**
      * @param staticUsers user name to password
@@ -35,9 +36,22 @@ public final class CredentialStore {
      * @param maxLifetimeSeconds how far ahead a TURN REST expiry may lie (plus {@link #CLOCK_SKEW_SECONDS})
      */
     public CredentialStore(Map<String, String> staticUsers, List<String> secrets, long maxLifetimeSeconds) {
+        this(staticUsers, secrets, maxLifetimeSeconds, maxLifetimeSeconds);
+    }
+
+    /**
+     * @param staticUsers user name to password
+     * @param secrets TURN REST shared secrets, current first; empty disables REST credentials
+     * @param maxLifetimeSeconds how far ahead a TURN REST expiry may lie (plus {@link #CLOCK_SKEW_SECONDS})
+     * @param graceSeconds how long past its expiry a credential still keeps the allocation it made
+     *     ({@link #lookupForOwnAllocation})
+     */
+    public CredentialStore(Map<String, String> staticUsers, List<String> secrets, long maxLifetimeSeconds,
+            long graceSeconds) {
         this.staticUsers = Map.copyOf(staticUsers);
         this.secrets = List.copyOf(secrets);
         this.maxLifetimeSeconds = maxLifetimeSeconds;
+        this.graceSeconds = graceSeconds;
     }
 
     /** Looks a username up at time {@code nowSeconds} (Unix seconds). */
@@ -61,14 +75,14 @@ public final class CredentialStore {
 
     /**
      * A username's lookup for a request on the allocation that username made (Refresh, CreatePermission,
-     * ChannelBind, Connect from its 5-tuple): a TURN REST credential that expired since is still FOUND while its
-     * expiry is at most the longest lifetime allowed ago, so that a call outlives the credential it started with, as
+     * ChannelBind from its 5-tuple): a TURN REST credential that expired since is still FOUND while its expiry is at
+     * most the grace ago, so that a call outlives the credential it started with, as
      * draft-uberti-behave-turn-rest-00 Section 4.2 has it (the expiry is checked on Allocate) and coturn does. A new
      * allocation always needs an unexpired credential ({@link #lookup}).
      */
     public Lookup lookupForOwnAllocation(String username, long nowSeconds) {
         Lookup lookup = lookup(username, nowSeconds);
-        if (lookup.status() != Status.EXPIRED || nowSeconds - TurnRestCredential.expiryOf(username) > maxLifetimeSeconds) {
+        if (lookup.status() != Status.EXPIRED || nowSeconds - TurnRestCredential.expiryOf(username) > graceSeconds) {
             return lookup;
         }
         return new Lookup(Status.FOUND, restPasswords(username));

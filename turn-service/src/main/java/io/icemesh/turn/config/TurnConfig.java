@@ -248,6 +248,16 @@ public interface TurnConfig {
         Duration maxCredentialLifetime();
 
         /**
+         * How long past its expiry a TURN REST credential still keeps the allocation it made: Refresh, CreatePermission
+         * and ChannelBind from the allocation's own 5-tuple with that username, so that a call outlives its
+         * short-lived credential (browsers keep the credentials their TURN port was made with). Nothing new is
+         * granted with an expired credential: an Allocate, Connect, ConnectionBind or another 5-tuple needs a valid
+         * one. Also how long a session that was ended elsewhere can keep relaying on an allocation it holds.
+         */
+        @WithDefault("12h")
+        Duration expiredCredentialGrace();
+
+        /**
          * Answers per second to unauthenticated UDP requests (Binding, 401 challenges) per source IP, all ports
          * together: what bounds reflection towards a spoofed address. TCP and TLS answers are not limited (a
          * stream's source cannot be spoofed).

@@ -60,6 +60,7 @@ public final class TurnMetrics {
     private final Map<TcpOutcome, Counter> tcpConnections;
     private final Counter aclDenials;
     private final Counter rateLimited;
+    private final Counter expiredCredentialKept;
 
     public TurnMetrics(MeterRegistry registry, IntSupplier activeAllocations) {
         Gauge.builder("icemesh.turn.allocations.active", activeAllocations::getAsInt)
@@ -104,6 +105,10 @@ public final class TurnMetrics {
         ended = byLabel(registry, "icemesh.turn.allocations.ended", "reason", "Allocations ended",
                 "expired", "deleted", "shutdown");
         aclDenials = Counter.builder("icemesh.turn.acl.denials").description("Peer addresses refused by the ACL (403)")
+                .register(registry);
+        expiredCredentialKept = Counter.builder("icemesh.turn.auth.expired.kept")
+                .description("Requests on an allocation accepted with the expired credential that made it"
+                        + " (auth.expired-credential-grace)")
                 .register(registry);
         rateLimited = Counter.builder("icemesh.turn.ratelimit.dropped")
                 .description("Unauthenticated requests dropped by the per-source rate limit").register(registry);
@@ -198,5 +203,10 @@ public final class TurnMetrics {
 
     public void rateLimited() {
         rateLimited.increment();
+    }
+
+    /** A Refresh, CreatePermission or ChannelBind on its own allocation was accepted with an expired credential. */
+    public void expiredCredentialKept() {
+        expiredCredentialKept.increment();
     }
 }

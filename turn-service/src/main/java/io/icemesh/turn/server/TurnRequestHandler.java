@@ -9,6 +9,7 @@ import io.icemesh.turn.metrics.TurnMetrics;
 import io.icemesh.turn.policy.UnauthenticatedRateLimiter;
 import io.icemesh.stun.StunAttributeType;
 import io.icemesh.stun.StunErrorCode;
+import io.icemesh.stun.TurnRestCredential;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageBuilder;
 import io.icemesh.stun.StunMessageDecoder;
@@ -77,13 +78,19 @@ final class TurnRequestHandler {
     private void authenticated(StunMessage request, ClientConnection client) {
         long nowSeconds = System.currentTimeMillis() / 1000;
         // A request on the 5-tuple's own allocation may use the credential that made it after it expired (a call
-        // outlives its credential); an Allocate, or a ConnectionBind (a new data connection), needs a valid one.
+        // outlives its credential): Refresh, CreatePermission, ChannelBind. What opens something new (an Allocate,
+        // a Connect to a TCP peer, a ConnectionBind) needs a valid one.
         int method = request.method();
-        Allocation own = method == StunMessageType.METHOD_ALLOCATE || method == StunMessageType.METHOD_CONNECTION_BIND
-                ? null : client.allocation();
+        boolean keeps = method == StunMessageType.METHOD_REFRESH || method == StunMessageType.METHOD_CREATE_PERMISSION
+                || method == StunMessageType.METHOD_CHANNEL_BIND;
+        Allocation own = keeps ? client.allocation() : null;
         AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds,
                 own == null ? null : own.username());
         if (auth.authenticated()) {
+            if (own != null && TurnRestCredential.expiryOf(auth.username()) >= 0
+                    && TurnRestCredential.expiryOf(auth.username()) < nowSeconds) {
+                metrics.expiredCredentialKept();
+            }
             switch (request.method()) {
                 case StunMessageType.METHOD_ALLOCATE -> allocate.allocate(request, client, auth);
                 case StunMessageType.METHOD_REFRESH -> allocationRequests.refresh(request, client, auth);

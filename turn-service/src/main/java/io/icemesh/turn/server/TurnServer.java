@@ -101,7 +101,8 @@ public class TurnServer {
             config.previousSecrets().ifPresent(secrets::addAll);
         }
         RequestAuthenticator authenticator = new RequestAuthenticator(config.realm(),
-                new CredentialStore(config.users(), secrets, config.auth().maxCredentialLifetime().toSeconds()),
+                new CredentialStore(config.users(), secrets, config.auth().maxCredentialLifetime().toSeconds(),
+                        config.auth().expiredCredentialGrace().toSeconds()),
                 new NonceService(config.auth().nonceLifetime().toSeconds()));
         PeerAddressPolicy peers = new PeerAddressPolicy(entries(config.peers().allow()), entries(config.peers().deny()),
                 config.allowLoopbackPeers());

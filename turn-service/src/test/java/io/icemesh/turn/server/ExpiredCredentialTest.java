@@ -9,6 +9,7 @@ import io.icemesh.stun.ErrorCodeAttribute;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.TurnRestCredential;
 import io.icemesh.turn.interop.LoopbackPeersProfile;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -32,12 +33,16 @@ class ExpiredCredentialTest {
     @Inject
     TurnServer server;
 
+    @Inject
+    MeterRegistry registry;
+
     @Test
     void anAllocationOutlivesItsCredentialButNothingNewIsGrantedWithIt() throws Exception {
         long expiry = System.currentTimeMillis() / 1000 + 2;
         String user = expiry + ":session-long-call";
         String password = TurnRestCredential.password("test-only-secret", user);
         InetSocketAddress peer = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
+        double keptBefore = registry.find("icemesh.turn.auth.expired.kept").counter().count();
         try (TurnTestClient c = new TurnTestClient(server.udpPort(), user, password)) {
             assertEquals(-1, code(c.allocate()), "allocated while the credential is valid");
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
@@ -45,6 +50,8 @@ class ExpiredCredentialTest {
             assertEquals(-1, code(c.refresh(600)), "Refresh with the allocation's own, now expired, credential");
             assertEquals(-1, code(c.createPermission(peer)), "CreatePermission likewise");
             assertEquals(-1, code(c.channelBind(0x4000, peer)), "ChannelBind likewise");
+            assertEquals(keptBefore + 3, registry.find("icemesh.turn.auth.expired.kept").counter().count(),
+                    "each is counted");
             try (TurnTestClient other = new TurnTestClient(server.udpPort(), user, password)) {
                 assertEquals(401, code(other.allocate()), "a new allocation needs a valid credential");
                 assertEquals(401, code(other.refresh(600)), "a 5-tuple without an allocation keeps nothing alive");
