@@ -350,6 +350,11 @@ public class SignalingSessions implements RoomLog.Listener {
         return null;
     }
 
+    /** Whether this socket speaks for a session (its join or resume was accepted, and it has not left). */
+    boolean bound(WebSocketConnection connection) {
+        return sockets.binding(connection.id()) != null;
+    }
+
     Reply iceServers(WebSocketConnection connection) {
         Sockets.Binding b = sockets.binding(connection.id());
         if (b == null) {

@@ -20,6 +20,7 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -41,6 +42,9 @@ public class SignalingSocket {
     /** Version of the message protocol, sent in {@code hello}. */
     public static final int PROTOCOL_VERSION = 1;
 
+    /** Close reason of a socket that joined no room in time ({@code icemesh.signaling.protocol.join-deadline}). */
+    static final CloseReason JOIN_DEADLINE = new CloseReason(4008, "join-deadline");
+
     /** Close reason after a message the transport stopped reading: the protocol's error code. */
     static final CloseReason TOO_LARGE = new CloseReason(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "too-large");
 
@@ -55,9 +59,13 @@ public class SignalingSocket {
     private final Map<String, TokenBucket> limits = new ConcurrentHashMap<>();
     /** Connections closing after an oversized message: what Vert.x still hands over from them is ignored. */
     private final Set<String> closing = ConcurrentHashMap.newKeySet();
+    /** Each open socket's join deadline timer (Vert.x timer id). */
+    private final Map<String, Long> joinDeadlines = new ConcurrentHashMap<>();
+    private final Vertx vertx;
 
     SignalingSocket(ObjectMapper json, SignalingSessions sessions, SfuSessions sfu, SignalingConfig config,
-            TooLargeMessages tooLarge, MeterRegistry meters) {
+            TooLargeMessages tooLarge, MeterRegistry meters, Vertx vertx) {
+        this.vertx = vertx;
         this.json = json;
         this.sessions = sessions;
         this.sfu = sfu;
@@ -72,6 +80,14 @@ public class SignalingSocket {
         sessions.opened(connection);
         limits.put(connection.id(), TokenBucket.perSecond(config.protocol().maxMessagesPerSecond(),
                 System.nanoTime()));
+        long deadlineMs = Math.max(1, config.protocol().joinDeadline().toMillis());
+        joinDeadlines.put(connection.id(), vertx.setTimer(deadlineMs, timer -> {
+            joinDeadlines.remove(connection.id());
+            if (!sessions.bound(connection) && connection.isOpen()) {
+                LOG.debugf("socket %s joined no room within %s: closed", connection.id(), config.protocol().joinDeadline());
+                connection.close(JOIN_DEADLINE).subscribe().with(ignored -> { }, failure -> { });
+            }
+        }));
         return json.createObjectNode().put("type", "hello").put("protocol", PROTOCOL_VERSION).toString();
     }
 
@@ -178,6 +194,10 @@ public class SignalingSocket {
 
     @OnClose
     public void onClose(WebSocketConnection connection) {
+        Long deadline = joinDeadlines.remove(connection.id());
+        if (deadline != null) {
+            vertx.cancelTimer(deadline);
+        }
         closing.remove(connection.id());
         limits.remove(connection.id());
         sessions.dropped(connection);

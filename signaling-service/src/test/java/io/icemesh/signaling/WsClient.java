@@ -118,6 +118,11 @@ final class WsClient implements AutoCloseable {
         }
     }
 
+    /** Whether the server closed the socket (or it failed). */
+    boolean isClosed() {
+        return closed.isDone();
+    }
+
     /** Drops the socket without a close handshake, as a lost network would. */
     void abort() {
         socket.abort();

@@ -152,6 +152,14 @@ public interface SignalingConfig {
         /** Client ICE report entries accepted per session; more are refused with {@code too-many}. */
         @WithDefault("200")
         int maxReportEntries();
+
+        /**
+         * A socket that is in no room this long after it opened (no accepted join or resume) is closed with 4008
+         * {@code join-deadline}: a page may open its socket before its user joins (the web client does while it
+         * shows the camera's preview, and opens it again every 4 minutes), but nobody holds a socket without a room.
+         */
+        @WithDefault("5m")
+        Duration joinDeadline();
     }
 
     /** Room tokens. */
