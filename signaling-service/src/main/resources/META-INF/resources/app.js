@@ -33,6 +33,11 @@ function formKey() {
   return JSON.stringify([$('room').value, $('user').value, $('mode').value, $('relay').checked]);
 }
 
+/** Whether a preparation was made for the form as it is now and is young enough to use. */
+function fresh(p) {
+  return p !== null && p.key === formKey() && Date.now() - p.at < PREPARED_MAX_AGE_MS;
+}
+
 function openCamera() {
   if (localStream) return Promise.resolve(localStream);
   // Simulcast layers need pixels to divide: ask for 720p (Chromium sends three layers only from 960x540 up).
@@ -68,11 +73,10 @@ function discardPrepared() {
 function prepare() {
   // ?prepare=0: nothing before the click (to compare, or for a page that must not open the camera on its own)
   if (client || $('join-button').disabled || params.get('prepare') === '0') return; // in a room, or joining
-  const key = formKey();
-  if (prepared && prepared.key === key && Date.now() - prepared.at < PREPARED_MAX_AGE_MS) return;
+  if (fresh(prepared)) return;
   discardPrepared();
   if (!$('room').checkValidity() || !$('user').checkValidity()) return;
-  const p = { key, at: Date.now() };
+  const p = { key: formKey(), at: Date.now() };
   p.client = (async () => {
     const camera = await openCamera();
     const { token } = await fetchDevToken(location.href, $('room').value, $('user').value, $('mode').value);
@@ -98,7 +102,7 @@ function prepare() {
 /** The prepared client for the form as it is now, or null (none, stale, or its camera or token failed). */
 async function takePrepared() {
   const p = prepared;
-  if (!p || p.key !== formKey() || Date.now() - p.at >= PREPARED_MAX_AGE_MS) {
+  if (!fresh(p)) {
     discardPrepared();
     return null;
   }

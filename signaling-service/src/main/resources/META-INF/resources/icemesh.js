@@ -275,7 +275,9 @@ class PeerLink extends EventTarget {
       // The server a candidate came from: RTCIceCandidate.url where the browser has it, else the event's (older).
       const url = candidate.url || eventUrl;
       // A standby connection's candidates go inside its offer (its local description) when it gets its peer.
-      if (this.peerId !== null) this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
+      if (this.peerId !== null) {
+        this.client.send({ type: 'candidate', to: this.peerId, candidate: candidate.toJSON() });
+      }
       const info = candidateInfo(candidate);
       this.timeline.candidates.push(info.type);
       // A relay candidate shows TURN over UDP works while the list is held back (a server-reflexive one would only
@@ -556,9 +558,8 @@ export class IcemeshClient extends EventTarget {
     const usable = link && link.madeWith === this.iceServers && link.pc.signalingState === 'stable'
       && !link.pc.remoteDescription;
     if (usable) {
-      link.adopt(peerId, this.peerId > peerId);
-      this.links.set(peerId, link);
-      this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
+      link.adopt(peerId, this.politeTowards(peerId));
+      this.attach(peerId, link);
     } else {
       if (link) link.close();
       this.link(peerId, true);
@@ -615,9 +616,8 @@ export class IcemeshClient extends EventTarget {
       link.close();
       return false;
     }
-    link.adopt(peerId, this.peerId > peerId);
-    this.links.set(peerId, link);
-    this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
+    link.adopt(peerId, this.politeTowards(peerId));
+    this.attach(peerId, link);
     return true;
   }
 
@@ -750,13 +750,19 @@ export class IcemeshClient extends EventTarget {
   }
 
   link(peerId, awaitsOffer = false) {
-    let link = this.links.get(peerId);
-    if (!link) {
-      // The SFU never rolls back an offer, so this side is the polite one towards it.
-      link = new PeerLink(this, peerId, peerId === SFU || this.peerId > peerId, awaitsOffer);
-      this.links.set(peerId, link);
-      this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
-    }
+    return this.links.get(peerId)
+      || this.attach(peerId, new PeerLink(this, peerId, this.politeTowards(peerId), awaitsOffer));
+  }
+
+  /** Perfect negotiation's role towards a peer: the SFU never rolls back an offer, so this side is polite to it. */
+  politeTowards(peerId) {
+    return peerId === SFU || this.peerId > peerId;
+  }
+
+  /** Makes {@code link} this client's connection to {@code peerId} and tells the page ('peer'); returns it. */
+  attach(peerId, link) {
+    this.links.set(peerId, link);
+    this.dispatchEvent(new CustomEvent('peer', { detail: { peerId, link } }));
     return link;
   }
 
@@ -806,7 +812,8 @@ export class IcemeshClient extends EventTarget {
           this.link(SFU);
         } else {
           // The first peer gets the standby connection made by prepare(), if any: its offer is ready to go.
-          if (!m.peers.length || !this.adoptStandby(m.peers[0].peerId)) this.dropStandby();
+          if (m.peers.length) this.adoptStandby(m.peers[0].peerId);
+          else this.dropStandby();
           for (const p of m.peers) this.link(p.peerId);
           this.makeAnswerStandbySoon();
         }

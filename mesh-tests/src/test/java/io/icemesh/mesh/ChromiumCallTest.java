@@ -71,9 +71,7 @@ class ChromiumCallTest {
         // username) into one timeline for the session.
         String session = (String) timing.get("sessionId");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            var reply = mesh.get("monitor", "/api/sessions/" + session);
-            assertEquals(200, reply.statusCode(), reply.body());
-            var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).get("timeline");
+            var view = monitorTimeline(session);
             assertTrue(view.get("timeToFirstMediaMs").isNumber(), "first media in monitor's timeline: " + view);
             assertEquals("relay", view.get("pair").get("localType").asText(), view.toString());
             assertTrue(view.get("turnAllocations").asInt() >= 1, "the TURN allocation joined the session: " + view);
@@ -172,13 +170,11 @@ class ChromiumCallTest {
                 assertEquals(true, page.js("return [...window.icemeshClient.links.values()][0].pc.remoteDescription"
                         + ".sdp.includes('x-google-start-bitrate=1000')"), "start bitrate in the remote description");
             }
-            // The standby's reports, held until it had a peer, reached monitor: the newcomer's session has its
-            // candidates, its pair and its first media.
+            // The standby's reports, held until it had a peer, reached monitor: the newcomer's session has its pair
+            // and its first media.
             String session = (String) b.js("return window.icemeshSession.sessionId");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                var reply = mesh.get("monitor", "/api/sessions/" + session);
-                assertEquals(200, reply.statusCode(), reply.body());
-                var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).get("timeline");
+                var view = monitorTimeline(session);
                 assertTrue(view.get("timeToFirstMediaMs").isNumber(), "first media in monitor's timeline: " + view);
                 assertTrue(view.get("pair").hasNonNull("localType"), "the selected pair: " + view);
             });
@@ -251,7 +247,8 @@ class ChromiumCallTest {
             long framesBefore = b.framesDecoded();
             a.js("[...window.icemeshClient.links.values()][0].restart('test')");
             assertEquals(fresh, a.js("return [...window.icemeshClient.links.values()][0].pc.getConfiguration()"
-                    + ".iceServers.find((s) => s.username).username"), "the restart gathers with the fresh credentials");
+                    + ".iceServers.find((s) => s.username).username"),
+                    "the restart gathers with the fresh credentials");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertTrue(!before.equals(a.js(ufrag)), "the restart renegotiated new ICE credentials");
                 assertEquals("connected", b.js("return [...window.icemeshClient.links.values()][0].pc"
@@ -289,6 +286,13 @@ class ChromiumCallTest {
         Map<String, Object> timeline = WebClientCall.run("http://127.0.0.1:" + mesh.ports.get("signaling"), relay);
         record(relay ? "relay" : "host", timeline);
         return timeline;
+    }
+
+    /** monitor's timeline of a session (GET /api/sessions/{id} answers 200). */
+    private com.fasterxml.jackson.databind.JsonNode monitorTimeline(String session) throws Exception {
+        var reply = mesh.get("monitor", "/api/sessions/" + session);
+        assertEquals(200, reply.statusCode(), reply.body());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).get("timeline");
     }
 
     private double turnAllocations() {

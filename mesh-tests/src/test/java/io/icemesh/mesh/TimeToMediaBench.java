@@ -288,9 +288,10 @@ public final class TimeToMediaBench {
                 const relay = arguments[0];
                 const udpOnly = arguments[1];
                 (async () => {
+                  // The web client's module: its ICE list calls, and its withStartBitrate (loaded before the clock).
+                  const m = await import('/icemesh.js');
                   let iceServers = [];
                   if (relay) {
-                    const m = await import('/icemesh.js');
                     const { token } = await m.fetchDevToken(location.href, 'floor-' + Math.random(), 'floor', 'p2p');
                     iceServers = (await m.fetchIceServers(location.href, token)).iceServers;
                     if (udpOnly) {
@@ -330,10 +331,9 @@ public final class TimeToMediaBench {
                   flush(y);
                   await y.setLocalDescription();
                   const sb = arguments[2];
-                  // As the web client does (withStartBitrate in icemesh.js): the sender's video starts at sb kbps.
-                  const ans = sb ? { type: 'answer', sdp: y.localDescription.sdp.replace(/(a=rtpmap:(\\d+) VP8\\/90000\\r\\n)/g,
-                      `$1a=fmtp:$2 x-google-start-bitrate=${sb}\\r\\n`) } : y.localDescription;
-                  if (sb && !ans.sdp.includes('x-google-start-bitrate')) throw new Error('no VP8 line');
+                  // As the web client does, with its own withStartBitrate: the sender's video starts at sb kbps.
+                  const ans = { type: 'answer', sdp: m.withStartBitrate(y.localDescription.sdp, sb) };
+                  if (sb && !ans.sdp.includes('x-google-start-bitrate')) throw new Error('no video codec line');
                   await x.setRemoteDescription(ans);
                   flush(x);
                   const ms = await frame;

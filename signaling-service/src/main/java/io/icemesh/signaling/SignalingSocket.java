@@ -84,7 +84,8 @@ public class SignalingSocket {
         joinDeadlines.put(connection.id(), vertx.setTimer(deadlineMs, timer -> {
             joinDeadlines.remove(connection.id());
             if (!sessions.bound(connection) && connection.isOpen()) {
-                LOG.debugf("socket %s joined no room within %s: closed", connection.id(), config.protocol().joinDeadline());
+                LOG.debugf("socket %s joined no room within %s: closed", connection.id(),
+                        config.protocol().joinDeadline());
                 connection.close(JOIN_DEADLINE).subscribe().with(ignored -> { }, failure -> { });
             }
         }));

@@ -57,10 +57,11 @@ public final class RequestAuthenticator {
     /**
      * Authenticates a request from {@code client} at {@code nowSeconds}; {@code allocationUsername} is the username
      * of the allocation the request's 5-tuple holds (null for an Allocate, or when it holds none). A request made
-     * with that same username is accepted after its TURN REST credential expired, within the longest lifetime
+     * with that same username is accepted after its TURN REST credential expired, within the grace
      * ({@link CredentialStore#lookupForOwnAllocation}): the call it carries goes on; nothing new is granted with it.
      */
-    public AuthResult authenticate(StunMessage request, InetAddress client, long nowSeconds, String allocationUsername) {
+    public AuthResult authenticate(StunMessage request, InetAddress client, long nowSeconds,
+            String allocationUsername) {
         if (!request.hasIntegrity()) {
             return AuthResult.fail(StunErrorCode.UNAUTHENTICATED, AuthResult.REASON_CHALLENGE, null);
         }

@@ -87,8 +87,8 @@ final class TurnRequestHandler {
         AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds,
                 own == null ? null : own.username());
         if (auth.authenticated()) {
-            if (own != null && TurnRestCredential.expiryOf(auth.username()) >= 0
-                    && TurnRestCredential.expiryOf(auth.username()) < nowSeconds) {
+            long expiry = own == null ? -1 : TurnRestCredential.expiryOf(auth.username());
+            if (expiry >= 0 && expiry < nowSeconds) {
                 metrics.expiredCredentialKept();
             }
             switch (request.method()) {
