@@ -36,8 +36,13 @@ from aiortc.sdp import candidate_from_sdp
 
 try:
     import websockets
+    # websockets loads its client on first use and cryptography its OpenSSL backend on the first certificate: about
+    # 20 and 11 ms that a call would otherwise pay at its start and at its first connection. Loaded here, with aiortc.
+    import websockets.exceptions
+    import websockets.legacy.client
 except ImportError:  # pragma: no cover
     sys.exit("needs Debian's python3-websockets (apt-get install python3-websockets)")
+import cryptography.hazmat.backends.openssl  # noqa: E402,F401  (see above)
 
 
 SFU = "sfu"
@@ -52,6 +57,9 @@ REPORT_BATCH = 50
 """Timeline entries per report message at most."""
 SFU_STALL_S = 0.5
 """As the web client: frames that stop for this long on the SFU connection after they flowed are reported."""
+STANDBY_AGAIN_S = 1.0
+"""After a peer took the standby connection, the next one is made this much later (not in the middle of the call's
+set-up, whose CPU it would take)."""
 
 
 def http_json(url, body=None, token=None):
@@ -181,6 +189,8 @@ class Peer:
                          "localType": None, "remoteType": None, "protocol": None}
         self.received = {}  # remote track -> frames decoded (video) or received (audio)
         self.last_media = None  # monotonic time of the latest frame on any track
+        self.gathering_ahead = None  # see gather_ahead
+        self.made = time.monotonic()
         self.stall_reported = False
         self.pc = RTCPeerConnection(client.configuration)
         self.pc.addTrack(VideoStreamTrack())
@@ -192,6 +202,13 @@ class Peer:
 
     def ms(self):
         return int((time.monotonic() - self.t0) * 1000)
+
+    def adopt(self, peer_id):
+        """A standby connection (made for no peer yet) becomes the connection to peer_id; its timeline counts from
+        now, as for a connection made now."""
+        self.peer_id = peer_id
+        self.timeline["peerId"] = peer_id
+        self.t0 = time.monotonic()
 
     async def on_connection_state(self):
         if self.pc.connectionState == "connected":
@@ -282,7 +299,28 @@ class Peer:
         self.client.mark("gathered")
         await self.client.report({"event": "gathering-complete", "t": self.ms()})
 
+    def gather_ahead(self):
+        """Starts gathering now, on a connection made before it is needed (Client.make_standby). aiortc gathers inside
+        setLocalDescription and sends no candidate later, so an offer or answer made at once waits for the STUN and
+        TURN round trips (6-22 ms on loopback). If the offer bundles this transport away (a browser offers audio
+        first), aiortc stops it, which releases its TURN allocation."""
+        gatherers = {t.sender.transport.transport.iceGatherer for t in self.pc.getTransceivers()}
+        self.gathering_ahead = asyncio.ensure_future(asyncio.gather(*(g.gather() for g in gatherers)))
+        # Retrieved here too: a peer that leaves before its offer closes the connection while it gathers.
+        self.gathering_ahead.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def gathered_ahead(self):
+        """Waits for gather_ahead's gathering (usually over by then). A gatherer still gathering returns at once from
+        the gather inside setLocalDescription, which would then describe only the candidates found so far; and an
+        offer that bundles this transport away stops it. The description's own gathering reports what went wrong."""
+        if self.gathering_ahead is not None:
+            try:
+                await self.gathering_ahead
+            except Exception as e:  # noqa: BLE001
+                print("gathering ahead failed: %r" % e, file=sys.stderr, flush=True)
+
     async def offer(self):
+        await self.gathered_ahead()
         await self.gather(self.pc.createOffer)
         await self.client.send({"type": "offer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
         self.client.mark("offer-sent")
@@ -294,6 +332,7 @@ class Peer:
         if kind == "offer" and self.pc.remoteDescription is None:
             # Made at peer-joined: the timeline counts from the offer, as for a connection made when it arrives.
             self.t0 = time.monotonic()
+            await self.gathered_ahead()
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
         if kind == "offer":
             await self.gather(self.pc.createAnswer)
@@ -329,6 +368,10 @@ class Client:
         # Relay ids already handled: with earlyRelay a peer's offer, answer or candidate may come twice (first
         # straight from signaling, then the room log's numbered copy), and a resume may replay it once more.
         self.seen_relays = collections.OrderedDict()
+        # The next connection, made and gathering before a peer needs it (make_standby), and its timer.
+        self.standby = None
+        self.standby_timer = None
+        self.ice_servers_ttl = 600
         self.switch = False
         self.mode = None
         self.pending_reports = []
@@ -383,9 +426,43 @@ class Client:
                 return
 
     def peer(self, peer_id):
+        """The connection to peer_id; a peer that has none yet takes the standby, or a new one."""
         if peer_id not in self.peers:
-            self.peers[peer_id] = Peer(self, peer_id)
+            p = self.standby
+            if p is None:
+                p = Peer(self, peer_id)
+            else:
+                self.standby = None
+                p.adopt(peer_id)
+                if self.mode == "p2p":
+                    self.make_standby_in(STANDBY_AGAIN_S)
+            self.peers[peer_id] = p
         return self.peers[peer_id]
+
+    def make_standby(self):
+        """Makes the next connection ahead, gathering with the newest ICE list: the newcomer's offer to the first peer
+        in `joined`, or the answer to the next newcomer (peer-joined), then waits for neither its RTCPeerConnection
+        (2-10 ms) nor its candidates (6-22 ms on loopback). Made when a list comes (the first one right after the
+        join, asked for before `joined`), again a second after a peer took it, and anew when a list comes for one
+        that waited half the list's lifetime (its TURN credentials would be stale for a new allocation). In an SFU
+        room only until the connection to media-service exists: it offers on that one from then on."""
+        if self.standby_timer is not None:
+            self.standby_timer.cancel()
+            self.standby_timer = None
+        if self.stop.is_set() or (self.mode == "sfu" and SFU in self.peers):
+            return
+        old, self.standby = self.standby, Peer(self, None)
+        self.standby.gather_ahead()
+        if old is not None:
+            self.tasks.append(asyncio.ensure_future(old.pc.close()))
+
+    def make_standby_in(self, delay):
+        if self.standby_timer is not None:
+            self.standby_timer.cancel()
+        self.standby_timer = asyncio.get_running_loop().call_later(delay, self.make_standby)
+
+    def standby_stale(self):
+        return self.standby is None or time.monotonic() - self.standby.made >= self.ice_servers_ttl / 2
 
     async def run(self):
         # --base may list several signaling instances (no load balancer): after a drop, resume on the next one.
@@ -400,6 +477,7 @@ class Client:
             return await self.gather_only()
         if override is not None:
             self.use_ice_servers(override)
+            self.make_standby()
         # SIGTERM (or Ctrl-C) leaves the room cleanly and still prints the result.
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, self.stop.set)
@@ -417,6 +495,10 @@ class Client:
                         self.token = await token_request
                         first = {"type": "join", "token": self.token, "earlyRelay": True}
                     await self.send(first)
+                    if first["type"] == "join" and override is None:
+                        # The list for the standby connection, before `joined` (which waits for the room log): the
+                        # socket speaks for the session from its join on.
+                        await self.send({"type": "ice-servers"})
                     if await self.serve(ws, deadline):
                         await self.flush_reports()
                         await self.send({"type": "leave"})
@@ -433,7 +515,9 @@ class Client:
             first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq, "earlyRelay": True}
             await asyncio.sleep(0.2)
         received = self.received()
-        for p in self.peers.values():
+        if self.standby_timer is not None:
+            self.standby_timer.cancel()
+        for p in list(self.peers.values()) + ([self.standby] if self.standby else []):
             await p.pc.close()
         if self.ice_refresh is not None:
             self.ice_refresh.cancel()
@@ -530,6 +614,10 @@ class Client:
                 and msg.get("iceServers") is not None:
             self.use_ice_servers(msg["iceServers"])
             self.refresh_ice_servers_in(msg.get("iceServersTtl"))
+            if isinstance(msg.get("iceServersTtl"), (int, float)) and msg["iceServersTtl"] > 0:
+                self.ice_servers_ttl = msg["iceServersTtl"]
+            if self.standby_stale():
+                self.make_standby()
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
             await self.flush_reports()  # entries queued while the socket was down
@@ -546,9 +634,12 @@ class Client:
                     await self.peer(other["peerId"]).offer()
         elif kind == "peer-joined":
             if self.mode == "p2p":
-                # The newcomer offers to every peer already there: its connection is made now, so that the offer
-                # does not wait for it (an RTCPeerConnection with its track costs aiortc 5-10 ms).
-                self.peer(msg["peerId"])
+                # The newcomer offers to every peer already there: its connection is made now and gathers, so that
+                # the offer waits for neither (an RTCPeerConnection with its track costs aiortc 2-10 ms, gathering
+                # 6-18 ms on loopback).
+                p = self.peer(msg["peerId"])
+                if p.gathering_ahead is None and p.pc.remoteDescription is None:
+                    p.gather_ahead()
         elif kind in ("offer", "answer"):
             await self.peer(msg["from"]).on_description(kind, msg["sdp"])
         elif kind == "candidate":

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Unit tests of icemesh_client.py's fixes to aiortc 1.4 and aioice 0.8 (Debian's): /usr/bin/python3 -m unittest
 test_icemesh_client (mesh-tests' AiortcClientUnitTest runs them in the build)."""
+import argparse
 import asyncio
+import json
 import unittest
 
 import aioice
@@ -103,6 +105,83 @@ class AioiceConnectTest(unittest.TestCase):
 
         with self.assertRaises(ConnectionError):
             asyncio.run(run())
+
+
+class FakeSocket:
+    """Stands in for the signaling socket: keeps what the client sends."""
+
+    def __init__(self):
+        self.sent = []
+        self.open = True
+
+    async def send(self, text):
+        self.sent.append(json.loads(text))
+
+
+class StandbyTest(unittest.IsolatedAsyncioTestCase):
+    """The next connection is made and gathering before a peer needs it (README, "Ready before it is needed")."""
+
+    async def asyncSetUp(self):
+        icemesh_client.use_loopback_only()
+        args = argparse.Namespace(relay=False, ice_servers=None)
+        self.client = icemesh_client.Client(args)
+        self.client.ws = FakeSocket()
+
+    async def asyncTearDown(self):
+        self.client.stop.set()
+        if self.client.standby_timer is not None:
+            self.client.standby_timer.cancel()
+        for p in list(self.client.peers.values()) + [self.client.standby]:
+            if p is not None:
+                await p.gathered_ahead()
+                await p.pc.close()
+        for t in self.client.tasks:
+            t.cancel()
+
+    async def list_message(self, ttl=600):
+        await self.client.on_message({"type": "ice-servers", "iceServers": [], "iceServersTtl": ttl})
+
+    async def test_a_list_before_joined_makes_the_connection_a_newcomer_then_answers_on(self):
+        await self.list_message()
+        standby = self.client.standby
+        self.assertIsNotNone(standby, "made when the list comes")
+        self.assertIsNotNone(standby.gathering_ahead, "and gathering")
+        await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
+                                      "resumeToken": "t", "peers": [], "iceServers": [], "iceServersTtl": 600})
+        self.assertIs(standby, self.client.standby, "joined's own list does not replace a fresh standby")
+        await self.client.on_message({"type": "peer-joined", "peerId": "newcomer"})
+        self.assertIs(standby, self.client.peers["newcomer"], "the newcomer is answered on the standby")
+        self.assertEqual("newcomer", standby.peer_id)
+        self.assertIsNone(self.client.standby)
+        self.assertIsNotNone(self.client.standby_timer, "the next one is made a little later")
+        await standby.gathered_ahead()
+        self.assertEqual("complete", standby.pc.iceGatheringState, "gathered before any offer came")
+
+    async def test_a_standby_that_waited_half_the_lists_lifetime_is_made_again(self):
+        await self.list_message(ttl=600)
+        old = self.client.standby
+        await self.list_message(ttl=600)
+        self.assertIs(old, self.client.standby, "a fresh one is kept")
+        old.made -= 301
+        await self.list_message(ttl=600)
+        self.assertIsNot(old, self.client.standby, "one older than half the lifetime is replaced")
+        await asyncio.sleep(0)  # the old one's close runs as a task
+        await asyncio.gather(*self.client.tasks, return_exceptions=True)
+        self.assertEqual("closed", old.pc.connectionState)
+
+    async def test_in_an_sfu_room_the_standby_becomes_the_connection_to_media_service_and_no_other_is_made(self):
+        await self.list_message()
+        standby = self.client.standby
+        await self.client.on_message({"type": "joined", "room": "r", "mode": "sfu", "peerId": "me",
+                                      "resumeToken": "t", "peers": [], "iceServers": [], "iceServersTtl": 600})
+        self.assertIs(standby, self.client.peers[icemesh_client.SFU])
+        offers = [m for m in self.client.ws.sent if m["type"] == "offer"]
+        self.assertEqual([icemesh_client.SFU], [m["to"] for m in offers])
+        self.assertIn("a=candidate:", offers[0]["sdp"], "offered with the candidates gathered ahead")
+        standby.made -= 10_000
+        await self.list_message()
+        self.assertIsNone(self.client.standby)
+        self.assertIsNone(self.client.standby_timer)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs examples/aiortc/test_icemesh_client.py with Debian's python3-aiortc: the aiortc client's fixes to aiortc 1.4's
  * jitter buffer (a video frame handed over at its marker) and to aioice 0.8's connect (no pacing wait after the
- * result), which ChromiumCallTest, SfuCallTest and NatCallTest then use in whole calls.
+ * result), and its standby connection (made and gathering before a peer needs it), which ChromiumCallTest, SfuCallTest
+ * and NatCallTest then use in whole calls.
  */
 class AiortcClientUnitTest {
 
@@ -25,6 +26,6 @@ class AiortcClientUnitTest {
         Command.Result r = Command.run(List.of(python, "-m", "unittest", "-v", "test_icemesh_client"), examples,
                 Map.of("PYTHONDONTWRITEBYTECODE", "1"), Duration.ofMinutes(2));
         assertEquals(0, r.exitCode(), r.output());
-        assertTrue(r.output().contains("Ran 8 tests"), "every test ran:\n" + r.output());
+        assertTrue(r.output().contains("Ran 11 tests"), "every test ran:\n" + r.output());
     }
 }

@@ -18,7 +18,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +109,27 @@ class SignalingSocketTest {
             assertFalse(fromC.has("seq"), fromC.toString());
             assertEquals(cId, fromC.get("from").asText());
             assertEquals(fromC.get("rid"), a.next("candidate").get("rid"));
+        }
+    }
+
+    @Test
+    void aListAskedForRightAfterTheJoinIsAnsweredWithoutWaitingForTheRoom() throws Exception {
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            assertEquals("not-joined", c.send("{\"type\":\"ice-servers\"}").next("error").get("code").asText(),
+                    "no list for a socket that speaks for no session");
+            // The aiortc client's order: its next connection gathers while the room log applies the join. The list
+            // is asked for before the join is applied, so a list that waited for the room would be "not-joined".
+            c.send(joinMessage(uniqueRoom("early-list"))).send("{\"type\":\"ice-servers\"}");
+            Map<String, JsonNode> byType = new HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                JsonNode msg = c.nextAny(10);
+                byType.put(msg.get("type").asText(), msg);
+            }
+            assertEquals(Set.of("joined", "ice-servers"), byType.keySet(), byType.toString());
+            JsonNode list = byType.get("ice-servers");
+            assertTrue(list.get("iceServers").isArray() && list.get("iceServers").size() > 0, list.toString());
+            assertTrue(list.get("iceServersTtl").asLong() > 0, list.toString());
         }
     }
 
