@@ -312,12 +312,20 @@ class Peer:
     async def gathered_ahead(self):
         """Waits for gather_ahead's gathering (usually over by then). A gatherer still gathering returns at once from
         the gather inside setLocalDescription, which would then describe only the candidates found so far; and an
-        offer that bundles this transport away stops it. The description's own gathering reports what went wrong."""
+        offer that bundles this transport away stops it. A gathering that failed (a TURN server refused the
+        allocation) raises here, so that no offer or answer goes out without candidates, as when aiortc gathered
+        inside setLocalDescription."""
         if self.gathering_ahead is not None:
-            try:
-                await self.gathering_ahead
-            except Exception as e:  # noqa: BLE001
-                print("gathering ahead failed: %r" % e, file=sys.stderr, flush=True)
+            await self.gathering_ahead
+
+    async def close(self):
+        """Closes the connection once a gathering ahead is over: aioice would still add a TURN allocation it was making,
+        after the close, and keep refreshing it."""
+        try:
+            await self.gathered_ahead()
+        except Exception:  # noqa: BLE001  reported by whoever waited for it; closing anyway
+            pass
+        await self.pc.close()
 
     async def offer(self):
         await self.gathered_ahead()
@@ -372,6 +380,7 @@ class Client:
         self.standby = None
         self.standby_timer = None
         self.ice_servers_ttl = 600
+        self.leaving = False
         self.switch = False
         self.mode = None
         self.pending_reports = []
@@ -449,17 +458,20 @@ class Client:
         if self.standby_timer is not None:
             self.standby_timer.cancel()
             self.standby_timer = None
-        if self.stop.is_set() or (self.mode == "sfu" and SFU in self.peers):
+        if not self.standby_wanted():
             return
         old, self.standby = self.standby, Peer(self, None)
         self.standby.gather_ahead()
         if old is not None:
-            self.tasks.append(asyncio.ensure_future(old.pc.close()))
+            self.tasks.append(asyncio.ensure_future(old.close()))
 
     def make_standby_in(self, delay):
         if self.standby_timer is not None:
             self.standby_timer.cancel()
         self.standby_timer = asyncio.get_running_loop().call_later(delay, self.make_standby)
+
+    def standby_wanted(self):
+        return not (self.leaving or self.stop.is_set() or (self.mode == "sfu" and SFU in self.peers))
 
     def standby_stale(self):
         return self.standby is None or time.monotonic() - self.standby.made >= self.ice_servers_ttl / 2
@@ -468,7 +480,7 @@ class Client:
         # --base may list several signaling instances (no load balancer): after a drop, resume on the next one.
         bases = [b.strip().rstrip("/") for b in self.args.base.split(",") if b.strip()]
         base = bases[0]
-        # The dev token is fetched while the socket opens; the ICE list comes with `joined` (no request of its own).
+        # The dev token is fetched while the socket opens; the ICE list is asked for right after the join.
         token_request = asyncio.ensure_future(self.fetch_token(base))
         override = json.loads(self.args.ice_servers) if self.args.ice_servers is not None else None
         if self.args.gather_only:
@@ -483,6 +495,17 @@ class Client:
             asyncio.get_running_loop().add_signal_handler(sig, self.stop.set)
         deadline = time.monotonic() + self.args.duration
         self.tasks.append(asyncio.ensure_future(self.print_received()))
+        try:
+            received = await self.call(bases, deadline, token_request, override)
+        finally:
+            await self.close_all()
+        return {"iceServers": self.ice_server_urls(),
+                "peers": [p.timeline for p in self.peers.values()], "received": received, "marks": self.marks,
+                "origin": round(self.origin, 1)}
+
+    async def call(self, bases, deadline, token_request, override):
+        """In the room until the deadline, a stop or the first frame (--exit-on-frame), resuming after drops; the
+        frames received per remote track at the end."""
         first = None
         index = 0
         while time.monotonic() < deadline and not self.stop.is_set():
@@ -500,6 +523,7 @@ class Client:
                         # socket speaks for the session from its join on.
                         await self.send({"type": "ice-servers"})
                     if await self.serve(ws, deadline):
+                        self.leaving = True
                         await self.flush_reports()
                         await self.send({"type": "leave"})
                         break
@@ -514,18 +538,18 @@ class Client:
             index = (index + 1) % len(bases)
             first = {"type": "resume", "resumeToken": self.resume_token, "lastSeq": self.last_seq, "earlyRelay": True}
             await asyncio.sleep(0.2)
-        received = self.received()
-        if self.standby_timer is not None:
-            self.standby_timer.cancel()
+        return self.received()
+
+    async def close_all(self):
+        """Closes every connection, the standby's too, also when the join was refused (SystemExit)."""
+        self.leaving = True
+        for timer in (self.standby_timer, self.ice_refresh):
+            if timer is not None:
+                timer.cancel()
         for p in list(self.peers.values()) + ([self.standby] if self.standby else []):
-            await p.pc.close()
-        if self.ice_refresh is not None:
-            self.ice_refresh.cancel()
+            await p.close()
         for task in self.tasks:
             task.cancel()
-        return {"iceServers": self.ice_server_urls(),
-                "peers": [p.timeline for p in self.peers.values()], "received": received, "marks": self.marks,
-                "origin": round(self.origin, 1)}
 
     async def fetch_token(self, base):
         """--token, or a dev token from signaling (fetched on the loop's executor: urllib blocks)."""
@@ -616,8 +640,12 @@ class Client:
             self.refresh_ice_servers_in(msg.get("iceServersTtl"))
             if isinstance(msg.get("iceServersTtl"), (int, float)) and msg["iceServersTtl"] > 0:
                 self.ice_servers_ttl = msg["iceServersTtl"]
-            if self.standby_stale():
-                self.make_standby()
+            if self.standby_stale() and self.standby_wanted():
+                # Not in the middle of a call's set-up (a list that came after `joined`): a little later then.
+                if self.standby is None and self.peers:
+                    self.make_standby_in(STANDBY_AGAIN_S)
+                else:
+                    self.make_standby()
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
             await self.flush_reports()  # entries queued while the socket was down
@@ -640,16 +668,25 @@ class Client:
                 p = self.peer(msg["peerId"])
                 if p.gathering_ahead is None and p.pc.remoteDescription is None:
                     p.gather_ahead()
-        elif kind in ("offer", "answer"):
+        elif kind == "offer":
             await self.peer(msg["from"]).on_description(kind, msg["sdp"])
-        elif kind == "candidate":
-            await self.peer(msg["from"]).on_candidate(msg.get("candidate"))
+        elif kind in ("answer", "candidate"):
+            # Only for a connection this client made or answered on: one from a peer that left is dropped (a
+            # connection made for it would hold the standby's TURN allocation for nobody).
+            p = self.peers.get(msg["from"])
+            if p is None:
+                print("%s from %s, which this client has no connection to: dropped" % (kind, msg["from"]),
+                      file=sys.stderr, flush=True)
+            elif kind == "answer":
+                await p.on_description(kind, msg["sdp"])
+            else:
+                await p.on_candidate(msg.get("candidate"))
         elif kind == "sfu-moved":
             # The room moved to another media node: a new connection to the SFU, offered as at join.
             print(json.dumps({"sfuMoved": msg.get("reason")}), flush=True)
             old = self.peers.pop(SFU, None)
             if old:
-                await old.pc.close()
+                await old.close()
             await self.peer(SFU).offer()
         elif kind == "sfu-ended":
             print("the SFU ended this connection: %s" % msg.get("reason"), file=sys.stderr, flush=True)
@@ -657,14 +694,14 @@ class Client:
         elif kind == "peer-left":
             gone = self.peers.pop(msg["peerId"], None)
             if gone:
-                await gone.pc.close()
+                await gone.close()
         elif kind == "error":
             print("signaling error: %s: %s" % (msg.get("code"), msg.get("message")), file=sys.stderr)
             if msg.get("code") == "bad-resume":
                 # The session is gone from the room (the grace passed, or messages it missed are no longer kept):
                 # its peers saw it leave, so the old connections are closed and it joins afresh, offering to all.
                 for gone in list(self.peers.values()):
-                    await gone.pc.close()
+                    await gone.close()
                 self.peers.clear()
                 self.last_seq = 0
                 await self.send({"type": "join", "token": self.token, "earlyRelay": True})

@@ -8,6 +8,7 @@ import unittest
 
 import aioice
 import aioice.ice
+from aiortc import RTCPeerConnection, VideoStreamTrack
 from aiortc.rtp import RtpPacket
 
 import icemesh_client
@@ -123,25 +124,39 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
 
     async def asyncSetUp(self):
         icemesh_client.use_loopback_only()
+        # Gathering takes 50 ms here, as a STUN or TURN round trip to a real server would: what comes meanwhile
+        # (joined, an offer) finds the standby still gathering, and must wait for it.
+        gather = aioice.Connection.gather_candidates
+
+        async def slow_gather(connection):
+            await asyncio.sleep(0.05)
+            await gather(connection)
+
+        aioice.Connection.gather_candidates = slow_gather
+        self.addCleanup(setattr, aioice.Connection, "gather_candidates", gather)
         args = argparse.Namespace(relay=False, ice_servers=None)
         self.client = icemesh_client.Client(args)
         self.client.ws = FakeSocket()
 
     async def asyncTearDown(self):
-        self.client.stop.set()
-        if self.client.standby_timer is not None:
-            self.client.standby_timer.cancel()
-        for p in list(self.client.peers.values()) + [self.client.standby]:
-            if p is not None:
-                await p.gathered_ahead()
-                await p.pc.close()
-        for t in self.client.tasks:
-            t.cancel()
+        await self.client.close_all()
 
     async def list_message(self, ttl=600):
         await self.client.on_message({"type": "ice-servers", "iceServers": [], "iceServersTtl": ttl})
+        await asyncio.sleep(0)  # the standby's gathering has started
+
+    async def offer_from_another_peer(self):
+        other = RTCPeerConnection()
+        other.addTrack(VideoStreamTrack())
+        await other.setLocalDescription(await other.createOffer())
+        self.addAsyncCleanup(other.close)
+        return other.localDescription.sdp
+
+    def sent(self, kind):
+        return [m for m in self.client.ws.sent if m["type"] == kind]
 
     async def test_a_list_before_joined_makes_the_connection_a_newcomer_then_answers_on(self):
+        offer = await self.offer_from_another_peer()
         await self.list_message()
         standby = self.client.standby
         self.assertIsNotNone(standby, "made when the list comes")
@@ -154,8 +169,11 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual("newcomer", standby.peer_id)
         self.assertIsNone(self.client.standby)
         self.assertIsNotNone(self.client.standby_timer, "the next one is made a little later")
-        await standby.gathered_ahead()
-        self.assertEqual("complete", standby.pc.iceGatheringState, "gathered before any offer came")
+        self.assertEqual("gathering", standby.pc.iceGatheringState, "still gathering when the offer comes")
+        await self.client.on_message({"type": "offer", "from": "newcomer", "sdp": offer})
+        answers = self.sent("answer")
+        self.assertEqual(["newcomer"], [m["to"] for m in answers])
+        self.assertIn("a=candidate:", answers[0]["sdp"], "the answer waited for the candidates gathered ahead")
 
     async def test_a_standby_that_waited_half_the_lists_lifetime_is_made_again(self):
         await self.list_message(ttl=600)
@@ -175,13 +193,46 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         await self.client.on_message({"type": "joined", "room": "r", "mode": "sfu", "peerId": "me",
                                       "resumeToken": "t", "peers": [], "iceServers": [], "iceServersTtl": 600})
         self.assertIs(standby, self.client.peers[icemesh_client.SFU])
-        offers = [m for m in self.client.ws.sent if m["type"] == "offer"]
+        offers = self.sent("offer")
         self.assertEqual([icemesh_client.SFU], [m["to"] for m in offers])
-        self.assertIn("a=candidate:", offers[0]["sdp"], "offered with the candidates gathered ahead")
+        self.assertIn("a=candidate:", offers[0]["sdp"], "the offer waited for the candidates gathered ahead")
         standby.made -= 10_000
         await self.list_message()
         self.assertIsNone(self.client.standby)
         self.assertIsNone(self.client.standby_timer)
+
+
+    async def test_a_failed_gathering_ahead_sends_no_offer_without_candidates(self):
+        await self.list_message()
+
+        async def refused():
+            raise ConnectionError("TURN allocation refused")
+
+        standby = self.client.standby
+        await standby.gathering_ahead  # the real one first, so that nothing else gathers after the swap
+        standby.gathering_ahead = asyncio.ensure_future(refused())
+        self.addAsyncCleanup(standby.pc.close)
+        with self.assertRaises(ConnectionError):
+            await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
+                                          "resumeToken": "t", "peers": [{"peerId": "first"}]})
+        self.assertEqual([], self.sent("offer"))
+
+    async def test_an_answer_or_candidate_from_a_peer_without_a_connection_takes_no_connection(self):
+        await self.list_message()
+        standby = self.client.standby
+        await self.client.on_message({"type": "answer", "from": "gone", "sdp": await self.offer_from_another_peer()})
+        await self.client.on_message({"type": "candidate", "from": "gone", "candidate": {"candidate": ""}})
+        self.assertEqual({}, self.client.peers)
+        self.assertIs(standby, self.client.standby)
+
+    async def test_leaving_closes_the_standby_after_its_gathering(self):
+        await self.list_message()
+        standby = self.client.standby
+        await self.client.close_all()
+        self.assertEqual("closed", standby.pc.connectionState)
+        self.assertTrue(standby.gathering_ahead.done(), "closed once its gathering was over")
+        self.client.make_standby()
+        self.assertIs(standby, self.client.standby, "no new one once leaving")
 
 
 if __name__ == "__main__":
