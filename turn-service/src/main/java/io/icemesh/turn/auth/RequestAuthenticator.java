@@ -56,7 +56,8 @@ public final class RequestAuthenticator {
 
     /**
      * Authenticates a request from {@code client} at {@code nowSeconds}; {@code allocationUsername} is the username
-     * of the allocation the request's 5-tuple holds (null for an Allocate, or when it holds none). A request made
+     * of the allocation the request's 5-tuple holds, or whose waiting peer connection a ConnectionBind from the same
+     * client address names (null for an Allocate, or when there is none). A request made
      * with that same username is accepted after its TURN REST credential expired, within the grace
      * ({@link CredentialStore#lookupForOwnAllocation}): the call it carries goes on; nothing new is granted with it.
      */

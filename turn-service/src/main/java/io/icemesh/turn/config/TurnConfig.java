@@ -249,10 +249,11 @@ public interface TurnConfig {
 
         /**
          * How long past its expiry a TURN REST credential still keeps the allocation it made: Refresh, CreatePermission
-         * and ChannelBind from the allocation's own 5-tuple with that username, so that a call outlives its
-         * short-lived credential (browsers keep the credentials their TURN port was made with). Nothing new is
-         * granted with an expired credential: an Allocate, Connect, ConnectionBind or another 5-tuple needs a valid
-         * one. Also how long a session that was ended elsewhere can keep relaying on an allocation it holds.
+         * and ChannelBind from the allocation's own 5-tuple with that username, and a ConnectionBind from the same
+         * client address for a peer connection waiting on it, so that a call outlives its short-lived credential
+         * (browsers keep the credentials their TURN port was made with). Nothing new is granted with an expired
+         * credential: an Allocate, a Connect or another 5-tuple needs a valid one. Also how long a session that was
+         * ended elsewhere can keep relaying on an allocation it holds.
          */
         @WithDefault("12h")
         Duration expiredCredentialGrace();

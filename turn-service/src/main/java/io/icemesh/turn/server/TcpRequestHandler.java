@@ -57,6 +57,24 @@ final class TcpRequestHandler {
     }
 
     /**
+     * The allocation whose waiting peer connection a ConnectionBind names, when the request comes from that
+     * allocation's client address (a data connection has a 5-tuple of its own, from the same client); else null. Its
+     * username lets the ConnectionBind use the allocation's credential past its expiry, as the allocation's own
+     * requests may ({@link io.icemesh.turn.auth.RequestAuthenticator}): the connection belongs to a call already
+     * granted. {@link #connectionBind} still checks the credential is the allocation's.
+     */
+    Allocation allocationToBind(StunMessage request, ClientConnection client) {
+        byte[] id = request.value(StunAttributeType.CONNECTION_ID);
+        PeerConnection peer = id == null || id.length != 4 ? null : connections.get(ByteBuffer.wrap(id).getInt());
+        if (peer == null) {
+            return null;
+        }
+        Allocation allocation = peer.relay().allocation();
+        return allocation.fiveTuple().client().getAddress().equals(client.fiveTuple().client().getAddress())
+                ? allocation : null;
+    }
+
+    /**
      * ConnectionBind (Section 5.4): on a TCP or TLS connection that holds no allocation, with the CONNECTION-ID of a
      * peer connection waiting for its client, and the credentials of that connection's allocation (441 otherwise).
      */

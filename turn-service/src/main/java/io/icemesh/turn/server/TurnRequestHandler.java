@@ -78,12 +78,15 @@ final class TurnRequestHandler {
     private void authenticated(StunMessage request, ClientConnection client) {
         long nowSeconds = System.currentTimeMillis() / 1000;
         // A request on the 5-tuple's own allocation may use the credential that made it after it expired (a call
-        // outlives its credential): Refresh, CreatePermission, ChannelBind. What opens something new (an Allocate,
-        // a Connect to a TCP peer, a ConnectionBind) needs a valid one.
+        // outlives its credential): Refresh, CreatePermission, ChannelBind; and a ConnectionBind of a connection
+        // waiting on an allocation of the same client address (a peer connecting to a TCP relay of a call already
+        // granted). What opens something new (an Allocate, a Connect to a TCP peer) needs a valid one.
         int method = request.method();
         boolean keeps = method == StunMessageType.METHOD_REFRESH || method == StunMessageType.METHOD_CREATE_PERMISSION
                 || method == StunMessageType.METHOD_CHANNEL_BIND;
-        Allocation own = keeps ? client.allocation() : null;
+        Allocation own = keeps ? client.allocation()
+                : method == StunMessageType.METHOD_CONNECTION_BIND ? tcpRequests.allocationToBind(request, client)
+                : null;
         AuthResult auth = authenticator.authenticate(request, client.fiveTuple().client().getAddress(), nowSeconds,
                 own == null ? null : own.username());
         if (auth.authenticated()) {

@@ -1,5 +1,6 @@
 package io.icemesh.turn.server;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +11,7 @@ import io.icemesh.stun.ErrorCodeAttribute;
 import io.icemesh.stun.StunAttributeType;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.stun.StunMessageType;
+import io.icemesh.stun.TurnRestCredential;
 import io.icemesh.stun.XorAddress;
 import io.icemesh.turn.interop.LoopbackPeersProfile;
 import io.quarkus.test.common.WithTestResource;
@@ -25,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,7 +84,11 @@ class TcpRelayTest {
 
     /** A data connection that binds {@code connectionId} with the control connection's credentials and nonce. */
     private TurnTestClient bind(TurnTestClient control, byte[] connectionId, int expectedCode) throws IOException {
-        TurnTestClient data = control();
+        return bind(control(), control, connectionId, expectedCode);
+    }
+
+    private TurnTestClient bind(TurnTestClient data, TurnTestClient control, byte[] connectionId, int expectedCode)
+            throws IOException {
         data.realm = control.realm;
         data.nonce = control.nonce;
         StunMessage bound = data.signedTransact(StunMessageType.METHOD_CONNECTION_BIND,
@@ -215,6 +222,43 @@ class TcpRelayTest {
                     data.stream.getOutputStream().write(back);
                     peer.setSoTimeout(3_000);
                     assertArrayEquals(back, readFully(peer.getInputStream(), back.length));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPeerConnectingAfterTheCredentialExpiredIsBoundWithItFromTheClientsAddressOnly() throws Exception {
+        long expiry = System.currentTimeMillis() / 1000 + 2;
+        String user = expiry + ":session-tcp-call";
+        String password = TurnRestCredential.password("test-only-secret", user);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (TurnTestClient c = TurnTestClient.tcp(server.tcpPort(), user, password, loopback)) {
+            StunMessage allocated = allocate(c, TCP);
+            assertEquals(-1, code(allocated), "allocated while the credential is valid");
+            InetSocketAddress relayed = XorAddress.decode(allocated, StunAttributeType.XOR_RELAYED_ADDRESS);
+            assertEquals(-1, code(c.createPermission(new InetSocketAddress(loopback, 0))));
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> System.currentTimeMillis() / 1000 > expiry);
+            assertEquals(401, code(c.signedTransact(StunMessageType.METHOD_CONNECT,
+                    b -> b.addXorAddress(StunAttributeType.XOR_PEER_ADDRESS, peer()))),
+                    "a Connect opens a new connection: it needs a valid credential");
+            try (Socket peer = new Socket()) {
+                peer.bind(new InetSocketAddress(loopback, 0));
+                peer.connect(relayed, 3_000);
+                StunMessage attempt = c.receive();
+                assertNotNull(attempt, "a ConnectionAttempt indication on the control connection");
+                byte[] id = attempt.value(StunAttributeType.CONNECTION_ID);
+                InetAddress elsewhere = InetAddress.getByAddress(new byte[] {127, 0, 0, 2});
+                try (TurnTestClient other = bind(TurnTestClient.tcp(server.tcpPort(), user, password, elsewhere), c,
+                        id, 401)) {
+                    assertNotNull(other, "from another address the expired credential binds nothing");
+                }
+                try (TurnTestClient data = bind(TurnTestClient.tcp(server.tcpPort(), user, password, loopback), c, id,
+                        -1)) {
+                    byte[] hello = "a peer of a call older than its credential".getBytes(StandardCharsets.UTF_8);
+                    peer.getOutputStream().write(hello);
+                    assertArrayEquals(hello, readFully(data.stream.getInputStream(), hello.length));
                 }
             }
         }
