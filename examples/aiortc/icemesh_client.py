@@ -381,6 +381,7 @@ class Client:
         self.standby_timer = None
         self.ice_servers_ttl = 600
         self.leaving = False
+        self.closing = []  # close_later's
         self.switch = False
         self.mode = None
         self.pending_reports = []
@@ -463,7 +464,12 @@ class Client:
         old, self.standby = self.standby, Peer(self, None)
         self.standby.gather_ahead()
         if old is not None:
-            self.tasks.append(asyncio.ensure_future(old.close()))
+            self.close_later(old)
+
+    def close_later(self, p):
+        """Closes a connection without holding up the messages behind: its close waits for its gathering, which a
+        STUN server that does not answer makes last seconds."""
+        self.closing.append(asyncio.ensure_future(p.close()))
 
     def make_standby_in(self, delay):
         if self.standby_timer is not None:
@@ -548,6 +554,7 @@ class Client:
                 timer.cancel()
         for p in list(self.peers.values()) + ([self.standby] if self.standby else []):
             await p.close()
+        await asyncio.gather(*self.closing, return_exceptions=True)
         for task in self.tasks:
             task.cancel()
 
@@ -686,7 +693,7 @@ class Client:
             print(json.dumps({"sfuMoved": msg.get("reason")}), flush=True)
             old = self.peers.pop(SFU, None)
             if old:
-                await old.close()
+                self.close_later(old)
             await self.peer(SFU).offer()
         elif kind == "sfu-ended":
             print("the SFU ended this connection: %s" % msg.get("reason"), file=sys.stderr, flush=True)
@@ -694,14 +701,14 @@ class Client:
         elif kind == "peer-left":
             gone = self.peers.pop(msg["peerId"], None)
             if gone:
-                await gone.close()
+                self.close_later(gone)
         elif kind == "error":
             print("signaling error: %s: %s" % (msg.get("code"), msg.get("message")), file=sys.stderr)
             if msg.get("code") == "bad-resume":
                 # The session is gone from the room (the grace passed, or messages it missed are no longer kept):
                 # its peers saw it leave, so the old connections are closed and it joins afresh, offering to all.
                 for gone in list(self.peers.values()):
-                    await gone.close()
+                    self.close_later(gone)
                 self.peers.clear()
                 self.last_seq = 0
                 await self.send({"type": "join", "token": self.token, "earlyRelay": True})

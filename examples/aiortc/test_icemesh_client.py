@@ -183,9 +183,8 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         old.made -= 301
         await self.list_message(ttl=600)
         self.assertIsNot(old, self.client.standby, "one older than half the lifetime is replaced")
-        await asyncio.sleep(0)  # the old one's close runs as a task
-        await asyncio.gather(*self.client.tasks, return_exceptions=True)
-        self.assertEqual("closed", old.pc.connectionState)
+        await asyncio.gather(*self.client.closing)
+        self.assertEqual("closed", old.pc.connectionState, "and closed")
 
     async def test_in_an_sfu_room_the_standby_becomes_the_connection_to_media_service_and_no_other_is_made(self):
         await self.list_message()
@@ -224,6 +223,17 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         await self.client.on_message({"type": "candidate", "from": "gone", "candidate": {"candidate": ""}})
         self.assertEqual({}, self.client.peers)
         self.assertIs(standby, self.client.standby)
+
+    async def test_a_peer_that_leaves_while_its_connection_gathers_holds_up_no_message(self):
+        await self.list_message()
+        await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
+                                      "resumeToken": "t", "peers": []})
+        await self.client.on_message({"type": "peer-joined", "peerId": "brief"})
+        brief = self.client.peers["brief"]
+        await self.client.on_message({"type": "peer-left", "peerId": "brief"})
+        self.assertFalse(brief.gathering_ahead.done(), "peer-left handled while the connection still gathers")
+        await asyncio.gather(*self.client.closing)
+        self.assertEqual("closed", brief.pc.connectionState, "closed once its gathering was over")
 
     async def test_leaving_closes_the_standby_after_its_gathering(self):
         await self.list_message()
