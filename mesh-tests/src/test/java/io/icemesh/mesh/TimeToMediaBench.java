@@ -5,6 +5,7 @@ import static io.icemesh.mesh.Benches.waitFor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.icemesh.testkit.Browser;
+import io.icemesh.testkit.ExternalProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +45,10 @@ public final class TimeToMediaBench {
             "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
             "track", "first-frame-received", "first-frame-presented", "first-frame", "first-frame-stats");
 
-    /** What to run: aiortc, host, relay (comma-separated; all by default), e.g. -Dttm.modes=host to look at one. */
+    /**
+     * What to run: aiortc, host, relay (comma-separated; all by default), e.g. -Dttm.modes=host to look at one;
+     * two-browser adds a floor with two browsers to each host and relay run ({@link #twoBrowserFloor}).
+     */
     static final List<String> MODES = List.of(System.getProperty("ttm.modes", "aiortc,host,relay").split(","));
 
     /**
@@ -65,6 +69,7 @@ public final class TimeToMediaBench {
         Map<String, List<Double>> answeringLink = new LinkedHashMap<>();
         Map<String, List<Double>> offerHops = new LinkedHashMap<>();
         Map<String, List<Double>> answerHops = new LinkedHashMap<>();
+        Map<String, List<Double>> twoBrowser = new LinkedHashMap<>();
         Map<String, List<Double>> aiortc = new LinkedHashMap<>();
         Map<String, List<Double>> aiortcAnswering = new LinkedHashMap<>();
         try (Mesh mesh = new Mesh()) {
@@ -88,7 +93,8 @@ public final class TimeToMediaBench {
                 c.marks.forEach((k, v) -> aiortc.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
                 c.answering.forEach((k, v) -> aiortcAnswering.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
             }
-            try (Browser a = new Browser(); Browser b = new Browser()) {
+            try (Browser a = new Browser(); Browser b = new Browser();
+                    ExternalProcess wsRelay = MODES.contains("two-browser") ? startWsRelay() : null) {
                 String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
                 // The floor at Chromium's own start bitrate (300 kbps) and at higher ones, alternated: what the web
                 // client's start bitrate (DEFAULT_START_BITRATE_KBPS in icemesh.js) takes off the first frame.
@@ -113,6 +119,11 @@ public final class TimeToMediaBench {
                     for (int i = 0; i < runs; i++) {
                         Call c = call(base, a, b, relay);
                         double f = floor(base, b, relay);
+                        if (wsRelay != null) {
+                            double two = twoBrowserFloor(base, a, b, relay);
+                            twoBrowser.computeIfAbsent(mode, m -> new ArrayList<>()).add(two);
+                            System.out.printf("%s run %d: two-browser floor %.0f ms%n", mode, i + 1, two);
+                        }
                         System.out.printf("%s run %d: first frame %.0f ms after the click (camera %.0f, offer sent"
                                 + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f,"
                                 + " answering page's first %s candidate %.0f ms after its answer, remote candidate"
@@ -136,6 +147,12 @@ public final class TimeToMediaBench {
                     }
                 }
             }
+            // How many relayed messages went early (straight to a socket on the same instance, not waiting for the
+            // room log): about six per call (offer, answer, candidates) when early relay works.
+            String metrics = new String(java.net.URI.create("http://127.0.0.1:" + mesh.ports.get("signaling")
+                    + "/q/metrics").toURL().openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            metrics.lines().filter(l -> !l.startsWith("#") && l.contains("relays_early"))
+                    .forEach(l -> System.out.println("signaling: " + l));
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.printf("load average before: %s; after: %s; %d runs per mode%n%n", loadBefore, loadAfter, runs);
@@ -154,6 +171,10 @@ public final class TimeToMediaBench {
                 median(answerHops.get("host")), median(answerHops.get("relay")));
         System.out.printf("| floor: two PeerConnections in one page, start to first frame | %.0f | %.0f |%n",
                 median(floors.get("host")), median(floors.get("relay")));
+        if (!twoBrowser.isEmpty()) {
+            System.out.printf("| floor: two browsers, a trivial WebSocket relay between them | %.0f | %.0f |%n",
+                    median(twoBrowser.get("host")), median(twoBrowser.get("relay")));
+        }
         for (String mode : List.of("host", "relay")) {
             if (!byMode.containsKey(mode)) {
                 continue;
@@ -162,6 +183,11 @@ public final class TimeToMediaBench {
             double web = median(frame);
             double fl = median(floors.get(mode));
             System.out.printf("%s: click to first frame %.0f ms, floor %.0f ms: %.2fx%n", mode, web, fl, web / fl);
+            if (twoBrowser.containsKey(mode)) {
+                double two = median(twoBrowser.get(mode));
+                System.out.printf("%s: two-browser floor %.0f ms (%.2fx the in-page floor); the web client %.2fx it%n",
+                        mode, two, two / fl, web / two);
+            }
         }
         System.out.println();
         System.out.println("| aiortc stage (ms since the client started, median) | newcomer (offers) | answering client"
@@ -257,6 +283,169 @@ public final class TimeToMediaBench {
         double answererDtlsMs = answererDtls == null ? Double.NaN
                 : originA + answererDtls.doubleValue() - (originB + click);
         return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs, answererDtlsMs);
+    }
+
+    /** The two-browser floor's signaling: every message to every other socket, nothing else (python3-websockets). */
+    private static final String WS_RELAY = """
+            import asyncio, sys, websockets
+            clients = set()
+            async def handler(ws, path=None):
+                clients.add(ws)
+                try:
+                    async for msg in ws:
+                        for c in list(clients):
+                            if c is not ws:
+                                try:
+                                    await c.send(msg)
+                                except websockets.exceptions.ConnectionClosed:
+                                    pass
+                finally:
+                    clients.discard(ws)
+            async def main():
+                async with websockets.serve(handler, "127.0.0.1", int(sys.argv[1])):
+                    print("READY", flush=True)
+                    await asyncio.Future()
+            asyncio.run(main())
+            """;
+
+    private static int wsRelayPort;
+
+    /**
+     * -Dfloor2.servers: the two-browser floor's host calls gather with the list the web client gets (its STUN and
+     * TURN-over-UDP URLs) instead of none, as the web client's own host calls do.
+     */
+    static final boolean TWO_BROWSER_SERVERS = Boolean.getBoolean("floor2.servers");
+
+    private static ExternalProcess startWsRelay() throws Exception {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            wsRelayPort = probe.getLocalPort();
+        }
+        Path script = Files.createTempFile("ws-relay-", ".py");
+        Files.writeString(script, WS_RELAY);
+        Path out = Files.createTempFile("ws-relay-", ".out");
+        ExternalProcess p = ExternalProcess.start(List.of(Aiortc.PYTHON, script.toString(),
+                Integer.toString(wsRelayPort)), Map.of(), Path.of("").toAbsolutePath(), out, out);
+        waitFor(() -> Files.readString(out).contains("READY"), 20);
+        return p;
+    }
+
+    /**
+     * A floor with two browsers, as a call has them: page {@code a} answers, page {@code b} offers and measures from
+     * making its connection (camera and socket already open) to its first presented frame of a's camera. Both send
+     * their camera at the web client's start bitrate; the descriptions and candidates go through a WebSocket relay
+     * that does nothing else ({@link #WS_RELAY}). What separates it from the in-page floor is two browser processes
+     * on the same cores and a socket hop each way; what separates the web client from it is icemesh's signaling and
+     * the web client's own work.
+     */
+    static double twoBrowserFloor(String base, Browser a, Browser b, boolean relay) {
+        String common = """
+                const m = await import('/icemesh.js');
+                let iceServers = [];
+                if (relay || withServers) {
+                  const { token } = await m.fetchDevToken(location.href, 'floor2-' + Math.random(), 'floor2', 'p2p');
+                  iceServers = (await m.fetchIceServers(location.href, token)).iceServers
+                    .map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) =>
+                      u.startsWith('stun:') || (u.startsWith('turn:') && u.includes('transport=udp'))) }))
+                    .filter((s) => s.urls.length);
+                }
+                const cfg = { iceServers, iceTransportPolicy: relay ? 'relay' : 'all', bundlePolicy: 'max-bundle' };
+                const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+                const ws = new WebSocket('ws://127.0.0.1:' + port);
+                await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+                const send = (msg) => ws.send(JSON.stringify(msg));
+                let pc = null;
+                const pending = [];
+                const feed = (c) => { if (pc && pc.remoteDescription) pc.addIceCandidate(c).catch(() => {});
+                  else pending.push(c); };
+                const flush = () => pending.splice(0).forEach((c) => pc.addIceCandidate(c).catch(() => {}));
+                const makePc = () => {
+                  pc = new RTCPeerConnection(cfg);
+                  stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+                  pc.onicecandidate = (e) => { if (e.candidate) send({ candidate: e.candidate.toJSON() }); };
+                };
+                const end = () => { if (pc) pc.close(); stream.getTracks().forEach((t) => t.stop()); ws.close(); };
+                """;
+        b.driver.get(base + "?prepare=0");
+        a.driver.get(base + "?prepare=0");
+        Object ready = a.async("""
+                const done = arguments[arguments.length - 1];
+                const [relay, port, sb, withServers] = arguments;
+                (async () => {
+                """ + common + """
+                  ws.onmessage = async (e) => {
+                    const msg = JSON.parse(e.data);
+                    if (msg.offer) {
+                      makePc();
+                      await pc.setRemoteDescription({ type: 'offer', sdp: m.withStartBitrate(msg.offer, sb) });
+                      flush();
+                      await pc.setLocalDescription();
+                      send({ answer: pc.localDescription.sdp });
+                    } else if (msg.candidate) {
+                      feed(msg.candidate);
+                    } else if (msg.bye) {
+                      end();
+                    }
+                  };
+                  done('ready');
+                })().catch((e) => done(String(e)));
+                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
+        if (!"ready".equals(ready)) {
+            throw new IllegalStateException("two-browser floor, answering page: " + ready);
+        }
+        Object r = b.async("""
+                const done = arguments[arguments.length - 1];
+                const [relay, port, sb, withServers] = arguments;
+                (async () => {
+                """ + common + """
+                  const v = document.createElement('video');
+                  v.muted = true; v.autoplay = true; v.playsInline = true;
+                  document.body.appendChild(v);
+                  const t0 = performance.now();
+                  makePc();
+                  const frame = new Promise((resolve) => {
+                    pc.ontrack = (e) => {
+                      if (e.track.kind !== 'video') return;
+                      v.srcObject = e.streams[0];
+                      v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
+                      v.play().catch(() => {});
+                    };
+                  });
+                  ws.onmessage = async (e) => {
+                    const msg = JSON.parse(e.data);
+                    if (msg.answer) {
+                      await pc.setRemoteDescription({ type: 'answer', sdp: m.withStartBitrate(msg.answer, sb) });
+                      flush();
+                    } else if (msg.candidate) {
+                      feed(msg.candidate);
+                    }
+                  };
+                  await pc.setLocalDescription();
+                  send({ offer: pc.localDescription.sdp });
+                  const ms = await frame;
+                  let type = null;
+                  const stats = await pc.getStats();
+                  stats.forEach((s) => {
+                    if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+                    const pair = stats.get(s.selectedCandidatePairId);
+                    const local = pair && stats.get(pair.localCandidateId);
+                    type = local ? local.candidateType : null;
+                  });
+                  send({ bye: true });
+                  end();
+                  v.remove();
+                  done({ ms, type });
+                })().catch((e) => done({ error: String(e) }));
+                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) r;
+        if (result.get("error") != null) {
+            throw new IllegalStateException("two-browser floor: " + result.get("error"));
+        }
+        if (relay && !"relay".equals(result.get("type"))) {
+            throw new IllegalStateException("relay two-browser floor used a " + result.get("type") + " pair");
+        }
+        return ((Number) result.get("ms")).doubleValue();
     }
 
     /**
