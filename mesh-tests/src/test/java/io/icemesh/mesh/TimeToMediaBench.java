@@ -311,6 +311,62 @@ public final class TimeToMediaBench {
     private static int wsRelayPort;
 
     /**
+     * What both floors' pages do alike, defined inside their async function: the web client's module {@code m} (its
+     * ICE list calls and withStartBitrate, loaded before the clock), {@code floorList} (no list unless asked; with
+     * {@code udpOnly} only its STUN and TURN-over-UDP URLs, as the web client starts), {@code firstFrame} (a video
+     * element showing a connection's first remote video track, and when its first frame was presented, in ms since
+     * {@code t0}), {@code selectedLocal} (the type and relay protocol of the selected pair's local candidate).
+     */
+    private static final String FLOOR_HELPERS = """
+                  const m = await import('/icemesh.js');
+                  const floorList = async (wanted, udpOnly, room) => {
+                    if (!wanted) return [];
+                    const { token } = await m.fetchDevToken(location.href, room + '-' + Math.random(), room, 'p2p');
+                    const list = (await m.fetchIceServers(location.href, token)).iceServers;
+                    return !udpOnly ? list : list.map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) =>
+                      u.startsWith('stun:') || (u.startsWith('turn:') && u.includes('transport=udp'))) }))
+                      .filter((s) => s.urls.length);
+                  };
+                  const firstFrame = (pc, t0) => {
+                    const v = document.createElement('video');
+                    v.muted = true; v.autoplay = true; v.playsInline = true;
+                    document.body.appendChild(v);
+                    const frame = new Promise((resolve) => {
+                      pc.ontrack = (e) => {
+                        if (e.track.kind !== 'video') return;
+                        v.srcObject = e.streams[0];
+                        v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
+                        v.play().catch(() => {});
+                      };
+                    });
+                    return { v, frame };
+                  };
+                  const selectedLocal = async (pc) => {
+                    let local = null;
+                    const stats = await pc.getStats();
+                    stats.forEach((s) => {
+                      if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+                      const pair = stats.get(s.selectedCandidatePairId);
+                      local = pair ? stats.get(pair.localCandidateId) || null : null;
+                    });
+                    return { type: local ? local.candidateType : null, proto: local ? local.relayProtocol : null };
+                  };
+            """;
+
+    /** A floor page's result ({ms, type, ...}), after its error and, relay-only, the pair it used are checked. */
+    private static Map<String, Object> floorResult(Object r, boolean relay, String floor) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) r;
+        if (result.get("error") != null) {
+            throw new IllegalStateException(floor + ": " + result.get("error"));
+        }
+        if (relay && !"relay".equals(result.get("type"))) {
+            throw new IllegalStateException("relay " + floor + " used a " + result.get("type") + " pair");
+        }
+        return result;
+    }
+
+    /**
      * -Dfloor2.servers: the two-browser floor's host calls gather with the list the web client gets (its STUN and
      * TURN-over-UDP URLs) instead of none, as the web client's own host calls do.
      */
@@ -339,16 +395,8 @@ public final class TimeToMediaBench {
      * the web client's own work.
      */
     static double twoBrowserFloor(String base, Browser a, Browser b, boolean relay) {
-        String common = """
-                const m = await import('/icemesh.js');
-                let iceServers = [];
-                if (relay || withServers) {
-                  const { token } = await m.fetchDevToken(location.href, 'floor2-' + Math.random(), 'floor2', 'p2p');
-                  iceServers = (await m.fetchIceServers(location.href, token)).iceServers
-                    .map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) =>
-                      u.startsWith('stun:') || (u.startsWith('turn:') && u.includes('transport=udp'))) }))
-                    .filter((s) => s.urls.length);
-                }
+        String common = FLOOR_HELPERS + """
+                const iceServers = await floorList(relay || withServers, true, 'floor2');
                 const cfg = { iceServers, iceTransportPolicy: relay ? 'relay' : 'all', bundlePolicy: 'max-bundle' };
                 const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
                 const ws = new WebSocket('ws://127.0.0.1:' + port);
@@ -398,19 +446,9 @@ public final class TimeToMediaBench {
                 const [relay, port, sb, withServers] = arguments;
                 (async () => {
                 """ + common + """
-                  const v = document.createElement('video');
-                  v.muted = true; v.autoplay = true; v.playsInline = true;
-                  document.body.appendChild(v);
                   const t0 = performance.now();
                   makePc();
-                  const frame = new Promise((resolve) => {
-                    pc.ontrack = (e) => {
-                      if (e.track.kind !== 'video') return;
-                      v.srcObject = e.streams[0];
-                      v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
-                      v.play().catch(() => {});
-                    };
-                  });
+                  const { v, frame } = firstFrame(pc, t0);
                   ws.onmessage = async (e) => {
                     const msg = JSON.parse(e.data);
                     if (msg.answer) {
@@ -423,29 +461,14 @@ public final class TimeToMediaBench {
                   await pc.setLocalDescription();
                   send({ offer: pc.localDescription.sdp });
                   const ms = await frame;
-                  let type = null;
-                  const stats = await pc.getStats();
-                  stats.forEach((s) => {
-                    if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
-                    const pair = stats.get(s.selectedCandidatePairId);
-                    const local = pair && stats.get(pair.localCandidateId);
-                    type = local ? local.candidateType : null;
-                  });
+                  const { type } = await selectedLocal(pc);
                   send({ bye: true });
                   end();
                   v.remove();
                   done({ ms, type });
                 })().catch((e) => done({ error: String(e) }));
                 """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> result = (Map<String, Object>) r;
-        if (result.get("error") != null) {
-            throw new IllegalStateException("two-browser floor: " + result.get("error"));
-        }
-        if (relay && !"relay".equals(result.get("type"))) {
-            throw new IllegalStateException("relay two-browser floor used a " + result.get("type") + " pair");
-        }
-        return ((Number) result.get("ms")).doubleValue();
+        return ((Number) floorResult(r, relay, "two-browser floor").get("ms")).doubleValue();
     }
 
     /**
@@ -477,18 +500,8 @@ public final class TimeToMediaBench {
                 const relay = arguments[0];
                 const udpOnly = arguments[1];
                 (async () => {
-                  // The web client's module: its ICE list calls, and its withStartBitrate (loaded before the clock).
-                  const m = await import('/icemesh.js');
-                  let iceServers = [];
-                  if (relay) {
-                    const { token } = await m.fetchDevToken(location.href, 'floor-' + Math.random(), 'floor', 'p2p');
-                    iceServers = (await m.fetchIceServers(location.href, token)).iceServers;
-                    if (udpOnly) {
-                      iceServers = iceServers.map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) =>
-                        u.startsWith('stun:') || (u.startsWith('turn:') && u.includes('transport=udp'))) }))
-                        .filter((s) => s.urls.length);
-                    }
-                  }
+                """ + FLOOR_HELPERS + """
+                  const iceServers = await floorList(relay, udpOnly, 'floor');
                   const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
                   const cfg = { iceServers, iceTransportPolicy: relay ? 'relay' : 'all', bundlePolicy: 'max-bundle' };
                   const t0 = performance.now();
@@ -504,17 +517,7 @@ public final class TimeToMediaBench {
                   x.onicecandidate = (e) => { if (e.candidate) feed(y, e.candidate); };
                   y.onicecandidate = (e) => { if (e.candidate) feed(x, e.candidate); };
                   stream.getTracks().forEach((t) => x.addTrack(t, stream));
-                  const v = document.createElement('video');
-                  v.muted = true; v.autoplay = true; v.playsInline = true;
-                  document.body.appendChild(v);
-                  const frame = new Promise((resolve) => {
-                    y.ontrack = (e) => {
-                      if (e.track.kind !== 'video') return;
-                      v.srcObject = e.streams[0];
-                      v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
-                      v.play().catch(() => {});
-                    };
-                  });
+                  const { v, frame } = firstFrame(y, t0);
                   await x.setLocalDescription();
                   await y.setRemoteDescription(x.localDescription);
                   flush(y);
@@ -526,28 +529,12 @@ public final class TimeToMediaBench {
                   await x.setRemoteDescription(ans);
                   flush(x);
                   const ms = await frame;
-                  let type = null;
-                  let proto = null;
-                  const stats = await y.getStats();
-                  stats.forEach((s) => {
-                    if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
-                    const pair = stats.get(s.selectedCandidatePairId);
-                    const local = pair && stats.get(pair.localCandidateId);
-                    type = local ? local.candidateType : null;
-                    proto = local ? local.relayProtocol : null;
-                  });
+                  const { type, proto } = await selectedLocal(y);
                   x.close(); y.close(); v.remove(); stream.getTracks().forEach((t) => t.stop());
                   done({ ms, type, proto, urls: iceServers.flatMap((s) => [].concat(s.urls)) });
                 })().catch((e) => done({ error: String(e) }));
                 """, relay, udpOnly, startKbps);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> result = (Map<String, Object>) r;
-        if (result.get("error") != null) {
-            throw new IllegalStateException("floor: " + result.get("error"));
-        }
-        if (relay && !"relay".equals(result.get("type"))) {
-            throw new IllegalStateException("relay floor used a " + result.get("type") + " pair");
-        }
+        Map<String, Object> result = floorResult(r, relay, "floor");
         if (udpOnly || System.getProperty("floor.verbose") != null) {
             System.out.println("floor " + (udpOnly ? "udp-only" : "whole") + ": " + result.get("ms") + " ms over "
                     + result.get("proto") + " from " + result.get("urls"));
