@@ -64,8 +64,7 @@ final class TcpRequestHandler {
      * granted. {@link #connectionBind} still checks the credential is the allocation's.
      */
     Allocation allocationToBind(StunMessage request, ClientConnection client) {
-        byte[] id = request.value(StunAttributeType.CONNECTION_ID);
-        PeerConnection peer = id == null || id.length != 4 ? null : connections.get(ByteBuffer.wrap(id).getInt());
+        PeerConnection peer = waitingPeer(request);
         if (peer == null) {
             return null;
         }
@@ -79,13 +78,11 @@ final class TcpRequestHandler {
      * peer connection waiting for its client, and the credentials of that connection's allocation (441 otherwise).
      */
     void connectionBind(StunMessage request, ClientConnection client, AuthResult auth) {
-        byte[] id = request.value(StunAttributeType.CONNECTION_ID);
-        if (!(client instanceof StreamClientConnection data) || client.allocation() != null || data.pipe() != null
-                || id == null || id.length != 4) {
+        if (!(client instanceof StreamClientConnection data) || client.allocation() != null || data.pipe() != null) {
             client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
             return;
         }
-        PeerConnection peer = connections.get(ByteBuffer.wrap(id).getInt());
+        PeerConnection peer = waitingPeer(request);
         if (peer == null) {
             client.send(StunResponses.signedError(request, StunErrorCode.BAD_REQUEST, auth));
             return;
@@ -102,5 +99,11 @@ final class TcpRequestHandler {
         }
         client.send(StunResponses.sign(StunMessageBuilder.responseTo(request, true), auth));
         data.becomeDataConnection(peer);
+    }
+
+    /** The peer connection a request's CONNECTION-ID names, or null (no such connection, or no valid attribute). */
+    private PeerConnection waitingPeer(StunMessage request) {
+        byte[] id = request.value(StunAttributeType.CONNECTION_ID);
+        return id == null || id.length != 4 ? null : connections.get(ByteBuffer.wrap(id).getInt());
     }
 }
