@@ -2,6 +2,9 @@
 # Issue #14's four time-to-media comparisons in one go, each beside its floor or its peer in the same run, loopback only:
 #
 #   bench/time-to-media.sh [RUNS]      RUNS per comparison (default 7); run as root, on a quiet machine
+#   TTM_WARMUP=15 bench/time-to-media.sh   web client calls before each browser comparison's measured ones (default 1:
+#                                          the mesh has just started; 15 measures a mesh whose JIT has compiled the
+#                                          call's path, as a running deployment's has)
 #
 #   1. P2P host through the web client (two headless Chromium processes, Join click to the first presented remote
 #      frame) against the floor: two RTCPeerConnections in one page of the same browser (TimeToMediaBench).
@@ -46,6 +49,7 @@ P2P_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "P2P host, P2P relay-only and aiortc: $RUNS runs each (load average $P2P_LOAD)"
 ./mvnw -B -q -pl mesh-tests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
     -Dexec.classpathScope=test -Dexec.mainClass=io.icemesh.mesh.TimeToMediaBench -Dexec.args="$RUNS" \
+    -Dttm.warmup="${TTM_WARMUP:-1}" \
     | tee "$WORK/p2p.txt" >&2
 settle
 SFU_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -54,7 +58,7 @@ SFU_BENCH_REPEAT=0 SFU_BENCH_FIRST_FRAME_RUNS=$RUNS SFU_BENCH_OUT="$WORK/sfu.jso
 
 {
     echo "# $(date -u +%FT%TZ), $(nproc) cores, commit $(git -C "$ROOT" rev-parse --short HEAD), $RUNS runs per comparison"
-    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD"
+    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD; web client warm-up calls ${TTM_WARMUP:-1}"
     cat "$WORK/p2p.txt"
     cat "$WORK/sfu.jsonl"
 } > "$OUT"

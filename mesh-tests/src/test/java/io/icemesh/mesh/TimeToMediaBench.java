@@ -39,6 +39,12 @@ public final class TimeToMediaBench {
     /** aiortc calls before the measured ones, on the freshly started mesh. */
     static final int AIORTC_WARM_UP_CALLS = 5;
 
+    /**
+     * Web client calls before each browser mode's measured ones (-Dttm.warmup, default 1): the mesh has just started,
+     * and its JVMs and broker compile their hot paths during the first calls, on the same two cores as the browsers.
+     */
+    static final int WARM_UP_CALLS = Integer.getInteger("ttm.warmup", 1);
+
     /** The newcomer's marks, in the order a call passes them. */
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
             "negotiation-needed", "offer-applied", "offer-sent",
@@ -114,7 +120,9 @@ public final class TimeToMediaBench {
                         continue;
                     }
                     boolean relay = mode.equals("relay");
-                    call(base, a, b, relay); // warm-up, not counted
+                    for (int i = 0; i < WARM_UP_CALLS; i++) {
+                        call(base, a, b, relay); // warm-up, not counted
+                    }
                     floor(base, b, relay);
                     for (int i = 0; i < runs; i++) {
                         Call c = call(base, a, b, relay);
