@@ -122,6 +122,36 @@ export async function fetchIceServers(baseUrl, token) {
   return res.json();
 }
 
+/**
+ * The ICE candidates written in a session description, as RTCIceCandidateInit objects ({@code candidate} without
+ * its "a=", {@code sdpMid}, {@code sdpMLineIndex}), in order.
+ */
+export function candidatesIn(sdp) {
+  const found = [];
+  if (!sdp) return found;
+  let index = -1;
+  let section = [];
+  // A section's a=mid may come after its candidates (Chromium writes it after them).
+  const close = (mid) => section.forEach((c) => { c.sdpMid = mid; });
+  let mid = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      close(mid);
+      index++;
+      section = [];
+      mid = null;
+    } else if (line.startsWith('a=mid:')) {
+      mid = line.slice('a=mid:'.length);
+    } else if (line.startsWith('a=candidate:') && index >= 0) {
+      const c = { candidate: line.slice(2), sdpMid: null, sdpMLineIndex: index };
+      section.push(c);
+      found.push(c);
+    }
+  }
+  close(mid);
+  return found;
+}
+
 /** POST /api/dev/token (on only in dev/local profiles): { token, sessionId }. */
 export async function fetchDevToken(baseUrl, room, user, mode = 'p2p') {
   const res = await fetch(new URL('/api/dev/token', baseUrl), {
@@ -219,7 +249,7 @@ class PeerLink extends EventTarget {
    * now (what happened before, gathering included, is reported at t 0), and its offer, made and applied before the
    * join, goes at once with every candidate gathered so far in it; later candidates trickle as usual.
    */
-  adopt(peerId, polite) {
+  adopt(peerId, polite, offered = false) {
     this.peerId = peerId;
     this.polite = polite;
     this.timeline.peerId = peerId;
@@ -230,6 +260,15 @@ class PeerLink extends EventTarget {
     // over UDP restarts with the whole list (the client's, which 'joined' brought) once the first answer is in.
     if (this.gatheringSince !== undefined) {
       this.armUdpFirst(UDP_FIRST_MS - (performance.now() - this.gatheringSince));
+    }
+    if (offered) {
+      // Signaling gave the offer sent with the join to this peer: only candidates gathered since go now.
+      this.offerHeld = false;
+      const sent = new Set(candidatesIn(this.offerInJoin).map((c) => `${c.sdpMid} ${c.candidate}`));
+      for (const c of candidatesIn(this.pc.localDescription.sdp)) {
+        if (!sent.has(`${c.sdpMid} ${c.candidate}`)) this.client.send({ type: 'candidate', to: peerId, candidate: c });
+      }
+      return;
     }
     // An offer still being applied goes from onnegotiationneeded once it is, now that the connection has a peer.
     if (this.offerHeld && !this.makingOffer) {
@@ -606,17 +645,19 @@ export class IcemeshClient extends EventTarget {
    * The standby connection becomes the one to this peer, if there is one young enough; else it is closed. True if
    * it did.
    */
-  adoptStandby(peerId) {
+  adoptStandby(peerId, offered = false) {
     const link = this.standby;
     this.standby = null;
     if (!link) return false;
+    // Signaling gave this peer the offer the join carried: that connection is the one it answers, whatever its age.
+    const given = offered && link.offerInJoin && link.pc.signalingState === 'have-local-offer';
     // Not used: past half its credentials' lifetime, closed, or its offer failed (it would never negotiate).
     const offerFailed = link.offered && !link.offerHeld && !link.makingOffer;
-    if (Date.now() > this.standbyUntil || link.pc.signalingState === 'closed' || offerFailed) {
+    if (!given && (Date.now() > this.standbyUntil || link.pc.signalingState === 'closed' || offerFailed)) {
       link.close();
       return false;
     }
-    link.adopt(peerId, this.politeTowards(peerId));
+    link.adopt(peerId, this.politeTowards(peerId), given);
     this.attach(peerId, link);
     return true;
   }
@@ -657,9 +698,21 @@ export class IcemeshClient extends EventTarget {
     });
   }
 
-  /** The join this client sends: with its token, asking for early relay (docs/signaling-protocol.md). */
+  /**
+   * The join this client sends: with its token, asking for early relay, and with the standby connection's offer when
+   * prepare() made one that is ready and young enough. Signaling gives that offer to the first peer already in a P2P
+   * room as the room log admits this client, and says so in 'joined' ({@code offeredTo}): the offer no longer waits
+   * for 'joined' to reach this page and come back (docs/signaling-protocol.md, "Offer with the join").
+   */
   joinMessage() {
-    return { type: 'join', token: this.token, earlyRelay: true };
+    const join = { type: 'join', token: this.token, earlyRelay: true };
+    const link = this.standby;
+    if (link && link.offerHeld && !link.makingOffer && Date.now() <= this.standbyUntil
+        && link.pc.signalingState === 'have-local-offer') {
+      link.offerInJoin = link.pc.localDescription.sdp;
+      join.offer = link.offerInJoin;
+    }
+    return join;
   }
 
   /** Opens a socket that sends {@code first} (join or resume) once open; none yet for prepare()'s socket. */
@@ -698,6 +751,7 @@ export class IcemeshClient extends EventTarget {
       if (ws !== this.ws || this.closed) return;
     }
     ws.send(JSON.stringify(ws.first));
+    if (ws.first.offer) this.mark('offer-sent');
   }
 
   reconnect(attempt) {
@@ -797,6 +851,8 @@ export class IcemeshClient extends EventTarget {
       case 'joined':
         this.mark('joined');
         this.peerId = m.peerId;
+        // The peer signaling gave the join's offer to (docs/signaling-protocol.md, "Offer with the join"), if any.
+        this.offeredTo = m.offeredTo || null;
         this.mode = m.mode;
         this.sessionId = m.sessionId;
         this.resumeToken = m.resumeToken;
@@ -812,7 +868,7 @@ export class IcemeshClient extends EventTarget {
           this.link(SFU);
         } else {
           // The first peer gets the standby connection made by prepare(), if any: its offer is ready to go.
-          if (m.peers.length) this.adoptStandby(m.peers[0].peerId);
+          if (m.peers.length) this.adoptStandby(m.peers[0].peerId, m.offeredTo === m.peers[0].peerId);
           else this.dropStandby();
           for (const p of m.peers) this.link(p.peerId);
           this.makeAnswerStandbySoon();

@@ -151,12 +151,16 @@ class ChromiumCallTest {
                         "page decodes the other's video: " + page.js("return JSON.stringify(window.icemeshStats)")));
             }
             String marks = (String) b.js("return JSON.stringify(window.icemeshMarks())");
-            // Socket, connection and offer were made before the click; the offer left once joined named the peer,
-            // on that connection, the only one the newcomer has.
+            // Socket, connection and offer were made before the click; the offer left with the join, and signaling
+            // gave it to the first page as the room log admitted the newcomer; the call is on that connection, the
+            // only one the newcomer has.
             assertEquals(true, b.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
                     + ".values()]; return links.length === 1 && links[0].createdAt < m.click"
-                    + " && m['socket-open'] < m.click && m['offer-applied'] < m.click && m['offer-sent'] >= m.joined"),
+                    + " && m['socket-open'] < m.click && m['offer-applied'] < m.click && m['offer-sent'] < m.joined"
+                    + " && typeof links[0].offerInJoin === 'string'"),
                     "the standby connection carried the call: " + marks);
+            assertEquals(a.js("return window.icemeshSession.peerId"), b.js("return window.icemeshClient.offeredTo"),
+                    "signaling gave the join's offer to the first page");
             assertEquals(true, a.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
                     + ".values()]; return links.length === 1 && links[0].createdAt < m['message-peer-joined']"),
                     "the first page answered on the connection it made ahead: "
@@ -178,6 +182,36 @@ class ChromiumCallTest {
                 assertTrue(view.get("timeToFirstMediaMs").isNumber(), "first media in monitor's timeline: " + view);
                 assertTrue(view.get("pair").hasNonNull("localType"), "the selected pair: " + view);
             });
+        }
+    }
+
+    @Test
+    void theCandidatesOfADescriptionAreReadWithTheirSection() throws Exception {
+        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+        try (Browser page = new Browser()) {
+            page.driver.get(base + "?prepare=0");
+            // Chromium writes a section's candidates before its a=mid.
+            Object r = page.async("""
+                    const done = arguments[arguments.length - 1];
+                    import('/icemesh.js').then((m) => {
+                      const sdp = ['v=0', 's=-', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
+                        'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', 'a=ice-ufrag:x', 'a=mid:0',
+                        'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1',
+                        'a=candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0', ''].join('\\r\\n');
+                      done({ all: m.candidatesIn(sdp), none: m.candidatesIn('v=0\\r\\n').length,
+                        empty: m.candidatesIn(null).length });
+                    }).catch((e) => done({ error: String(e) }));
+                    """);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = (Map<String, Object>) r;
+            assertEquals(null, result.get("error"));
+            assertEquals(List.of(
+                    Map.of("candidate", "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid", "0",
+                            "sdpMLineIndex", 0L),
+                    Map.of("candidate", "candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0",
+                            "sdpMid", "1", "sdpMLineIndex", 1L)), result.get("all"));
+            assertEquals(0L, result.get("none"));
+            assertEquals(0L, result.get("empty"));
         }
     }
 

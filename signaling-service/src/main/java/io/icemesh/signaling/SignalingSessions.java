@@ -111,6 +111,12 @@ public class SignalingSessions implements RoomLog.Listener {
         if (msg.room() != null && !token.room().equals(msg.room())) {
             return Reply.error("wrong-room", "the token admits to room \"" + token.room() + "\" only");
         }
+        String offer;
+        try {
+            offer = msg.offerSdp();
+        } catch (RelayMessage.BadRelayMessageException e) {
+            return Reply.error("bad-message", e.getMessage());
+        }
         if (!accepting()) {
             return unavailable();
         }
@@ -139,7 +145,8 @@ public class SignalingSessions implements RoomLog.Listener {
         String proposed = proposal == null || rooms.member(sessionId).isPresent() ? null : proposal.node();
         CompletionStage<MediaReply> allocation = proposed == null ? null
                 : sfu.allocate(proposed, token.room(), sessionId);
-        log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation), () -> {
+        log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation, offer),
+                () -> {
             sockets.unbind(connection.id());
             if (rooms.member(sessionId).isEmpty()) {
                 sfu.endAllocation(allocation, proposed);
@@ -150,11 +157,11 @@ public class SignalingSessions implements RoomLog.Listener {
     }
 
     private void joinApplied(WebSocketConnection connection, Outcome outcome) {
-        joinApplied(connection, outcome, null, null);
+        joinApplied(connection, outcome, null, null, null);
     }
 
     private void joinApplied(WebSocketConnection connection, Outcome outcome, String proposed,
-            CompletionStage<MediaReply> allocation) {
+            CompletionStage<MediaReply> allocation, String offer) {
         if (outcome instanceof Outcome.Refused r) {
             sockets.unbind(connection.id());
             if (!"session-in-use".equals(r.code())) {
@@ -163,7 +170,12 @@ public class SignalingSessions implements RoomLog.Listener {
             }
             Sockets.send(connection, sockets.errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
-            Sockets.send(connection, admitted(j.self(), j.others()).toString());
+            String offeredTo = offer == null ? null : offerOnJoin(connection, j, offer);
+            ObjectNode joined = admitted(j.self(), j.others());
+            if (offeredTo != null) {
+                joined.put("offeredTo", offeredTo);
+            }
+            Sockets.send(connection, joined.toString());
             earlyRelay.fromNow(connection.id());
         } else if (outcome instanceof Outcome.Pending p) {
             // SFU join: the endpoint must exist on the media node before the client hears "joined".
@@ -173,6 +185,23 @@ public class SignalingSessions implements RoomLog.Listener {
             }
             sfu.admit(connection, p.self(), ahead ? allocation : null, admitted -> joinApplied(connection, admitted));
         }
+    }
+
+    /**
+     * A P2P join that carried an offer: it goes to the first peer already in the room, as if the newcomer had sent it
+     * on {@code joined} (the same checks, early copy and room log record as {@link #relay}), one round trip to the
+     * client sooner. Returns that peer's id, or null when it did not go (no one else in the room, not a P2P room, or
+     * this instance drains): the client then offers as usual. See docs/signaling-protocol.md, "Offer with the join".
+     */
+    private String offerOnJoin(WebSocketConnection connection, Outcome.Joined j, String sdp) {
+        Member self = j.self();
+        if (self.mode() != RoomMode.P2P || j.others().isEmpty() || !accepting()) {
+            return null;
+        }
+        String to = j.others().get(0).peerId();
+        ObjectNode body = json.createObjectNode().put("type", "offer").put("sdp", sdp);
+        submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
+        return to;
     }
 
     private ObjectNode admitted(Member peer, List<Member> others) {
@@ -292,13 +321,18 @@ public class SignalingSessions implements RoomLog.Listener {
         if (!accepting()) {
             return unavailable();
         }
+        submitRelay(msg, connection, b.sessionId(), b.room());
+        return null;
+    }
+
+    /** A P2P relay with its relay id: sent early where it can be, and written to the room log. */
+    private void submitRelay(RelayMessage msg, WebSocketConnection connection, String sessionId, String room) {
         String rid = relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36);
         msg.body().put("rid", rid);
-        if (!relayEarly(msg, connection, b.sessionId())) {
-            earlyRelay.logOnly(EarlyRelay.pair(b.sessionId(), msg.to()), rid);
+        if (!relayEarly(msg, connection, sessionId)) {
+            earlyRelay.logOnly(EarlyRelay.pair(sessionId, msg.to()), rid);
         }
-        log.submit(new RoomCommand.Relay(b.room(), me, connection.id(), b.sessionId(), msg.to(), type, msg.body()));
-        return null;
+        log.submit(new RoomCommand.Relay(room, me, connection.id(), sessionId, msg.to(), msg.type(), msg.body()));
     }
 
     /**

@@ -113,6 +113,63 @@ class SignalingSocketTest {
     }
 
     @Test
+    void aJoinCarriesItsOfferToTheFirstPeerAlreadyInTheRoom() throws Exception {
+        String room = uniqueRoom("offer-join");
+        try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+            String aId = a.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
+            String bId = b.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
+            assertEquals(bId, a.next("peer-joined").get("peerId").asText());
+            JsonNode joined = c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 with the join")))
+                    .next("joined");
+            String cId = joined.get("peerId").asText();
+            assertEquals(aId, joined.path("offeredTo").asText(), "the offer went to the first peer: " + joined);
+            assertEquals(aId, joined.get("peers").get(0).get("peerId").asText());
+
+            // The first peer hears of the newcomer, then gets its offer as from any relay: early (both asked for
+            // it), then the room log's numbered copy of the same relay.
+            JsonNode peerJoined = a.nextAny(10);
+            assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+            JsonNode early = a.nextAny(10);
+            assertEquals("offer", early.get("type").asText(), early.toString());
+            assertEquals(cId, early.get("from").asText());
+            assertEquals("v=0 with the join", early.get("sdp").asText());
+            assertFalse(early.has("seq"), early.toString());
+            assertFalse(early.has("to"), early.toString());
+            JsonNode numbered = a.next("offer");
+            assertEquals(early.get("rid"), numbered.get("rid"), numbered.toString());
+            assertTrue(numbered.path("seq").asLong() > peerJoined.path("seq").asLong(), numbered.toString());
+
+            // The second peer gets no offer from the join: the newcomer offers to it as usual.
+            assertEquals(cId, b.next("peer-joined").get("peerId").asText());
+            c.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"v=0 to b\"}");
+            assertEquals("v=0 to b", b.next("offer").get("sdp").asText());
+            // The newcomer's answer path is the usual one.
+            a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
+            assertEquals("v=0 answer", c.next("answer").get("sdp").asText());
+        }
+    }
+
+    @Test
+    void aJoinsOfferGoesNowhereInAnEmptyRoomAndABadOneIsRefused() throws Exception {
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            JsonNode error = c.send(joinMessage(uniqueRoom("bad-offer")).replaceFirst("\\{", "{\"offer\":7,"))
+                    .next("error");
+            assertEquals("bad-message", error.get("code").asText(), error.toString());
+            assertTrue(error.get("message").asText().contains("offer"), error.toString());
+            // Nothing was joined: the same socket joins an empty room, and its offer goes to no one.
+            JsonNode joined = c.send(withOffer(joinMessage(uniqueRoom("alone")), "v=0")).next("joined");
+            assertEquals(0, joined.get("peers").size());
+            assertFalse(joined.has("offeredTo"), joined.toString());
+        }
+    }
+
+    /** A join message that carries an offer for the first peer (docs/signaling-protocol.md, "Offer with the join"). */
+    private static String withOffer(String join, String sdp) {
+        return join.replaceFirst("\\{", "{\"offer\":\"" + sdp + "\",");
+    }
+
+    @Test
     void aListCanBeAskedForRightAfterTheJoin() throws Exception {
         try (WsClient c = WsClient.connect(ws)) {
             c.next("hello");

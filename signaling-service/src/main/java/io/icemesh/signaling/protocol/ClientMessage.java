@@ -22,7 +22,7 @@ public sealed interface ClientMessage {
         boolean earlyRelay = msg.path("earlyRelay").asBoolean(false);
         return switch (type) {
             case "join" -> new Join(msg.path("token").asText(""),
-                    msg.hasNonNull("room") ? msg.get("room").asText() : null, earlyRelay);
+                    msg.hasNonNull("room") ? msg.get("room").asText() : null, earlyRelay, msg.get("offer"));
             case "resume" -> new Resume(msg.path("resumeToken").asText(null), msg.path("lastSeq").asLong(0),
                     earlyRelay);
             case "leave" -> new Leave();
@@ -42,11 +42,27 @@ public sealed interface ClientMessage {
         return msg.path("to").asText(SFU);
     }
 
-    /** Joins a room with a room token; {@code room}, when given, must be the token's. */
-    record Join(String token, String room, boolean earlyRelay) implements ClientMessage {
+    /**
+     * Joins a room with a room token; {@code room}, when given, must be the token's. {@code offer}, when given, is
+     * the client's offer for the first peer already in a P2P room (checked by {@link #offerSdp()}).
+     */
+    record Join(String token, String room, boolean earlyRelay, JsonNode offer) implements ClientMessage {
+
         @Override
         public String type() {
             return "join";
+        }
+
+        /** The offer's session description; null when the join has none. */
+        public String offerSdp() throws RelayMessage.BadRelayMessageException {
+            if (offer == null || offer.isNull()) {
+                return null;
+            }
+            if (!offer.isTextual() || offer.asText().isEmpty()) {
+                throw new RelayMessage.BadRelayMessageException("join's \"offer\" must be a session description, a"
+                        + " non-empty string");
+            }
+            return offer.asText();
         }
     }
 

@@ -30,7 +30,7 @@ public record RelayMessage(String type, String to, ObjectNode body) {
 
     /** A relay message whose fields are missing, of the wrong JSON type, or not in the protocol. */
     public static final class BadRelayMessageException extends Exception {
-        BadRelayMessageException(String message) {
+        public BadRelayMessageException(String message) {
             super(message, null, false, false);
         }
     }
