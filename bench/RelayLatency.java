@@ -20,12 +20,16 @@ import java.util.regex.Pattern;
  * {@code cross}: A on port i, B on port i+1 (mod the number of ports), so every relay crosses instances.
  *
  *   java bench/RelayLatency.java <jwtSecretFile> <same|cross> <rooms> <offersPerRoom> <port>...
+ *   RELAY_EARLY=1 java bench/RelayLatency.java ...    both peers ask for early relay (docs/signaling-protocol.md):
+ *                                                    same-instance offers are timed by their early copy
  *
  * Prints one Markdown row: instances, placement, sessions, join rate (/s), relay p50/p90/p99 (ms).
  */
 public class RelayLatency {
 
     private static final Pattern PEER_ID = Pattern.compile("\"peerId\":\"([^\"]+)\"");
+    /** Both peers ask for early relay; B then gets each offer twice (early, then the room log's copy). */
+    private static final boolean EARLY = "1".equals(System.getenv("RELAY_EARLY"));
     private static final Pattern SENT_AT = Pattern.compile("\"sdp\":\"v=0 sent=(\\d+)\"");
 
     public static void main(String[] args) throws Exception {
@@ -64,6 +68,9 @@ public class RelayLatency {
                         + "\"}", true).get(10, TimeUnit.SECONDS);
                 String got = b.awaitType("offer");
                 long received = b.lastAt;
+                if (EARLY && !got.contains("\"seq\"")) {
+                    b.awaitType("offer"); // the room log's numbered copy of the same relay
+                }
                 Matcher m = SENT_AT.matcher(got);
                 if (!m.find()) {
                     throw new IllegalStateException("unexpected offer " + got);
@@ -125,7 +132,8 @@ public class RelayLatency {
                             return null;
                         }
                     }).get(10, TimeUnit.SECONDS);
-            p.ws.sendText("{\"type\":\"join\",\"token\":\"" + token + "\"}", true).get(10, TimeUnit.SECONDS);
+            p.ws.sendText("{\"type\":\"join\",\"token\":\"" + token + "\"" + (EARLY ? ",\"earlyRelay\":true" : "")
+                    + "}", true).get(10, TimeUnit.SECONDS);
             return p;
         }
 

@@ -20,6 +20,7 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,14 @@ public class SignalingSocket {
         return json.createObjectNode().put("type", "hello").put("protocol", PROTOCOL_VERSION).toString();
     }
 
+    /**
+     * Runs on the socket's event loop, not on a worker thread: nothing a message leads to waits (the room log and
+     * Kafka writes are queued for their own threads, tokens and TURN credentials are HMACs), and a relay then leaves
+     * without a hand-over to a worker and back, which costs most under CPU contention (docs/benchmarks.md, "A relay on
+     * the event loop"). Messages, open and close of one socket are still handled one at a time, in order.
+     */
     @OnTextMessage
+    @NonBlocking
     public String onMessage(String text, WebSocketConnection connection) {
         if (closing.contains(connection.id())) {
             // The rest of a message the transport gave up on: Vert.x starts a new message from its later frames.
