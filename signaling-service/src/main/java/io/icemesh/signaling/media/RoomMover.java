@@ -324,6 +324,12 @@ public class RoomMover {
         soon(() -> judgeStalled(node, System.currentTimeMillis()));
     }
 
+    /** Whether a client's stall report about {@code node} still counts ({@link #STALL_WINDOW_MS}) on this leader. */
+    public boolean stallReported(String node) {
+        Long at = stallReportedAt.get(node);
+        return at != null && System.currentTimeMillis() - at <= STALL_WINDOW_MS;
+    }
+
     /**
      * A node a client reported stalled is taken for gone when {@link #stalledAndSilent} holds: a client's view and
      * the leader's pings agree, which a machine that is merely slow rarely makes them do at once.
