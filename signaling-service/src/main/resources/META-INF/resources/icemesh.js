@@ -657,6 +657,7 @@ export class IcemeshClient extends EventTarget {
       link.close();
       return false;
     }
+    if (given) this.mark('offer-sent', this.joinOfferSentAt);
     link.adopt(peerId, this.politeTowards(peerId), given);
     this.attach(peerId, link);
     return true;
@@ -678,9 +679,10 @@ export class IcemeshClient extends EventTarget {
    * Notes the first time something happened on this client's way to media (socket open, joined, offer sent or
    * received, first candidate of each type, ICE and DTLS states, first track and frame), in performance.now()
    * milliseconds, so that a page or a benchmark can tell which stage costs the time. Later repeats are ignored.
+   * {@code at} is when it happened, if not now.
    */
-  mark(name) {
-    if (!(name in this.marks)) this.marks[name] = performance.now();
+  mark(name, at = performance.now()) {
+    if (!(name in this.marks)) this.marks[name] = at;
   }
 
   /** Opens the socket (or takes the one prepare() opened) and joins; resolves with the 'joined' message. */
@@ -751,7 +753,8 @@ export class IcemeshClient extends EventTarget {
       if (ws !== this.ws || this.closed) return;
     }
     ws.send(JSON.stringify(ws.first));
-    if (ws.first.offer) this.mark('offer-sent');
+    // When the join's offer left: its 'offer-sent' once 'joined' says signaling passed it on (adoptStandby).
+    if (ws.first.offer) this.joinOfferSentAt = performance.now();
   }
 
   reconnect(attempt) {
