@@ -247,7 +247,8 @@ class PeerLink extends EventTarget {
   /**
    * A standby connection gets its peer: the first one already in the room the client joined. Its timeline starts
    * now (what happened before, gathering included, is reported at t 0), and its offer, made and applied before the
-   * join, goes at once with every candidate gathered so far in it; later candidates trickle as usual.
+   * join, goes at once with every candidate gathered so far in it; later candidates trickle as usual. {@code offered}:
+   * signaling already gave this peer the offer the join carried, so only candidates gathered since then go.
    */
   adopt(peerId, polite, offered = false) {
     this.peerId = peerId;
