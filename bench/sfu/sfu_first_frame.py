@@ -93,7 +93,9 @@ def serve_page():
 
 def one_run(server, args, page, pub, sub, run):
     room_name = "ff-%d-%d" % (int(time.time()), run)
-    if server == "icemesh":
+    if server.startswith("icemesh"):
+        # icemesh-late: the subscriber offers once "joined" comes, instead of in its join (the way before 2026-12-07)
+        late = {"offerInJoin": "0"} if server == "icemesh-late" else {}
         ws = args.icemesh.replace("http", "ws", 1).rstrip("/") + "/ws"
 
         def token(user):
@@ -104,7 +106,7 @@ def one_run(server, args, page, pub, sub, run):
         pub.wait("return window.bench && (window.bench.error || window.bench.ready)", 60)
         time.sleep(args.settle)
         sub.get(page + "?" + urllib.parse.urlencode({"server": "icemesh", "role": "subscriber", "ws": ws,
-                                                     "token": token("sub")}))
+                                                     "token": token("sub"), **late}))
     else:
         room = int(time.time()) % 100000 * 100 + run
         pub.get(page + "?" + urllib.parse.urlencode({"server": "janus", "role": "publisher", "ws": args.janus,
@@ -128,13 +130,17 @@ def main():
     parser.add_argument("--janus", required=True, help="Janus WebSocket URL")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=3, help="seconds the publisher sends before the join")
+    parser.add_argument("--offer-after-joined", action="store_true",
+                        help="also measure icemesh with the subscriber's offer sent after 'joined' (icemesh-late), "
+                             "alternated with the others in the same run")
     args = parser.parse_args()
     driver_port = free_port()
     driver = subprocess.Popen(["/usr/bin/chromedriver", "--port=%d" % driver_port], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     driver_url = "http://127.0.0.1:%d" % driver_port
     page = serve_page()
-    results = {"icemesh": [], "janus": []}
+    servers = ["icemesh", "janus"] + (["icemesh-late"] if args.offer_after_joined else [])
+    results = {server: [] for server in servers}
     try:
         for _ in range(100):
             try:
@@ -144,14 +150,14 @@ def main():
                 time.sleep(0.2)
         pub, sub = Browser(driver_url), Browser(driver_url)
         try:
-            for server in ("icemesh", "janus"):  # warm-up of both, not counted; a failure here is retried once
+            for server in servers:  # warm-up of both, not counted; a failure here is retried once
                 try:
                     one_run(server, args, page, pub, sub, 0)
                 except (RuntimeError, TimeoutError) as e:
                     print("warm-up %s failed (%s); again" % (server, e), file=sys.stderr, flush=True)
                     one_run(server, args, page, pub, sub, 0)
             for run in range(1, args.runs + 1):
-                order = ["janus", "icemesh"] if run % 2 else ["icemesh", "janus"]
+                order = servers[run % len(servers):] + servers[:run % len(servers)]
                 for server in order:
                     r = one_run(server, args, page, pub, sub, run)
                     r.update({"server": server, "run": run})

@@ -103,6 +103,13 @@ const ICE_REFRESH_RETRY_MS = 30000;
 /** Peers whose tracks a client joining an SFU room offers to receive in its first offer (the rest come later). */
 const MAX_PREFILLED_PEERS = 8;
 
+/**
+ * Peers a prepared SFU connection offers to receive from, before the client knows who is in the room: its offer goes
+ * in the join (docs/signaling-protocol.md, "Offer with the join"). A room with more publishers gets the rest by the
+ * SFU's own offer; receive sections left over stay inactive until a publisher comes.
+ */
+const SFU_STANDBY_PEERS = 3;
+
 /** What setQuality asks the SFU for: its lowest, middle or highest simulcast layer, or bandwidth alone decides. */
 export const QUALITIES = ['low', 'medium', 'high', 'auto'];
 /**
@@ -168,12 +175,13 @@ function candidateInfo(c) {
 }
 
 /**
- * One RTCPeerConnection to one remote peer, with its ICE timeline. A P2P client's standby connection (see
+ * One RTCPeerConnection to one remote peer, with its ICE timeline. A client's standby connection (see
  * {@link IcemeshClient#prepare}) is made with no peer (peerId null): its offer, candidates and reports are held until
- * {@link PeerLink#adopt} gives it the first peer of the room it joined.
+ * {@link PeerLink#adopt} gives it its peer (the first one of a P2P room, or the SFU). {@code forSfu}: a standby made
+ * for an SFU room, shaped as a connection to the SFU is.
  */
 class PeerLink extends EventTarget {
-  constructor(client, peerId, polite, awaitsOffer = false, iceServers = client.iceServers) {
+  constructor(client, peerId, polite, awaitsOffer = false, iceServers = client.iceServers, forSfu = false) {
     super();
     this.client = client;
     this.peerId = peerId;
@@ -214,7 +222,7 @@ class PeerLink extends EventTarget {
     const stream = client.localStream;
     for (const track of stream ? stream.getTracks() : []) {
       // Only the SFU can forward one layer per subscriber; a peer gets one encoding, as the browser chooses.
-      if (client.simulcast && peerId === SFU && track.kind === 'video') {
+      if (client.simulcast && (peerId === SFU || forSfu) && track.kind === 'video') {
         this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream],
           sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })) });
       } else {
@@ -225,10 +233,11 @@ class PeerLink extends EventTarget {
       this.pc.addTransceiver('video', { direction: 'recvonly' });
       this.pc.addTransceiver('audio', { direction: 'recvonly' });
     }
-    if (peerId === SFU) {
+    if (peerId === SFU || forSfu) {
       // Receive sections for the peers already in the room: media-service fills them with their tracks in its
-      // answer, so their media flows after one offer/answer instead of waiting for the SFU's own offer.
-      const others = Math.min(client.peersAtJoin || 0, MAX_PREFILLED_PEERS);
+      // answer, so their media flows after one offer/answer instead of waiting for the SFU's own offer. A standby
+      // does not know them yet: it guesses.
+      const others = forSfu ? SFU_STANDBY_PEERS : Math.min(client.peersAtJoin || 0, MAX_PREFILLED_PEERS);
       for (let i = 0; i < others; i++) {
         this.pc.addTransceiver('audio', { direction: 'recvonly' });
         this.pc.addTransceiver('video', { direction: 'recvonly' });
@@ -263,8 +272,10 @@ class PeerLink extends EventTarget {
       this.armUdpFirst(UDP_FIRST_MS - (performance.now() - this.gatheringSince));
     }
     if (offered) {
-      // Signaling gave the offer sent with the join to this peer: only candidates gathered since go now.
+      // Signaling gave the offer sent with the join to this peer: only candidates gathered since go now (none to
+      // the SFU, which learns the client's addresses from its checks).
       this.offerHeld = false;
+      if (peerId === SFU) return;
       const sent = new Set(candidatesIn(this.offerInJoin).map((c) => `${c.sdpMid} ${c.candidate}`));
       for (const c of candidatesIn(this.pc.localDescription.sdp)) {
         if (!sent.has(`${c.sdpMid} ${c.candidate}`)) this.client.send({ type: 'candidate', to: peerId, candidate: c });
@@ -560,7 +571,7 @@ export class IcemeshClient extends EventTarget {
     this.closed = false;
     /** When things first happened, in performance.now() ms: see {@link IcemeshClient#mark}. */
     this.marks = {};
-    /** P2P, made by prepare(): the connection the first offer goes on, with no peer yet. */
+    /** Made by prepare(): the connection the first offer goes on (to a P2P room's first peer, or the SFU), no peer yet. */
     this.standby = null;
     this.standbyUntil = 0;
     /** P2P, in a room: the connection the next newcomer's offer will be answered on, with no peer yet. */
@@ -609,15 +620,17 @@ export class IcemeshClient extends EventTarget {
 
   /**
    * Gets ready to join before the user asks, as a page does while it shows the camera's preview: opens the socket
-   * (the join goes on it at connect()), and in a P2P room makes the connection the newcomer's first offer goes on,
-   * with its ICE servers from {@code GET /api/ice-servers}, its offer applied and its candidates gathering. At
-   * connect() the join is one message, and its offer leaves the moment 'joined' names a peer instead of after the
-   * socket, the connection and the offer are made (docs/benchmarks.md, "Ready before the click"). A standby whose
-   * TURN credentials are past half their lifetime at the join is not used. Resolves when the socket is open and
-   * (P2P) the standby's offer is applied; rejects if the ICE servers cannot be fetched or the camera fails (connect()
-   * then works as without prepare()).
+   * (the join goes on it at connect()), and makes the connection the newcomer's first offer goes on (to a P2P room's
+   * first peer, or to the SFU), with its ICE servers from {@code GET /api/ice-servers}, its offer applied and its
+   * candidates gathering. At connect() the join is one message that carries that offer: signaling gives it to the
+   * peer or the SFU as the room log admits the client, instead of after 'joined' reached the page and the
+   * connection and offer were made (docs/benchmarks.md, "Ready before the click"; docs/signaling-protocol.md, "Offer
+   * with the join"). A standby whose TURN credentials are past half their lifetime at the join is not used.
+   * Resolves when the socket is open and the standby's offer is applied; rejects if the ICE servers cannot be
+   * fetched or the camera fails (connect() then works as without prepare()).
    * @param {object} [o]
-   * @param {boolean} [o.p2p] make the standby connection (a P2P room); false for an SFU room: the socket alone
+   * @param {boolean} [o.p2p] true for a P2P room, false for an SFU room: the standby connection is made for the SFU
+   *   (its offer, with receive sections for a few publishers, goes in the join too)
    * @param {string} [o.baseUrl] where /api/ice-servers is (this page's origin by default)
    */
   prepare({ p2p = true, baseUrl = location.href } = {}) {
@@ -628,7 +641,6 @@ export class IcemeshClient extends EventTarget {
         ws.addEventListener('open', () => resolve(), { once: true });
         ws.addEventListener('close', () => reject(new Error('the socket closed before the join')), { once: true });
       });
-    if (!p2p) return socketOpen;
     const standby = (async () => {
       const list = this.iceServersOverride ? null : await fetchIceServers(baseUrl, this.token);
       await this.localStreamReady;
@@ -636,7 +648,7 @@ export class IcemeshClient extends EventTarget {
       if (this.closed || this.peerId) return;
       const ttlMs = list && list.ttl ? list.ttl * 1000 : 10 * 60 * 1000;
       this.standbyUntil = Date.now() + ttlMs / 2;
-      this.standby = new PeerLink(this, null, false, false, list ? list.iceServers : this.iceServersOverride);
+      this.standby = new PeerLink(this, null, false, false, list ? list.iceServers : this.iceServersOverride, !p2p);
       await this.standby.offerApplied;
     })();
     return Promise.all([socketOpen, standby]).then(() => undefined);
@@ -868,8 +880,11 @@ export class IcemeshClient extends EventTarget {
         // own as others publish. Adding tracks triggers the offer.
         this.peersAtJoin = m.peers.length;
         if (m.mode === 'sfu') {
-          this.dropStandby();
-          this.link(SFU);
+          // The SFU answers the offer the join carried (offeredTo): the standby that made it is the SFU connection.
+          if (!(m.offeredTo === SFU && this.adoptStandby(SFU, true))) {
+            this.dropStandby();
+            this.link(SFU);
+          }
         } else {
           // The first peer gets the standby connection made by prepare(), if any: its offer is ready to go.
           if (m.peers.length) this.adoptStandby(m.peers[0].peerId, m.offeredTo === m.peers[0].peerId);

@@ -84,7 +84,16 @@ class SfuCallTest {
             awaitEachDecodesEveryOther(pages);
             log("three pages decode each other", start);
 
-            pages.add(SfuPage.join(mesh, room, "u3", false));
+            // The fourth is ready before its click: its connection to the SFU, made ahead, offers in its join.
+            SfuPage fourth = SfuPage.joinPrepared(mesh, room, "u3");
+            pages.add(fourth);
+            assertEquals("sfu", fourth.browser.js("return window.icemeshClient.offeredTo"),
+                    "signaling gave the join's offer to the SFU");
+            assertEquals(true, fourth.browser.js("const m = window.icemeshMarks(); const link = window.icemeshClient"
+                    + ".links.get('sfu'); return link.createdAt < m.click && m['offer-sent'] < m.joined"
+                    + " && typeof link.offerInJoin === 'string'"),
+                    "the connection made ahead carried the call: " + fourth.browser.js(
+                            "return JSON.stringify(window.icemeshMarks())"));
             awaitEachDecodesEveryOther(pages);
             log("a fourth joined and all four decode each other", start);
 

@@ -81,10 +81,29 @@ final class SfuPage implements AutoCloseable {
 
     /** Opens the web client of the signaling instance on {@code port} and joins the SFU room there. */
     static SfuPage join(int port, String room, String user, String options) throws Exception {
+        return join(port, room, user, options, false);
+    }
+
+    /**
+     * Opens the web client, waits until it is ready to join (camera, token, socket and its connection to the SFU
+     * with its offer made: IcemeshClient.prepare), then joins: the offer goes in the join.
+     */
+    static SfuPage joinPrepared(Mesh mesh, String room, String user) throws Exception {
+        SfuPage page = join(mesh.ports.get("signaling"), room, user, "", true);
+        page.logs = mesh.home.resolve("logs");
+        return page;
+    }
+
+    private static SfuPage join(int port, String room, String user, String options, boolean ready)
+            throws Exception {
         SfuPage page = new SfuPage(user, new Browser());
         try {
             page.browser.driver.get("http://127.0.0.1:" + port + "/?mode=sfu&room=" + room
                     + "&user=" + user + options);
+            if (ready) {
+                await().atMost(JOIN).pollInterval(Duration.ofMillis(200)).until(
+                        () -> Boolean.TRUE.equals(page.browser.js("return window.icemeshReady")));
+            }
             page.browser.driver.findElement(By.id("join-button")).click();
             await().atMost(JOIN).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertNotNull(
                     page.browser.js("return window.icemeshSession"), user + " joined; status: '"

@@ -156,10 +156,6 @@ public class SignalingSessions implements RoomLog.Listener {
         return null;
     }
 
-    private void joinApplied(WebSocketConnection connection, Outcome outcome) {
-        joinApplied(connection, outcome, null, null, null);
-    }
-
     private void joinApplied(WebSocketConnection connection, Outcome outcome, String proposed,
             CompletionStage<MediaReply> allocation, String offer) {
         if (outcome instanceof Outcome.Refused r) {
@@ -170,20 +166,38 @@ public class SignalingSessions implements RoomLog.Listener {
             }
             Sockets.send(connection, sockets.errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
-            String offeredTo = offer == null ? null : offerOnJoin(connection, j, offer);
-            ObjectNode joined = admitted(j.self(), j.others());
-            if (offeredTo != null) {
-                joined.put("offeredTo", offeredTo);
-            }
-            Sockets.send(connection, joined.toString());
-            earlyRelay.fromNow(connection.id());
+            joined(connection, j, offer == null ? null : offerOnJoin(connection, j, offer), null);
         } else if (outcome instanceof Outcome.Pending p) {
-            // SFU join: the endpoint must exist on the media node before the client hears "joined".
+            // SFU join: the endpoint must exist on the media node before the client hears "joined". Its offer, if the
+            // join carried one, goes to the endpoint while the log admits the session.
             boolean ahead = allocation != null && p.self().mediaNode().equals(proposed);
             if (!ahead) {
                 sfu.endAllocation(allocation, proposed);
             }
-            sfu.admit(connection, p.self(), ahead ? allocation : null, admitted -> joinApplied(connection, admitted));
+            sfu.admit(connection, p.self(), ahead ? allocation : null, offer, (admitted, answer) -> {
+                if (admitted instanceof Outcome.Joined j) {
+                    joined(connection, j, answer == null ? null : ClientMessage.SFU, answer);
+                } else {
+                    joinApplied(connection, admitted, null, null, null);
+                }
+            });
+        }
+    }
+
+    /**
+     * Tells the client it joined: {@code offeredTo} the peer (or "sfu") that got the offer the join carried, if any;
+     * an SFU's answer to it ({@code sfuAnswer}) follows {@code joined}.
+     */
+    private void joined(WebSocketConnection connection, Outcome.Joined j, String offeredTo,
+            CompletionStage<MediaReply> sfuAnswer) {
+        ObjectNode joined = admitted(j.self(), j.others());
+        if (offeredTo != null) {
+            joined.put("offeredTo", offeredTo);
+        }
+        Sockets.send(connection, joined.toString());
+        earlyRelay.fromNow(connection.id());
+        if (sfuAnswer != null) {
+            sfu.answerJoinOffer(sfuAnswer, j.self(), connection);
         }
     }
 

@@ -214,6 +214,55 @@ class SfuRoomTest {
     }
 
     @Test
+    void anSfuJoinThatCarriesAnOfferGetsTheNodesAnswerAfterJoinedWithNoOfferOfItsOwn() throws Exception {
+        String room = TestTokens.uniqueRoom("sfu-offer-join");
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            c.send(sfuJoinWithOffer(room, "join-offer"));
+            JsonNode joined = c.next("joined");
+            assertEquals("sfu", joined.path("offeredTo").asText(), joined.toString());
+            String session = joined.get("sessionId").asText();
+            // The answer comes after "joined", as the answer to an offer sent on it would.
+            JsonNode answer = c.next("answer");
+            assertEquals("sfu", answer.get("from").asText());
+            assertEquals("answer-to:join-offer", answer.get("sdp").asText());
+            MediaCommand allocate = nextCommand(room);
+            assertEquals(MediaCommandType.ALLOCATE, allocate.type());
+            MediaCommand offer = nextCommand(room);
+            assertEquals(MediaCommandType.OFFER, offer.type(), "the offer follows the allocation");
+            assertEquals(session, offer.endpointId());
+            assertEquals("join-offer", offer.sdp());
+            c.send("{\"type\":\"leave\"}").next("left");
+            assertEquals(MediaCommandType.END, nextCommand(room).type());
+        }
+        // A join the log refuses never hands its offer to a node: its allocation is ended, nothing else.
+        String p2pRoom = TestTokens.uniqueRoom("sfu-offer-refused");
+        try (WsClient p2p = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+            p2p.send(TestTokens.joinMessage(p2pRoom)).next("joined");
+            c.next("hello");
+            c.send(sfuJoinWithOffer(p2pRoom, "join-offer"));
+            assertEquals("wrong-mode", c.next("error").get("code").asText());
+            assertEquals(MediaCommandType.ALLOCATE, nextCommand(p2pRoom).type());
+            assertEquals(MediaCommandType.END, nextCommand(p2pRoom).type());
+        }
+    }
+
+    @Test
+    void anSfuJoinWhoseOfferTheNodeRefusesGetsJoinedThenTheNodesReason() throws Exception {
+        String room = TestTokens.uniqueRoom("refuse-offers");
+        awaitNodeKnown();
+        try (WsClient c = WsClient.connect(ws)) {
+            c.next("hello");
+            c.send(sfuJoinWithOffer(room, "bad-offer"));
+            assertEquals("sfu", c.next("joined").path("offeredTo").asText());
+            JsonNode refused = c.next("error");
+            assertEquals("media-error", refused.get("code").asText());
+            assertEquals("offer has no ice-ufrag/ice-pwd", refused.get("message").asText());
+        }
+    }
+
+    @Test
     void aClientThatAsksForEarlyRelayGetsTheSfusAnswerAndOfferAtOnceThenTheLogsNumberedCopies() throws Exception {
         String room = TestTokens.uniqueRoom("sfu-early");
         awaitNodeKnown();
@@ -482,6 +531,12 @@ class SfuRoomTest {
                 UUID.randomUUID().toString(), Duration.ofMinutes(5)) + "\"}";
     }
 
+    /** An SFU join that carries the client's first offer (docs/signaling-protocol.md, "Offer with the join"). */
+    private String sfuJoinWithOffer(String room, String sdp) {
+        String join = sfuJoin(room);
+        return join.substring(0, join.length() - 1) + ",\"offer\":\"" + sdp + "\"}";
+    }
+
     /** The second node is known to signaling, draining: no room is placed on it until it announces otherwise. */
     private void announceSecondNodeDraining() throws Exception {
         draining.add(NODE2);
@@ -526,6 +581,11 @@ class SfuRoomTest {
     }
 
     private void answer(MediaCommand c) {
+        if (c.type() == MediaCommandType.OFFER && c.roomId().startsWith("refuse-offers")) {
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.ERROR, c.requestId(), c.nodeId(), c.roomId(),
+                    c.endpointId(), null, "offer has no ice-ufrag/ice-pwd", System.currentTimeMillis()));
+            return;
+        }
         MediaReplyType type = switch (c.type()) {
             case ALLOCATE -> MediaReplyType.ALLOCATED;
             case OFFER -> MediaReplyType.ANSWER;

@@ -29,7 +29,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -107,15 +107,18 @@ public class SfuSessions {
     /**
      * A pending SFU join: once its endpoint exists on the media node ({@code allocation}, or one allocated now when
      * null), the session is admitted through the room log and {@code admitted} gets what that did; if the endpoint
-     * cannot be made, the session is abandoned and its client told why.
+     * cannot be made, the session is abandoned and its client told why. A join that carried its client's first offer
+     * ({@code offer}, else null) has it sent to the endpoint as the Admit record is written, so the node answers
+     * while the log admits the session: {@code admitted} then also gets the node's answer to come, which is the
+     * client's only if the session was admitted on that node (see {@link #answerJoinOffer}); else null.
      */
-    public void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
-            Consumer<Outcome> admitted) {
-        admit(connection, peer, allocation, admitted, true);
+    public void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation, String offer,
+            BiConsumer<Outcome, CompletionStage<MediaReply>> admitted) {
+        admit(connection, peer, allocation, offer, admitted, true);
     }
 
     private void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
-            Consumer<Outcome> admitted, boolean mayFollow) {
+            String offer, BiConsumer<Outcome, CompletionStage<MediaReply>> admitted, boolean mayFollow) {
         CompletionStage<MediaReply> endpoint = allocation != null ? allocation
                 : allocate(peer.mediaNode(), peer.room(), peer.sessionId());
         endpoint.whenComplete((reply, failure) -> {
@@ -129,7 +132,7 @@ public class SfuSessions {
                             + " join follows it", peer.sessionId(), peer.room(), peer.mediaNode(), why(reply, failure),
                             roomNode);
                     media.tell(MediaCommandType.END, peer.mediaNode(), peer.room(), peer.sessionId(), null);
-                    admit(connection, onNode(peer, roomNode), null, admitted, false);
+                    admit(connection, onNode(peer, roomNode), null, offer, admitted, false);
                     return;
                 }
                 String code = code(failure);
@@ -139,13 +142,18 @@ public class SfuSessions {
                 Sockets.send(connection, sockets.errorJson(code, why));
                 return;
             }
+            // The join's offer, after the allocation on the same producer and room key: the node has the endpoint.
+            CompletionStage<MediaReply> answer = offer == null ? null
+                    : media.request(MediaCommandType.OFFER, peer.mediaNode(), peer.room(), peer.sessionId(), offer);
             String request = UUID.randomUUID().toString();
             log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()), applied -> {
-                if (applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
-                        && !j.self().mediaNode().equals(peer.mediaNode())) {
-                    followMovedRoom(connection, j.self(), peer.mediaNode());
+                boolean moved = applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
+                        && !j.self().mediaNode().equals(peer.mediaNode());
+                if (moved) {
+                    // The old node's endpoint, which took the offer, ends: the client offers to the new one.
+                    followMovedRoom(connection, ((Outcome.Joined) applied.outcome()).self(), peer.mediaNode());
                 }
-                admitted.accept(applied.outcome());
+                admitted.accept(applied.outcome(), moved ? null : answer);
             }, () -> {
                         // Undone in log order: the abandon follows the admit whenever that lands.
                         log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
@@ -258,16 +266,8 @@ public class SfuSessions {
             return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + ClientMessage.SFU + "\"");
         }
         switch (type) {
-            case "offer" -> media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(),
-                    msg.sdp()).whenComplete((reply, failure) -> {
-                        if (failure != null || reply.type() != MediaReplyType.ANSWER) {
-                            Sockets.send(connection, sockets.errorJson(code(failure), why(reply, failure)));
-                        } else {
-                            fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
-                                    json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
-                                            .put("sdp", reply.sdp()));
-                        }
-                    });
+            case "offer" -> answer(media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(),
+                    from.sessionId(), msg.sdp()), from, connection);
             case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
                     msg.sdp());
             default -> {
@@ -276,6 +276,27 @@ public class SfuSessions {
             }
         }
         return null;
+    }
+
+    /**
+     * The node's answer to the offer a join carried ({@link #admit}) goes to the client as the answer to an offer sent
+     * after {@code joined} would: call it once {@code joined} is sent. A refusal reaches the client as an error.
+     */
+    public void answerJoinOffer(CompletionStage<MediaReply> answer, Member peer, WebSocketConnection connection) {
+        answer(answer, peer, connection);
+    }
+
+    /** media-service's answer to a client's offer reaches the client, or why there is none. */
+    private void answer(CompletionStage<MediaReply> answer, Member from, WebSocketConnection connection) {
+        answer.whenComplete((reply, failure) -> {
+            if (failure != null || reply.type() != MediaReplyType.ANSWER) {
+                Sockets.send(connection, sockets.errorJson(code(failure), why(reply, failure)));
+            } else {
+                fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
+                        json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
+                                .put("sdp", reply.sdp()));
+            }
+        });
     }
 
     /**

@@ -44,7 +44,8 @@ public sealed interface ClientMessage {
 
     /**
      * Joins a room with a room token; {@code room}, when given, must be the token's. {@code offer}, when given, is
-     * the client's offer for the first peer already in a P2P room (checked by {@link #offerSdp()}).
+     * the client's first offer: for the first peer already in a P2P room, or for media-service in an SFU room
+     * (checked by {@link #offerSdp()}; docs/signaling-protocol.md, "Offer with the join").
      */
     record Join(String token, String room, boolean earlyRelay, JsonNode offer) implements ClientMessage {
 
