@@ -166,17 +166,17 @@ public class SignalingSessions implements RoomLog.Listener {
             }
             Sockets.send(connection, sockets.errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
-            joined(connection, j, offer == null ? null : offerOnJoin(connection, j, offer), null);
+            joined(connection, j, offer == null ? null : offerOnJoin(connection, j, offer));
         } else if (outcome instanceof Outcome.Pending p) {
             // SFU join: the endpoint must exist on the media node before the client hears "joined". Its offer, if the
-            // join carried one, goes to the endpoint while the log admits the session.
+            // join carried one, goes to the endpoint right after "joined".
             boolean ahead = allocation != null && p.self().mediaNode().equals(proposed);
             if (!ahead) {
                 sfu.endAllocation(allocation, proposed);
             }
-            sfu.admit(connection, p.self(), ahead ? allocation : null, offer, (admitted, answer) -> {
+            sfu.admit(connection, p.self(), ahead ? allocation : null, offer, (admitted, offers) -> {
                 if (admitted instanceof Outcome.Joined j) {
-                    joined(connection, j, answer == null ? null : ClientMessage.SFU, answer);
+                    joined(connection, j, offers ? ClientMessage.SFU : null);
                 } else {
                     joinApplied(connection, admitted, null, null, null);
                 }
@@ -184,21 +184,14 @@ public class SignalingSessions implements RoomLog.Listener {
         }
     }
 
-    /**
-     * Tells the client it joined: {@code offeredTo} the peer (or "sfu") that got the offer the join carried, if any;
-     * an SFU's answer to it ({@code sfuAnswer}) follows {@code joined}.
-     */
-    private void joined(WebSocketConnection connection, Outcome.Joined j, String offeredTo,
-            CompletionStage<MediaReply> sfuAnswer) {
+    /** Tells the client it joined: {@code offeredTo} the peer (or "sfu") that gets the offer the join carried, if any. */
+    private void joined(WebSocketConnection connection, Outcome.Joined j, String offeredTo) {
         ObjectNode joined = admitted(j.self(), j.others());
         if (offeredTo != null) {
             joined.put("offeredTo", offeredTo);
         }
         Sockets.send(connection, joined.toString());
         earlyRelay.fromNow(connection.id());
-        if (sfuAnswer != null) {
-            sfu.answerJoinOffer(sfuAnswer, j.self(), connection);
-        }
     }
 
     /**

@@ -215,18 +215,23 @@ class SfuRoomTest {
 
     @Test
     void anSfuJoinThatCarriesAnOfferGetsTheNodesAnswerAfterJoinedWithNoOfferOfItsOwn() throws Exception {
-        String room = TestTokens.uniqueRoom("sfu-offer-join");
+        // The fake node renegotiates in this room as soon as it answered, as media-service does when the room has
+        // more publishers than the offer has receive sections.
+        String room = TestTokens.uniqueRoom("renegotiates-sfu-offer-join");
         awaitNodeKnown();
         try (WsClient c = WsClient.connect(ws)) {
             c.next("hello");
             c.send(sfuJoinWithOffer(room, "join-offer"));
-            JsonNode joined = c.next("joined");
+            JsonNode joined = c.nextOf(10, "joined", "answer", "offer");
+            assertEquals("joined", joined.get("type").asText(), "nothing from the SFU before joined: " + joined);
             assertEquals("sfu", joined.path("offeredTo").asText(), joined.toString());
             String session = joined.get("sessionId").asText();
-            // The answer comes after "joined", as the answer to an offer sent on it would.
-            JsonNode answer = c.next("answer");
+            // The answer comes after "joined", as the answer to an offer sent on it would, and before the SFU's offer.
+            JsonNode answer = c.nextOf(10, "answer", "offer");
+            assertEquals("answer", answer.get("type").asText(), "the answer before the SFU's own offer: " + answer);
             assertEquals("sfu", answer.get("from").asText());
             assertEquals("answer-to:join-offer", answer.get("sdp").asText());
+            assertEquals("sfu-offer", c.next("offer").get("sdp").asText());
             MediaCommand allocate = nextCommand(room);
             assertEquals(MediaCommandType.ALLOCATE, allocate.type());
             MediaCommand offer = nextCommand(room);
@@ -379,7 +384,8 @@ class SfuRoomTest {
             b.next("hello");
             joinOnFirstNode(a, room);
             holdAllocationsIn = room;
-            b.send(sfuJoin(room));
+            // b's join carries its offer, for the endpoint on the old node (docs/signaling-protocol.md).
+            b.send(sfuJoinWithOffer(room, "b-join-offer"));
             MediaCommand allocateB = nextCommand(room);
             assertEquals(MediaCommandType.ALLOCATE, allocateB.type());
             assertEquals(NODE, allocateB.nodeId());
@@ -396,6 +402,7 @@ class SfuRoomTest {
 
             JsonNode joined = b.next("joined");
             assertEquals(sessionB, joined.get("sessionId").asText());
+            assertFalse(joined.has("offeredTo"), "the join's offer was for the old node; b offers again: " + joined);
             List<String> seen = offerAndCommandsBefore(b, room, sessionB);
             assertTrue(seen.contains("END@old"), "b's endpoint on the old node ends: " + seen);
             assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
@@ -435,7 +442,8 @@ class SfuRoomTest {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !mover.stallReported(NODE));
             deafToPings.add(NODE);
             holdAllocationsIn = room;
-            b.send(sfuJoin(room));
+            // b's join carries its offer: it follows the join to the new node (docs/signaling-protocol.md).
+            b.send(sfuJoinWithOffer(room, "b-join-offer"));
             MediaCommand allocateB = nextCommand(room);
             assertEquals(MediaCommandType.ALLOCATE, allocateB.type());
             assertEquals(NODE, allocateB.nodeId());
@@ -448,7 +456,9 @@ class SfuRoomTest {
                     held.endpointId(), null, "node stopping", System.currentTimeMillis()));
             JsonNode joined = b.next("joined", 20);
             assertEquals(sessionB, joined.get("sessionId").asText());
-            List<String> seen = offerAndCommandsBefore(b, room, sessionB);
+            assertEquals("sfu", joined.path("offeredTo").asText(), joined.toString());
+            assertEquals("answer-to:b-join-offer", b.next("answer").get("sdp").asText());
+            List<String> seen = commandsUntilOffer(room, sessionB);
             assertTrue(seen.indexOf("ALLOCATE@new") >= 0 && seen.indexOf("ALLOCATE@new") < seen.indexOf("OFFER@new"),
                     "b's offer goes to the new node, after an endpoint was made for it there: " + seen);
         } finally {
@@ -557,6 +567,11 @@ class SfuRoomTest {
     private List<String> offerAndCommandsBefore(WsClient client, String room, String session) throws Exception {
         client.send("{\"type\":\"offer\",\"to\":\"sfu\",\"sdp\":\"b-offer\"}");
         assertEquals("answer-to:b-offer", client.next("answer").get("sdp").asText());
+        return commandsUntilOffer(room, session);
+    }
+
+    /** The commands for this session up to its first OFFER, as TYPE@old ({@link #NODE}) or TYPE@new. */
+    private List<String> commandsUntilOffer(String room, String session) throws InterruptedException {
         List<String> seen = new java.util.ArrayList<>();
         MediaCommand c;
         do {
@@ -595,6 +610,10 @@ class SfuRoomTest {
         if (type != null) {
             reply(new MediaReply(EventSchema.VERSION, type, c.requestId(), c.nodeId(), c.roomId(), c.endpointId(),
                     type == MediaReplyType.ANSWER ? "answer-to:" + c.sdp() : null, null, System.currentTimeMillis()));
+        }
+        if (type == MediaReplyType.ANSWER && c.roomId().startsWith("renegotiates-")) {
+            reply(new MediaReply(EventSchema.VERSION, MediaReplyType.OFFER, null, c.nodeId(), c.roomId(),
+                    c.endpointId(), "sfu-offer", null, System.currentTimeMillis()));
         }
     }
 

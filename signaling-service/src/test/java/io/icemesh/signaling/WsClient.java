@@ -105,14 +105,20 @@ final class WsClient implements AutoCloseable {
 
     /** The next message of the given type, skipping others; fails after {@code seconds}. */
     JsonNode next(String type, int seconds) throws InterruptedException {
+        return nextOf(seconds, type);
+    }
+
+    /** The next message of any of the given types, skipping others; fails after {@code seconds}. */
+    JsonNode nextOf(int seconds, String... types) throws InterruptedException {
+        java.util.List<String> wanted = java.util.List.of(types);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             long left = deadline - System.nanoTime();
             JsonNode msg = left > 0 ? received.poll(left, TimeUnit.NANOSECONDS) : null;
             if (msg == null) {
-                throw new AssertionError("no \"" + type + "\" message within " + seconds + " s");
+                throw new AssertionError("no " + wanted + " message within " + seconds + " s");
             }
-            if (type.equals(msg.path("type").asText())) {
+            if (wanted.contains(msg.path("type").asText())) {
                 return msg;
             }
         }

@@ -108,17 +108,18 @@ public class SfuSessions {
      * A pending SFU join: once its endpoint exists on the media node ({@code allocation}, or one allocated now when
      * null), the session is admitted through the room log and {@code admitted} gets what that did; if the endpoint
      * cannot be made, the session is abandoned and its client told why. A join that carried its client's first offer
-     * ({@code offer}, else null) has it sent to the endpoint as the Admit record is written, so the node answers
-     * while the log admits the session: {@code admitted} then also gets the node's answer to come, which is the
-     * client's only if the session was admitted on that node (see {@link #answerJoinOffer}); else null.
+     * ({@code offer}, else null) has it sent to the endpoint right after {@code admitted} ran for a session admitted
+     * on that node, as if the client had sent it on {@code joined}; {@code admitted} is told whether it will be
+     * (true), so that {@code joined} can say so. (Not sooner: media-service renegotiates as soon as it answered, and
+     * its offers must neither reach the client before {@code joined} nor overtake the answer.)
      */
     public void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation, String offer,
-            BiConsumer<Outcome, CompletionStage<MediaReply>> admitted) {
+            BiConsumer<Outcome, Boolean> admitted) {
         admit(connection, peer, allocation, offer, admitted, true);
     }
 
     private void admit(WebSocketConnection connection, Member peer, CompletionStage<MediaReply> allocation,
-            String offer, BiConsumer<Outcome, CompletionStage<MediaReply>> admitted, boolean mayFollow) {
+            String offer, BiConsumer<Outcome, Boolean> admitted, boolean mayFollow) {
         CompletionStage<MediaReply> endpoint = allocation != null ? allocation
                 : allocate(peer.mediaNode(), peer.room(), peer.sessionId());
         endpoint.whenComplete((reply, failure) -> {
@@ -142,18 +143,21 @@ public class SfuSessions {
                 Sockets.send(connection, sockets.errorJson(code, why));
                 return;
             }
-            // The join's offer, after the allocation on the same producer and room key: the node has the endpoint.
-            CompletionStage<MediaReply> answer = offer == null ? null
-                    : media.request(MediaCommandType.OFFER, peer.mediaNode(), peer.room(), peer.sessionId(), offer);
             String request = UUID.randomUUID().toString();
             log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()), applied -> {
                 boolean moved = applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
                         && !j.self().mediaNode().equals(peer.mediaNode());
                 if (moved) {
-                    // The old node's endpoint, which took the offer, ends: the client offers to the new one.
                     followMovedRoom(connection, ((Outcome.Joined) applied.outcome()).self(), peer.mediaNode());
                 }
-                admitted.accept(applied.outcome(), moved ? null : answer);
+                // The join's offer goes to the endpoint once the client heard "joined" (else the client offers).
+                boolean offers = offer != null && !moved && applied.outcome() instanceof Outcome.Joined;
+                admitted.accept(applied.outcome(), offers);
+                if (offers) {
+                    Member self = ((Outcome.Joined) applied.outcome()).self();
+                    answer(media.request(MediaCommandType.OFFER, self.mediaNode(), self.room(), self.sessionId(),
+                            offer), self, connection);
+                }
             }, () -> {
                         // Undone in log order: the abandon follows the admit whenever that lands.
                         log.submit(new RoomCommand.Abandon(peer.room(), me, peer.sessionId()));
@@ -276,14 +280,6 @@ public class SfuSessions {
             }
         }
         return null;
-    }
-
-    /**
-     * The node's answer to the offer a join carried ({@link #admit}) goes to the client as the answer to an offer sent
-     * after {@code joined} would: call it once {@code joined} is sent. A refusal reaches the client as an error.
-     */
-    public void answerJoinOffer(CompletionStage<MediaReply> answer, Member peer, WebSocketConnection connection) {
-        answer(answer, peer, connection);
     }
 
     /** media-service's answer to a client's offer reaches the client, or why there is none. */
