@@ -254,10 +254,11 @@ class PeerLink extends EventTarget {
   }
 
   /**
-   * A standby connection gets its peer: the first one already in the room the client joined. Its timeline starts
-   * now (what happened before, gathering included, is reported at t 0), and its offer, made and applied before the
-   * join, goes at once with every candidate gathered so far in it; later candidates trickle as usual. {@code offered}:
-   * signaling already gave this peer the offer the join carried, so only candidates gathered since then go.
+   * A standby connection gets its peer: the first one already in the P2P room the client joined, or the SFU. Its
+   * timeline starts now (what happened before, gathering included, is reported at t 0), and its offer, made and
+   * applied before the join, goes at once with every candidate gathered so far in it; later candidates trickle as
+   * usual. {@code offered}: signaling already gave this peer the offer the join carried, so only candidates gathered
+   * since then go (to a P2P peer; the SFU takes none).
    */
   adopt(peerId, polite, offered = false) {
     this.peerId = peerId;
@@ -433,9 +434,13 @@ class PeerLink extends EventTarget {
     await pc.setRemoteDescription({ type: description.type,
       sdp: withStartBitrate(description.sdp, this.client.startBitrateKbps) });
     if (description.type === 'offer') {
-      await pc.setLocalDescription();
-      this.client.send({ type: 'answer', to: this.peerId, sdp: pc.localDescription.sdp });
+      // The answer leaves before it is applied here: applying it (transports, gathering) takes this page 5-30 ms on
+      // busy cores, which the offerer, whose DTLS waits for the answer's fingerprint, no longer waits for. Its
+      // candidates trickle once gathering starts, as before.
+      const answer = await pc.createAnswer();
+      this.client.send({ type: 'answer', to: this.peerId, sdp: answer.sdp });
       this.client.mark('answer-sent');
+      await pc.setLocalDescription(answer);
     }
   }
 
@@ -716,8 +721,10 @@ export class IcemeshClient extends EventTarget {
   /**
    * The join this client sends: with its token, asking for early relay, and with the standby connection's offer when
    * prepare() made one that is ready and young enough. Signaling gives that offer to the first peer already in a P2P
-   * room as the room log admits this client, and says so in 'joined' ({@code offeredTo}): the offer no longer waits
-   * for 'joined' to reach this page and come back (docs/signaling-protocol.md, "Offer with the join").
+   * room as the room log admits this client, or to the SFU right after 'joined', and says so in 'joined'
+   * ({@code offeredTo}): the offer no longer waits for 'joined' to reach this page and come back
+   * (docs/signaling-protocol.md, "Offer with the join"). prepare()'s p2p option shapes the offer: one made for the
+   * other kind of room still works, with fewer receive sections or more than it needs.
    */
   joinMessage() {
     const join = { type: 'join', token: this.token, earlyRelay: true };
