@@ -10,7 +10,9 @@
 # SFU_BENCH_CAPTURE (5 s), SFU_BENCH_REPEAT (1; the order of the servers alternates), SFU_BENCH_FIRST_FRAME_RUNS
 # (5; Chromium join-to-first-frame runs per server with sfu_first_frame.py, 0 skips them; needs /usr/bin/chromium and
 # /usr/bin/chromedriver), SFU_BENCH_OFFER_AFTER_JOINED (0; 1 also measures media-service with the subscriber's offer
-# sent after "joined" instead of in its join, alternated in the same run).
+# sent after "joined" instead of in its join, alternated in the same run), SFU_BENCH_PREPARED (0; 1 counts from a
+# click after the subscriber page did what an app does before one: its socket, Janus's session and handle, icemesh's
+# connection and offer).
 # Needs: JDK 17, janus (apt-get install janus), tcpdump, gcc, /usr/bin/python3 with python3-aiortc and
 # python3-websockets; run as root (tcpdump on lo).
 set -euo pipefail
@@ -119,6 +121,7 @@ if ((FIRST_FRAME_RUNS > 0)); then
     say "Chromium: join to first decoded frame, $FIRST_FRAME_RUNS runs per server"
     FIRST_FRAME_ARGS=()
     if [[ ${SFU_BENCH_OFFER_AFTER_JOINED:-0} == 1 ]]; then FIRST_FRAME_ARGS+=(--offer-after-joined); fi
+    if [[ ${SFU_BENCH_PREPARED:-0} == 1 ]]; then FIRST_FRAME_ARGS+=(--prepared); fi
     "$PY" "$HERE/sfu_first_frame.py" --icemesh "http://127.0.0.1:$ICEMESH_SIGNALING_HTTP_PORT" \
         --janus "ws://127.0.0.1:$JANUS_WS" --runs "$FIRST_FRAME_RUNS" "${FIRST_FRAME_ARGS[@]}" | tee -a "$OUT"
 fi

@@ -93,6 +93,7 @@ def serve_page():
 
 def one_run(server, args, page, pub, sub, run):
     room_name = "ff-%d-%d" % (int(time.time()), run)
+    prep = "1" if args.prepared else "0"
     if server.startswith("icemesh"):
         # icemesh-late: the subscriber offers once "joined" comes, instead of in its join (the way before 2026-12-07)
         late = {"offerInJoin": "0"} if server == "icemesh-late" else {}
@@ -106,7 +107,7 @@ def one_run(server, args, page, pub, sub, run):
         pub.wait("return window.bench && (window.bench.error || window.bench.ready)", 60)
         time.sleep(args.settle)
         sub.get(page + "?" + urllib.parse.urlencode({"server": "icemesh", "role": "subscriber", "ws": ws,
-                                                     "token": token("sub"), **late}))
+                                                     "token": token("sub"), "prepared": prep, **late}))
     else:
         room = int(time.time()) % 100000 * 100 + run
         pub.get(page + "?" + urllib.parse.urlencode({"server": "janus", "role": "publisher", "ws": args.janus,
@@ -114,7 +115,10 @@ def one_run(server, args, page, pub, sub, run):
         feed = pub.wait("return window.bench && (window.bench.error || window.bench.feed)", 60)
         time.sleep(args.settle)
         sub.get(page + "?" + urllib.parse.urlencode({"server": "janus", "role": "subscriber", "ws": args.janus,
-                                                     "room": room, "feed": feed}))
+                                                     "room": room, "feed": feed, "prepared": prep}))
+    if args.prepared:  # the click, once the page did what it does before one
+        sub.wait("return window.bench && (window.bench.error || window.benchReady)", 60)
+        sub.js("window.benchGo && window.benchGo()")
     sub.wait("return window.bench && (window.bench.error || window.bench.firstFrameMs)", 60)
     result = sub.js("return window.bench")
     for b in (pub, sub):  # leave the room: the next run starts clean
@@ -130,6 +134,9 @@ def main():
     parser.add_argument("--janus", required=True, help="Janus WebSocket URL")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--settle", type=float, default=3, help="seconds the publisher sends before the join")
+    parser.add_argument("--prepared", action="store_true",
+                        help="the subscriber page does what an app does before its join button is clicked (socket, "
+                             "session; icemesh: its connection and offer) and the times count from the click")
     parser.add_argument("--offer-after-joined", action="store_true",
                         help="also measure icemesh with the subscriber's offer sent after 'joined' (icemesh-late), "
                              "alternated with the others in the same run")
