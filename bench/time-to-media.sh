@@ -11,7 +11,9 @@
 #   2. P2P relay-only, the same, the floor relayed through turn-service (TimeToMediaBench).
 #   3. aiortc through examples/aiortc/icemesh_client.py, start to first decoded frame (TimeToMediaBench).
 #   4. SFU, a Chromium subscriber's join to its first presented frame, media-service against Janus's videoroom
-#      (bench/sfu/sfu-vs-janus.sh, first-frame runs only).
+#      (bench/sfu/sfu-vs-janus.sh, first-frame runs only). SFU_BENCH_PREPARED=1 counts from a click after each
+#      subscriber page did what an app does before one (as the P2P comparisons' web client pages do), else from the
+#      page's start.
 #
 # Needs JDK 17, Debian's chromium and chromium-driver, python3-aiortc and python3-websockets, janus, tcpdump and gcc.
 # Builds first (./mvnw install), then waits for the load average to settle below 1.0 (at most 3 minutes). About 10
@@ -64,7 +66,7 @@ SFU_BENCH_REPEAT=0 SFU_BENCH_FIRST_FRAME_RUNS=$RUNS SFU_BENCH_OUT="$WORK/sfu.jso
 } > "$OUT"
 
 /usr/bin/python3 - "$WORK/p2p.txt" "$WORK/sfu.jsonl" "$P2P_LOAD" "$SFU_LOAD" <<'PY' | tee -a "$OUT"
-import json, re, sys
+import json, os, re, sys
 p2p = open(sys.argv[1]).read()
 def ratio_line(mode):
     m = re.search(r"^%s: click to first frame (\d+) ms, floor (\d+) ms" % mode, p2p, re.M)
@@ -98,5 +100,7 @@ row("SFU subscriber, join to first frame", sfu, janus, "Janus", "<= 1.0x and <= 
     sfu and janus and sfu <= janus and sfu <= 150)
 print()
 print("load average at the start: P2P and aiortc %s; SFU %s" % (sys.argv[3], sys.argv[4]))
+print("SFU pages prepared before the click (SFU_BENCH_PREPARED): %s"
+      % ("yes" if os.environ.get("SFU_BENCH_PREPARED") == "1" else "no, counted from the page's start"))
 PY
 say "written to $OUT; logs in $WORK"

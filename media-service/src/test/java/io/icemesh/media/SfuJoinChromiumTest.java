@@ -55,6 +55,7 @@ class SfuJoinChromiumTest {
                 return decodingSources(pages.get("a")) == 1 && decodingSources(pages.get("b")) == 1;
             });
 
+            double atConnectBefore = replayedAtConnect();
             MediaReply answer = SfuTestPages.join(signaling, "joiner", pages.get("joiner"), "{receive: 3}");
             List<String> sections = List.of(answer.sdp().split("\r\nm="));
             long sending = sections.stream().filter(sct -> sct.contains("\r\na=sendonly") && sct.contains("a=ssrc:"))
@@ -69,6 +70,12 @@ class SfuJoinChromiumTest {
             });
             assertTrue(signaling.pending().stream().noneMatch(r -> r.endpointId().equals("joiner")),
                     "the joiner got no SFU offer: " + signaling.pending());
+            // a and b had sent for a while (and were asked for key frames when the joiner was placed): the joiner got
+            // their newest key frames from the cache the moment its DTLS completed, not with its first live packets.
+            assertTrue(replayedAtConnect() > atConnectBefore, "a key frame went to the joiner at connect: "
+                    + io.restassured.RestAssured.get("/q/metrics").asString().lines()
+                            .filter(l -> l.startsWith("icemesh_media_keyframes") || l.startsWith("icemesh_media_pli"))
+                            .toList());
             // a and b still get the joiner's track by the SFU's offers, and decode it.
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(250)).until(() -> {
                 relayOffers(signaling, pages);
@@ -79,6 +86,13 @@ class SfuJoinChromiumTest {
                 b.close();
             }
         }
+    }
+
+    /** Key frames sent from the cache to subscribers the moment their DTLS completed, so far on this node. */
+    private static double replayedAtConnect() {
+        String name = "icemesh_media_keyframes_replayed_total{kind=\"connect\"} ";
+        return io.restassured.RestAssured.get("/q/metrics").asString().lines().filter(l -> l.startsWith(name))
+                .mapToDouble(l -> Double.parseDouble(l.substring(name.length()))).findFirst().orElse(0);
     }
 
     /**

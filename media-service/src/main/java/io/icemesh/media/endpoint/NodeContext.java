@@ -3,6 +3,7 @@ package io.icemesh.media.endpoint;
 import io.icemesh.media.dtls.DtlsCertificate;
 import io.icemesh.media.ice.IceHarvesters;
 import io.icemesh.media.srtp.SrtpProfile;
+import io.icemesh.media.srtp.SrtpSession;
 import java.time.Duration;
 import java.util.List;
 
@@ -31,5 +32,12 @@ public record NodeContext(IceHarvesters harvesters, DtlsCertificate certificate,
 
         /** A datagram that is neither DTLS, RTP nor RTCP, or arrived before keys existed. */
         void dropped(Endpoint from, String reason);
+
+        /**
+         * The endpoint's DTLS completed and {@code keys} are its SRTP contexts, not yet published to the receive
+         * threads: called on its DTLS thread, the only one that may send with them until this returns.
+         */
+        default void keysReady(Endpoint endpoint, SrtpSession keys) {
+        }
     }
 }

@@ -266,7 +266,14 @@ public final class Transport implements BufferHandler, DtlsSession.Listener {
 
     @Override
     public void dtlsConnected(SrtpProfile profile, byte[] keyingMaterial) {
-        srtp = new SrtpSession(profile, keyingMaterial, true, node.maxSsrcsPerEndpoint());
+        SrtpSession keys = new SrtpSession(profile, keyingMaterial, true, node.maxSsrcsPerEndpoint());
+        try {
+            // Before the keys are published: what this sends with them (a key frame from the cache) goes first.
+            node.packets().keysReady(owner, keys);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "endpoint %s: sending at DTLS connect failed", owner.id());
+        }
+        srtp = keys;
         LOG.infof("endpoint %s room %s: DTLS connected, %s", owner.id(), owner.roomId(), profile);
         node.observer().dtlsConnected(owner, profile, System.nanoTime() - createdNanos);
     }

@@ -76,7 +76,8 @@ final class FanOut {
             if (egress == null) {
                 // The subscriber's first packet of this track.
                 egress = streams.egressOrCreate(outSsrc, track, limits, egressHistory(p.cache), p.receivedNanos);
-                if (track.keyframesReplayable() && !p.keyframeStart && !replayKeyframe(to, toKeys, p, egress)) {
+                if (track.keyframesReplayable() && !p.keyframeStart && !replayKeyframe(to, toKeys, p.stream,
+                        p.sequenceNumber, outSsrc, egress, p.receivedNanos)) {
                     keyframes.requestUnlessRecent(track);
                 }
             }
@@ -159,23 +160,60 @@ final class FanOut {
      * whether the key frame's first packet went; when it did not, the caller asks the publisher. Runs on the receive
      * thread, like every other send with the subscriber's SRTP context.
      */
-    private boolean replayKeyframe(Endpoint to, SrtpSession keys, IngressPacket p, EgressStream egress) {
-        int first = replayableKeyframe(p.stream, p.sequenceNumber, p.receivedNanos);
+    private boolean replayKeyframe(Endpoint to, SrtpSession keys, IngressStream in, int next, int outSsrc,
+            EgressStream egress, long nowNanos) {
+        int first = replayableKeyframe(in, next, nowNanos);
         if (first < 0) {
             return false;
         }
-        byte[] plain = heldPlain.get();
-        int n = p.cache.copy(first, p.receivedNanos, plain, 0);
-        int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
-        if (h < 0 || !Vp8Descriptor.isKeyframeStart(plain, h, n - h)) {
+        PacketCache cache = in.cache();
+        if (!keyframeStartHeld(cache, first, nowNanos)) {
             return false; // overwritten since: the key frame is gone
         }
-        boolean sent = sendCached(to, keys, p.cache, first, p.sequenceNumber, p.track.ssrc(), null, egress,
-                p.receivedNanos);
+        boolean sent = sendCached(to, keys, cache, first, next, outSsrc, null, egress, nowNanos);
         if (sent) {
             metrics.keyframeReplayed();
         }
         return sent;
+    }
+
+    /**
+     * A subscriber's DTLS just completed: it gets {@code track}'s newest key frame from {@code from}'s cache now, up
+     * to the last packet received, instead of with its first live packet of the track (up to a frame interval later,
+     * 33 ms at 30 fps). Runs on the subscriber's DTLS thread before its {@code keys} are published to the receive
+     * threads, so nothing else sends with them or touches its egress streams yet; the publisher's cache is read with
+     * its seqlock (safe from any thread). Returns whether the key frame went (with the kind {@code connect}); when it
+     * did not, the subscriber's first live packet of the track does as before. A live packet that arrives meanwhile
+     * is not forwarded to it (its keys are not published yet): the subscriber asks for it again (NACK).
+     */
+    boolean replayOnConnect(Endpoint from, Endpoint to, SrtpSession keys, Track track, long nowNanos) {
+        IngressStream in = from.streams().ingress(track.ssrc());
+        if (in == null || in.cache() == null || in.statistics().received() == 0) {
+            return false;
+        }
+        int next = (int) (in.statistics().extendedHighest() + 1) & 0xFFFF;
+        int first = replayableKeyframe(in, next, nowNanos);
+        if (first < 0 || !keyframeStartHeld(in.cache(), first, nowNanos)) {
+            return false;
+        }
+        EgressStream egress = to.streams().egressOrCreate(track.ssrc(), track, limits, egressHistory(in.cache()),
+                nowNanos);
+        boolean sent = sendCached(to, keys, in.cache(), first, next, track.ssrc(), null, egress, nowNanos);
+        if (sent) {
+            metrics.keyframeReplayedAtConnect();
+        } else {
+            // Overwritten between the check and the copy: its egress exists now, so no live packet would ask.
+            keyframes.request(to, track, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+        }
+        return sent;
+    }
+
+    /** Whether the cache still holds packet {@code first} and it starts a VP8 key frame. */
+    private boolean keyframeStartHeld(PacketCache cache, int first, long nowNanos) {
+        byte[] plain = heldPlain.get();
+        int n = cache.copy(first, nowNanos, plain, 0);
+        int h = n < 0 ? -1 : RtpPacket.headerLength(plain, 0, n);
+        return h >= 0 && Vp8Descriptor.isKeyframeStart(plain, h, n - h);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.icemesh.media.endpoint.Endpoint;
 import io.icemesh.media.endpoint.NodeContext;
 import io.icemesh.media.endpoint.RoomMembers;
 import io.icemesh.media.metrics.MediaMetrics;
+import io.icemesh.media.srtp.SrtpSession;
 import io.icemesh.media.stream.RetransmissionLimits;
 import io.icemesh.media.track.Track;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -129,6 +130,25 @@ public final class Forwarder implements NodeContext.PacketSink {
             Endpoint publisher = room == null ? null : room.publisherOf(t);
             if (publisher == null || !FanOut.keyframeReady(publisher, t, now)) {
                 keyframes.request(subscriber, t, MediaMetrics.PliCause.SUBSCRIBER_JOINED);
+            }
+        }
+    }
+
+    /**
+     * A subscriber's DTLS completed: each single-stream video track it is forwarded goes to it now with its newest
+     * key frame from the publisher's cache (see {@link FanOut#replayOnConnect}), before its keys are published.
+     */
+    @Override
+    public void keysReady(Endpoint subscriber, SrtpSession keys) {
+        RoomMembers room = subscriber.room();
+        if (room == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Track t : subscriber.forwardedTracks()) {
+            Endpoint publisher = t.keyframesReplayable() ? room.publisherOf(t) : null;
+            if (publisher != null && publisher != subscriber) {
+                fanOut.replayOnConnect(publisher, subscriber, keys, t, now);
             }
         }
     }

@@ -51,6 +51,7 @@ public final class MediaMetrics {
     private final LongAdder nacks = new LongAdder();
     private final LongAdder nacksForwarded = new LongAdder();
     private final LongAdder keyframesReplayed = new LongAdder();
+    private final LongAdder keyframesReplayedAtConnect = new LongAdder();
     private final LongAdder pliSuppressed = new LongAdder();
     private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
     private final Map<NackOutcome, LongAdder> nackOutcomes = new EnumMap<>(NackOutcome.class);
@@ -87,6 +88,8 @@ public final class MediaMetrics {
         counter("icemesh.media.nack.received", nacks, "kind", "generic", "NACK entries received from subscribers");
         counter("icemesh.media.nack.forwarded", nacksForwarded, "kind", "generic", "NACKs sent on to publishers");
         counter("icemesh.media.keyframes.replayed", keyframesReplayed, "kind", "cache",
+                "newest key frames sent from the cache to a subscriber that starts receiving a track");
+        counter("icemesh.media.keyframes.replayed", keyframesReplayedAtConnect, "kind", "connect",
                 "newest key frames sent from the cache to a subscriber that starts receiving a track");
         counter("icemesh.media.pli.suppressed", pliSuppressed, "kind", "rate-limit",
                 "PLIs held back by the rate limit or until the publisher has keys (sent later as cause=deferred)");
@@ -249,6 +252,11 @@ public final class MediaMetrics {
     /** A subscriber's first packet of a track went after the track's newest key frame, replayed from the cache. */
     public void keyframeReplayed() {
         keyframesReplayed.increment();
+    }
+
+    /** A subscriber's DTLS completed and it got a track's newest key frame from the cache at once. */
+    public void keyframeReplayedAtConnect() {
+        keyframesReplayedAtConnect.increment();
     }
 
     public void iceConnected(long nanos) {
