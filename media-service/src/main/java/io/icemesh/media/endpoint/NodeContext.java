@@ -35,9 +35,11 @@ public record NodeContext(IceHarvesters harvesters, DtlsCertificate certificate,
 
         /**
          * The endpoint's DTLS completed and {@code keys} are its SRTP contexts, not yet published to the receive
-         * threads: called on its DTLS thread, the only one that may send with them until this returns.
+         * threads: called on its DTLS thread, the only one that may send with them until this returns. Returns
+         * whether it sent RTP.
          */
-        default void keysReady(Endpoint endpoint, SrtpSession keys) {
+        default boolean keysReady(Endpoint endpoint, SrtpSession keys) {
+            return false;
         }
     }
 }

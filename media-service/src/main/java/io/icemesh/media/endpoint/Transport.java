@@ -266,16 +266,22 @@ public final class Transport implements BufferHandler, DtlsSession.Listener {
 
     @Override
     public void dtlsConnected(SrtpProfile profile, byte[] keyingMaterial) {
+        long elapsed = System.nanoTime() - createdNanos;
         SrtpSession keys = new SrtpSession(profile, keyingMaterial, true, node.maxSsrcsPerEndpoint());
+        boolean sent = false;
         try {
-            // Before the keys are published: what this sends with them (a key frame from the cache) goes first.
-            node.packets().keysReady(owner, keys);
+            // Before the keys are published: what this sends with them (a key frame from the cache) goes first. The
+            // receive threads skip this endpoint until then (a fraction of a millisecond for a key frame's packets).
+            sent = node.packets().keysReady(owner, keys);
         } catch (RuntimeException e) {
             LOG.errorf(e, "endpoint %s: sending at DTLS connect failed", owner.id());
         }
         srtp = keys;
         LOG.infof("endpoint %s room %s: DTLS connected, %s", owner.id(), owner.roomId(), profile);
-        node.observer().dtlsConnected(owner, profile, System.nanoTime() - createdNanos);
+        node.observer().dtlsConnected(owner, profile, elapsed);
+        if (sent) {
+            owner.markFirstRtpOut(); // after dtls-connected, as a session's timeline has them
+        }
     }
 
     @Override

@@ -158,7 +158,8 @@ final class FanOut {
      * waiting for the publisher's answer to a key frame request (issue #14: this was 27 ms of the 40 ms between a
      * subscriber connecting and its first frame). Only a key frame {@link #replayableKeyframe} allows. Returns
      * whether the key frame's first packet went; when it did not, the caller asks the publisher. Runs on the receive
-     * thread, like every other send with the subscriber's SRTP context.
+     * thread, like every other send with the subscriber's SRTP context once its keys are published, or on its DTLS
+     * thread before they are ({@link #replayOnConnect}).
      */
     private boolean replayKeyframe(Endpoint to, SrtpSession keys, IngressStream in, int next, int outSsrc,
             EgressStream egress, long nowNanos) {
@@ -181,8 +182,8 @@ final class FanOut {
      * A subscriber's DTLS just completed: it gets {@code track}'s newest key frame from {@code from}'s cache now, up
      * to the last packet received, instead of with its first live packet of the track (up to a frame interval later,
      * 33 ms at 30 fps). Runs on the subscriber's DTLS thread before its {@code keys} are published to the receive
-     * threads, so nothing else sends with them or touches its egress streams yet; the publisher's cache is read with
-     * its seqlock (safe from any thread). Returns whether the key frame went (with the kind {@code connect}); when it
+     * threads, so nothing else sends with them or touches its egress streams yet; the publisher's packets are copied
+     * out of its cache under the cache's seqlock (safe from any thread). Returns whether the key frame went (with the kind {@code connect}); when it
      * did not, the subscriber's first live packet of the track does as before. A live packet that arrives meanwhile
      * is not forwarded to it (its keys are not published yet): the subscriber asks for it again (NACK).
      */

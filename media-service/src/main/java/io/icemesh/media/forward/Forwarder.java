@@ -19,7 +19,9 @@ import org.jboss.logging.Logger;
  * <li>{@link Feedback}: RTCP from any endpoint, routed (key frame requests through {@link KeyframeRequests}, NACKs
  * answered by the {@link Retransmitter} or sent on, reports and REMB kept).</li>
  * </ol>
- * The SFU's own RTCP reports are the {@link ReportScheduler}'s. No locks and no allocation per packet on this path,
+ * The SFU's own RTCP reports are the {@link ReportScheduler}'s. One send runs elsewhere: a new subscriber's key frames
+ * from the cache, on its DTLS thread before its keys reach the receive thread ({@link #keysReady}). No locks and no
+ * allocation per packet on this path,
  * beyond what ice4j and jitsi-srtp do; a packet that meets a bug is dropped and counted, never the receive thread.
  */
 public final class Forwarder implements NodeContext.PacketSink {
@@ -139,18 +141,20 @@ public final class Forwarder implements NodeContext.PacketSink {
      * key frame from the publisher's cache (see {@link FanOut#replayOnConnect}), before its keys are published.
      */
     @Override
-    public void keysReady(Endpoint subscriber, SrtpSession keys) {
+    public boolean keysReady(Endpoint subscriber, SrtpSession keys) {
         RoomMembers room = subscriber.room();
         if (room == null) {
-            return;
+            return false;
         }
         long now = System.nanoTime();
+        boolean sent = false;
         for (Track t : subscriber.forwardedTracks()) {
             Endpoint publisher = t.keyframesReplayable() ? room.publisherOf(t) : null;
             if (publisher != null && publisher != subscriber) {
-                fanOut.replayOnConnect(publisher, subscriber, keys, t, now);
+                sent |= fanOut.replayOnConnect(publisher, subscriber, keys, t, now);
             }
         }
+        return sent;
     }
 
     /** Sends the key frame requests held back whose interval has ended; a node timer calls it. */
