@@ -39,6 +39,12 @@ public final class IceSession implements AutoCloseable {
 
     /** ice4j's pacing interval Ta once ICE completed (RFC 8445 section 14.2 leaves it to the implementation). */
     static final long COMPLETED_TA_MILLIS = 500;
+    /**
+     * Ta until then: RFC 8445 section 14.2's floor. The agent has no remote candidate of its own (see {@link #start}):
+     * it only sends the triggered check that answers a client's check (RFC 8445 section 7.3.1.4), and that check, whose
+     * success is what ICE completes on here, waits for the pacer's next beat: up to ice4j's default 20 ms.
+     */
+    static final long CONNECTING_TA_MILLIS = 5;
 
     private final Agent agent;
     private final IceMediaStream stream;
@@ -55,6 +61,7 @@ public final class IceSession implements AutoCloseable {
         this.peers = harvesters.peers();
         agent = new Agent();
         agent.setControlling(false);
+        agent.setTa(CONNECTING_TA_MILLIS);
         // Consent freshness is ours (ConsentChecks): ice4j's would fail answered pairs on a timer race.
         agent.setPerformConsentFreshness(false);
         agent.setUseDynamicPorts(false);
@@ -164,7 +171,7 @@ public final class IceSession implements AutoCloseable {
         Object state = event.getNewValue();
         if (state == IceProcessingState.COMPLETED) {
             reported = true;
-            // ice4j's check pacer keeps firing every Ta (20 ms) until the agent terminates, 30 s after completion
+            // ice4j's check pacer keeps firing every Ta (5 ms here) until the agent terminates, 30 s after completion
             // (IceHarvesters: termination-delay), each time handing a task from its timer thread to its executor:
             // with 200 endpoints a third of the node's CPU for 30 s after a join (docs/benchmarks.md). After
             // completion it only sends the triggered checks of pairs a client moves to, which may wait this long.
