@@ -209,16 +209,32 @@ up() {
         check_ready
         sleep 1
     done
-    wait "$compose_pid" || { cat "$CACHE/compose-up-$PROJECT.log" >&2; die "docker-compose up failed"; }
+    wait "$compose_pid" || {
+        cat "$CACHE/compose-up-$PROJECT.log" >&2
+        explain_unready
+        die "docker-compose up failed"
+    }
     local deadline=$((SECONDS + READY_TIMEOUT))
     while :; do
         run_health_checks
         check_ready
         [[ -z $WAITING ]] && break
-        ((SECONDS < deadline)) || { compose ps >&2; die "not ready after ${READY_TIMEOUT} s: $WAITING"; }
+        ((SECONDS < deadline)) || { compose ps >&2; explain_unready; die "not ready after ${READY_TIMEOUT} s: $WAITING"; }
         sleep 1
     done
     say "ready in $((SECONDS - started)) s: web client http://${ICEMESH_PUBLISH_ADDRESS}:${ICEMESH_SIGNALING_HOST_PORT:-8080}/"
+}
+
+# Why containers are not healthy, for a failed start: each one's state, its last health check results and the end of
+# its log.
+explain_unready() {
+    local c
+    for c in $(podman ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+        [[ $(podman inspect --format '{{.State.Health.Status}}' "$c" 2>/dev/null) == healthy ]] && continue
+        say "$c: $(podman inspect --format '{{.State.Status}} exit {{.State.ExitCode}}, health {{.State.Health.Status}}, failing streak {{.State.Health.FailingStreak}}' "$c" 2>/dev/null)"
+        podman inspect --format '{{range .State.Health.Log}}  check at {{.Start}}: exit {{.ExitCode}} {{.Output}}{{"\n"}}{{end}}' "$c" 2>/dev/null | tail -5 >&2 || true
+        podman logs --tail 30 "$c" >&2 2>&1 || true
+    done
 }
 
 # WAITING: every running container of the project whose health check has not passed, with its status. The first
