@@ -145,18 +145,16 @@ public class SfuSessions {
             }
             String request = UUID.randomUUID().toString();
             log.request(request, new RoomCommand.Admit(peer.room(), me, request, peer.sessionId()), applied -> {
-                boolean moved = applied.outcome() instanceof Outcome.Joined j && j.self().mediaNode() != null
-                        && !j.self().mediaNode().equals(peer.mediaNode());
+                Member self = applied.outcome() instanceof Outcome.Joined j ? j.self() : null;
+                boolean moved = self != null && self.mediaNode() != null && !self.mediaNode().equals(peer.mediaNode());
                 if (moved) {
-                    followMovedRoom(connection, ((Outcome.Joined) applied.outcome()).self(), peer.mediaNode());
+                    followMovedRoom(connection, self, peer.mediaNode());
                 }
                 // The join's offer goes to the endpoint once the client heard "joined" (else the client offers).
-                boolean offers = offer != null && !moved && applied.outcome() instanceof Outcome.Joined;
+                boolean offers = offer != null && self != null && !moved;
                 admitted.accept(applied.outcome(), offers);
                 if (offers) {
-                    Member self = ((Outcome.Joined) applied.outcome()).self();
-                    answer(media.request(MediaCommandType.OFFER, self.mediaNode(), self.room(), self.sessionId(),
-                            offer), self, connection);
+                    offer(self, offer, connection);
                 }
             }, () -> {
                         // Undone in log order: the abandon follows the admit whenever that lands.
@@ -270,8 +268,7 @@ public class SfuSessions {
             return Reply.error("unknown-peer", "in an SFU room, send " + type + " to \"" + ClientMessage.SFU + "\"");
         }
         switch (type) {
-            case "offer" -> answer(media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(),
-                    from.sessionId(), msg.sdp()), from, connection);
+            case "offer" -> offer(from, msg.sdp(), connection);
             case "answer" -> media.tell(MediaCommandType.ANSWER, from.mediaNode(), from.room(), from.sessionId(),
                     msg.sdp());
             default -> {
@@ -282,17 +279,18 @@ public class SfuSessions {
         return null;
     }
 
-    /** media-service's answer to a client's offer reaches the client, or why there is none. */
-    private void answer(CompletionStage<MediaReply> answer, Member from, WebSocketConnection connection) {
-        answer.whenComplete((reply, failure) -> {
-            if (failure != null || reply.type() != MediaReplyType.ANSWER) {
-                Sockets.send(connection, sockets.errorJson(code(failure), why(reply, failure)));
-            } else {
-                fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
-                        json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
-                                .put("sdp", reply.sdp()));
-            }
-        });
+    /** A client's offer goes to its endpoint; media-service's answer reaches the client, or why there is none. */
+    private void offer(Member from, String sdp, WebSocketConnection connection) {
+        media.request(MediaCommandType.OFFER, from.mediaNode(), from.room(), from.sessionId(), sdp)
+                .whenComplete((reply, failure) -> {
+                    if (failure != null || reply.type() != MediaReplyType.ANSWER) {
+                        Sockets.send(connection, sockets.errorJson(code(failure), why(reply, failure)));
+                    } else {
+                        fromSfu(rooms.member(from.sessionId()).orElse(from), "answer:" + reply.requestId(),
+                                json.createObjectNode().put("type", "answer").put("from", ClientMessage.SFU)
+                                        .put("sdp", reply.sdp()));
+                    }
+                });
     }
 
     /**
