@@ -39,6 +39,8 @@ final class Listeners {
     static final int STREAM_IDLE_SECONDS = 30;
 
     private final NioEventLoopGroup group;
+    /** False for listeners on another's loops ({@link #onSameLoops()}): {@link #shutdown()} leaves them running. */
+    private final boolean ownsGroup;
     private final int receiveBuffer;
     private final int sendBuffer;
     private final List<Channel> channels = new ArrayList<>();
@@ -51,8 +53,21 @@ final class Listeners {
     Listeners(int threads, int receiveBuffer, int sendBuffer) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         this.group = new NioEventLoopGroup(n, new DefaultThreadFactory("turn-loop", true));
+        this.ownsGroup = true;
         this.receiveBuffer = receiveBuffer;
         this.sendBuffer = sendBuffer;
+    }
+
+    private Listeners(NioEventLoopGroup group, int receiveBuffer, int sendBuffer) {
+        this.group = group;
+        this.ownsGroup = false;
+        this.receiveBuffer = receiveBuffer;
+        this.sendBuffer = sendBuffer;
+    }
+
+    /** Listeners of their own on these event loops (the warm-up's): closing them leaves the loops running. */
+    Listeners onSameLoops() {
+        return new Listeners(group, receiveBuffer, sendBuffer);
     }
 
     NioEventLoopGroup group() {
@@ -173,7 +188,11 @@ final class Listeners {
         udpListeners.forEach(UdpSocket::close);
     }
 
+    /** Stops the event loops, if these listeners made them. */
     void shutdown() {
+        if (!ownsGroup) {
+            return;
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

@@ -65,16 +65,22 @@ public class TurnServer {
 
     synchronized void start() throws Exception {
         events.start();
+        TurnConfig.Allocations limits = config.allocation();
+        TurnConfig.Listen listen = config.listen();
+        // The node's event loops, made first so that the warm-up runs on them: what it leaves behind per thread (each
+        // loop's Mac and digest instances, its buffers) and the branches it takes there are the node's own.
+        Listeners loops = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
         if (config.warmUp().allocations() > 0) {
             warmingUp = true;
             try {
-                warmUp();
+                warmUp(loops);
+            } catch (Exception | Error e) {
+                loops.shutdown();
+                throw e;
             } finally {
                 warmingUp = false;
             }
         }
-        TurnConfig.Allocations limits = config.allocation();
-        TurnConfig.Listen listen = config.listen();
         FileDescriptorBudget fds = FileDescriptorBudget.ofThisProcess(listen.maxStreamConnections(), limits.maxTotal());
         if (fds.relaySockets() < limits.maxTotal()) {
             LOG.warnf("allocation.max-total %d lowered to %d: the process may open %d file descriptors (raise "
@@ -90,7 +96,7 @@ public class TurnServer {
         FunctionCounter.builder("icemesh.turn.events.dropped", events, TurnEventPublisher::droppedCount)
                 .description("Kafka events dropped (buffer full, delivery failed, or failure-event rate limit)")
                 .register(registry);
-        allocations.onEnd(this::allocationEnded);
+        allocations.onEnd(ended(metrics, io.quarkus.arc.ClientProxy.unwrap(events)));
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.warm_up.allocations", this, TurnServer::warmedUp)
                 .description("allocations the JIT warm-up ran on a private loopback server before the listeners "
                         + "opened (not counted anywhere else)").register(registry);
@@ -110,7 +116,7 @@ public class TurnServer {
         UnauthenticatedRateLimiter rateLimiter = new UnauthenticatedRateLimiter(auth.unauthenticatedRate(),
                 auth.unauthenticatedBurst(), auth.unauthenticatedPortRate(), auth.unauthenticatedPortBurst());
 
-        listeners = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
+        listeners = loops;
         InetAddress ipv4 = HostAddresses.ipv4(config.relay().ipv4Address());
         InetAddress ipv6 = HostAddresses.ipv6(config.relay().ipv6Address());
         String publicSetting = config.relay().publicAddress();
@@ -120,7 +126,10 @@ public class TurnServer {
         TcpConnections tcpConnections = new TcpConnections(fds.peerConnections());
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.tcp.peer.connections", tcpConnections::size)
                 .description("TCP relay peer connections open now (RFC 6062), pending or bound").register(registry);
-        ClientPacketHandler packets = handlers(allocations, metrics, events, authenticator, rateLimiter, peers,
+        // The bean itself, not its CDI client proxy: the warm-up's publisher is a plain instance, and a second
+        // receiver class at the same call sites would throw the warm-up's compiled code away on the first client.
+        TurnEventPublisher publisher = io.quarkus.arc.ClientProxy.unwrap(events);
+        ClientPacketHandler packets = handlers(allocations, metrics, publisher, authenticator, rateLimiter, peers,
                 ipv4Relays, ipv6Relays, new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress),
                 tcpConnections);
 
@@ -175,19 +184,29 @@ public class TurnServer {
 
     /**
      * Runs allocations against a private server on loopback before the node's own listeners open, so that the JIT
-     * has compiled the allocation path before the first client: the same handler classes, wired as above, but with
-     * a credential made up for this boot only, events encoded and queued but not given to Kafka, metrics on a
-     * registry of its own, and no rate limit or quota in its way. Its sockets are closed before the node listens; a
-     * client cannot reach it (it binds 127.0.0.1 on an ephemeral port and knows no real credential). Readiness
-     * follows the node's listeners, so it waits for this.
+     * has compiled the allocation path before the first client: the same handler classes, wired as above, on the
+     * node's own event loops, but with credentials made up for this boot only (a static user and a TURN REST secret,
+     * used in turn), events encoded and queued but not given to Kafka, metrics on a registry of its own, and no rate
+     * limit or quota in its way. Its client takes a new source port for each allocation, as clients do. Its sockets
+     * are closed before the node listens; a client cannot reach it (it binds 127.0.0.1 on an ephemeral port and
+     * knows no real credential). Readiness follows the node's listeners, so it waits for this.
+     *
+     * <p>What the warm-up does not do, the node's first clients pay for twice: C2 compiles from the warm-up's
+     * profile, and a branch or type the warm-up never took is an uncommon trap that throws the compiled code away
+     * (and the methods it was inlined into) to be compiled again. So it mirrors the node where it matters: the
+     * threads, the end-of-allocation hook, both credential forms, a new 5-tuple per allocation.
      */
-    private void warmUp() throws Exception {
+    private void warmUp(Listeners loops) throws Exception {
         TurnConfig.WarmUp settings = config.warmUp();
         long started = System.nanoTime();
-        byte[] random = new byte[16];
+        byte[] random = new byte[32];
         new java.security.SecureRandom().nextBytes(random);
-        String password = java.util.HexFormat.of().formatHex(random);
-        String user = "icemesh-warm-up-" + password.substring(0, 8);
+        String hex = java.util.HexFormat.of().formatHex(random);
+        String password = hex.substring(0, 32);
+        String secret = hex.substring(32);
+        // As short as a static user's name usually is (a REST username's expiry field is at most 12 characters,
+        // and the name is read as far as that: a longer one would skip the path the node's static users take).
+        String user = WarmUpClient.USER_PREFIX + password.substring(0, 8);
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         AllocationManager allocations = new AllocationManager(Integer.MAX_VALUE, Integer.MAX_VALUE, 64);
         // Meters of the same kinds as the node's (a composite over a Prometheus registry, as Quarkus builds it), so
@@ -198,13 +217,15 @@ public class TurnServer {
                                 .PrometheusMeterRegistry(io.micrometer.prometheus.PrometheusConfig.DEFAULT)));
         TurnMetrics metrics = new TurnMetrics(meters, allocations::active);
         RequestAuthenticator authenticator = new RequestAuthenticator(config.realm(),
-                new CredentialStore(java.util.Map.of(user, password), List.of(), 0),
+                new CredentialStore(java.util.Map.of(user, password), List.of(secret),
+                        WarmUpClient.REST_LIFETIME_SECONDS, 0),
                 new NonceService(config.auth().nonceLifetime().toSeconds()));
         UnauthenticatedRateLimiter unlimited = new UnauthenticatedRateLimiter(1e9, 1e9, 1e9, 1e9);
         // Its one peer is its own socket on loopback, to which nothing is sent (permissions and channels only).
         PeerAddressPolicy peers = new PeerAddressPolicy(List.of(), List.of(), true);
-        Listeners warm = new Listeners(1, config.listen().receiveBufferBytes(), config.listen().sendBufferBytes());
+        Listeners warm = loops.onSameLoops();
         TurnEventPublisher silentEvents = TurnEventPublisher.silent(config);
+        allocations.onEnd(ended(metrics, silentEvents));
         try {
             RelayPortAllocator relays = new RelayPortAllocator(loopback, config.relay().minPort(),
                     config.relay().maxPort(), config.listen().receiveBufferBytes(),
@@ -213,7 +234,7 @@ public class TurnServer {
                     relays, null, new RelayAddressMapper(null), new TcpConnections(16));
             int port = warm.bindUdp(loopback, 0, packets, allocations, metrics);
             WarmUpClient.Result result = new WarmUpClient(new InetSocketAddress(loopback, port), user, password,
-                    config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
+                    secret, config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
             warmedUp = result.allocations();
             long ran = System.nanoTime();
             long compiling = awaitCompilationSettled(started + settings.maxDuration().toNanos());
@@ -280,12 +301,15 @@ public class TurnServer {
         }
     }
 
-    private void allocationEnded(Allocation allocation, AllocationManager.EndReason reason) {
-        metrics.allocationEnded(reason.label());
-        TurnEventType type = reason == AllocationManager.EndReason.EXPIRED ? TurnEventType.ALLOCATION_EXPIRED
-                : TurnEventType.ALLOCATION_DELETED;
-        events.allocationEvent(type, allocation, null, reason.label());
-        LOG.debugf("allocation %s of %s ended: %s", allocation.id(), allocation.username(), reason.label());
+    /** What the end of an allocation does (a metric and an event): the node's, and its warm-up's. */
+    private static AllocationManager.EndListener ended(TurnMetrics metrics, TurnEventPublisher events) {
+        return (allocation, reason) -> {
+            metrics.allocationEnded(reason.label());
+            TurnEventType type = reason == AllocationManager.EndReason.EXPIRED ? TurnEventType.ALLOCATION_EXPIRED
+                    : TurnEventType.ALLOCATION_DELETED;
+            events.allocationEvent(type, allocation, null, reason.label());
+            LOG.debugf("allocation %s of %s ended: %s", allocation.id(), allocation.username(), reason.label());
+        };
     }
 
     private void announce(boolean draining) {

@@ -39,6 +39,10 @@ class AllocationWarmUpTest {
         }
     }
 
+    /** The warm-up's users (a static one, and a REST one ending with it), as they would appear in an event. */
+    private static final Pattern WARM_UP_USER = Pattern.compile(
+            "\"(\\d+:)?" + WarmUpClient.USER_PREFIX + "[0-9a-f]{8}\"");
+
     @Inject
     TurnServer server;
 
@@ -61,8 +65,10 @@ class AllocationWarmUpTest {
             String kafka = KafkaBrokerResource.broker().bootstrapServers();
             assertNotNull(KafkaTestClient.find(kafka, "icemesh.turn-events", new StringDeserializer(),
                     r -> r.value().contains(name), Duration.ofSeconds(20)), "the client's allocation is published");
+            assertTrue(WARM_UP_USER.matcher("{\"username\":\"1765000000:" + WarmUpClient.USER_PREFIX
+                    + "0123abcd\",\"sessionId\":null}").find(), "the pattern finds a warm-up user in an event");
             assertNull(KafkaTestClient.find(kafka, "icemesh.turn-events", new StringDeserializer(),
-                    r -> r.value().contains("icemesh-warm-up-"), Duration.ofSeconds(3)), "no warm-up event is");
+                    r -> WARM_UP_USER.matcher(r.value()).find(), Duration.ofSeconds(3)), "no warm-up event is");
             client.refresh(0);
         }
     }
