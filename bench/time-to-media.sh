@@ -16,16 +16,16 @@
 #      page's start.
 #
 # Needs JDK 17, Debian's chromium and chromium-driver, python3-aiortc and python3-websockets, janus, tcpdump and gcc.
-# Builds first (./mvnw install), then waits for the load average to settle below 1.0 (at most 3 minutes). About 10
-# minutes with 7 runs. Stage tables and raw lines go to $TTM_OUT (default bench/results-time-to-media-<UTC>.txt); the
+# Builds first (./mvnw install), then measures in a loopback-only network namespace of its own, each part after the
+# load average settled below 1.0 (at most 3 minutes). About 10 minutes with 7 runs. Stage tables and raw lines go to $TTM_OUT (default bench/results-time-to-media-<UTC>.txt); the
 # summary, with the load average at each start, goes to stdout and the same file.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 RUNS=${1:-7}
-OUT=${TTM_OUT:-$HERE/results-time-to-media-$(date -u +%Y-%m-%dT%H%M).txt}
-WORK=$(mktemp -d /tmp/time-to-media.XXXXXX)
+export TTM_OUT=${TTM_OUT:-$HERE/results-time-to-media-$(date -u +%Y-%m-%dT%H%M).txt}
+OUT=$TTM_OUT
 
 say() { echo "time-to-media: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -44,12 +44,24 @@ settle() {
 }
 
 cd "$ROOT"
-say "building"
-./mvnw -B -q install -DskipTests >&2
+# Built on the host, then measured in a network namespace of its own with only a loopback interface (removed on
+# exit): there the browsers, aiortc and both SFUs have 127.0.0.1 and nothing else, so no candidate pair starts from
+# the machine's other interface and nothing is sent to it (bench/sfu/sfu-vs-janus.sh says why that mattered).
+if [[ ${ICEMESH_IN_NETNS:-} != 1 ]]; then
+    say "building"
+    ./mvnw -B -q install -DskipTests >&2
+    NS=icemesh-ttm-$$
+    ip netns add "$NS"
+    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
+    ip -n "$NS" link set lo up
+    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$0" "$@"
+    exit $?
+fi
+WORK=$(mktemp -d /tmp/time-to-media.XXXXXX)
 settle
 P2P_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "P2P host, P2P relay-only and aiortc: $RUNS runs each (load average $P2P_LOAD)"
-./mvnw -B -q -pl mesh-tests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
+./mvnw -B -q -o -pl mesh-tests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
     -Dexec.classpathScope=test -Dexec.mainClass=io.icemesh.mesh.TimeToMediaBench -Dexec.args="$RUNS" \
     -Dttm.warmup="${TTM_WARMUP:-1}" \
     | tee "$WORK/p2p.txt" >&2
@@ -60,7 +72,7 @@ SFU_BENCH_REPEAT=0 SFU_BENCH_FIRST_FRAME_RUNS=$RUNS SFU_BENCH_OUT="$WORK/sfu.jso
 
 {
     echo "# $(date -u +%FT%TZ), $(nproc) cores, commit $(git -C "$ROOT" rev-parse --short HEAD), $RUNS runs per comparison"
-    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD; web client warm-up calls ${TTM_WARMUP:-1}"
+    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD; web client warm-up calls ${TTM_WARMUP:-1}; in a loopback-only network namespace"
     cat "$WORK/p2p.txt"
     cat "$WORK/sfu.jsonl"
 } > "$OUT"
