@@ -17,8 +17,9 @@
 #
 # Needs JDK 17, Debian's chromium and chromium-driver, python3-aiortc and python3-websockets, janus, tcpdump and gcc.
 # Builds first (./mvnw install), then measures in a loopback-only network namespace of its own, each part after the
-# load average settled below 1.0 (at most 3 minutes). About 10 minutes with 7 runs. Stage tables and raw lines go to $TTM_OUT (default bench/results-time-to-media-<UTC>.txt); the
-# summary, with the load average at each start, goes to stdout and the same file.
+# load average settled below 1.0 (at most 3 minutes). About 10 minutes with 7 runs. Stage tables and raw lines go
+# to $TTM_OUT (default bench/results-time-to-media-<UTC>.txt); the summary, with the load average at each start, goes
+# to stdout and the same file.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
