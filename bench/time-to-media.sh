@@ -23,6 +23,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 ROOT=$(cd "$HERE/.." && pwd)
 RUNS=${1:-7}
 export TTM_OUT=${TTM_OUT:-$HERE/results-time-to-media-$(date -u +%Y-%m-%dT%H%M).txt}
@@ -51,11 +52,13 @@ cd "$ROOT"
 if [[ ${ICEMESH_IN_NETNS:-} != 1 ]]; then
     say "building"
     ./mvnw -B -q install -DskipTests >&2
+    # the namespace has no network: the plugin that runs the bench there must be in the local repository already
+    ./mvnw -B -q -pl mesh-tests org.codehaus.mojo:exec-maven-plugin:3.5.0:help >/dev/null
     NS=icemesh-ttm-$$
     ip netns add "$NS"
     trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
     ip -n "$NS" link set lo up
-    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$0" "$@"
+    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$SELF" "$@"
     exit $?
 fi
 WORK=$(mktemp -d /tmp/time-to-media.XXXXXX)

@@ -194,11 +194,13 @@ checked_containers() {
 declare -A LAST_CHECK=()
 run_health_checks() {
     local c now interval
-    now=$(date +%s%3N)
     for c in $(checked_containers); do
-        interval=$(podman inspect --format '{{printf "%d" .Config.Healthcheck.Interval}}' "$c" 2>/dev/null)
-        interval=$(( ${interval:-0} / 1000000 ))   # nanoseconds to ms; 0 when unset
+        # a container compose just removed or recreated has no answer: 0, checked now
+        interval=$(podman inspect --format '{{printf "%d" .Config.Healthcheck.Interval}}' "$c" 2>/dev/null || true)
+        [[ $interval =~ ^[0-9]+$ ]] || interval=0
+        interval=$(( interval / 1000000 ))   # nanoseconds to ms; 0 when unset
         (( interval <= 5000 )) || interval=5000
+        now=$(date +%s%3N)
         (( now - ${LAST_CHECK[$c]:-0} >= interval )) || continue
         LAST_CHECK[$c]=$now
         podman healthcheck run "$c" >/dev/null 2>&1 || true
@@ -255,7 +257,7 @@ check_ready() {
     local c status started
     WAITING=
     for c in $(checked_containers); do
-        status=$(podman inspect --format '{{.State.Health.Status}}' "$c")
+        status=$(podman inspect --format '{{.State.Health.Status}}' "$c" 2>/dev/null || echo gone)
         if [[ $status != healthy ]]; then
             WAITING+="$c($status) "
         elif [[ -z ${READY[$c]:-} ]]; then

@@ -5,7 +5,8 @@ address, and whether the server answered; then the time from a session's first c
     tcpdump -i lo -s 300 -w /tmp/sfu.pcap udp &      # while bench/sfu/sfu-vs-janus.sh runs (root)
     /usr/bin/python3 bench/sfu/first_checks.py /tmp/sfu.pcap 44518 41000-41999
 
-Ports (or ranges) name the servers (media-service's UDP port, Janus's RTP range). A session is the USERNAME of the
+Ports (or ranges) name the servers (media-service's UDP port, Janus's RTP range); a client port inside a server range
+(Janus's 41000-41999 lies in Linux's ephemeral range) is taken for a server. A session is the USERNAME of the
 client's Binding requests (server ufrag : client ufrag). Only the standard library; IPv4 on a pcap of lo.
 """
 import collections
@@ -19,7 +20,9 @@ def packets(path):
         header = f.read(24)
         nanos = struct.unpack("<I", header[:4])[0] == 0xA1B23C4D
         link = struct.unpack("<I", header[20:24])[0]
-        offset = {1: 14, 113: 16}.get(link, 0)
+        if link not in (0, 1, 113, 276):
+            sys.exit("link type %d not handled (capture on lo: tcpdump -i lo)" % link)
+        offset = {0: 4, 1: 14, 113: 16, 276: 20}[link]
         while True:
             record = f.read(16)
             if len(record) < 16:

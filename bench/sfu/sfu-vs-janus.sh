@@ -48,7 +48,7 @@ if [[ ${ICEMESH_IN_NETNS:-} != 1 ]]; then
     ip netns add "$NS"
     trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
     ip -n "$NS" link set lo up
-    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$0" "$@"
+    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$HERE/$(basename "${BASH_SOURCE[0]}")" "$@"
     exit $?
 fi
 

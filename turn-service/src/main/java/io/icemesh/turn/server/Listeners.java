@@ -188,6 +188,14 @@ final class Listeners {
         udpListeners.forEach(UdpSocket::close);
     }
 
+    /** Returns once every event loop has run the tasks queued on it before this call. */
+    void awaitQueuedTasks() {
+        for (EventExecutor loop : group) {
+            loop.submit(() -> {
+            }).syncUninterruptibly();
+        }
+    }
+
     /** Stops the event loops, if these listeners made them. */
     void shutdown() {
         if (!ownsGroup) {

@@ -70,17 +70,28 @@ public class TurnServer {
         // The node's event loops, made first so that the warm-up runs on them: what it leaves behind per thread (each
         // loop's Mac and digest instances, its buffers) and the branches it takes there are the node's own.
         Listeners loops = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
-        if (config.warmUp().allocations() > 0) {
-            warmingUp = true;
-            try {
-                warmUp(loops);
-            } catch (Exception | Error e) {
-                loops.shutdown();
-                throw e;
-            } finally {
-                warmingUp = false;
+        try {
+            if (config.warmUp().allocations() > 0) {
+                warmingUp = true;
+                try {
+                    warmUp(loops);
+                } finally {
+                    warmingUp = false;
+                }
             }
+            serve(loops, limits, listen);
+        } catch (Exception | Error e) {
+            // A failed start (a bad setting, a port in use) leaves no event loop or listener behind; stop() then has
+            // nothing to stop.
+            listeners = null;
+            loops.closeListeners();
+            loops.shutdown();
+            throw e;
         }
+    }
+
+    /** The node's own server on {@code loops}: its state, handlers and listeners. */
+    private void serve(Listeners loops, TurnConfig.Allocations limits, TurnConfig.Listen listen) throws Exception {
         FileDescriptorBudget fds = FileDescriptorBudget.ofThisProcess(listen.maxStreamConnections(), limits.maxTotal());
         if (fds.relaySockets() < limits.maxTotal()) {
             LOG.warnf("allocation.max-total %d lowered to %d: the process may open %d file descriptors (raise "
@@ -244,9 +255,14 @@ public class TurnServer {
         } catch (RuntimeException | java.io.IOException e) {
             LOG.warnf("warm-up stopped early (%s); the node starts anyway", e.toString());
         } finally {
-            allocations.closeAll();
+            // Nothing of the warm-up outlives it on the node's loops: no new allocation from now on, its listeners
+            // closed (on their loops), then, once every loop has run what was queued before, its allocations ended
+            // and their relay sockets closed (again on the loops).
+            allocations.startDraining();
             warm.closeListeners();
-            warm.shutdown();
+            loops.awaitQueuedTasks();
+            allocations.closeAll();
+            loops.awaitQueuedTasks();
             silentEvents.close();
         }
     }
