@@ -36,8 +36,13 @@ def stop(proc):
     return " / ".join(line.strip() for line in err.splitlines() if "packets" in line)
 
 
-def read_udp(pcap):
-    """Yields (time s, src port, dst port, udp payload) of the IPv4 UDP packets of a pcap (Ethernet or cooked)."""
+LINK_HEADER_BYTES = {0: 4, 1: 14, 113: 16, 276: 20}
+"""Bytes before the IP header per pcap link type: BSD loopback, Ethernet (lo), Linux cooked, Linux cooked v2."""
+
+
+def read_udp_addressed(pcap):
+    """Yields (time s, src address, src port, dst address, dst port, udp payload, udp payload length) of the IPv4 UDP
+    packets of a little-endian pcap; the payload may be cut short by the capture's snaplen, the length is not."""
     with open(pcap, "rb") as f:
         head = f.read(24)
         magic = struct.unpack("<I", head[:4])[0]
@@ -48,7 +53,9 @@ def read_udp(pcap):
         else:
             raise ValueError("not a little-endian pcap file: %x" % magic)
         linktype = struct.unpack(endian + "I", head[20:24])[0]
-        l2 = {1: 14, 113: 16, 0: 4}[linktype]
+        if linktype not in LINK_HEADER_BYTES:
+            raise ValueError("link type %d not handled (capture on lo: tcpdump -i lo)" % linktype)
+        l2 = LINK_HEADER_BYTES[linktype]
         rec = struct.Struct(endian + "IIII")
         while True:
             h = f.read(16)
@@ -61,7 +68,14 @@ def read_udp(pcap):
                 continue
             ihl = (ip[0] & 0x0F) * 4
             sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
-            yield sec + frac * scale, sport, dport, ip[ihl + 8:], struct.unpack("!H", ip[ihl + 4:ihl + 6])[0] - 8
+            yield (sec + frac * scale, ".".join(map(str, ip[12:16])), sport, ".".join(map(str, ip[16:20])), dport,
+                   ip[ihl + 8:], struct.unpack("!H", ip[ihl + 4:ihl + 6])[0] - 8)
+
+
+def read_udp(pcap):
+    """Yields (time s, src port, dst port, udp payload, udp payload length) of the IPv4 UDP packets of a pcap."""
+    for t, _, sport, _, dport, payload, length in read_udp_addressed(pcap):
+        yield t, sport, dport, payload, length
 
 
 def rtp_header(payload):

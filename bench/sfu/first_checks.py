@@ -7,35 +7,15 @@ address, and whether the server answered; then the time from a session's first c
 
 Ports (or ranges) name the servers (media-service's UDP port, Janus's RTP range); a client port inside a server range
 (Janus's 41000-41999 lies in Linux's ephemeral range) is taken for a server. A session is the USERNAME of the
-client's Binding requests (server ufrag : client ufrag). Only the standard library; IPv4 on a pcap of lo.
+client's Binding requests (server ufrag : client ufrag). Only the standard library (and capture.py's pcap reader);
+IPv4 on a pcap of lo.
 """
 import collections
 import statistics
 import struct
 import sys
 
-
-def packets(path):
-    with open(path, "rb") as f:
-        header = f.read(24)
-        nanos = struct.unpack("<I", header[:4])[0] == 0xA1B23C4D
-        link = struct.unpack("<I", header[20:24])[0]
-        if link not in (0, 1, 113, 276):
-            sys.exit("link type %d not handled (capture on lo: tcpdump -i lo)" % link)
-        offset = {0: 4, 1: 14, 113: 16, 276: 20}[link]
-        while True:
-            record = f.read(16)
-            if len(record) < 16:
-                return
-            sec, frac, caplen, _ = struct.unpack("<IIII", record)
-            data = f.read(caplen)
-            ip = data[offset:]
-            if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
-                continue
-            ihl = (ip[0] & 15) * 4
-            sport, dport = struct.unpack(">HH", ip[ihl:ihl + 4])
-            yield (sec + frac / (1e9 if nanos else 1e6), ".".join(map(str, ip[12:16])), sport,
-                   ".".join(map(str, ip[16:20])), dport, ip[ihl + 8:])
+from capture import read_udp_addressed
 
 
 def stun(payload):
@@ -57,15 +37,18 @@ def main():
     ranges = [tuple(int(p) for p in (s.split("-") if "-" in s else (s, s))) for s in specs]
     is_server = lambda port: any(lo <= port <= hi for lo, hi in ranges)
     checks = collections.OrderedDict()  # transaction id -> [time, session, from, to, answered at]
-    for t, src, sport, dst, dport, payload in packets(path):
-        message = stun(payload)
-        if not message:
-            continue
-        kind, tid, username = message
-        if kind == 0x0001 and is_server(dport) and not is_server(sport) and username:
-            checks.setdefault(tid, [t, username, "%s:%d" % (src, sport), "%s:%d" % (dst, dport), None])
-        elif kind == 0x0101 and is_server(sport) and tid in checks and checks[tid][4] is None:
-            checks[tid][4] = t
+    try:
+        for t, src, sport, dst, dport, payload, _ in read_udp_addressed(path):
+            message = stun(payload)
+            if not message:
+                continue
+            kind, tid, username = message
+            if kind == 0x0001 and is_server(dport) and not is_server(sport) and username:
+                checks.setdefault(tid, [t, username, "%s:%d" % (src, sport), "%s:%d" % (dst, dport), None])
+            elif kind == 0x0101 and is_server(sport) and tid in checks and checks[tid][4] is None:
+                checks[tid][4] = t
+    except ValueError as e:  # not a pcap this reads (capture.py says which)
+        sys.exit(str(e))
     sessions = collections.OrderedDict()
     for t, session, src, dst, answered in checks.values():
         sessions.setdefault(session, []).append((t, src, dst, answered))
