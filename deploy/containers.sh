@@ -191,15 +191,22 @@ checked_containers() {
 # runs no more often than its container's interval, capped at 5 s so that a service's readiness (10 s interval) is
 # seen soon: run every round (1-2 s), kafka's 30 retries at a 5 s interval ran out in about a minute instead of 150 s,
 # and each of its checks (a JVM) slowed the broker's own start on two cores.
-declare -A LAST_CHECK=()
+declare -A LAST_CHECK=() CHECK_INTERVAL=()
 run_health_checks() {
     local c now interval
     for c in $(checked_containers); do
-        # a container compose just removed or recreated has no answer: 0, checked now
-        interval=$(podman inspect --format '{{printf "%d" .Config.Healthcheck.Interval}}' "$c" 2>/dev/null || true)
-        [[ $interval =~ ^[0-9]+$ ]] || interval=0
-        interval=$(( interval / 1000000 ))   # nanoseconds to ms; 0 when unset
-        (( interval <= 5000 )) || interval=5000
+        interval=${CHECK_INTERVAL[$c]:-}
+        if [[ -z $interval ]]; then
+            # read once per container; one compose just removed or recreated has no answer: 0 (checked now), asked again
+            interval=$(podman inspect --format '{{printf "%d" .Config.Healthcheck.Interval}}' "$c" 2>/dev/null || true)
+            if [[ $interval =~ ^[0-9]+$ ]]; then
+                interval=$(( interval / 1000000 ))   # nanoseconds to ms; 0 when unset
+                (( interval <= 5000 )) || interval=5000
+                CHECK_INTERVAL[$c]=$interval
+            else
+                interval=0
+            fi
+        fi
         now=$(date +%s%3N)
         (( now - ${LAST_CHECK[$c]:-0} >= interval )) || continue
         LAST_CHECK[$c]=$now

@@ -107,7 +107,10 @@ public class TurnServer {
         FunctionCounter.builder("icemesh.turn.events.dropped", events, TurnEventPublisher::droppedCount)
                 .description("Kafka events dropped (buffer full, delivery failed, or failure-event rate limit)")
                 .register(registry);
-        allocations.onEnd(ended(metrics, io.quarkus.arc.ClientProxy.unwrap(events)));
+        // The bean itself, not its CDI client proxy: the warm-up's publisher is a plain instance, and a second
+        // receiver class at the same call sites would throw the warm-up's compiled code away on the first client.
+        TurnEventPublisher publisher = io.quarkus.arc.ClientProxy.unwrap(events);
+        allocations.onEnd(ended(metrics, publisher));
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.warm_up.allocations", this, TurnServer::warmedUp)
                 .description("allocations the JIT warm-up ran on a private loopback server before the listeners "
                         + "opened (not counted anywhere else)").register(registry);
@@ -137,9 +140,6 @@ public class TurnServer {
         TcpConnections tcpConnections = new TcpConnections(fds.peerConnections());
         io.micrometer.core.instrument.Gauge.builder("icemesh.turn.tcp.peer.connections", tcpConnections::size)
                 .description("TCP relay peer connections open now (RFC 6062), pending or bound").register(registry);
-        // The bean itself, not its CDI client proxy: the warm-up's publisher is a plain instance, and a second
-        // receiver class at the same call sites would throw the warm-up's compiled code away on the first client.
-        TurnEventPublisher publisher = io.quarkus.arc.ClientProxy.unwrap(events);
         ClientPacketHandler packets = handlers(allocations, metrics, publisher, authenticator, rateLimiter, peers,
                 ipv4Relays, ipv6Relays, new RelayAddressMapper(publicAddress.equals(ipv4) ? null : publicAddress),
                 tcpConnections);
