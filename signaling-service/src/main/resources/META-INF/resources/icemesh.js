@@ -931,10 +931,15 @@ export class IcemeshClient extends EventTarget {
         if (this.mode === 'p2p') this.linkNewcomer(m.peerId);
         break;
       case 'peer-left':
+        // Also (reason 'refused', no seq) for a newcomer whose offer came ahead of its join and the room did not
+        // take: the connection made for that offer goes.
         this.drop(m.peerId);
         break;
       case 'offer':
       case 'answer':
+        // A newcomer's offer may come ahead of its peer-joined (docs/signaling-protocol.md, "Offer with the join"):
+        // it is answered on the answer standby, as after peer-joined.
+        if (m.type === 'offer' && this.mode === 'p2p' && !this.links.has(m.from)) this.linkNewcomer(m.from);
         try {
           await this.link(m.from).onDescription({ type: m.type, sdp: m.sdp });
         } catch (e) {

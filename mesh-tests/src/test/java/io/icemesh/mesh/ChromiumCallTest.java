@@ -152,8 +152,8 @@ class ChromiumCallTest {
             }
             String marks = (String) b.js("return JSON.stringify(window.icemeshMarks())");
             // Socket, connection and offer were made before the click; the offer left with the join, and signaling
-            // gave it to the first page as the room log admitted the newcomer; the call is on that connection, the
-            // only one the newcomer has.
+            // gave it to the first page (on the same instance) ahead of the room log; the call is on that
+            // connection, the only one the newcomer has.
             assertEquals(true, b.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
                     + ".values()]; return links.length === 1 && links[0].createdAt < m.click"
                     + " && m['socket-open'] < m.click && m['offer-applied'] < m.click && m['offer-sent'] < m.joined"
@@ -162,8 +162,10 @@ class ChromiumCallTest {
             assertEquals(a.js("return window.icemeshSession.peerId"), b.js("return window.icemeshClient.offeredTo"),
                     "signaling gave the join's offer to the first page");
             assertEquals(true, a.js("const m = window.icemeshMarks(); const links = [...window.icemeshClient.links"
-                    + ".values()]; return links.length === 1 && links[0].createdAt < m['message-peer-joined']"),
-                    "the first page answered on the connection it made ahead: "
+                    + ".values()]; return links.length === 1 && links[0].createdAt < m['message-peer-joined']"
+                    + " && m['message-offer'] < m['message-peer-joined']"),
+                    "the offer came ahead of peer-joined, and the first page answered on the connection it made"
+                            + " ahead: "
                             + a.js("return JSON.stringify(window.icemeshMarks())"));
             await().atMost(Duration.ofSeconds(10)).until(() -> Boolean.TRUE.equals(a.js("const c ="
                     + " window.icemeshClient; return c.answerStandby !== null"

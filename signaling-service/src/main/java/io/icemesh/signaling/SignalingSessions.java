@@ -145,40 +145,114 @@ public class SignalingSessions implements RoomLog.Listener {
         String proposed = proposal == null || rooms.member(sessionId).isPresent() ? null : proposal.node();
         CompletionStage<MediaReply> allocation = proposed == null ? null
                 : sfu.allocate(proposed, token.room(), sessionId);
-        log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation, offer),
-                () -> {
+        OfferAhead ahead = offer == null ? null : offerAhead(join, offer);
+        log.request(request, join, applied -> joinApplied(connection, applied.outcome(), proposed, allocation, offer,
+                ahead), () -> {
             sockets.unbind(connection.id());
             if (rooms.member(sessionId).isEmpty()) {
                 sfu.endAllocation(allocation, proposed);
             }
+            withdraw(ahead);
             Sockets.send(connection, sockets.errorJson("unavailable", "the room log did not answer in time; try again"));
         });
+        // After the join is in the log's queue: whatever the first peer sends back is written behind it.
+        if (ahead != null) {
+            ahead.send();
+        }
         return null;
     }
 
+    /**
+     * The early copy of a P2P join's offer, sent to the first peer before the room log applies the join (see
+     * docs/signaling-protocol.md, "Offer with the join"): made when this instance's replica says the log will admit
+     * the join and give the offer to a peer whose socket is here and takes early copies. It goes once, after the join
+     * was written, unless the join's outcome came first; the outcome then settles it: the log's copy follows with the
+     * same {@code rid}, or, if the log refused the join or gave the offer to another peer, the peer is told to drop
+     * the connection it made for it ({@link #withdraw}).
+     */
+    private final class OfferAhead {
+        final String from;
+        final String to;
+        final String connection;
+        final String rid;
+        private final String text;
+        /** Null until sent or settled; then whether the early copy went. */
+        private Boolean sent;
+
+        OfferAhead(String from, String to, String connection, String rid, String text) {
+            this.from = from;
+            this.to = to;
+            this.connection = connection;
+            this.rid = rid;
+            this.text = text;
+        }
+
+        synchronized void send() {
+            if (sent == null) {
+                sent = earlyRelay.send(connection, text);
+            }
+        }
+
+        /** The join's outcome is known: true if the early copy went (it never goes after this). */
+        synchronized boolean settle() {
+            if (sent == null) {
+                sent = false;
+            }
+            return sent;
+        }
+    }
+
+    /** The early copy this join's offer may take, or null (see {@link OfferAhead}). */
+    private OfferAhead offerAhead(RoomCommand.Join join, String sdp) {
+        if (!earlyRelay.anyEnabled() || !accepting()) {
+            return null;
+        }
+        Member to = rooms.firstPeerIfAdmitted(join).orElse(null);
+        if (to == null || !me.equals(to.instance()) || to.connection() == null) {
+            return null;
+        }
+        String rid = nextRelayId();
+        String text = json.createObjectNode().put("type", "offer").put("sdp", sdp).put("rid", rid)
+                .put("from", join.peerId()).toString();
+        return new OfferAhead(join.peerId(), to.peerId(), to.connection(), rid, text);
+    }
+
+    /**
+     * An offer that went ahead of a join the log then refused, or gave to another peer: its peer gets
+     * {@code peer-left} with reason {@code refused} (no {@code seq}: the log never numbered the newcomer for it), and
+     * drops the connection it made for the offer.
+     */
+    private void withdraw(OfferAhead ahead) {
+        if (ahead != null && ahead.settle()) {
+            earlyRelay.withdraw(ahead.connection, json.createObjectNode().put("type", "peer-left")
+                    .put("peerId", ahead.from).put("reason", "refused").toString());
+        }
+    }
+
     private void joinApplied(WebSocketConnection connection, Outcome outcome, String proposed,
-            CompletionStage<MediaReply> allocation, String offer) {
+            CompletionStage<MediaReply> allocation, String offer, OfferAhead ahead) {
         if (outcome instanceof Outcome.Refused r) {
             sockets.unbind(connection.id());
             if (!"session-in-use".equals(r.code())) {
                 // (A session in use keeps its endpoint: the allocation found that one and must not end it.)
                 sfu.endAllocation(allocation, proposed);
             }
+            withdraw(ahead);
             Sockets.send(connection, sockets.errorJson(r.code(), r.message()));
         } else if (outcome instanceof Outcome.Joined j) {
-            joined(connection, j, offer == null ? null : offerOnJoin(connection, j, offer));
+            joined(connection, j, offer == null ? null : offerOnJoin(connection, j, offer, ahead));
         } else if (outcome instanceof Outcome.Pending p) {
             // SFU join: the endpoint must exist on the media node before the client hears "joined". Its offer, if the
             // join carried one, goes to the endpoint right after "joined".
-            boolean ahead = allocation != null && p.self().mediaNode().equals(proposed);
-            if (!ahead) {
+            boolean allocatedAhead = allocation != null && p.self().mediaNode().equals(proposed);
+            if (!allocatedAhead) {
                 sfu.endAllocation(allocation, proposed);
             }
-            sfu.admit(connection, p.self(), ahead ? allocation : null, offer, (admitted, offers) -> {
+            sfu.admit(connection, p.self(), allocatedAhead ? allocation : null, offer, (admitted, offers) -> {
                 if (admitted instanceof Outcome.Joined j) {
                     joined(connection, j, offers ? ClientMessage.SFU : null);
                 } else {
-                    joinApplied(connection, admitted, null, null, null);
+                    joinApplied(connection, admitted, null, null, null, null);
                 }
             });
         }
@@ -200,14 +274,22 @@ public class SignalingSessions implements RoomLog.Listener {
      * client sooner. Returns that peer's id, or null when it did not go (no one else in the room, not a P2P room, or
      * this instance drains): the client then offers as usual. See docs/signaling-protocol.md, "Offer with the join".
      */
-    private String offerOnJoin(WebSocketConnection connection, Outcome.Joined j, String sdp) {
+    private String offerOnJoin(WebSocketConnection connection, Outcome.Joined j, String sdp, OfferAhead ahead) {
         Member self = j.self();
         if (self.mode() != RoomMode.P2P || j.others().isEmpty() || !accepting()) {
+            withdraw(ahead);
             return null;
         }
         String to = j.others().get(0).peerId();
         ObjectNode body = json.createObjectNode().put("type", "offer").put("sdp", sdp);
-        submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
+        if (ahead != null && ahead.to.equals(to) && ahead.settle()) {
+            // Its early copy is there already: the log's copy (same rid) follows, and nothing later waits for it.
+            body.put("rid", ahead.rid);
+            log.submit(new RoomCommand.Relay(self.room(), me, connection.id(), self.sessionId(), to, "offer", body));
+        } else {
+            withdraw(ahead);
+            submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
+        }
         return to;
     }
 
@@ -332,9 +414,13 @@ public class SignalingSessions implements RoomLog.Listener {
         return null;
     }
 
+    private String nextRelayId() {
+        return relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36);
+    }
+
     /** A P2P relay with its relay id: sent early where it can be, and written to the room log. */
     private void submitRelay(RelayMessage msg, WebSocketConnection connection, String sessionId, String room) {
-        String rid = relayIdPrefix + Long.toString(relayIds.incrementAndGet(), 36);
+        String rid = nextRelayId();
         msg.body().put("rid", rid);
         if (!relayEarly(msg, connection, sessionId)) {
             earlyRelay.logOnly(EarlyRelay.pair(sessionId, msg.to()), rid);

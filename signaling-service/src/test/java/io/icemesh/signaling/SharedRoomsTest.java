@@ -2,6 +2,8 @@ package io.icemesh.signaling;
 
 import static io.icemesh.signaling.TestTokens.joinMessage;
 import static io.icemesh.signaling.TestTokens.uniqueRoom;
+import static io.icemesh.signaling.TestTokens.withEarlyRelay;
+import static io.icemesh.signaling.TestTokens.withOffer;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -196,6 +198,72 @@ class SharedRoomsTest {
         }
     }
 
+    /**
+     * docs/signaling-protocol.md, "Offer with the join": an offer sent ahead of a join that the log then refuses is
+     * withdrawn from the peer that got it. The same session joins on the second instance and, at once, here with an
+     * offer for the first peer: the log takes the first join it gets and refuses the other (session-in-use). When
+     * this instance's replica had not seen the second instance's join yet, the offer went ahead and must be
+     * withdrawn; the race is run until that happens (it usually does in the first round).
+     */
+    @Test
+    void anOfferSentAheadOfAJoinTheLogRefusesIsWithdrawnFromThePeerThatGotIt() throws Exception {
+        int withdrawn = 0;
+        for (int round = 0; round < 20 && withdrawn == 0; round++) {
+            String room = uniqueRoom("ahead");
+            try (WsClient a = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+                a.send(withEarlyRelay(joinMessage(room))).next("joined");
+                c.next("hello");
+                String session = UUID.randomUUID().toString();
+                CompletableFuture<RoomStateMachine.Applied> onOther = joinOnOtherAsync(room, "conn-ahead-" + round,
+                        session);
+                c.send(withEarlyRelay(withOffer(joinMessage(room, session), "v=0 ahead")));
+                JsonNode reply = c.nextOf(10, "joined", "error");
+                Outcome otherOutcome = onOther.get(10, TimeUnit.SECONDS).outcome();
+                String newcomer;
+                String offerFrom = null;
+                if ("joined".equals(reply.get("type").asText())) {
+                    // This instance's join won: the other one is refused, and the offer is the newcomer's as usual.
+                    assertEquals("session-in-use", assertInstanceOf(Outcome.Refused.class, otherOutcome).code());
+                    newcomer = reply.get("peerId").asText();
+                } else {
+                    assertEquals("session-in-use", reply.get("code").asText(), reply.toString());
+                    newcomer = assertInstanceOf(Outcome.Joined.class, otherOutcome).self().peerId();
+                }
+                // What the first peer hears: the newcomer's peer-joined, maybe an offer ahead from this instance's
+                // joiner, and, only if that joiner was refused, peer-left "refused" for it (without seq).
+                boolean joinedSeen = false;
+                boolean withdrawalSeen = false;
+                while (!joinedSeen || (offerFrom != null && !offerFrom.equals(newcomer) && !withdrawalSeen)) {
+                    JsonNode m = a.nextAny(10);
+                    switch (m.get("type").asText()) {
+                        case "offer" -> {
+                            if (offerFrom == null) {
+                                offerFrom = m.get("from").asText();
+                            }
+                            assertEquals("v=0 ahead", m.get("sdp").asText());
+                        }
+                        case "peer-joined" -> {
+                            assertEquals(newcomer, m.get("peerId").asText(), m.toString());
+                            joinedSeen = true;
+                        }
+                        case "peer-left" -> {
+                            assertEquals("refused", m.get("reason").asText(), m.toString());
+                            assertEquals(offerFrom, m.get("peerId").asText(), "withdrawn: the offer's sender " + m);
+                            assertFalse(m.has("seq"), m.toString());
+                            assertFalse(offerFrom.equals(newcomer), "an admitted newcomer is not withdrawn: " + m);
+                            withdrawalSeen = true;
+                        }
+                        default -> throw new AssertionError("unexpected " + m);
+                    }
+                }
+                if (withdrawalSeen) {
+                    withdrawn++;
+                }
+            }
+        }
+        assertTrue(withdrawn > 0, "in 20 rounds, this instance never sent an offer ahead of a join the log refused");
+    }
+
     @Test
     void anInstanceKilledMidCallLosesNoPeerItsClientResumesOnTheOtherAndGetsWhatWasSentMeanwhile() throws Exception {
         String room = uniqueRoom("kill");
@@ -321,8 +389,12 @@ class SharedRoomsTest {
     }
 
     private CompletableFuture<RoomStateMachine.Applied> joinOnOtherAsync(String room, String connection) {
+        return joinOnOtherAsync(room, connection, UUID.randomUUID().toString());
+    }
+
+    private CompletableFuture<RoomStateMachine.Applied> joinOnOtherAsync(String room, String connection,
+            String session) {
         inbox(connection);
-        String session = UUID.randomUUID().toString();
         String request = UUID.randomUUID().toString();
         CompletableFuture<RoomStateMachine.Applied> result = new CompletableFuture<>();
         other.request(request, new RoomCommand.Join(room, other.instanceId(), request, connection, session,

@@ -2,6 +2,7 @@ package io.icemesh.signaling;
 
 import static io.icemesh.signaling.TestTokens.joinMessage;
 import static io.icemesh.signaling.TestTokens.uniqueRoom;
+import static io.icemesh.signaling.TestTokens.withOffer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,39 +114,65 @@ class SignalingSocketTest {
     }
 
     @Test
-    void aJoinCarriesItsOfferToTheFirstPeerAlreadyInTheRoom() throws Exception {
+    void aJoinCarriesItsOfferToTheFirstPeerAlreadyInTheRoomAheadOfTheRoomLog() throws Exception {
         String room = uniqueRoom("offer-join");
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
             String aId = a.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
             String bId = b.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
             assertEquals(bId, a.next("peer-joined").get("peerId").asText());
-            JsonNode joined = c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 with the join")))
-                    .next("joined");
-            String cId = joined.get("peerId").asText();
-            assertEquals(aId, joined.path("offeredTo").asText(), "the offer went to the first peer: " + joined);
-            assertEquals(aId, joined.get("peers").get(0).get("peerId").asText());
+            c.next("hello");
+            c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 with the join")));
 
-            // The first peer hears of the newcomer, then gets its offer as from any relay: early (both asked for
-            // it), then the room log's numbered copy of the same relay.
-            JsonNode peerJoined = a.nextAny(10);
-            assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+            // The first peer (on this instance, asking for early copies) gets the offer ahead of the room log: before
+            // its peer-joined, without seq. It answers at once, before the newcomer has even heard joined.
             JsonNode early = a.nextAny(10);
-            assertEquals("offer", early.get("type").asText(), early.toString());
-            assertEquals(cId, early.get("from").asText());
+            assertEquals("offer", early.get("type").asText(), "the offer comes before peer-joined: " + early);
+            String cId = early.get("from").asText();
             assertEquals("v=0 with the join", early.get("sdp").asText());
             assertFalse(early.has("seq"), early.toString());
             assertFalse(early.has("to"), early.toString());
+            a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
+
+            // Then peer-joined, and the room log's numbered copy of the same relay behind it.
+            JsonNode peerJoined = a.nextAny(10);
+            assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+            assertEquals(cId, peerJoined.get("peerId").asText());
             JsonNode numbered = a.next("offer");
             assertEquals(early.get("rid"), numbered.get("rid"), numbered.toString());
             assertTrue(numbered.path("seq").asLong() > peerJoined.path("seq").asLong(), numbered.toString());
+
+            // The newcomer hears joined (the offer went to the first peer) first, then the answer sent ahead of it.
+            JsonNode joined = c.nextAny(10);
+            assertEquals("joined", joined.get("type").asText(), "nothing reaches the newcomer before joined: " + joined);
+            assertEquals(cId, joined.get("peerId").asText());
+            assertEquals(aId, joined.path("offeredTo").asText(), "the offer went to the first peer: " + joined);
+            assertEquals(aId, joined.get("peers").get(0).get("peerId").asText());
+            JsonNode answer = c.nextAny(10);
+            assertEquals("answer", answer.get("type").asText(), answer.toString());
+            assertEquals("v=0 answer", answer.get("sdp").asText());
+            assertEquals(aId, answer.get("from").asText());
 
             // The second peer gets no offer from the join: the newcomer offers to it as usual.
             assertEquals(cId, b.next("peer-joined").get("peerId").asText());
             c.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"v=0 to b\"}");
             assertEquals("v=0 to b", b.next("offer").get("sdp").asText());
-            // The newcomer's answer path is the usual one.
-            a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
-            assertEquals("v=0 answer", c.next("answer").get("sdp").asText());
+        }
+    }
+
+    @Test
+    void anOfferGoesAheadOnlyToAPeerThatAskedForEarlyCopies() throws Exception {
+        String room = uniqueRoom("offer-join-log");
+        try (WsClient a = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+            a.send(joinMessage(room)).next("joined");
+            JsonNode joined = c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 logged")))
+                    .next("joined");
+            // No early copy for a client that did not ask: peer-joined first, then the log's copy with its seq.
+            JsonNode peerJoined = a.nextAny(10);
+            assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+            JsonNode offer = a.nextAny(10);
+            assertEquals("offer", offer.get("type").asText(), offer.toString());
+            assertEquals(joined.get("peerId").asText(), offer.get("from").asText());
+            assertTrue(offer.path("seq").asLong() > peerJoined.path("seq").asLong(), offer.toString());
         }
     }
 
@@ -164,10 +191,6 @@ class SignalingSocketTest {
         }
     }
 
-    /** A join message that carries an offer for the first peer (docs/signaling-protocol.md, "Offer with the join"). */
-    private static String withOffer(String join, String sdp) {
-        return join.replaceFirst("\\{", "{\"offer\":\"" + sdp + "\",");
-    }
 
     @Test
     void aListCanBeAskedForRightAfterTheJoin() throws Exception {

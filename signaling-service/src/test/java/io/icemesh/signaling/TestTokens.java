@@ -30,6 +30,17 @@ final class TestTokens {
         return join.replaceFirst("\\{", "{\"earlyRelay\":true,");
     }
 
+    /** A join for session {@code sessionId} (the token's sid claim). */
+    static String joinMessage(String room, String sessionId) {
+        return "{\"type\":\"join\",\"token\":\"" + TOKENS.mint("tester", room, RoomMode.P2P, sessionId,
+                Duration.ofMinutes(5)) + "\"}";
+    }
+
+    /** A join message that carries an offer for the first peer (docs/signaling-protocol.md, "Offer with the join"). */
+    static String withOffer(String join, String sdp) {
+        return join.replaceFirst("\\{", "{\"offer\":\"" + sdp + "\",");
+    }
+
     static String uniqueRoom(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }

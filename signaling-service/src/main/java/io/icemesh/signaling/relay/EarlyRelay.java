@@ -22,6 +22,7 @@ public class EarlyRelay {
 
     private final Sockets sockets;
     private final Counter sent;
+    private final Counter withdrawn;
     /**
      * Sockets whose client asked for early relays ({@code earlyRelay} in its join or resume) and heard its
      * {@code joined} or {@code resumed} (with the replay): nothing early may overtake those.
@@ -41,6 +42,9 @@ public class EarlyRelay {
         this.sent = Counter.builder("icemesh.signaling.relays.early")
                 .description("offers, answers and candidates sent to a socket of this instance before the room log"
                         + " applied them (the log's numbered copy follows)").register(meters);
+        this.withdrawn = Counter.builder("icemesh.signaling.offers.withdrawn")
+                .description("offers sent ahead of their join whose join the room log then refused or gave to"
+                        + " another peer (the peer was told to drop the connection made for it)").register(meters);
     }
 
     /** The key of a sender (a session id, or the SFU) and an addressee (a peer or session id). */
@@ -102,6 +106,24 @@ public class EarlyRelay {
      * false when it cannot go (the log's copy is then the only one).
      */
     public boolean send(String connectionId, String text) {
+        if (!deliver(connectionId, text)) {
+            return false;
+        }
+        sent.increment();
+        return true;
+    }
+
+    /**
+     * Tells a socket that got an offer ahead of its join to drop the connection it made for it ({@code peer-left},
+     * reason {@code refused}): the log refused the join or gave the offer to another peer.
+     */
+    public void withdraw(String connectionId, String text) {
+        if (deliver(connectionId, text)) {
+            withdrawn.increment();
+        }
+    }
+
+    private boolean deliver(String connectionId, String text) {
         if (connectionId == null || !enabled.contains(connectionId)) {
             return false;
         }
@@ -110,7 +132,6 @@ public class EarlyRelay {
             return false;
         }
         Sockets.send(socket, text);
-        sent.increment();
         return true;
     }
 }

@@ -171,7 +171,8 @@ public final class RoomStateMachine {
         return new Applied(outcome, List.copyOf(out));
     }
 
-    private Outcome join(RoomCommand.Join j, List<Delivery> out) {
+    /** Why the log would refuse {@code j} in this state (before its SFU node is chosen), or null. */
+    private Outcome.Refused refusal(RoomCommand.Join j) {
         if (sessions.containsKey(j.sessionId())) {
             return new Outcome.Refused("session-in-use", "session " + j.sessionId() + " is already joined");
         }
@@ -185,6 +186,16 @@ public final class RoomStateMachine {
         if (room != null && room.peers.size() >= max) {
             return new Outcome.Refused("room-full", "room \"" + j.room() + "\" already has " + max + " peers");
         }
+        return null;
+    }
+
+    private Outcome join(RoomCommand.Join j, List<Delivery> out) {
+        Outcome.Refused refused = refusal(j);
+        if (refused != null) {
+            return refused;
+        }
+        Room room = rooms.get(j.room());
+        Limits l = j.limits() != null ? j.limits() : limits;
         String node = null;
         if (j.mode() == RoomMode.SFU) {
             boolean keep = room != null && room.node != null && !room.node.equals(j.replacesNode());
@@ -548,6 +559,19 @@ public final class RoomStateMachine {
         Room r = rooms.get(room);
         Session s = r == null ? null : r.peers.get(peerId);
         return s == null ? Optional.empty() : Optional.of(member(s, r));
+    }
+
+    /**
+     * The peer a P2P join's offer would go to if the log applied {@code j} now (the first admitted peer of its room,
+     * as {@code joined}'s first peer), or empty when this replica says the log would refuse the join or the room has
+     * no one else. A guess from this replica: the log, applying the join later, may decide otherwise.
+     */
+    public synchronized Optional<Member> firstPeerIfAdmitted(RoomCommand.Join j) {
+        if (j.mode() != RoomMode.P2P || refusal(j) != null) {
+            return Optional.empty();
+        }
+        List<Member> others = admittedOthers(rooms.get(j.room()), null);
+        return others.isEmpty() ? Optional.empty() : Optional.of(others.get(0));
     }
 
     /** The admitted peers of a room, in join order. */

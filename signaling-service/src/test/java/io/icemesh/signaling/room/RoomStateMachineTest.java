@@ -66,6 +66,22 @@ class RoomStateMachineTest {
     }
 
     @Test
+    void theReplicaForeseesWhomAJoinsOfferGoesToAndWhenTheLogWouldRefuseTheJoin() throws Exception {
+        assertTrue(a.firstPeerIfAdmitted(p2p("r", "i1", "s1")).isEmpty(), "no one to offer to in an empty room");
+        apply(p2p("r", "i1", "s1"));
+        RoomCommand.Join second = p2p("r", "i2", "s2");
+        assertEquals("peer-s1", a.firstPeerIfAdmitted(second).orElseThrow().peerId());
+        Outcome.Joined joined = assertInstanceOf(Outcome.Joined.class, apply(second).outcome());
+        assertEquals("peer-s1", joined.others().get(0).peerId(), "the log gave the offer to the peer foreseen");
+        assertTrue(a.firstPeerIfAdmitted(p2p("r", "i1", "s3")).isEmpty(), "the room is full (two peers)");
+        assertTrue(a.firstPeerIfAdmitted(p2p("elsewhere", "i1", "s1")).isEmpty(), "the session is in use");
+        assertTrue(a.firstPeerIfAdmitted(join("r", "i1", "s4", RoomMode.SFU, "n1")).isEmpty(), "not a P2P join");
+        apply(new RoomCommand.Leave("r", "i1", null, "s1", 1));
+        assertEquals("peer-s2", a.firstPeerIfAdmitted(p2p("r", "i1", "s5")).orElseThrow().peerId(),
+                "after the first peer left, the next in join order");
+    }
+
+    @Test
     void aRoomKeepsItsFirstModeAndASessionJoinsOnce() throws Exception {
         apply(p2p("r", "i1", "s1"));
         assertEquals("wrong-mode", ((Outcome.Refused) apply(join("r", "i2", "s2", RoomMode.SFU, "n1")).outcome())
