@@ -17,7 +17,6 @@ gathering ms, connected ms, first remote frame ms, selected pair, and the last "
 """
 import argparse
 import asyncio
-import base64
 import collections
 import json
 import signal
@@ -164,16 +163,6 @@ def patch_aiortc():
         aioice.ice.Connection.connect = aioice_connect
 
 
-def token_mode(token):
-    """The room mode a room token claims ("p2p" or "sfu"; None when it cannot be read): the payload of a JWT, read
-    without checking its signature (signaling checks it)."""
-    try:
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("mode")
-    except (AttributeError, IndexError, ValueError):
-        return None
-
-
 def remote_streams(sdp):
     """mid -> the a=msid stream id of each sending m-section (None when it has none, e.g. inactive)."""
     streams = {}
@@ -201,7 +190,6 @@ class Peer:
         self.received = {}  # remote track -> frames decoded (video) or received (audio)
         self.last_media = None  # monotonic time of the latest frame on any track
         self.gathering_ahead = None  # see gather_ahead
-        self.offer_ahead = None  # see make_offer_ahead
         self.made = time.monotonic()
         self.stall_reported = False
         self.pc = RTCPeerConnection(client.configuration)
@@ -321,19 +309,6 @@ class Peer:
         # Retrieved here too: a peer that leaves before its offer closes the connection while it gathers.
         self.gathering_ahead.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    def make_offer_ahead(self):
-        """A newcomer's standby, made while its join travels through the room log: its offer is made and applied now
-        (after the gathering ahead), so that `joined` finds it ready to send. That takes aiortc 8-16 ms, which the
-        call no longer waits for. Only for a P2P room: the first peer in `joined` gets it (Client.on_message)."""
-        async def make():
-            await self.gathered_ahead()
-            started = time.monotonic()
-            await self.pc.setLocalDescription(await self.pc.createOffer())
-            self.timeline["gatheringMs"] = int((time.monotonic() - started) * 1000)
-            self.client.mark("gathered")
-        self.offer_ahead = asyncio.ensure_future(make())
-        self.offer_ahead.add_done_callback(lambda f: f.cancelled() or f.exception())
-
     async def gathered_ahead(self):
         """Waits for gather_ahead's gathering (usually over by then). A gatherer still gathering returns at once from
         the gather inside setLocalDescription, which would then describe only the candidates found so far; and an
@@ -353,15 +328,8 @@ class Peer:
         await self.pc.close()
 
     async def offer(self):
-        if self.offer_ahead is not None:
-            ahead, self.offer_ahead = self.offer_ahead, None
-            await ahead  # made before `joined` (make_offer_ahead): only sent now
-            # Its timeline starts now (adopt): what happened before it had a peer is reported at t 0.
-            for event in ("gathering-started", "gathering-complete"):
-                await self.client.report({"event": event, "t": 0})
-        else:
-            await self.gathered_ahead()
-            await self.gather(self.pc.createOffer)
+        await self.gathered_ahead()
+        await self.gather(self.pc.createOffer)
         await self.client.send({"type": "offer", "to": self.peer_id, "sdp": self.pc.localDescription.sdp})
         self.client.mark("offer-sent")
         published = [s for s in remote_streams(self.pc.localDescription.sdp).values() if s]
@@ -395,7 +363,6 @@ class Client:
     def __init__(self, args):
         self.args = args
         self.relay = args.relay
-        self.token = None
         self.peers = {}
         self.tasks = []
         self.first_frame = asyncio.Event()
@@ -496,9 +463,6 @@ class Client:
             return
         old, self.standby = self.standby, Peer(self, None)
         self.standby.gather_ahead()
-        if self.mode is None and self.resume_token is None and token_mode(self.token) == "p2p":
-            # Not joined yet: this standby will offer to the first peer already in the room.
-            self.standby.make_offer_ahead()
         if old is not None:
             self.close_later(old)
 
@@ -701,10 +665,6 @@ class Client:
                 # One connection, to media-service: offer once; it offers from then on (we only answer).
                 await self.peer(SFU).offer()
             else:
-                if not msg["peers"] and self.standby is not None and self.standby.offer_ahead is not None:
-                    # Alone in the room: a standby with an offer applied cannot answer the next newcomer; one that
-                    # can is made now.
-                    self.make_standby()
                 for other in msg["peers"]:
                     await self.peer(other["peerId"]).offer()
         elif kind == "peer-joined":

@@ -3,7 +3,6 @@
 test_icemesh_client (mesh-tests' AiortcClientUnitTest runs them in the build)."""
 import argparse
 import asyncio
-import base64
 import json
 import unittest
 
@@ -235,60 +234,6 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         self.assertFalse(brief.gathering_ahead.done(), "peer-left handled while the connection still gathers")
         await asyncio.gather(*self.client.closing)
         self.assertEqual("closed", brief.pc.connectionState, "closed once its gathering was over")
-
-    @staticmethod
-    def token(mode):
-        """A room token's shape (signaling checks the signature; the client only reads the mode claim)."""
-        def part(obj):
-            return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
-        return part({"alg": "HS256", "typ": "JWT"}) + "." + part({"room": "r", "mode": mode}) + ".sig"
-
-    def test_the_room_mode_is_read_from_the_token(self):
-        self.assertEqual("p2p", icemesh_client.token_mode(self.token("p2p")))
-        self.assertEqual("sfu", icemesh_client.token_mode(self.token("sfu")))
-        for bad in (None, "", "nodots", "a.%%%.c", "a." + base64.urlsafe_b64encode(b"[1]").decode() + ".c"):
-            self.assertIsNone(icemesh_client.token_mode(bad), bad)
-
-    async def test_a_p2p_newcomers_standby_makes_its_offer_before_joined_which_only_sends_it(self):
-        self.client.token = self.token("p2p")
-        await self.list_message()
-        standby = self.client.standby
-        self.assertIsNotNone(standby.offer_ahead, "the offer is made while the join travels")
-        await standby.offer_ahead
-        made = standby.pc.localDescription.sdp
-        self.assertEqual("have-local-offer", standby.pc.signalingState)
-        self.assertIn("a=candidate:", made, "made after the gathering ahead")
-        await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
-                                      "resumeToken": "t", "peers": [{"peerId": "first"}]})
-        self.assertIs(standby, self.client.peers["first"])
-        offers = self.sent("offer")
-        self.assertEqual(["first"], [m["to"] for m in offers])
-        self.assertEqual(made, offers[0]["sdp"], "the offer made ahead, not a new one")
-        self.assertIsNotNone(self.client.standby_timer, "the next standby is made a little later")
-        self.client.make_standby()  # what the timer does
-        self.assertIsNone(self.client.standby.offer_ahead, "and answers: no offer ahead once joined")
-
-    async def test_alone_at_joined_the_standby_with_an_offer_is_replaced_by_one_that_can_answer(self):
-        self.client.token = self.token("p2p")
-        await self.list_message()
-        offering = self.client.standby
-        await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
-                                      "resumeToken": "t", "peers": []})
-        standby = self.client.standby
-        self.assertIsNot(offering, standby)
-        self.assertIsNone(standby.offer_ahead)
-        self.assertIsNotNone(standby.gathering_ahead, "made and gathering at once")
-        await asyncio.gather(*self.client.closing)
-        self.assertEqual("closed", offering.pc.connectionState, "the offering one is closed")
-        await self.client.on_message({"type": "offer", "from": "newcomer",
-                                      "sdp": await self.offer_from_another_peer()})
-        self.assertIs(standby, self.client.peers["newcomer"], "the newcomer is answered on the new standby")
-        self.assertEqual(["newcomer"], [m["to"] for m in self.sent("answer")])
-
-    async def test_an_sfu_token_makes_no_offer_ahead(self):
-        self.client.token = self.token("sfu")
-        await self.list_message()
-        self.assertIsNone(self.client.standby.offer_ahead)
 
     async def test_leaving_closes_the_standby_after_its_gathering(self):
         await self.list_message()
