@@ -54,13 +54,10 @@ if [[ ${ICEMESH_IN_NETNS:-} != 1 ]]; then
     ./mvnw -B -q install -DskipTests >&2
     # the namespace has no network: the plugin that runs the bench there must be in the local repository already
     ./mvnw -B -q -pl mesh-tests org.codehaus.mojo:exec-maven-plugin:3.5.0:help >/dev/null
-    NS=icemesh-ttm-$$
-    ip netns add "$NS"
-    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
-    ip -n "$NS" link set lo up
-    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$SELF" "$@"
-    exit $?
 fi
+# shellcheck source=lib/netns.sh
+. "$HERE/lib/netns.sh"
+in_loopback_netns icemesh-ttm "$SELF" "$@"
 WORK=$(mktemp -d /tmp/time-to-media.XXXXXX)
 settle
 P2P_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)

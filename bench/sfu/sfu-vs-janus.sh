@@ -42,15 +42,9 @@ for tool in janus tcpdump gcc java; do command -v "$tool" >/dev/null || die "$to
 # the host's own non-loopback address (which the project's benchmarks must not do), while media-service, whose peer
 # networks are loopback only here, did not answer, and Chromium took its next pair about 50 ms later. That was a cost
 # of the test machine, not of either server (docs/benchmarks.md, "The SFU join on a loopback-only network").
-if [[ ${ICEMESH_IN_NETNS:-} != 1 ]]; then
-    [[ $(id -u) == 0 ]] || die "needs root (ip netns, tcpdump)"
-    NS=icemesh-sfu-$$
-    ip netns add "$NS"
-    trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
-    ip -n "$NS" link set lo up
-    ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$HERE/$(basename "${BASH_SOURCE[0]}")" "$@"
-    exit $?
-fi
+# shellcheck source=../lib/netns.sh
+. "$ROOT/bench/lib/netns.sh"
+in_loopback_netns icemesh-sfu "$HERE/$(basename "${BASH_SOURCE[0]}")" "$@"
 
 WORK=$(mktemp -d /tmp/sfu-vs-janus.XXXXXX)
 free_port() { "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }

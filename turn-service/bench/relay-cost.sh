@@ -25,20 +25,17 @@ MODES="${MODES-cd1000 cd200 send200}"
 SECONDS_PER_STEP="${SECONDS_PER_STEP:-8}"
 PROCS="${PROCS:-3}"
 ALLOCS="${ALLOCS:-1000}"
-NS="icemesh-cost-$$"
+# shellcheck source=../../bench/lib/netns.sh
+. "$ROOT/bench/lib/netns.sh"
 
 if [ "${ICEMESH_IN_NETNS:-}" != "1" ]; then
-  [ "$(id -u)" = 0 ] || { echo "needs root (ip netns)" >&2; exit 1; }
   for bin in turnserver turnutils_uclient turnutils_peer ip bc; do
     command -v "$bin" >/dev/null || { echo "$bin missing: apt-get install -y coturn iproute2 bc" >&2; exit 1; }
   done
   [ -f "$JAR" ] || (cd "$ROOT" && ./mvnw -B -q -pl turn-service -am package -DskipTests)
-  ip netns add "$NS"
-  trap 'ip netns del "$NS" 2>/dev/null || true' EXIT
-  ip -n "$NS" link set lo up
-  ICEMESH_IN_NETNS=1 ip netns exec "$NS" "$0" "$@"
-  exit $?
 fi
+in_loopback_netns icemesh-cost "$0" "$@"
+NS="${ICEMESH_NETNS:-this one}"
 
 ICEMESH_PORT=43478; ICEMESH_HTTP=48081; COTURN_PORT=44478; PEER_BASE=43480; KAFKA_PORT=49092
 USER=bench; PASS=bench; REALM=icemesh
