@@ -655,6 +655,12 @@ class Client:
                     self.make_standby()
         if kind == "resumed":
             print(json.dumps({"resumed": msg["room"], "peerId": msg["peerId"]}), flush=True)
+            if self.mode == "p2p" and isinstance(msg.get("peers"), list):
+                # A connection to a peer no longer in the room goes: one that left meanwhile, or a newcomer whose
+                # offer came ahead of its join while the room refused that join as this socket dropped.
+                present = {p.get("peerId") for p in msg["peers"]}
+                for gone in [pid for pid in self.peers if pid not in present]:
+                    self.close_later(self.peers.pop(gone))
             await self.flush_reports()  # entries queued while the socket was down
         elif kind == "joined":
             self.mark("joined")

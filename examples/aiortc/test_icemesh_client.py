@@ -235,6 +235,19 @@ class StandbyTest(unittest.IsolatedAsyncioTestCase):
         await asyncio.gather(*self.client.closing)
         self.assertEqual("closed", brief.pc.connectionState, "closed once its gathering was over")
 
+    async def test_a_resume_closes_the_connections_to_peers_no_longer_in_the_room(self):
+        await self.client.on_message({"type": "joined", "room": "r", "mode": "p2p", "peerId": "me",
+                                      "resumeToken": "t", "peers": []})
+        await self.client.on_message({"type": "peer-joined", "peerId": "stays"})
+        stays = self.client.peers["stays"]
+        refused = self.client.peer("refused")  # an offer came ahead of its join: a connection, no peer-joined
+        await self.client.on_message({"type": "resumed", "room": "r", "mode": "p2p", "peerId": "me",
+                                      "peers": [{"peerId": "stays", "user": "u"}]})
+        self.assertEqual(["stays"], list(self.client.peers))
+        self.assertIs(stays, self.client.peers["stays"])
+        await asyncio.gather(*self.client.closing)
+        self.assertEqual("closed", refused.pc.connectionState, "the withdrawn newcomer's connection is closed")
+
     async def test_leaving_closes_the_standby_after_its_gathering(self):
         await self.list_message()
         standby = self.client.standby

@@ -914,7 +914,16 @@ export class IcemeshClient extends EventTarget {
         break;
       case 'resumed':
       case 'ice-servers':
-        if (m.type === 'resumed') this.resumedOnce = true;
+        if (m.type === 'resumed') {
+          this.resumedOnce = true;
+          // A connection to a peer no longer in the room goes: one that left meanwhile (its peer-left, replayed
+          // next, finds nothing more to close), or a newcomer whose offer came ahead of its join while the room
+          // refused that join as this socket dropped (the peer-left 'refused' went to the old socket).
+          if (this.mode === 'p2p' && Array.isArray(m.peers)) {
+            const present = new Set(m.peers.map((p) => p.peerId));
+            for (const id of [...this.links.keys()]) if (!present.has(id)) this.drop(id);
+          }
+        }
         this.iceServers = this.iceServersOverride || m.iceServers;
         this.refreshIceServersIn(m.iceServersTtl);
         // The answer standby was made with the old list: made again with this one.

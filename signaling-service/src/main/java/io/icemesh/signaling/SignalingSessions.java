@@ -276,20 +276,24 @@ public class SignalingSessions implements RoomLog.Listener {
      */
     private String offerOnJoin(WebSocketConnection connection, Outcome.Joined j, String sdp, OfferAhead ahead) {
         Member self = j.self();
-        if (self.mode() != RoomMode.P2P || j.others().isEmpty() || !accepting()) {
+        if (self.mode() != RoomMode.P2P || j.others().isEmpty()) {
             withdraw(ahead);
             return null;
         }
         String to = j.others().get(0).peerId();
         ObjectNode body = json.createObjectNode().put("type", "offer").put("sdp", sdp);
         if (ahead != null && ahead.to.equals(to) && ahead.settle()) {
-            // Its early copy is there already: the log's copy (same rid) follows, and nothing later waits for it.
+            // Its early copy is there already (even if this instance no longer takes commands now, the peer has it
+            // and may have answered): the log's copy (same rid) follows, and nothing later waits for it.
             body.put("rid", ahead.rid);
             log.submit(new RoomCommand.Relay(self.room(), me, connection.id(), self.sessionId(), to, "offer", body));
-        } else {
-            withdraw(ahead);
-            submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
+            return to;
         }
+        withdraw(ahead);
+        if (!accepting()) {
+            return null;
+        }
+        submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
         return to;
     }
 

@@ -115,7 +115,17 @@ class SignalingSocketTest {
 
     @Test
     void aJoinCarriesItsOfferToTheFirstPeerAlreadyInTheRoomAheadOfTheRoomLog() throws Exception {
-        String room = uniqueRoom("offer-join");
+        // Ahead of the log unless the log applies the join before the early copy leaves (a thread paused longer
+        // than the broker's round trip): then the offer comes the usual way. Either is checked; ahead must be seen.
+        boolean ahead = false;
+        for (int attempt = 0; attempt < 3 && !ahead; attempt++) {
+            ahead = offerWithTheJoin(uniqueRoom("offer-join"));
+        }
+        assertTrue(ahead, "in 3 rooms the join's offer never reached the first peer ahead of the room log");
+    }
+
+    /** One room: a and b in it, c joins with an offer; true if the offer reached a ahead of the room log. */
+    private boolean offerWithTheJoin(String room) throws Exception {
         try (WsClient a = WsClient.connect(ws); WsClient b = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
             String aId = a.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
             String bId = b.send(TestTokens.withEarlyRelay(joinMessage(room))).next("joined").get("peerId").asText();
@@ -123,25 +133,37 @@ class SignalingSocketTest {
             c.next("hello");
             c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 with the join")));
 
-            // The first peer (on this instance, asking for early copies) gets the offer ahead of the room log: before
-            // its peer-joined, without seq. It answers at once, before the newcomer has even heard joined.
-            JsonNode early = a.nextAny(10);
-            assertEquals("offer", early.get("type").asText(), "the offer comes before peer-joined: " + early);
-            String cId = early.get("from").asText();
+            JsonNode first = a.nextAny(10);
+            boolean ahead = "offer".equals(first.get("type").asText());
+            JsonNode early;
+            JsonNode peerJoined;
+            String cId;
+            if (ahead) {
+                // The first peer (on this instance, asking for early copies) gets the offer before its peer-joined,
+                // without seq, and answers at once, before the newcomer has even heard joined.
+                early = first;
+                cId = early.get("from").asText();
+                a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
+                peerJoined = a.nextAny(10);
+                assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+                assertEquals(cId, peerJoined.get("peerId").asText());
+            } else {
+                peerJoined = first;
+                assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
+                cId = peerJoined.get("peerId").asText();
+                early = a.next("offer");
+                assertEquals(cId, early.get("from").asText());
+                a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
+            }
             assertEquals("v=0 with the join", early.get("sdp").asText());
-            assertFalse(early.has("seq"), early.toString());
+            assertFalse(early.has("seq"), "an early copy either way (both asked): " + early);
             assertFalse(early.has("to"), early.toString());
-            a.send("{\"type\":\"answer\",\"to\":\"" + cId + "\",\"sdp\":\"v=0 answer\"}");
-
-            // Then peer-joined, and the room log's numbered copy of the same relay behind it.
-            JsonNode peerJoined = a.nextAny(10);
-            assertEquals("peer-joined", peerJoined.get("type").asText(), peerJoined.toString());
-            assertEquals(cId, peerJoined.get("peerId").asText());
+            // The room log's numbered copy of the same relay, behind peer-joined.
             JsonNode numbered = a.next("offer");
-            assertEquals(early.get("rid"), numbered.get("rid"), numbered.toString());
+            assertEquals(early.get("rid"), numbered.get("rid"), "one offer, one rid: " + numbered);
             assertTrue(numbered.path("seq").asLong() > peerJoined.path("seq").asLong(), numbered.toString());
 
-            // The newcomer hears joined (the offer went to the first peer) first, then the answer sent ahead of it.
+            // The newcomer hears joined (the offer went to the first peer) first, then the answer.
             JsonNode joined = c.nextAny(10);
             assertEquals("joined", joined.get("type").asText(), "nothing reaches the newcomer before joined: " + joined);
             assertEquals(cId, joined.get("peerId").asText());
@@ -156,13 +178,17 @@ class SignalingSocketTest {
             assertEquals(cId, b.next("peer-joined").get("peerId").asText());
             c.send("{\"type\":\"offer\",\"to\":\"" + bId + "\",\"sdp\":\"v=0 to b\"}");
             assertEquals("v=0 to b", b.next("offer").get("sdp").asText());
+            return ahead;
         }
     }
 
     @Test
     void anOfferGoesAheadOnlyToAPeerThatAskedForEarlyCopies() throws Exception {
         String room = uniqueRoom("offer-join-log");
-        try (WsClient a = WsClient.connect(ws); WsClient c = WsClient.connect(ws)) {
+        try (WsClient a = WsClient.connect(ws); WsClient c = WsClient.connect(ws); WsClient e = WsClient.connect(ws)) {
+            // Some socket of this instance takes early copies (e, in a room of its own): the offer is held back
+            // because a did not ask, not because no one did.
+            e.send(TestTokens.withEarlyRelay(joinMessage(uniqueRoom("elsewhere")))).next("joined");
             a.send(joinMessage(room)).next("joined");
             JsonNode joined = c.send(TestTokens.withEarlyRelay(withOffer(joinMessage(room), "v=0 logged")))
                     .next("joined");

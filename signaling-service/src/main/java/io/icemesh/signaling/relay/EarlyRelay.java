@@ -43,8 +43,9 @@ public class EarlyRelay {
                 .description("offers, answers and candidates sent to a socket of this instance before the room log"
                         + " applied them (the log's numbered copy follows)").register(meters);
         this.withdrawn = Counter.builder("icemesh.signaling.offers.withdrawn")
-                .description("offers sent ahead of their join whose join the room log then refused or gave to"
-                        + " another peer (the peer was told to drop the connection made for it)").register(meters);
+                .description("offers sent ahead of their join whose join the room log then refused or did not"
+                        + " answer in time, or whose offer it gave to another peer (the peer was told to drop the"
+                        + " connection made for it)").register(meters);
     }
 
     /** The key of a sender (a session id, or the SFU) and an addressee (a peer or session id). */
