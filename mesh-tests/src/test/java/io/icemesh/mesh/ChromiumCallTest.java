@@ -187,106 +187,76 @@ class ChromiumCallTest {
 
     @Test
     void aResumeDropsTheConnectionsToPeersNoLongerInTheRoom() throws Exception {
-        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
-        try (Browser page = new Browser()) {
-            page.driver.get(base + "?prepare=0");
-            // A P2P client that held connections to "stays" and to "refused" (a newcomer whose offer came ahead of
-            // its join, withdrawn while this socket was down) resumes: the room has only "stays".
-            Object r = page.async("""
-                    const done = arguments[arguments.length - 1];
-                    import('/icemesh.js').then(async (m) => {
-                      const c = new m.IcemeshClient({ token: 'unused', iceServers: [] });
-                      c.mode = 'p2p';
-                      const closed = [];
-                      const left = [];
-                      c.addEventListener('peer-left', (e) => left.push(e.detail.peerId));
-                      for (const id of ['stays', 'refused']) {
-                        c.links.set(id, { close: () => closed.push(id) });
-                      }
-                      await c.onMessage({ type: 'resumed', room: 'r', mode: 'p2p', peerId: 'me', sessionId: 's',
-                        peers: [{ peerId: 'stays', user: 'u' }], iceServers: [], iceServersTtl: 600 });
-                      c.closed = true;
-                      clearTimeout(c.iceRefreshTimer);
-                      done({ links: [...c.links.keys()], closed, left });
-                    }).catch((e) => done({ error: String(e) }));
-                    """);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = (Map<String, Object>) r;
-            assertEquals(null, result.get("error"));
-            assertEquals(List.of("stays"), result.get("links"));
-            assertEquals(List.of("refused"), result.get("closed"));
-            assertEquals(List.of("refused"), result.get("left"));
-        }
+        // A P2P client that held connections to "stays" and to "refused" (a newcomer whose offer came ahead of its
+        // join, withdrawn while this socket was down) resumes: the room has only "stays".
+        Map<String, Object> result = inWebClientModule("""
+                const c = new m.IcemeshClient({ token: 'unused', iceServers: [] });
+                c.mode = 'p2p';
+                const closed = [];
+                const left = [];
+                c.addEventListener('peer-left', (e) => left.push(e.detail.peerId));
+                for (const id of ['stays', 'refused']) {
+                  c.links.set(id, { close: () => closed.push(id) });
+                }
+                await c.onMessage({ type: 'resumed', room: 'r', mode: 'p2p', peerId: 'me', sessionId: 's',
+                  peers: [{ peerId: 'stays', user: 'u' }], iceServers: [], iceServersTtl: 600 });
+                c.closed = true;
+                clearTimeout(c.iceRefreshTimer);
+                done({ links: [...c.links.keys()], closed, left });
+                """);
+        assertEquals(List.of("stays"), result.get("links"));
+        assertEquals(List.of("refused"), result.get("closed"));
+        assertEquals(List.of("refused"), result.get("left"));
     }
 
     @Test
     void theCandidatesOfADescriptionAreReadWithTheirSection() throws Exception {
-        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
-        try (Browser page = new Browser()) {
-            page.driver.get(base + "?prepare=0");
-            // Chromium writes a section's candidates before its a=mid.
-            Object r = page.async("""
-                    const done = arguments[arguments.length - 1];
-                    import('/icemesh.js').then((m) => {
-                      const sdp = ['v=0', 's=-', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
-                        'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', 'a=ice-ufrag:x', 'a=mid:0',
-                        'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1',
-                        'a=candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0', ''].join('\\r\\n');
-                      done({ all: m.candidatesIn(sdp), none: m.candidatesIn('v=0\\r\\n').length,
-                        empty: m.candidatesIn(null).length });
-                    }).catch((e) => done({ error: String(e) }));
-                    """);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = (Map<String, Object>) r;
-            assertEquals(null, result.get("error"));
-            assertEquals(List.of(
-                    Map.of("candidate", "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid", "0",
-                            "sdpMLineIndex", 0L),
-                    Map.of("candidate", "candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0",
-                            "sdpMid", "1", "sdpMLineIndex", 1L)), result.get("all"));
-            assertEquals(0L, result.get("none"));
-            assertEquals(0L, result.get("empty"));
-        }
+        // Chromium writes a section's candidates before its a=mid.
+        Map<String, Object> result = inWebClientModule("""
+                const sdp = ['v=0', 's=-', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
+                  'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', 'a=ice-ufrag:x', 'a=mid:0',
+                  'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1',
+                  'a=candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0', ''].join('\\r\\n');
+                done({ all: m.candidatesIn(sdp), none: m.candidatesIn('v=0\\r\\n').length,
+                  empty: m.candidatesIn(null).length });
+                """);
+        assertEquals(List.of(
+                Map.of("candidate", "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid", "0",
+                        "sdpMLineIndex", 0L),
+                Map.of("candidate", "candidate:2 1 udp 41885439 127.0.0.1 50001 typ relay raddr 0.0.0.0 rport 0",
+                        "sdpMid", "1", "sdpMLineIndex", 1L)), result.get("all"));
+        assertEquals(0L, result.get("none"));
+        assertEquals(0L, result.get("empty"));
     }
 
     @Test
     void theStartBitrateIsAddedToEachVideoCodecOfARemoteDescription() throws Exception {
-        String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
-        try (Browser page = new Browser()) {
-            page.driver.get(base + "?prepare=0");
-            Object r = page.async("""
-                    const done = arguments[arguments.length - 1];
-                    import('/icemesh.js').then((m) => {
-                      const sdp = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
-                        'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10',
-                        'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack',
-                        'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96', 'a=rtpmap:98 H264/90000',
-                        'a=fmtp:98 packetization-mode=1', 'a=rtpmap:99 VP9/90000',
-                        'a=fmtp:99 profile-id=0;x-google-start-bitrate=2000', ''].join('\\r\\n');
-                      const out = m.withStartBitrate(sdp, 1000);
-                      done({ out, again: m.withStartBitrate(out, 1000) === out, off: m.withStartBitrate(sdp, 0) === sdp,
-                        dflt: m.DEFAULT_START_BITRATE_KBPS });
-                    }).catch((e) => done({ error: String(e) }));
-                    """);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = (Map<String, Object>) r;
-            assertEquals(null, result.get("error"));
-            String out = (String) result.get("out");
-            List<String> lines = List.of(out.split("\r\n"));
-            assertEquals(List.of("v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
-                    "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10",
-                    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99", "a=rtpmap:96 VP8/90000",
-                    "a=fmtp:96 x-google-start-bitrate=1000", "a=rtcp-fb:96 nack", "a=rtpmap:97 rtx/90000",
-                    "a=fmtp:97 apt=96", "a=rtpmap:98 H264/90000",
-                    "a=fmtp:98 packetization-mode=1;x-google-start-bitrate=1000", "a=rtpmap:99 VP9/90000",
-                    "a=fmtp:99 profile-id=0;x-google-start-bitrate=2000"), lines,
-                    "VP8 gets an fmtp line, H264 the parameter on its own, VP9 keeps the one it has; audio and RTX as"
-                            + " they were");
-            assertTrue(out.endsWith("\r\n"), "the description still ends with CRLF");
-            assertEquals(true, result.get("again"), "adding it twice changes nothing");
-            assertEquals(true, result.get("off"), "0 leaves the description as it is");
-            assertEquals(1000L, ((Number) result.get("dflt")).longValue());
-        }
+        Map<String, Object> result = inWebClientModule("""
+                const sdp = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+                  'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10',
+                  'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack',
+                  'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96', 'a=rtpmap:98 H264/90000',
+                  'a=fmtp:98 packetization-mode=1', 'a=rtpmap:99 VP9/90000',
+                  'a=fmtp:99 profile-id=0;x-google-start-bitrate=2000', ''].join('\\r\\n');
+                const out = m.withStartBitrate(sdp, 1000);
+                done({ out, again: m.withStartBitrate(out, 1000) === out, off: m.withStartBitrate(sdp, 0) === sdp,
+                  dflt: m.DEFAULT_START_BITRATE_KBPS });
+                """);
+        String out = (String) result.get("out");
+        List<String> lines = List.of(out.split("\r\n"));
+        assertEquals(List.of("v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10",
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99", "a=rtpmap:96 VP8/90000",
+                "a=fmtp:96 x-google-start-bitrate=1000", "a=rtcp-fb:96 nack", "a=rtpmap:97 rtx/90000",
+                "a=fmtp:97 apt=96", "a=rtpmap:98 H264/90000",
+                "a=fmtp:98 packetization-mode=1;x-google-start-bitrate=1000", "a=rtpmap:99 VP9/90000",
+                "a=fmtp:99 profile-id=0;x-google-start-bitrate=2000"), lines,
+                "VP8 gets an fmtp line, H264 the parameter on its own, VP9 keeps the one it has; audio and RTX as"
+                        + " they were");
+        assertTrue(out.endsWith("\r\n"), "the description still ends with CRLF");
+        assertEquals(true, result.get("again"), "adding it twice changes nothing");
+        assertEquals(true, result.get("off"), "0 leaves the description as it is");
+        assertEquals(1000L, ((Number) result.get("dflt")).longValue());
     }
 
     @Test
@@ -380,6 +350,22 @@ class ChromiumCallTest {
     }
 
     /** Writes the timing to target/call-timings.txt and the test log: what the issue asks the test to report. */
+    /**
+     * Runs {@code body} in a page of the web client, inside an async function that has the client's module as
+     * {@code m} and calls {@code done(result)}; returns that result after checking that nothing threw.
+     */
+    private Map<String, Object> inWebClientModule(String body) throws Exception {
+        try (Browser page = new Browser()) {
+            page.driver.get("http://127.0.0.1:" + mesh.ports.get("signaling") + "/?prepare=0");
+            Object r = page.async("const done = arguments[arguments.length - 1];\n"
+                    + "import('/icemesh.js').then(async (m) => {\n" + body + "}).catch((e) => done({ error: String(e) }));");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = (Map<String, Object>) r;
+            assertEquals(null, result.get("error"));
+            return result;
+        }
+    }
+
     private static void record(String mode, Map<String, Object> t) throws Exception {
         String line = String.format("chromium %s call: connected %s ms, first frame %s ms, pair %s/%s %s, rtt %s ms%n",
                 mode, t.get("connectedMs"), t.get("firstFrameMs"), t.get("localType"), t.get("remoteType"),

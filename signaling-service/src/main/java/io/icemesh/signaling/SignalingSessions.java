@@ -172,24 +172,23 @@ public class SignalingSessions implements RoomLog.Listener {
      */
     private final class OfferAhead {
         final String from;
-        final String to;
-        final String connection;
-        final String rid;
+        final Member to;
+        /** The relay's body ({@code type}, {@code sdp}, {@code rid}): the log's copy is written with it. */
+        final ObjectNode body;
         private final String text;
         /** Null until sent or settled; then whether the early copy went. */
         private Boolean sent;
 
-        OfferAhead(String from, String to, String connection, String rid, String text) {
+        OfferAhead(String from, Member to, ObjectNode body) {
             this.from = from;
             this.to = to;
-            this.connection = connection;
-            this.rid = rid;
-            this.text = text;
+            this.body = body;
+            this.text = body.deepCopy().put("from", from).toString();
         }
 
         synchronized void send() {
             if (sent == null) {
-                sent = earlyRelay.send(connection, text);
+                sent = earlyRelay.send(to.connection(), text);
             }
         }
 
@@ -211,10 +210,7 @@ public class SignalingSessions implements RoomLog.Listener {
         if (to == null || !me.equals(to.instance()) || to.connection() == null) {
             return null;
         }
-        String rid = nextRelayId();
-        String text = json.createObjectNode().put("type", "offer").put("sdp", sdp).put("rid", rid)
-                .put("from", join.peerId()).toString();
-        return new OfferAhead(join.peerId(), to.peerId(), to.connection(), rid, text);
+        return new OfferAhead(join.peerId(), to, offerBody(sdp).put("rid", nextRelayId()));
     }
 
     /**
@@ -224,7 +220,7 @@ public class SignalingSessions implements RoomLog.Listener {
      */
     private void withdraw(OfferAhead ahead) {
         if (ahead != null && ahead.settle()) {
-            earlyRelay.withdraw(ahead.connection, json.createObjectNode().put("type", "peer-left")
+            earlyRelay.withdraw(ahead.to.connection(), json.createObjectNode().put("type", "peer-left")
                     .put("peerId", ahead.from).put("reason", "refused").toString());
         }
     }
@@ -281,20 +277,23 @@ public class SignalingSessions implements RoomLog.Listener {
             return null;
         }
         String to = j.others().get(0).peerId();
-        ObjectNode body = json.createObjectNode().put("type", "offer").put("sdp", sdp);
-        if (ahead != null && ahead.to.equals(to) && ahead.settle()) {
+        if (ahead != null && ahead.to.peerId().equals(to) && ahead.settle()) {
             // Its early copy is there already (even if this instance no longer takes commands now, the peer has it
             // and may have answered): the log's copy (same rid) follows, and nothing later waits for it.
-            body.put("rid", ahead.rid);
-            log.submit(new RoomCommand.Relay(self.room(), me, connection.id(), self.sessionId(), to, "offer", body));
+            log.submit(new RoomCommand.Relay(self.room(), me, connection.id(), self.sessionId(), to, "offer",
+                    ahead.body));
             return to;
         }
         withdraw(ahead);
         if (!accepting()) {
             return null;
         }
-        submitRelay(new RelayMessage("offer", to, body), connection, self.sessionId(), self.room());
+        submitRelay(new RelayMessage("offer", to, offerBody(sdp)), connection, self.sessionId(), self.room());
         return to;
+    }
+
+    private ObjectNode offerBody(String sdp) {
+        return json.createObjectNode().put("type", "offer").put("sdp", sdp);
     }
 
     private ObjectNode admitted(Member peer, List<Member> others) {

@@ -116,7 +116,7 @@ public class EarlyRelay {
 
     /**
      * Tells a socket that got an offer ahead of its join to drop the connection it made for it ({@code peer-left},
-     * reason {@code refused}): the log refused the join or gave the offer to another peer.
+     * reason {@code refused}): the log refused the join, did not answer in time, or gave the offer to another peer.
      */
     public void withdraw(String connectionId, String text) {
         if (deliver(connectionId, text)) {
