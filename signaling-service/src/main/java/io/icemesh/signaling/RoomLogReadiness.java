@@ -9,8 +9,7 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Ready while this instance can take sessions: it has read the room log up to date, its own heartbeat came back
  * from the broker within {@code icemesh.signaling.room-log.stale-after} (so a broker outage turns it DOWN within
- * seconds), the media-replies consumer has its partitions, its boot warm-up is over ({@link SignalingWarmUp}), and it is
- * not draining. The check only reads fields and
+ * seconds), the media-replies consumer has its partitions, and it is not draining. The check only reads fields and
  * never waits on Kafka; the SmallRye channels' own readiness checks, which do wait on their consumers during an
  * outage, are off (application.properties), their liveness checks stay.
  */
@@ -20,20 +19,16 @@ public class RoomLogReadiness implements HealthCheck {
 
     private final SignalingSessions sessions;
     private final MediaReplyAssignment mediaReplies;
-    private final SignalingWarmUp warmUp;
 
-    RoomLogReadiness(SignalingSessions sessions, MediaReplyAssignment mediaReplies, SignalingWarmUp warmUp) {
+    RoomLogReadiness(SignalingSessions sessions, MediaReplyAssignment mediaReplies) {
         this.sessions = sessions;
         this.mediaReplies = mediaReplies;
-        this.warmUp = warmUp;
     }
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("signaling-room-log")
-                .status(sessions.ready() && mediaReplies.assigned() && warmUp.done())
+        return HealthCheckResponse.named("signaling-room-log").status(sessions.ready() && mediaReplies.assigned())
                 .withData("roomLog", sessions.ready()).withData("mediaReplyPartitions", mediaReplies.partitions())
-                .withData("warmUpDone", warmUp.done()).withData("warmUpCalls", warmUp.callsMade())
                 .build();
     }
 }

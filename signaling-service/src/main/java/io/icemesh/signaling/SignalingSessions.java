@@ -64,15 +64,13 @@ public class SignalingSessions implements RoomLog.Listener {
     private final Sockets sockets;
     private final EarlyRelay earlyRelay;
     private final SfuSessions sfu;
-    private final WarmUpSessions warmUp;
     private final String me;
     /** Relay ids: this process's random prefix and a counter, so that ids from every instance differ. */
     private final String relayIdPrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong relayIds = new AtomicLong();
 
     SignalingSessions(ObjectMapper json, RoomTokens tokens, RoomLog log, IceServerDirectory iceServers,
-            SessionEventPublisher events, Sockets sockets, EarlyRelay earlyRelay, SfuSessions sfu,
-            WarmUpSessions warmUp) {
+            SessionEventPublisher events, Sockets sockets, EarlyRelay earlyRelay, SfuSessions sfu) {
         this.json = json;
         this.tokens = tokens;
         this.log = log;
@@ -82,7 +80,6 @@ public class SignalingSessions implements RoomLog.Listener {
         this.sockets = sockets;
         this.earlyRelay = earlyRelay;
         this.sfu = sfu;
-        this.warmUp = warmUp;
         this.me = log.instanceId();
         log.listen(this);
     }
@@ -475,9 +472,7 @@ public class SignalingSessions implements RoomLog.Listener {
                     if (applied.outcome() instanceof Outcome.Refused r) {
                         Sockets.send(connection, sockets.errorJson(r.code(), r.message()));
                     } else {
-                        if (!warmUp.contains(peer.sessionId())) {
-                            reported.forEach(events::publish);
-                        }
+                        reported.forEach(events::publish);
                         Sockets.send(connection, json.createObjectNode().put("type", "report-ack")
                                 .put("accepted", reported.size()).toString());
                     }
@@ -567,9 +562,6 @@ public class SignalingSessions implements RoomLog.Listener {
         if (handler == null) {
             undoIfAbandoned(command, outcome);
         }
-        if (isWarmUp(outcome)) {
-            return; // the boot warm-up's calls: no session events, no log lines
-        }
         if (outcome instanceof Outcome.Joined j) {
             Member peer = j.self();
             events.publish(SessionEvent.builder(SessionEventType.PEER_JOINED, peer.sessionId(), EventSource.SIGNALING)
@@ -592,17 +584,6 @@ public class SignalingSessions implements RoomLog.Listener {
         } else if (outcome instanceof Outcome.Refused r && command instanceof RoomCommand.Relay relay) {
             sockets.sendTo(relay.connection(), sockets.errorJson(r.code(), r.message()));
         }
-    }
-
-    /** Whether this outcome's session is one of the boot warm-up's ({@link SignalingWarmUp}). */
-    private boolean isWarmUp(Outcome outcome) {
-        if (outcome instanceof Outcome.Joined j) {
-            return warmUp.contains(j.self().sessionId());
-        }
-        if (outcome instanceof Outcome.Left l) {
-            return warmUp.contains(l.self().sessionId());
-        }
-        return outcome instanceof Outcome.Relayed r && warmUp.contains(r.from().sessionId());
     }
 
     /** A join or resume applied after its client was told {@code unavailable}: it is undone. */

@@ -38,23 +38,6 @@ public interface SignalingConfig {
     /** The room log on Kafka that every instance reads whole: how room state is shared between instances. */
     RoomLog roomLog();
 
-    /** The boot warm-up: calls this instance makes with itself before it is ready (SignalingWarmUp). */
-    WarmUp warmUp();
-
-    /**
-     * The boot warm-up: P2P calls with itself on loopback, through the socket, the room log and back, so that the JIT
-     * has compiled a call's path before the first real call (docs/benchmarks.md).
-     */
-    interface WarmUp {
-        /** Calls made before readiness; 0 turns the warm-up off. */
-        @WithDefault("300")
-        int calls();
-
-        /** The longest the warm-up may take; past it the instance becomes ready with what was done. */
-        @WithDefault("60s")
-        Duration timeout();
-    }
-
     /**
      * The room log (topic names as in {@code io.icemesh.events.v1.Topics}; literals here because deploy-tests compile
      * this file on its own): one topic keyed by room that carries every room-changing command, read whole by every instance
