@@ -5,6 +5,10 @@
 #   TTM_WARMUP=15 bench/time-to-media.sh   web client calls before each browser comparison's measured ones (default 1:
 #                                          the mesh has just started; 15 measures a mesh whose JIT has compiled the
 #                                          call's path, as a running deployment's has)
+#   TTM_MESH_WARMUP=100 bench/time-to-media.sh   P2P calls the mesh carries in two browsers of their own before the
+#                                          aiortc and P2P comparisons (default 0): a mesh that has carried calls for
+#                                          a while (docs/benchmarks.md, "A fresh mesh's JIT, a warm one"); the SFU
+#                                          comparison starts a mesh of its own and is not warmed
 #
 #   1. P2P host through the web client (two headless Chromium processes, Join click to the first presented remote
 #      frame) against the floor: two RTCPeerConnections in one page of the same browser (TimeToMediaBench).
@@ -64,7 +68,7 @@ P2P_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "P2P host, P2P relay-only and aiortc: $RUNS runs each (load average $P2P_LOAD)"
 ./mvnw -B -q -o -pl mesh-tests test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
     -Dexec.classpathScope=test -Dexec.mainClass=io.icemesh.mesh.TimeToMediaBench -Dexec.args="$RUNS" \
-    -Dttm.warmup="${TTM_WARMUP:-1}" \
+    -Dttm.warmup="${TTM_WARMUP:-1}" -Dttm.meshWarmup="${TTM_MESH_WARMUP:-0}" \
     | tee "$WORK/p2p.txt" >&2
 settle
 SFU_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -73,7 +77,7 @@ SFU_BENCH_REPEAT=0 SFU_BENCH_FIRST_FRAME_RUNS=$RUNS SFU_BENCH_OUT="$WORK/sfu.jso
 
 {
     echo "# $(date -u +%FT%TZ), $(nproc) cores, commit $(git -C "$ROOT" rev-parse --short HEAD), $RUNS runs per comparison"
-    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD; web client warm-up calls ${TTM_WARMUP:-1}; in a loopback-only network namespace"
+    echo "# load average at the start: P2P and aiortc $P2P_LOAD; SFU $SFU_LOAD; web client warm-up calls ${TTM_WARMUP:-1}; mesh warm-up calls ${TTM_MESH_WARMUP:-0}; in a loopback-only network namespace"
     cat "$WORK/p2p.txt"
     cat "$WORK/sfu.jsonl"
 } > "$OUT"

@@ -46,8 +46,8 @@ public final class TimeToMediaBench {
     static final int WARM_UP_CALLS = Integer.getInteger("ttm.warmup", 1);
 
     /**
-     * Calls the mesh carries in two browsers of their own before the measured browsers start (-Dttm.meshWarmup,
-     * default 0): what a warm mesh does for browsers that are not.
+     * Calls the mesh carries in two browsers of their own before aiortc and the measured browsers start
+     * (-Dttm.meshWarmup, default 0): what a warm mesh does for clients that are not.
      */
     static final int MESH_WARM_UP_CALLS = Integer.getInteger("ttm.meshWarmup", 0);
 
@@ -95,6 +95,23 @@ public final class TimeToMediaBench {
             if (up.exitCode() != 0) {
                 throw new IllegalStateException(up.output());
             }
+            if (MESH_WARM_UP_CALLS > 0) {
+                // The mesh carries calls in two browsers of their own, closed before aiortc and the measured browsers
+                // start: a warm mesh with cold clients.
+                try (Browser x = new Browser(); Browser y = new Browser()) {
+                    String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
+                    for (int i = 0; i < MESH_WARM_UP_CALLS; i++) {
+                        call(base, x, y, false);
+                    }
+                }
+            }
+            if (!RESTART.isEmpty()) {
+                Mesh.Result r = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "restart", RESTART);
+                if (r.exitCode() != 0) {
+                    throw new IllegalStateException("restart " + RESTART + " failed: " + r.output());
+                }
+                System.out.println("restarted " + RESTART + " after the mesh's warm-up calls");
+            }
             // aiortc first, before the browsers start: two Chromium processes with a fake camera each would take
             // CPU from the two Python clients. Warm-up calls first, not counted: the mesh has just started, and its
             // JIT has not yet compiled the join, relay and allocation paths.
@@ -110,23 +127,6 @@ public final class TimeToMediaBench {
                         c.marks.get("dtls-connected"), c.answeringMs);
                 c.marks.forEach((k, v) -> aiortc.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
                 c.answering.forEach((k, v) -> aiortcAnswering.computeIfAbsent(k, s -> new ArrayList<>()).add(v));
-            }
-            if (MESH_WARM_UP_CALLS > 0) {
-                // The mesh carries calls in two browsers of their own, closed before the measured ones start: a warm
-                // mesh with cold browsers.
-                try (Browser x = new Browser(); Browser y = new Browser()) {
-                    String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
-                    for (int i = 0; i < MESH_WARM_UP_CALLS; i++) {
-                        call(base, x, y, false);
-                    }
-                }
-            }
-            if (!RESTART.isEmpty()) {
-                Mesh.Result r = mesh.run(Map.of("ICEMESH_TURN_ALLOW_LOOPBACK_PEERS", "true"), "restart", RESTART);
-                if (r.exitCode() != 0) {
-                    throw new IllegalStateException("restart " + RESTART + " failed: " + r.output());
-                }
-                System.out.println("restarted " + RESTART + " after the mesh's warm-up calls");
             }
             try (Browser a = new Browser(); Browser b = new Browser();
                     ExternalProcess wsRelay = MODES.contains("two-browser") ? startWsRelay() : null) {
