@@ -349,7 +349,6 @@ class ChromiumCallTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    /** Writes the timing to target/call-timings.txt and the test log: what the issue asks the test to report. */
     /**
      * Runs {@code body} in a page of the web client, inside an async function that has the client's module as
      * {@code m} and calls {@code done(result)}; returns that result after checking that nothing threw.
@@ -366,6 +365,7 @@ class ChromiumCallTest {
         }
     }
 
+    /** Writes the timing to target/call-timings.txt and the test log: what the issue asks the test to report. */
     private static void record(String mode, Map<String, Object> t) throws Exception {
         String line = String.format("chromium %s call: connected %s ms, first frame %s ms, pair %s/%s %s, rtt %s ms%n",
                 mode, t.get("connectedMs"), t.get("firstFrameMs"), t.get("localType"), t.get("remoteType"),

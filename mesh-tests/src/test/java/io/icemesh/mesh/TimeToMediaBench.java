@@ -95,11 +95,11 @@ public final class TimeToMediaBench {
             if (up.exitCode() != 0) {
                 throw new IllegalStateException(up.output());
             }
+            String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
             if (MESH_WARM_UP_CALLS > 0) {
                 // The mesh carries calls in two browsers of their own, closed before aiortc and the measured browsers
                 // start: a warm mesh with cold clients.
                 try (Browser x = new Browser(); Browser y = new Browser()) {
-                    String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
                     for (int i = 0; i < MESH_WARM_UP_CALLS; i++) {
                         call(base, x, y, false);
                     }
@@ -130,7 +130,6 @@ public final class TimeToMediaBench {
             }
             try (Browser a = new Browser(); Browser b = new Browser();
                     ExternalProcess wsRelay = MODES.contains("two-browser") ? startWsRelay() : null) {
-                String base = "http://127.0.0.1:" + mesh.ports.get("signaling") + "/";
                 // The floor at Chromium's own start bitrate (300 kbps) and at higher ones, alternated: what the web
                 // client's start bitrate (DEFAULT_START_BITRATE_KBPS in icemesh.js) takes off the first frame.
                 if (MODES.contains("start-bitrate")) {
