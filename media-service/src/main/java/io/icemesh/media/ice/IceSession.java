@@ -59,7 +59,7 @@ public final class IceSession implements AutoCloseable {
     public IceSession(IceHarvesters harvesters, BufferHandler payloadHandler, Listener listener) throws IOException {
         this.listener = listener;
         this.peers = harvesters.peers();
-        agent = new Agent();
+        agent = new FreeableAgent();
         agent.setControlling(false);
         agent.setTa(CONNECTING_TA_MILLIS);
         // Consent freshness is ours (ConsentChecks): ice4j's would fail answered pairs on a timer race.
