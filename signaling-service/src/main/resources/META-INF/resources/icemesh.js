@@ -433,14 +433,17 @@ class PeerLink extends EventTarget {
     // This side's video starts at the client's start bitrate (read from the description applied as remote).
     await pc.setRemoteDescription({ type: description.type,
       sdp: withStartBitrate(description.sdp, this.client.startBitrateKbps) });
+    this.client.mark(`${description.type}-applied-remote`);
     if (description.type === 'offer') {
       // The answer leaves before it is applied here: applying it (transports, gathering) takes this page 5-30 ms on
       // busy cores, which the offerer, whose DTLS waits for the answer's fingerprint, no longer waits for. Its
       // candidates trickle once gathering starts, as before.
       const answer = await pc.createAnswer();
+      this.client.mark('answer-made');
       this.client.send({ type: 'answer', to: this.peerId, sdp: answer.sdp });
       this.client.mark('answer-sent');
       await pc.setLocalDescription(answer);
+      this.client.mark('answer-applied');
     }
   }
 

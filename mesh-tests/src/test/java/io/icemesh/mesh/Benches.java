@@ -41,8 +41,18 @@ final class Benches {
         if (CLICK_WHEN_READY) {
             waitFor(() -> Boolean.TRUE.equals(newcomer.js("return window.icemeshReady")), 20);
         }
+        if (NO_PREVIEW) {
+            // Diagnostic: neither page shows its own camera (the preview element is emptied), to see what drawing
+            // it costs a call's set-up on this machine's two cores.
+            String drop = "const v = document.getElementById('local'); v.srcObject = null; return true";
+            first.js(drop);
+            newcomer.js(drop);
+        }
         newcomer.driver.findElement(By.id("join-button")).click();
     }
+
+    /** -Dbench.preview=false: the pages' camera previews emptied before the click (a diagnostic, see above). */
+    static final boolean NO_PREVIEW = "false".equals(System.getProperty("bench.preview"));
 
     static void waitFor(Callable<Boolean> condition, int seconds) {
         Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50)).until(condition);

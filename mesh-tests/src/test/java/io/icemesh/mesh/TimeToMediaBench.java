@@ -57,11 +57,17 @@ public final class TimeToMediaBench {
      */
     static final String RESTART = System.getProperty("ttm.restart", "");
 
+    /**
+     * -Dttm.answererMarks=true prints, for each web client call, the answering page's marks in ms since the
+     * newcomer's offer reached it (remote offer applied, answer made, sent and applied, its ICE and DTLS).
+     */
+    static final boolean ANSWERER_MARKS = Boolean.getBoolean("ttm.answererMarks");
+
     /** The newcomer's marks, in the order a call passes them. */
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
             "negotiation-needed", "offer-applied", "offer-sent",
-            "candidate-host", "answer-received", "remote-candidate", "ice-checking", "ice-connected", "dtls-connected",
-            "track", "first-frame-received", "first-frame-presented", "first-frame", "first-frame-stats");
+            "candidate-host", "answer-received", "track", "answer-applied-remote", "remote-candidate", "ice-checking",
+            "ice-connected", "dtls-connected", "first-frame-received", "first-frame-presented", "first-frame", "first-frame-stats");
 
     /**
      * What to run: aiortc, host, relay (comma-separated; all by default), e.g. -Dttm.modes=host to look at one;
@@ -318,6 +324,15 @@ public final class TimeToMediaBench {
         Number answererDtls = answerer.get("dtls-connected");
         double answererDtlsMs = answererDtls == null ? Double.NaN
                 : originA + answererDtls.doubleValue() - (originB + click);
+        if (ANSWERER_MARKS) {
+            // The answering page's own steps, in ms since the offer's message reached it.
+            double since = answerer.get("message-offer").doubleValue();
+            StringBuilder line = new StringBuilder("answering page's marks since the offer:");
+            answerer.entrySet().stream().filter(e -> e.getValue().doubleValue() >= since)
+                    .sorted(java.util.Comparator.comparingDouble(e -> e.getValue().doubleValue()))
+                    .forEach(e -> line.append(String.format(" %s %.0f,", e.getKey(), e.getValue().doubleValue() - since)));
+            System.out.println(line);
+        }
         return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs, answererDtlsMs);
     }
 
@@ -554,6 +569,11 @@ public final class TimeToMediaBench {
                   y.onicecandidate = (e) => { if (e.candidate) feed(x, e.candidate); };
                   stream.getTracks().forEach((t) => x.addTrack(t, stream));
                   const { v, frame } = firstFrame(y, t0);
+                  // When the receiving side's ICE and DTLS are both done (as the web client's dtls-connected mark).
+                  let connected = null;
+                  y.onconnectionstatechange = () => {
+                    if (y.connectionState === 'connected' && connected === null) connected = performance.now() - t0;
+                  };
                   await x.setLocalDescription();
                   await y.setRemoteDescription(x.localDescription);
                   flush(y);
@@ -567,13 +587,14 @@ public final class TimeToMediaBench {
                   const ms = await frame;
                   const { type, proto } = await selectedLocal(y);
                   x.close(); y.close(); v.remove(); stream.getTracks().forEach((t) => t.stop());
-                  done({ ms, type, proto, urls: iceServers.flatMap((s) => [].concat(s.urls)) });
+                  done({ ms, connected, type, proto, urls: iceServers.flatMap((s) => [].concat(s.urls)) });
                 })().catch((e) => done({ error: String(e) }));
                 """, relay, udpOnly, startKbps);
         Map<String, Object> result = floorResult(r, relay, "floor");
         if (udpOnly || System.getProperty("floor.verbose") != null) {
-            System.out.println("floor " + (udpOnly ? "udp-only" : "whole") + ": " + result.get("ms") + " ms over "
-                    + result.get("proto") + " from " + result.get("urls"));
+            System.out.println("floor " + (udpOnly ? "udp-only" : "whole") + ": " + result.get("ms") + " ms (DTLS"
+                    + " connected " + result.get("connected") + ") over " + result.get("proto") + " from "
+                    + result.get("urls"));
         }
         return ((Number) result.get("ms")).doubleValue();
     }
