@@ -63,6 +63,13 @@ public final class TimeToMediaBench {
      */
     static final boolean ANSWERER_MARKS = Boolean.getBoolean("ttm.answererMarks");
 
+    /**
+     * -Dttm.altParams=name=value[&...]: every other measured web client call gets these page parameters too (e.g.
+     * p2p-codecs=video/VP8,video/rtx,audio/opus), and their medians are printed beside the plain calls' (which alone
+     * make the stage table): two ways compared on one mesh, call by call.
+     */
+    static final String ALT_PARAMS = System.getProperty("ttm.altParams", "");
+
     /** The newcomer's marks, in the order a call passes them. */
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
             "negotiation-needed", "offer-applied", "offer-sent",
@@ -89,6 +96,8 @@ public final class TimeToMediaBench {
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
         Map<String, Map<String, List<Double>>> byMode = new LinkedHashMap<>();
         Map<String, List<Double>> floors = new LinkedHashMap<>();
+        Map<String, List<Double>> alt = new LinkedHashMap<>();
+        Map<String, List<Double>> altFloors = new LinkedHashMap<>();
         Map<String, List<Double>> answering = new LinkedHashMap<>();
         Map<String, List<Double>> answeringLink = new LinkedHashMap<>();
         Map<String, List<Double>> offerHops = new LinkedHashMap<>();
@@ -158,8 +167,20 @@ public final class TimeToMediaBench {
                         call(base, a, b, relay); // warm-up, not counted
                     }
                     floor(base, b, relay);
-                    for (int i = 0; i < runs; i++) {
-                        Call c = call(base, a, b, relay);
+                    for (int i = 0; i < runs * (ALT_PARAMS.isEmpty() ? 1 : 2); i++) {
+                        if (!ALT_PARAMS.isEmpty() && i % 2 == 1) {
+                            // The same call with the pages' extra parameters, alternated with the plain one.
+                            Call c = call(base, a, b, relay, "&" + ALT_PARAMS);
+                            double f = floor(base, b, relay);
+                            System.out.printf("%s run %d with %s: first frame %.0f ms after the click (answer received"
+                                    + " %.0f, answering %.0f, DTLS connected %.0f), floor %.0f ms%n", mode, i / 2 + 1,
+                                    ALT_PARAMS, c.marks.get("first-frame"), c.marks.get("answer-received"), c.answerMs,
+                                    c.marks.getOrDefault("dtls-connected", Double.NaN), f);
+                            alt.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.marks.get("first-frame"));
+                            altFloors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
+                            continue;
+                        }
+                        Call c = call(base, a, b, relay, "");
                         double f = floor(base, b, relay);
                         if (wsRelay != null) {
                             double two = twoBrowserFloor(base, a, b, relay);
@@ -170,7 +191,8 @@ public final class TimeToMediaBench {
                                 + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f,"
                                 + " answering page's first %s candidate %.0f ms after its answer, remote candidate"
                                 + " %.0f; ICE connected %.0f, DTLS connected %.0f, answering page's %.0f, frame"
-                                + " received %.0f, presented %.0f), floor %.0f ms%n", mode, i + 1,
+                                + " received %.0f, presented %.0f), floor %.0f ms%n", mode,
+                                ALT_PARAMS.isEmpty() ? i + 1 : i / 2 + 1,
                                 c.marks.get("first-frame"),
                                 c.marks.get("camera"), c.marks.get("offer-sent"), c.offerHopMs, c.answerMs,
                                 c.answerHopMs, c.marks.get("answer-received"), relay ? "relay" : "host",
@@ -225,6 +247,12 @@ public final class TimeToMediaBench {
             double web = median(frame);
             double fl = median(floors.get(mode));
             System.out.printf("%s: click to first frame %.0f ms, floor %.0f ms: %.2fx%n", mode, web, fl, web / fl);
+            if (alt.containsKey(mode)) {
+                double w = median(alt.get(mode));
+                double f = median(altFloors.get(mode));
+                System.out.printf("%s with %s: click to first frame %.0f ms, floor %.0f ms: %.2fx (%d calls, alternated"
+                        + " with the %d above)%n", mode, ALT_PARAMS, w, f, w / f, alt.get(mode).size(), frame.size());
+            }
             if (twoBrowser.containsKey(mode)) {
                 double two = median(twoBrowser.get(mode));
                 System.out.printf("%s: two-browser floor %.0f ms (%.2fx the in-page floor); the web client %.2fx it%n",
@@ -286,10 +314,18 @@ public final class TimeToMediaBench {
             double answerHopMs, double candidateMs, double answererDtlsMs) {
     }
 
-    /** One call: page a waits in a new room, page b joins; b's marks since its click, a's offer-to-answer time. */
+    /** A call without extra page parameters. */
     private static Call call(String base, Browser a, Browser b, boolean relay) {
+        return call(base, a, b, relay, "");
+    }
+
+    /**
+     * One call: page a waits in a new room, page b joins; b's marks since its click, a's offer-to-answer time.
+     * {@code extra}: more query parameters for both pages ("" or "&name=value...").
+     */
+    private static Call call(String base, Browser a, Browser b, boolean relay, String extra) {
         String room = "ttm-" + UUID.randomUUID().toString().substring(0, 8);
-        String url = base + "?room=" + room + (relay ? "&relay=1" : "");
+        String url = base + "?room=" + room + (relay ? "&relay=1" : "") + extra;
         Benches.firstThenNewcomer(a, b, url);
         waitFor(() -> b.js("const m = window.icemeshMarks(); return m['first-frame'] && m['first-frame-stats']")
                 != null, 60);
