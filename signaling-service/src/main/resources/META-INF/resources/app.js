@@ -57,11 +57,8 @@ function newClient(token, camera) {
   const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
   // ?start-bitrate=<kbps>: what the video starts sending at (0: the browser's own); the client's default otherwise.
   const startBitrate = params.get('start-bitrate') !== null ? Number(params.get('start-bitrate')) : undefined;
-  // ?p2p-codecs=video/VP8,video/rtx,audio/opus: what a connection to a peer offers and accepts (the browser's own list
-  // otherwise).
-  const p2pCodecs = params.get('p2p-codecs') ? params.get('p2p-codecs').split(',') : null;
   return new IcemeshClient({ token, url, localStream: camera, forceRelay: $('relay').checked, iceServers: override,
-    simulcast: params.get('simulcast') === '1', startBitrateKbps: startBitrate, p2pCodecs });
+    simulcast: params.get('simulcast') === '1', startBitrateKbps: startBitrate });
 }
 
 function discardPrepared() {

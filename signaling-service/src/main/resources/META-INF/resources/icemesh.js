@@ -123,20 +123,6 @@ const SIMULCAST_ENCODINGS = [
 ];
 
 /** GET /api/ice-servers with a room token: { iceServers, ttl, expiresAt, sessionId }. */
-/**
- * Limits each transceiver of {@code pc} to the codecs named in {@code mimeTypes} (in that order) that the browser has
- * for its kind; a kind none of them names keeps the browser's list.
- */
-export function preferCodecs(pc, mimeTypes) {
-  const wanted = mimeTypes.map((m) => m.toLowerCase());
-  for (const t of pc.getTransceivers()) {
-    const kind = t.receiver.track.kind;
-    const caps = (RTCRtpReceiver.getCapabilities(kind) || { codecs: [] }).codecs;
-    const chosen = wanted.flatMap((m) => caps.filter((c) => c.mimeType.toLowerCase() === m));
-    if (chosen.some((c) => !/\/(rtx|red|ulpfec|flexfec-03)$/i.test(c.mimeType))) t.setCodecPreferences(chosen);
-  }
-}
-
 export async function fetchIceServers(baseUrl, token) {
   const res = await fetch(new URL('/api/ice-servers', baseUrl), { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`ice-servers: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
@@ -247,7 +233,6 @@ class PeerLink extends EventTarget {
       this.pc.addTransceiver('video', { direction: 'recvonly' });
       this.pc.addTransceiver('audio', { direction: 'recvonly' });
     }
-    if (client.p2pCodecs && peerId !== SFU && !forSfu) preferCodecs(this.pc, client.p2pCodecs);
     if (peerId === SFU || forSfu) {
       // Receive sections for the peers already in the room: media-service fills them with their tracks in its
       // answer, so their media flows after one offer/answer instead of waiting for the SFU's own offer. A standby
@@ -570,14 +555,11 @@ export class IcemeshClient extends EventTarget {
    *   resolution) so that the SFU can forward each subscriber the one that suits it; no effect in P2P rooms
    * @param {number} [o.startBitrateKbps] what this client's video starts sending at, before the bandwidth estimate
    *   knows better (Chromium; {@link DEFAULT_START_BITRATE_KBPS}); 0 leaves the browser's own (300 kbps)
-   * @param {string[]} [o.p2pCodecs] MIME types a connection to a peer offers and accepts, in this order (e.g.
-   *   ['video/VP8', 'video/rtx', 'audio/opus']; RTCRtpTransceiver.setCodecPreferences); none: the browser's own list
    */
   constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false,
-    startBitrateKbps = DEFAULT_START_BITRATE_KBPS, p2pCodecs = null }) {
+    startBitrateKbps = DEFAULT_START_BITRATE_KBPS }) {
     super();
     this.startBitrateKbps = startBitrateKbps;
-    this.p2pCodecs = p2pCodecs;
     this.token = token;
     const urls = Array.isArray(url) ? url : [url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
     this.urls = urls.length ? urls : [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
