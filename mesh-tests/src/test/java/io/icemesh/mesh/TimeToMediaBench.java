@@ -65,8 +65,8 @@ public final class TimeToMediaBench {
 
     /**
      * -Dttm.altParams=name=value[&...]: every other measured web client call gets these page parameters too (e.g.
-     * p2p-codecs=video/VP8,video/rtx,audio/opus), and their medians are printed beside the plain calls' (which alone
-     * make the stage table): two ways compared on one mesh, call by call.
+     * start-bitrate=2500), and their medians are printed beside the plain calls' (which alone make the stage table):
+     * two ways compared on one mesh, call by call.
      */
     static final String ALT_PARAMS = System.getProperty("ttm.altParams", "");
 
@@ -74,7 +74,8 @@ public final class TimeToMediaBench {
     static final List<String> STAGES = List.of("camera", "token", "socket-open", "joined", "link-made",
             "negotiation-needed", "offer-applied", "offer-sent",
             "candidate-host", "answer-received", "track", "answer-applied-remote", "remote-candidate", "ice-checking",
-            "ice-connected", "dtls-connected", "first-frame-received", "first-frame-presented", "first-frame", "first-frame-stats");
+            "ice-connected", "dtls-connected", "first-frame-received", "first-frame-presented", "first-frame",
+            "first-frame-stats");
 
     /**
      * What to run: aiortc, host, relay (comma-separated; all by default), e.g. -Dttm.modes=host to look at one;
@@ -366,7 +367,8 @@ public final class TimeToMediaBench {
             StringBuilder line = new StringBuilder("answering page's marks since the offer:");
             answerer.entrySet().stream().filter(e -> e.getValue().doubleValue() >= since)
                     .sorted(java.util.Comparator.comparingDouble(e -> e.getValue().doubleValue()))
-                    .forEach(e -> line.append(String.format(" %s %.0f,", e.getKey(), e.getValue().doubleValue() - since)));
+                    .forEach(e -> line.append(String.format(" %s %.0f,", e.getKey(),
+                            e.getValue().doubleValue() - since)));
             System.out.println(line);
         }
         return new Call(marks, answerMs, linkMs, offerHop, answerHop, candidateMs, answererDtlsMs);
@@ -511,11 +513,16 @@ public final class TimeToMediaBench {
                   ws.onmessage = async (e) => {
                     const msg = JSON.parse(e.data);
                     if (msg.offer) {
+                      const at = performance.now();
                       makePc();
+                      const made = performance.now();
                       await pc.setRemoteDescription({ type: 'offer', sdp: m.withStartBitrate(msg.offer, sb) });
+                      const applied = performance.now();
                       flush();
                       await pc.setLocalDescription();
-                      send({ answer: pc.localDescription.sdp });
+                      // Its own steps go with the answer, for the offering page to print (ms).
+                      send({ answer: pc.localDescription.sdp, steps: { make: made - at, remoteOffer: applied - made,
+                        answer: performance.now() - applied } });
                     } else if (msg.candidate) {
                       feed(msg.candidate);
                     } else if (msg.bye) {
@@ -536,26 +543,39 @@ public final class TimeToMediaBench {
                   const t0 = performance.now();
                   makePc();
                   const { v, frame } = firstFrame(pc, t0);
+                  // Its marks in ms since t0, and the answering page's own steps.
+                  const marks = {};
+                  let steps = null;
+                  const mark = (k) => { if (!(k in marks)) marks[k] = Math.round(performance.now() - t0); };
+                  pc.onconnectionstatechange = () => { if (pc.connectionState === 'connected') mark('dtls'); };
                   ws.onmessage = async (e) => {
                     const msg = JSON.parse(e.data);
                     if (msg.answer) {
+                      mark('answer');
+                      steps = msg.steps;
                       await pc.setRemoteDescription({ type: 'answer', sdp: m.withStartBitrate(msg.answer, sb) });
+                      mark('answerApplied');
                       flush();
                     } else if (msg.candidate) {
+                      mark('candidate');
                       feed(msg.candidate);
                     }
                   };
                   await pc.setLocalDescription();
                   send({ offer: pc.localDescription.sdp });
+                  mark('offerSent');
                   const ms = await frame;
                   const { type } = await selectedLocal(pc);
                   send({ bye: true });
                   end();
                   v.remove();
-                  done({ ms, type });
+                  done({ ms, type, marks, steps });
                 })().catch((e) => done({ error: String(e) }));
                 """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
-        return ((Number) floorResult(r, relay, "two-browser floor").get("ms")).doubleValue();
+        Map<String, Object> result = floorResult(r, relay, "two-browser floor");
+        System.out.println("two-browser floor: " + result.get("ms") + " ms; offering page's marks (ms since it made"
+                + " its connection) " + result.get("marks") + "; answering page's steps (ms) " + result.get("steps"));
+        return ((Number) result.get("ms")).doubleValue();
     }
 
     /**

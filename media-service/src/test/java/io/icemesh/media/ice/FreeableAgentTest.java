@@ -2,7 +2,6 @@ package io.icemesh.media.ice;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,12 +56,11 @@ class FreeableAgentTest {
                 agent.free();
                 agents.add(agent);
             }
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
-                    .untilAsserted(() -> assertEquals(0, agents.stream().filter(a -> a.beatsAfterFree.get() > 1).count(),
-                            "freed agents whose check pacer still beats"));
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(0,
+                    agents.stream().filter(a -> a.beatsAfterFree.get() > 1).count(),
+                    "freed agents whose check pacer still beats"));
         }
         int escaped = (int) agents.stream().filter(a -> a.beatsAfterFree.get() == 1).count();
         System.out.printf("pacers that beat once after free (and stopped): %d of %d%n", escaped, agents.size());
-        assertTrue(agents.stream().allMatch(a -> a.freed()));
     }
 }
