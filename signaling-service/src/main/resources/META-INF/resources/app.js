@@ -57,10 +57,8 @@ function newClient(token, camera) {
   const url = params.get('signaling') ? params.get('signaling').split(',') : undefined;
   // ?start-bitrate=<kbps>: what the video starts sending at (0: the browser's own); the client's default otherwise.
   const startBitrate = params.get('start-bitrate') !== null ? Number(params.get('start-bitrate')) : undefined;
-  // ?hold-tracks=0: a peer's tracks reach the page while its offer is being answered (to compare).
   return new IcemeshClient({ token, url, localStream: camera, forceRelay: $('relay').checked, iceServers: override,
-    simulcast: params.get('simulcast') === '1', startBitrateKbps: startBitrate,
-    holdTracksWhileAnswering: params.get('hold-tracks') !== '0' });
+    simulcast: params.get('simulcast') === '1', startBitrateKbps: startBitrate });
 }
 
 function discardPrepared() {

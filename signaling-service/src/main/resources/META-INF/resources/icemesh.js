@@ -194,8 +194,6 @@ class PeerLink extends EventTarget {
     this.awaitsOffer = awaitsOffer;
     this.makingOffer = false;
     this.ignoreOffer = false;
-    /** While an offer is being answered: the track events held until the answer is out and applied. */
-    this.heldTracks = null;
     /** When this connection was made (performance.now() ms); t0, the timeline's origin, may move to the offer. */
     this.createdAt = performance.now();
     this.t0 = this.createdAt;
@@ -391,12 +389,7 @@ class PeerLink extends EventTarget {
       // From a peer: its one stream. From the SFU: one stream per publisher (its msid), each its own tile.
       const stream = streams && streams[0] ? streams[0] : this.remoteStream;
       if (stream === this.remoteStream) this.remoteStream.addTrack(track);
-      const event = new CustomEvent('track', { detail: { stream, track } });
-      // While an offer is being answered the page hears of its tracks once the answer is out and applied: a video
-      // element made for them (the page's player) would otherwise take this page's main thread in the middle of the
-      // answer's steps, which the offerer's DTLS waits for. No media can come before ICE and DTLS anyway.
-      if (this.heldTracks) this.heldTracks.push(event);
-      else this.dispatchEvent(event);
+      this.dispatchEvent(new CustomEvent('track', { detail: { stream, track } }));
     };
   }
 
@@ -437,30 +430,20 @@ class PeerLink extends EventTarget {
       this.awaitsOffer = false;
       this.t0 = performance.now();
     }
-    const holdTracks = description.type === 'offer' && this.client.holdTracksWhileAnswering && !this.heldTracks;
-    if (holdTracks) this.heldTracks = [];
-    try {
-      // This side's video starts at the client's start bitrate (read from the description applied as remote).
-      await pc.setRemoteDescription({ type: description.type,
-        sdp: withStartBitrate(description.sdp, this.client.startBitrateKbps) });
-      this.client.mark(`${description.type}-applied-remote`);
-      if (description.type === 'offer') {
-        // The answer leaves before it is applied here: applying it (transports, gathering) takes this page 5-30 ms
-        // on busy cores, which the offerer, whose DTLS waits for the answer's fingerprint, no longer waits for. Its
-        // candidates trickle once gathering starts, as before.
-        const answer = await pc.createAnswer();
-        this.client.mark('answer-made');
-        this.client.send({ type: 'answer', to: this.peerId, sdp: answer.sdp });
-        this.client.mark('answer-sent');
-        await pc.setLocalDescription(answer);
-        this.client.mark('answer-applied');
-      }
-    } finally {
-      if (holdTracks) {
-        const held = this.heldTracks;
-        this.heldTracks = null;
-        for (const event of held) this.dispatchEvent(event);
-      }
+    // This side's video starts at the client's start bitrate (read from the description applied as remote).
+    await pc.setRemoteDescription({ type: description.type,
+      sdp: withStartBitrate(description.sdp, this.client.startBitrateKbps) });
+    this.client.mark(`${description.type}-applied-remote`);
+    if (description.type === 'offer') {
+      // The answer leaves before it is applied here: applying it (transports, gathering) takes this page 5-30 ms on
+      // busy cores, which the offerer, whose DTLS waits for the answer's fingerprint, no longer waits for. Its
+      // candidates trickle once gathering starts, as before.
+      const answer = await pc.createAnswer();
+      this.client.mark('answer-made');
+      this.client.send({ type: 'answer', to: this.peerId, sdp: answer.sdp });
+      this.client.mark('answer-sent');
+      await pc.setLocalDescription(answer);
+      this.client.mark('answer-applied');
     }
   }
 
@@ -572,14 +555,11 @@ export class IcemeshClient extends EventTarget {
    *   resolution) so that the SFU can forward each subscriber the one that suits it; no effect in P2P rooms
    * @param {number} [o.startBitrateKbps] what this client's video starts sending at, before the bandwidth estimate
    *   knows better (Chromium; {@link DEFAULT_START_BITRATE_KBPS}); 0 leaves the browser's own (300 kbps)
-   * @param {boolean} [o.holdTracksWhileAnswering] a connection's 'track' events for a peer's offer come once the answer
-   *   is sent and applied, not during those steps (default true; see PeerLink's ontrack)
    */
   constructor({ token, url, localStream = null, forceRelay = false, iceServers = null, simulcast = false,
-    startBitrateKbps = DEFAULT_START_BITRATE_KBPS, holdTracksWhileAnswering = true }) {
+    startBitrateKbps = DEFAULT_START_BITRATE_KBPS }) {
     super();
     this.startBitrateKbps = startBitrateKbps;
-    this.holdTracksWhileAnswering = holdTracksWhileAnswering;
     this.token = token;
     const urls = Array.isArray(url) ? url : [url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
     this.urls = urls.length ? urls : [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`];
