@@ -168,21 +168,22 @@ public final class TimeToMediaBench {
                         call(base, a, b, relay); // warm-up, not counted
                     }
                     floor(base, b, relay);
-                    for (int i = 0; i < runs * (ALT_PARAMS.isEmpty() ? 1 : 2); i++) {
-                        if (!ALT_PARAMS.isEmpty() && i % 2 == 1) {
-                            // The same call with the pages' extra parameters, alternated with the plain one.
-                            Call c = call(base, a, b, relay, "&" + ALT_PARAMS);
-                            double f = floor(base, b, relay);
+                    boolean alternating = !ALT_PARAMS.isEmpty();
+                    for (int i = 0; i < runs * (alternating ? 2 : 1); i++) {
+                        // With -Dttm.altParams every other call is the same call with the pages' extra parameters.
+                        boolean altCall = alternating && i % 2 == 1;
+                        int run = alternating ? i / 2 + 1 : i + 1;
+                        Call c = call(base, a, b, relay, altCall ? "&" + ALT_PARAMS : "");
+                        double f = floor(base, b, relay);
+                        if (altCall) {
                             System.out.printf("%s run %d with %s: first frame %.0f ms after the click (answer received"
-                                    + " %.0f, answering %.0f, DTLS connected %.0f), floor %.0f ms%n", mode, i / 2 + 1,
+                                    + " %.0f, answering %.0f, DTLS connected %.0f), floor %.0f ms%n", mode, run,
                                     ALT_PARAMS, c.marks.get("first-frame"), c.marks.get("answer-received"), c.answerMs,
                                     c.marks.getOrDefault("dtls-connected", Double.NaN), f);
                             alt.computeIfAbsent(mode, m -> new ArrayList<>()).add(c.marks.get("first-frame"));
                             altFloors.computeIfAbsent(mode, m -> new ArrayList<>()).add(f);
                             continue;
                         }
-                        Call c = call(base, a, b, relay, "");
-                        double f = floor(base, b, relay);
                         if (wsRelay != null) {
                             double two = twoBrowserFloor(base, a, b, relay);
                             twoBrowser.computeIfAbsent(mode, m -> new ArrayList<>()).add(two);
@@ -192,8 +193,7 @@ public final class TimeToMediaBench {
                                 + " %.0f, offer hop %.0f, answering %.0f, answer hop %.0f, answer received %.0f,"
                                 + " answering page's first %s candidate %.0f ms after its answer, remote candidate"
                                 + " %.0f; ICE connected %.0f, DTLS connected %.0f, answering page's %.0f, frame"
-                                + " received %.0f, presented %.0f), floor %.0f ms%n", mode,
-                                ALT_PARAMS.isEmpty() ? i + 1 : i / 2 + 1,
+                                + " received %.0f, presented %.0f), floor %.0f ms%n", mode, run,
                                 c.marks.get("first-frame"),
                                 c.marks.get("camera"), c.marks.get("offer-sent"), c.offerHopMs, c.answerMs,
                                 c.answerHopMs, c.marks.get("answer-received"), relay ? "relay" : "host",
