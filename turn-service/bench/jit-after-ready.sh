@@ -3,7 +3,10 @@
 # client). Counts, unlike CPU times, hardly depend on what else runs, so this needs no quiet machine and no root.
 #
 # Usage (from the repository root): turn-service/bench/jit-after-ready.sh [output-dir]
-# Environment: ALLOCS=1000, ICEMESH_TURN_JAR (another build of turn-service), PORT=43578, HTTP=48181, KAFKA_PORT=49192.
+# Environment: ALLOCS=1000, ICEMESH_TURN_JAR (another build of turn-service), PORT=43578, HTTP=48181, KAFKA_PORT=49192,
+#              ICEMESH_JAVA_OPTS (more JVM options for turn-service), DEPENDENCIES=1 (also -XX:+LogCompilation, and
+#              print the classes whose loading after the warm-up threw compiled code away: the witnesses of failed
+#              dependencies, which belong in WarmUpClasses; the log is output-dir/compilation.log, ~30 MB).
 # Starts the project's broker and turn-service (as servers.sh does, with its JIT warm-up and -XX:+PrintCompilation),
 # waits for readiness, runs the allocations, waits 5 s for the compilers, and counts the compilations printed after
 # readiness (not "made not entrant" lines; a method compiled at two tiers counts twice).
@@ -38,7 +41,10 @@ PIDS+=("$!")
 for _ in $(seq 1 600); do grep -q '^READY ' "$OUT/kafka.log" && break; sleep 0.2; done
 grep -q '^READY ' "$OUT/kafka.log" || { echo "the broker did not start: $OUT/kafka.log" >&2; exit 1; }
 
-ICEMESH_JAVA_OPTS="-XX:+PrintCompilation" start_turn_service "$OUT/turn-service.log" "127.0.0.1:$KAFKA_PORT"
+EXTRA_OPTS="${ICEMESH_JAVA_OPTS:-}"
+[ "${DEPENDENCIES:-0}" = "1" ] &&
+  EXTRA_OPTS="$EXTRA_OPTS -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=$OUT/compilation.log"
+ICEMESH_JAVA_OPTS="-XX:+PrintCompilation $EXTRA_OPTS" start_turn_service "$OUT/turn-service.log" "127.0.0.1:$KAFKA_PORT"
 for _ in $(seq 1 900); do
   curl -sf "http://127.0.0.1:$ICEMESH_HTTP/q/health/ready" >/dev/null 2>&1 && break
   sleep 0.2
@@ -59,3 +65,14 @@ grep -v 'made not entrant\|made zombie' "$OUT/after-ready.log" | grep -o '[A-Za-
     count[group]++; total++ }
   END { for (g in count) printf "%-32s %5d\n", g, count[g]; printf "%-32s %5d\n", "total", total }' |
   sort -k2 -rn | tee "$OUT/compilations.txt"
+if [ "${DEPENDENCIES:-0}" = "1" ]; then
+  # The JVM's uptime when the warm-up ended, from the compilation line printed just before its log line
+  warm=$(grep -n '"message":"warm-up: ' "$OUT/turn-service.log" | head -n 1 | cut -d: -f1)
+  since=$(head -n "$warm" "$OUT/turn-service.log" | grep -E '^ *[0-9]+ +[0-9]+ ' | tail -n 1 | awk '{print $1 / 1000}')
+  echo "classes loaded after the warm-up (${since} s) that made compiled code not entrant," \
+    "with the count of failed dependencies:"
+  grep -o "<dependency_failed [^>]*>" "$OUT/compilation.log" |
+    awk -v since="$since" -F"stamp='" '{split($2, a, "'"'"'"); if (a[1] + 0 > since + 0) print}' |
+    grep -o "witness='[^']*'" | sed "s/witness='//; s/'$//; s#/#.#g" | sort | uniq -c | sort -rn |
+    tee "$OUT/dependency-witnesses.txt"
+fi

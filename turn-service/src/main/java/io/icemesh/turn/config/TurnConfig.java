@@ -330,9 +330,20 @@ public interface TurnConfig {
      * allocation path before the first client pays for it. Readiness waits for it.
      */
     interface WarmUp {
-        /** Allocations to run (401 challenge, Allocate, CreatePermission, ChannelBind, Refresh 0); 0 turns it off. */
-        @WithDefault("5000")
+        /**
+         * Allocations per pass (401 challenge, Allocate, CreatePermission, ChannelBind, Refresh 0); 0 turns the warm-up
+         * off.
+         */
+        @WithDefault("2000")
         int allocations();
+
+        /** Passes at most; after each the warm-up waits for the JIT compilers to go idle. */
+        @WithDefault("10")
+        int maxPasses();
+
+        /** A pass that made the JIT compile for less than this is the last. */
+        @WithDefault("20ms")
+        java.time.Duration settledCompilation();
 
         /** The warm-up stops after this long, whatever it has done. */
         @WithDefault("30s")

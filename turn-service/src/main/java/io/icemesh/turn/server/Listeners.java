@@ -103,7 +103,8 @@ final class Listeners {
                 UdpSocket.closeQuietly(ch);
                 throw e;
             }
-            UdpListener listener = new UdpListener(packets, allocations, metrics);
+            UdpListener listener = new UdpListener(packets, allocations, metrics,
+                    (InetSocketAddress) ch.getLocalAddress());
             listener.register(ch, (EventLoop) executor);
             udpListeners.add(listener);
             bound = ((InetSocketAddress) ch.getLocalAddress()).getPort();

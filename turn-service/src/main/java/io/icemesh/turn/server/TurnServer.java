@@ -16,6 +16,7 @@ import io.icemesh.turn.policy.PeerAddressPolicy;
 import io.icemesh.turn.policy.UnauthenticatedRateLimiter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.ssl.SslContext;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,15 +72,19 @@ public class TurnServer {
         // loop's Mac and digest instances, its buffers) and the branches it takes there are the node's own.
         Listeners loops = new Listeners(listen.threads(), listen.receiveBufferBytes(), listen.sendBufferBytes());
         try {
+            // Made before the warm-up: making it (a key pair, a certificate) loads classes that would throw away
+            // code the warm-up compiled (see WarmUpClasses).
+            SslContext tls = listen.tls() ? TlsContextFactory.create(config.tls()) : null;
             if (config.warmUp().allocations() > 0) {
                 warmingUp = true;
                 try {
+                    WarmUpClasses.load(TurnServer.class.getClassLoader());
                     warmUp(loops);
                 } finally {
                     warmingUp = false;
                 }
             }
-            serve(loops, limits, listen);
+            serve(loops, limits, listen, tls);
         } catch (Exception | Error e) {
             // A failed start (a bad setting, a port in use) leaves no event loop or listener behind; stop() then has
             // nothing to stop.
@@ -91,7 +96,8 @@ public class TurnServer {
     }
 
     /** The node's own server on {@code loops}: its state, handlers and listeners. */
-    private void serve(Listeners loops, TurnConfig.Allocations limits, TurnConfig.Listen listen) throws Exception {
+    private void serve(Listeners loops, TurnConfig.Allocations limits, TurnConfig.Listen listen, SslContext tls)
+            throws Exception {
         FileDescriptorBudget fds = FileDescriptorBudget.ofThisProcess(listen.maxStreamConnections(), limits.maxTotal());
         if (fds.relaySockets() < limits.maxTotal()) {
             LOG.warnf("allocation.max-total %d lowered to %d: the process may open %d file descriptors (raise "
@@ -158,7 +164,7 @@ public class TurnServer {
                     timeouts);
         }
         if (listen.tls()) {
-            listeners.bindStream(listenAddress, listen.tlsPort(), TlsContextFactory.create(config.tls()), packets,
+            listeners.bindStream(listenAddress, listen.tlsPort(), tls, packets,
                     allocations, metrics, streamLimits, timeouts);
         }
         long sweepMillis = limits.sweepInterval().toMillis();
@@ -244,14 +250,20 @@ public class TurnServer {
             ClientPacketHandler packets = handlers(allocations, metrics, silentEvents, authenticator, unlimited, peers,
                     relays, null, new RelayAddressMapper(null), new TcpConnections(16));
             int port = warm.bindUdp(loopback, 0, packets, allocations, metrics);
-            WarmUpClient.Result result = new WarmUpClient(new InetSocketAddress(loopback, port), user, password,
-                    secret, config.realm()).run(settings.allocations(), started + settings.maxDuration().toNanos());
-            warmedUp = result.allocations();
-            long ran = System.nanoTime();
-            long compiling = awaitCompilationSettled(started + settings.maxDuration().toNanos());
-            LOG.infof("warm-up: %d allocations on a private loopback server in %d ms (%d failed), then %d ms until "
-                    + "the JIT compilers were idle (%d ms of compilation)", result.allocations(),
-                    (ran - started) / 1_000_000, result.failures(), (System.nanoTime() - ran) / 1_000_000, compiling);
+            WarmUpClient client = new WarmUpClient(new InetSocketAddress(loopback, port), user, password, secret,
+                    config.realm());
+            long deadline = started + settings.maxDuration().toNanos();
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
+                    .getCompilationMXBean();
+            WarmUpPasses.Outcome outcome = new WarmUpPasses(settings.allocations(), settings.maxPasses(),
+                    settings.settledCompilation().toMillis(), jit != null && jit.isCompilationTimeMonitoringSupported()
+                    ? jit::getTotalCompilationTime : () -> 0L, System::nanoTime, deadline)
+                    .run(n -> client.run(n, deadline), () -> awaitCompilationSettled(deadline));
+            warmedUp = outcome.allocations();
+            LOG.infof("warm-up: %d allocations in %d passes on a private loopback server in %d ms (%d failed), "
+                    + "%d ms of JIT compilation, %d ms in the last pass", outcome.allocations(), outcome.passes(),
+                    (System.nanoTime() - started) / 1_000_000, outcome.failures(), outcome.compilationMillis(),
+                    outcome.lastPassCompilationMillis());
         } catch (RuntimeException | java.io.IOException e) {
             LOG.warnf("warm-up stopped early (%s); the node starts anyway", e.toString());
         } finally {

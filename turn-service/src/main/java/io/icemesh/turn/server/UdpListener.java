@@ -15,24 +15,27 @@ final class UdpListener extends UdpSocket {
 
     private final ClientPacketHandler packets;
     private final AllocationManager allocations;
-    private InetSocketAddress local;
+    /**
+     * Known from the start: a first datagram that had to look it up would take a branch the warm-up's compiled code
+     * (made on another listener) treats as never taken, and throw that code away.
+     */
+    private final InetSocketAddress local;
     /** The last sender and its connection: the JDK hands out the same address object while the sender repeats. */
     private InetSocketAddress lastSender;
     private UdpClientConnection lastConnection;
 
-    UdpListener(ClientPacketHandler packets, AllocationManager allocations, TurnMetrics metrics) {
+    UdpListener(ClientPacketHandler packets, AllocationManager allocations, TurnMetrics metrics,
+            InetSocketAddress local) {
         super(metrics, "udp");
         this.packets = packets;
         this.allocations = allocations;
+        this.local = local;
     }
 
     @Override
     void onDatagram(ByteBuf data, InetSocketAddress sender) {
         UdpClientConnection connection = lastConnection;
         if (sender != lastSender || connection == null) {
-            if (local == null) {
-                local = localAddress();
-            }
             connection = new UdpClientConnection(this, new FiveTuple(sender, local, TransportProtocol.UDP),
                     allocations);
             lastSender = sender;
