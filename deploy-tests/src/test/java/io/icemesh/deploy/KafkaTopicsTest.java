@@ -67,6 +67,9 @@ class KafkaTopicsTest {
                 t.path("spec").path("partitions").asInt()));
         assertEquals(partitions.get(Topics.SESSION_EVENTS), partitions.get(Topics.TURN_EVENTS),
                 "session-events and turn-events must be co-partitioned");
+        // turn-service's warm-up spreads its records over partitions as it will its real events
+        assertEquals(partitions.get(Topics.TURN_EVENTS), partitions.get(Topics.TURN_WARM_UP),
+                "turn-warm-up has as many partitions as turn-events");
         int brokers = pool.path("spec").path("replicas").asInt();
         for (JsonNode t : r.ofKind("KafkaTopic")) {
             int replicas = t.path("spec").path("replicas").asInt();

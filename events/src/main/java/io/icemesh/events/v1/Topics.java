@@ -8,8 +8,13 @@ public final class Topics {
 
     /** Session timeline events from signaling (client reports and its own) and media-service; key: session id. */
     public static final String SESSION_EVENTS = "icemesh.session-events";
-    /** Allocation life cycle and traffic from turn-service; key: allocation id. */
+    /** Allocation life cycle and traffic from turn-service; key: session id, else allocation id. */
     public static final String TURN_EVENTS = "icemesh.turn-events";
+    /**
+     * turn-service's JIT warm-up: the events of its private allocations at boot, sent through the node's own producer
+     * so that the first real events meet compiled code; nobody reads them, kept a minute. Key: session id.
+     */
+    public static final String TURN_WARM_UP = "icemesh.turn-warm-up";
     /** Commands from signaling to media-service; key: room id. */
     public static final String MEDIA_COMMANDS = "icemesh.media-commands";
     /** Replies from media-service to signaling; key: room id. */

@@ -345,6 +345,14 @@ public interface TurnConfig {
         @WithDefault("20ms")
         java.time.Duration settledCompilation();
 
+        /**
+         * Passes at most after those, with the warm-up's events sent through the node's own Kafka producer to
+         * {@code icemesh.turn-warm-up} (made if missing; 10-15 MB per boot, which nobody reads), so that the producer
+         * is compiled too; 0, or a broker that cannot be reached or will not make the topic, leaves them out.
+         */
+        @WithDefault("3")
+        int kafkaPasses();
+
         /** The warm-up stops after this long, whatever it has done. */
         @WithDefault("30s")
         java.time.Duration maxDuration();

@@ -42,12 +42,19 @@ final class TurnEventEncoder {
         }
     }
 
+    private final String topic;
     private final String source;
     private final byte[] sourceBytes;
     private final CloudEventTime time = new CloudEventTime(ZoneId.systemDefault());
 
     /** An encoder for the events of node {@code nodeId}. */
     TurnEventEncoder(String nodeId) {
+        this(nodeId, Topics.TURN_EVENTS);
+    }
+
+    /** An encoder for the events of node {@code nodeId}, as records on {@code topic}. */
+    TurnEventEncoder(String nodeId, String topic) {
+        this.topic = topic;
         source = "urn:icemesh:turn-service:" + nodeId;
         sourceBytes = utf8(source);
     }
@@ -68,7 +75,7 @@ final class TurnEventEncoder {
             new RecordHeader(SUBJECT, keyBytes),
             new RecordHeader(TIME, utf8(time.format(event.timestampMs()))),
         };
-        return new ProducerRecord<>(Topics.TURN_EVENTS, null, null, keyBytes, TurnEventJson.write(event),
+        return new ProducerRecord<>(topic, null, null, keyBytes, TurnEventJson.write(event),
                 new RecordHeaders(headers));
     }
 

@@ -3,6 +3,7 @@ package io.icemesh.turn.events;
 import io.icemesh.events.v1.EventMessages;
 import io.icemesh.events.v1.EventSchema;
 import io.icemesh.events.v1.NodeAnnouncement;
+import io.icemesh.events.v1.Topics;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventType;
 import io.icemesh.stun.TokenBucket;
@@ -17,10 +18,21 @@ import jakarta.inject.Inject;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -66,6 +78,8 @@ public class TurnEventPublisher {
 
     /** The warm-up's publisher: it announces nothing, and its events are acknowledged without Kafka. */
     private boolean silent;
+    /** The sender is the node's ({@link #sendThrough}): closing this publisher does not close it. */
+    private boolean borrowed;
     private TurnEventEncoder encoder;
     private URI source;
     /** Null until {@link #start()}: events before are dropped (none come, the listeners open after). */
@@ -95,6 +109,65 @@ public class TurnEventPublisher {
         return publisher;
     }
 
+    /**
+     * From now on, the warm-up's events go through {@code node}'s own sender and producer, to
+     * {@link Topics#TURN_WARM_UP} (which nobody reads): so that the node's first real events meet compiled code in
+     * the producer too. Its own (discarding) sender is closed.
+     */
+    public synchronized void sendThrough(TurnEventPublisher node) {
+        if (!silent || node.sender == null) {
+            throw new IllegalStateException("only the warm-up's publisher sends through a started node's producer");
+        }
+        TurnEventSender own = sender;
+        encoder = new TurnEventEncoder(config.nodeId(), Topics.TURN_WARM_UP);
+        sender = node.sender;
+        borrowed = true;
+        own.close(Duration.ZERO);
+    }
+
+    /** Events offered to this publisher's sender and not yet acknowledged (or given up). */
+    public int inFlight() {
+        TurnEventSender s = sender;
+        return s == null ? 0 : s.inFlight();
+    }
+
+    /**
+     * Makes {@link Topics#TURN_WARM_UP} (kept a minute) unless it exists; false, with the reason logged, when that
+     * could not be done within {@code timeout} (the broker is out, or topics are not ours to make). It gets as many
+     * partitions as {@link Topics#TURN_EVENTS} (the broker's default while that does not exist yet, as its
+     * auto-creation would give it): the producer's code for spreading records over partitions is then the same.
+     */
+    public boolean createWarmUpTopic(Duration timeout) {
+        Map<String, Object> admin = new HashMap<>(kafka);
+        admin.remove("group.id");
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        try (Admin client = Admin.create(admin)) {
+            Optional<Integer> partitions;
+            try {
+                partitions = Optional.of(client.describeTopics(List.of(Topics.TURN_EVENTS)).allTopicNames()
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(Topics.TURN_EVENTS).partitions().size());
+            } catch (ExecutionException e) {
+                partitions = Optional.empty();
+            }
+            NewTopic topic = new NewTopic(Topics.TURN_WARM_UP, partitions, Optional.empty()).configs(Map.of(
+                    TopicConfig.RETENTION_MS_CONFIG, "60000", TopicConfig.SEGMENT_MS_CONFIG, "60000"));
+            client.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return true;
+            }
+            LOG.infof("warm-up topic %s not made (%s): the Kafka producer is not warmed", Topics.TURN_WARM_UP,
+                    e.getCause());
+        } catch (TimeoutException | RuntimeException e) {
+            LOG.infof("warm-up topic %s not made (%s): the Kafka producer is not warmed", Topics.TURN_WARM_UP, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
     /** Opens the Kafka producer of turn events; before the listeners open. */
     public synchronized void start() {
         if (sender == null) {
@@ -111,7 +184,7 @@ public class TurnEventPublisher {
      */
     @PreDestroy
     public synchronized void close() {
-        if (sender != null) {
+        if (sender != null && !borrowed) {
             sender.close(CLOSE_TIMEOUT);
         }
     }

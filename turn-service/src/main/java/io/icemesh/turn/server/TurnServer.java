@@ -55,6 +55,8 @@ public class TurnServer {
     private volatile int warmedUp;
     private volatile boolean warmingUp;
     private long lastTrafficNanos;
+    /** How long the warm-up tries to make its Kafka topic. */
+    private static final java.time.Duration WARM_UP_TOPIC_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     void onStart(@Observes StartupEvent event) throws Exception {
         start();
@@ -255,15 +257,47 @@ public class TurnServer {
             long deadline = started + settings.maxDuration().toNanos();
             java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
                     .getCompilationMXBean();
+            java.util.function.LongSupplier compiled = jit != null && jit.isCompilationTimeMonitoringSupported()
+                    ? jit::getTotalCompilationTime : () -> 0L;
+            // The Kafka passes' topic, made meanwhile (a broker that is out costs the warm-up nothing but them)
+            TurnEventPublisher node = io.quarkus.arc.ClientProxy.unwrap(events);
+            java.util.concurrent.CompletableFuture<Boolean> topic = new java.util.concurrent.CompletableFuture<>();
+            if (settings.kafkaPasses() > 0) {
+                Thread maker = new Thread(() -> topic.complete(node.createWarmUpTopic(WARM_UP_TOPIC_TIMEOUT)),
+                        "turn-warm-up-topic");
+                maker.setDaemon(true);
+                maker.start();
+            } else {
+                topic.complete(false);
+            }
             WarmUpPasses.Outcome outcome = new WarmUpPasses(settings.allocations(), settings.maxPasses(),
-                    settings.settledCompilation().toMillis(), jit != null && jit.isCompilationTimeMonitoringSupported()
-                    ? jit::getTotalCompilationTime : () -> 0L, System::nanoTime, deadline)
+                    settings.settledCompilation().toMillis(), compiled, System::nanoTime, deadline)
                     .run(n -> client.run(n, deadline), () -> awaitCompilationSettled(deadline));
             warmedUp = outcome.allocations();
             LOG.infof("warm-up: %d allocations in %d passes on a private loopback server in %d ms (%d failed), "
                     + "%d ms of JIT compilation, %d ms in the last pass", outcome.allocations(), outcome.passes(),
                     (System.nanoTime() - started) / 1_000_000, outcome.failures(), outcome.compilationMillis(),
                     outcome.lastPassCompilationMillis());
+            if (waitFor(topic, deadline)) {
+                long kafkaStarted = System.nanoTime();
+                silentEvents.sendThrough(node);
+                WarmUpPasses.Outcome kafka = new WarmUpPasses(settings.allocations(), settings.kafkaPasses(),
+                        settings.settledCompilation().toMillis(), compiled, System::nanoTime, deadline)
+                        .run(n -> client.run(n, deadline), () -> {
+                            // Acknowledged first: the producer's answer path is compiled too, and nothing of the
+                            // warm-up's is still on its way when the node opens.
+                            while (silentEvents.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+                                Thread.sleep(5);
+                            }
+                            awaitCompilationSettled(deadline);
+                        });
+                warmedUp += kafka.allocations();
+                LOG.infof("warm-up with its events on %s: %d allocations in %d passes in %d ms (%d failed), %d ms of "
+                        + "JIT compilation, %d ms in the last pass, %d events not yet acknowledged",
+                        io.icemesh.events.v1.Topics.TURN_WARM_UP, kafka.allocations(), kafka.passes(),
+                        (System.nanoTime() - kafkaStarted) / 1_000_000, kafka.failures(), kafka.compilationMillis(),
+                        kafka.lastPassCompilationMillis(), silentEvents.inFlight());
+            }
         } catch (RuntimeException | java.io.IOException e) {
             LOG.warnf("warm-up stopped early (%s); the node starts anyway", e.toString());
         } finally {
@@ -276,6 +310,16 @@ public class TurnServer {
             allocations.closeAll();
             loops.awaitQueuedTasks();
             silentEvents.close();
+        }
+    }
+
+    /** True if {@code future} completed with true by {@code deadlineNanos}. */
+    private static boolean waitFor(java.util.concurrent.CompletableFuture<Boolean> future, long deadlineNanos)
+            throws InterruptedException {
+        try {
+            return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
         }
     }
 

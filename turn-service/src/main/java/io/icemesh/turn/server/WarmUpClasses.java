@@ -28,6 +28,7 @@ final class WarmUpClasses {
             "io.vertx.core.impl.utils.LruCache", // a LinkedHashMap
             "io.vertx.core.impl.future.FutureImpl$ListenerArray", // an ArrayList
             "io.vertx.core.buffer.impl.VertxUnsafeHeapByteBuf", // a Netty heap buffer
+            "io.vertx.core.impl.TaskQueue$ContinuationTask",
             "io.quarkus.runtime.QuarkusBindException", // a BindException
             // The first JSON the node writes (health checks, metrics, node announcements)
             "com.fasterxml.jackson.core.util.InternCache", // a ConcurrentHashMap

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.icemesh.broker.KafkaBrokerResource;
 import io.icemesh.stun.StunMessage;
 import io.icemesh.events.v1.EventSchema;
+import io.icemesh.events.v1.Topics;
 import io.icemesh.events.v1.TurnEvent;
 import io.icemesh.events.v1.TurnEventJson;
 import io.icemesh.events.v1.TurnEventType;
@@ -32,19 +33,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The JIT warm-up runs its allocations on a private loopback server before the node listens, and leaves nothing
- * behind: no allocation, no count in the node's metrics, no event on Kafka; the node then serves a client as usual.
+ * behind: no allocation, no count in the node's metrics, no event on the node's topic (its Kafka pass writes to the
+ * warm-up topic only); the node then serves a client as usual.
  */
 @QuarkusTest
 @TestProfile(AllocationWarmUpTest.WarmUp.class)
 @WithTestResource(KafkaBrokerResource.class)
 class AllocationWarmUpTest {
 
-    /** A short warm-up: two passes of 300 (a pass never counts as settled here). */
+    /**
+     * A short warm-up: two passes of 300 (a pass never counts as settled here), then one with its events through the
+     * node's producer.
+     */
     public static class WarmUp implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("icemesh.turn.warm-up.allocations", "300", "icemesh.turn.warm-up.max-passes", "2",
-                    "icemesh.turn.warm-up.settled-compilation", "0ms");
+                    "icemesh.turn.warm-up.settled-compilation", "0ms", "icemesh.turn.warm-up.kafka-passes", "1");
         }
     }
 
@@ -57,9 +62,9 @@ class AllocationWarmUpTest {
 
     @Test
     void theWarmUpRanItsAllocationsAndLeftNoAllocationMetricOrEventBehind() throws Exception {
-        assertEquals(600, server.warmedUp(), "every warm-up allocation of both passes went through (401, Allocate, "
-                + "CreatePermission, ChannelBind, Refresh 0)");
-        assertEquals(600.0, metric("icemesh_turn_warm_up_allocations"));
+        assertEquals(900, server.warmedUp(), "every warm-up allocation of the three passes went through (401, "
+                + "Allocate, CreatePermission, ChannelBind, Refresh 0)");
+        assertEquals(900.0, metric("icemesh_turn_warm_up_allocations"));
         assertEquals(0, server.activeAllocations(), "the warm-up's allocations are not the node's");
         assertEquals(0.0, metricSum("icemesh_turn_allocations_created_total"), "nor counted as the node's");
 
@@ -96,6 +101,23 @@ class AllocationWarmUpTest {
                     + "published");
             assertTrue(events.stream().noneMatch(v -> v != null && WARM_UP_USER.matcher(v).find()),
                     "no warm-up event is published");
+            // The last pass's events went through the node's producer to the warm-up topic, acknowledged before the
+            // node opened: at least one per allocation (created, permission, channel, deleted), all the warm-up's.
+            List<String> warmUp = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = KafkaTestClient.consumer(kafka, Topics.TURN_WARM_UP,
+                    new StringDeserializer())) {
+                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> warmUp.add(r.value()));
+                    if (consumer.assignment().isEmpty()) {
+                        return false;
+                    }
+                    Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+                    return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                });
+            }
+            assertTrue(warmUp.size() >= 300, warmUp.size() + " records on " + Topics.TURN_WARM_UP);
+            assertTrue(warmUp.stream().allMatch(v -> v != null && WARM_UP_USER.matcher(v).find()),
+                    "the warm-up topic holds only the warm-up's events");
             client.refresh(0);
         }
     }
