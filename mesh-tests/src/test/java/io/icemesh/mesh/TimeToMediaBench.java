@@ -461,6 +461,12 @@ public final class TimeToMediaBench {
      */
     static final boolean TWO_BROWSER_SERVERS = Boolean.getBoolean("floor2.servers");
 
+    /**
+     * -Dfloor2.early: the two-browser floor's answering page makes its connection (tracks added) as soon as it is
+     * ready, before the offer comes, as the web client's answering page does when a peer joins.
+     */
+    static final boolean TWO_BROWSER_EARLY = Boolean.getBoolean("floor2.early");
+
     private static ExternalProcess startWsRelay() throws Exception {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getLoopbackAddress())) {
@@ -507,14 +513,15 @@ public final class TimeToMediaBench {
         a.driver.get(base + "?prepare=0");
         Object ready = a.async("""
                 const done = arguments[arguments.length - 1];
-                const [relay, port, sb, withServers] = arguments;
+                const [relay, port, sb, withServers, early] = arguments;
                 (async () => {
                 """ + common + """
+                  if (early) makePc();
                   ws.onmessage = async (e) => {
                     const msg = JSON.parse(e.data);
                     if (msg.offer) {
                       const at = performance.now();
-                      makePc();
+                      if (!early) makePc();
                       const made = performance.now();
                       await pc.setRemoteDescription({ type: 'offer', sdp: m.withStartBitrate(msg.offer, sb) });
                       const applied = performance.now();
@@ -531,7 +538,7 @@ public final class TimeToMediaBench {
                   };
                   done('ready');
                 })().catch((e) => done(String(e)));
-                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
+                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS, TWO_BROWSER_EARLY);
         if (!"ready".equals(ready)) {
             throw new IllegalStateException("two-browser floor, answering page: " + ready);
         }
