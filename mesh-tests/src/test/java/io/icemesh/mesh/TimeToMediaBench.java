@@ -467,6 +467,13 @@ public final class TimeToMediaBench {
      */
     static final boolean TWO_BROWSER_EARLY = Boolean.getBoolean("floor2.early");
 
+    /**
+     * -Dfloor2.gathered: the two-browser floor's offering page sends its offer once its candidates are gathered, so
+     * that they are in the offer the answering page applies, as in the web client's offer made ahead of the click
+     * (the floor's own figure then includes that wait; its answering page's steps are what this is for).
+     */
+    static final boolean TWO_BROWSER_GATHERED = Boolean.getBoolean("floor2.gathered");
+
     private static ExternalProcess startWsRelay() throws Exception {
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
                 java.net.InetAddress.getLoopbackAddress())) {
@@ -544,7 +551,7 @@ public final class TimeToMediaBench {
         }
         Object r = b.async("""
                 const done = arguments[arguments.length - 1];
-                const [relay, port, sb, withServers] = arguments;
+                const [relay, port, sb, withServers, gathered] = arguments;
                 (async () => {
                 """ + common + """
                   const t0 = performance.now();
@@ -569,6 +576,14 @@ public final class TimeToMediaBench {
                     }
                   };
                   await pc.setLocalDescription();
+                  if (gathered && pc.iceGatheringState !== 'complete') {
+                    await new Promise((resolve) => {
+                      pc.addEventListener('icegatheringstatechange', () => {
+                        if (pc.iceGatheringState === 'complete') resolve();
+                      });
+                      setTimeout(resolve, 2000);
+                    });
+                  }
                   send({ offer: pc.localDescription.sdp });
                   mark('offerSent');
                   const ms = await frame;
@@ -578,7 +593,7 @@ public final class TimeToMediaBench {
                   v.remove();
                   done({ ms, type, marks, steps });
                 })().catch((e) => done({ error: String(e) }));
-                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS);
+                """, relay, wsRelayPort, FLOOR_START_BITRATE_KBPS, TWO_BROWSER_SERVERS, TWO_BROWSER_GATHERED);
         Map<String, Object> result = floorResult(r, relay, "two-browser floor");
         System.out.println("two-browser floor: " + result.get("ms") + " ms; offering page's marks (ms since it made"
                 + " its connection) " + result.get("marks") + "; answering page's steps (ms) " + result.get("steps"));
