@@ -18,7 +18,6 @@ import jakarta.inject.Inject;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,8 +137,7 @@ public class TurnEventPublisher {
      * auto-creation would give it): the producer's code for spreading records over partitions is then the same.
      */
     public boolean createWarmUpTopic(Duration timeout) {
-        Map<String, Object> admin = new HashMap<>(kafka);
-        admin.remove("group.id");
+        Map<String, Object> admin = TurnEventSender.clientConfig(kafka);
         admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         try (Admin client = Admin.create(admin)) {

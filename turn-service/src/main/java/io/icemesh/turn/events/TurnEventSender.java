@@ -88,8 +88,7 @@ final class TurnEventSender {
      * record may wait a day, and a send waits for metadata and buffer space as long as it must (on the sender thread).
      */
     static Map<String, Object> producerConfig(Map<String, Object> kafka, String clientId) {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.remove("group.id"); // Quarkus adds the application name for consumers
+        Map<String, Object> p = clientConfig(kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -98,6 +97,13 @@ final class TurnEventSender {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.MAX_VALUE);
+        return p;
+    }
+
+    /** The application's Kafka configuration for a client that is not a consumer (no {@code group.id}). */
+    static Map<String, Object> clientConfig(Map<String, Object> kafka) {
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.remove("group.id"); // Quarkus adds the application name for consumers
         return p;
     }
 

@@ -255,24 +255,25 @@ public class TurnServer {
             WarmUpClient client = new WarmUpClient(new InetSocketAddress(loopback, port), user, password, secret,
                     config.realm());
             long deadline = started + settings.maxDuration().toNanos();
+            // The JIT's compilation time so far, null where the JVM does not measure it
             java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
                     .getCompilationMXBean();
             java.util.function.LongSupplier compiled = jit != null && jit.isCompilationTimeMonitoringSupported()
-                    ? jit::getTotalCompilationTime : () -> 0L;
+                    ? jit::getTotalCompilationTime : null;
             // The Kafka passes' topic, made meanwhile (a broker that is out costs the warm-up nothing but them)
             TurnEventPublisher node = io.quarkus.arc.ClientProxy.unwrap(events);
-            java.util.concurrent.CompletableFuture<Boolean> topic = new java.util.concurrent.CompletableFuture<>();
-            if (settings.kafkaPasses() > 0) {
-                Thread maker = new Thread(() -> topic.complete(node.createWarmUpTopic(WARM_UP_TOPIC_TIMEOUT)),
-                        "turn-warm-up-topic");
-                maker.setDaemon(true);
-                maker.start();
-            } else {
-                topic.complete(false);
-            }
+            java.util.concurrent.CompletableFuture<Boolean> topic = settings.kafkaPasses() <= 0
+                    ? java.util.concurrent.CompletableFuture.completedFuture(false)
+                    : java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> node.createWarmUpTopic(WARM_UP_TOPIC_TIMEOUT), task -> {
+                                Thread maker = new Thread(task, "turn-warm-up-topic");
+                                maker.setDaemon(true);
+                                maker.start();
+                            });
+            java.util.function.LongSupplier compiledOrZero = compiled == null ? () -> 0L : compiled;
             WarmUpPasses.Outcome outcome = new WarmUpPasses(settings.allocations(), settings.maxPasses(),
-                    settings.settledCompilation().toMillis(), compiled, System::nanoTime, deadline)
-                    .run(n -> client.run(n, deadline), () -> awaitCompilationSettled(deadline));
+                    settings.settledCompilation().toMillis(), compiledOrZero, System::nanoTime, deadline)
+                    .run(n -> client.run(n, deadline), () -> awaitCompilationSettled(compiled, deadline));
             warmedUp = outcome.allocations();
             LOG.infof("warm-up: %d allocations in %d passes on a private loopback server in %d ms (%d failed), "
                     + "%d ms of JIT compilation, %d ms in the last pass", outcome.allocations(), outcome.passes(),
@@ -282,14 +283,14 @@ public class TurnServer {
                 long kafkaStarted = System.nanoTime();
                 silentEvents.sendThrough(node);
                 WarmUpPasses.Outcome kafka = new WarmUpPasses(settings.allocations(), settings.kafkaPasses(),
-                        settings.settledCompilation().toMillis(), compiled, System::nanoTime, deadline)
+                        settings.settledCompilation().toMillis(), compiledOrZero, System::nanoTime, deadline)
                         .run(n -> client.run(n, deadline), () -> {
                             // Acknowledged first: the producer's answer path is compiled too, and nothing of the
                             // warm-up's is still on its way when the node opens.
                             while (silentEvents.inFlight() > 0 && System.nanoTime() - deadline < 0) {
                                 Thread.sleep(5);
                             }
-                            awaitCompilationSettled(deadline);
+                            awaitCompilationSettled(compiled, deadline);
                         });
                 warmedUp += kafka.allocations();
                 LOG.infof("warm-up with its events on %s: %d allocations in %d passes in %d ms (%d failed), %d ms of "
@@ -324,25 +325,24 @@ public class TurnServer {
     }
 
     /**
-     * Waits until the JIT has compiled what the warm-up queued: compilation time grows by less than 10 ms over half a
-     * second (or the deadline passes). Returns the compilation time spent meanwhile, in ms.
+     * Waits until the JIT has compiled what the warm-up queued: {@code compiled} (the JIT's total compilation time,
+     * ms; null where the JVM does not measure it, and then this returns at once) grows by less than 10 ms over half a
+     * second, or the deadline passes.
      */
-    private static long awaitCompilationSettled(long deadlineNanos) throws InterruptedException {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return 0;
+    private static void awaitCompilationSettled(java.util.function.LongSupplier compiled, long deadlineNanos)
+            throws InterruptedException {
+        if (compiled == null) {
+            return;
         }
-        long first = jit.getTotalCompilationTime();
-        long previous = first;
+        long previous = compiled.getAsLong();
         while (System.nanoTime() < deadlineNanos) {
             Thread.sleep(500);
-            long now = jit.getTotalCompilationTime();
+            long now = compiled.getAsLong();
             if (now - previous < 10) {
-                return now - first;
+                return;
             }
             previous = now;
         }
-        return previous - first;
     }
 
     private RelayPortAllocator relays(InetAddress address) {
